@@ -1,0 +1,321 @@
+"""Layers of a study area: names, columns, dtypes, required/optional.
+
+A *study area* (one commune or a group of communes, the unit of work of the
+planner) is a set of layers, all held in the working CRS (EPSG:2180, PUWG 1992,
+for Polish areas; see :attr:`planner.config.AreaConfig.crs`).  This module is
+the single source of truth for those layers: readers map their formats onto
+these columns, :mod:`planner._validate` checks them, and later stages rely on
+them.
+
+Dtype names used below: ``str`` (pandas ``object`` holding ``str``; empty
+string for "no value"), ``int`` (``int64``), ``float`` (``float64``, NaN for
+"no value"), ``bool``, ``date`` (``datetime64[ns]``), ``Int`` (nullable
+``Int64``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: The working CRS: PUWG 1992.  Its EPSG definition has northing-easting axis
+#: order; the planner always uses easting-northing (``always_xy=True``).
+WORKING_CRS = "EPSG:2180"
+
+#: Approximate extent of Poland in EPSG:2180 (easting, northing), metres.
+POLAND_BOUNDS_2180 = (140_000.0, 120_000.0, 880_000.0, 790_000.0)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One attribute column of a layer."""
+
+    name: str
+    dtype: str
+    required: bool = True
+    description: str = ""
+    allowed: tuple[str, ...] | None = None
+    default: object = None
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Definition of one layer of a study area."""
+
+    name: str
+    geometry: tuple[str, ...]
+    columns: tuple[Column, ...]
+    required: bool = True
+    id_column: str | None = "id"
+    description: str = ""
+    geometry_required: bool = True
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+# --- value vocabularies ----------------------------------------------------
+
+POLE_OWNERS = ("commune_lighting", "telecom", "power")
+CONSENT_VALUES = ("granted", "pending", "refused", "not_needed")
+OWNERSHIP_VALUES = ("public", "private")
+COVERAGE_STATUS = ("existing", "planned")
+SURFACES = ("unpaved", "paved", "carriageway")
+DEPLOYMENT_TYPES = ("aerial", "duct", "trench")
+BUILDING_USES = ("residential", "summer_house", "commercial", "public", "farm", "other")
+
+_POINT = ("Point",)
+_LINE = ("LineString", "MultiLineString")
+_POLY = ("Polygon", "MultiPolygon")
+
+ADDRESSES = LayerSpec(
+    name="addresses",
+    geometry=_POINT,
+    description="Address points (PRG punkty adresowe or OSM addresses).",
+    columns=(
+        Column("id", "str", description="Address point id (PRG lokalnyId / idIIP, or OSM id)."),
+        Column("terc", "str", description="TERYT TERC code of the commune, 7 digits (WWPPGGR)."),
+        Column("simc", "str", description="TERYT SIMC code of the locality, 7 digits."),
+        Column("ulic", "str", required=False, default="", description="TERYT ULIC street code, 5 digits; empty where the address has no street."),
+        Column("locality", "str", description="Locality name (miejscowość)."),
+        Column("street", "str", required=False, default="", description="Street name without the 'ul.' prefix; empty if none."),
+        Column("house_number", "str", description="House number (numer porządkowy), e.g. '12A'."),
+        Column("postcode", "str", required=False, default=""),
+        Column("is_business", "bool", required=False, default=False, description="Address of a business (przedsiębiorca)."),
+        Column("status", "str", required=False, default="istniejacy", description="PRG status: istniejacy, wTrakcieBudowy, prognozowany, ..."),
+    ),
+)
+
+BUILDINGS = LayerSpec(
+    name="buildings",
+    geometry=_POLY + _POINT,
+    required=False,
+    description="Building footprints (EGiB/BDOT10k/OSM); used for investment barriers.",
+    columns=(
+        Column("id", "str"),
+        Column("use", "str", required=False, default="residential", allowed=BUILDING_USES,
+               description="Building use; 'summer_house' marks a holiday house (zabudowa letniskowa)."),
+    ),
+)
+
+COVERAGE = LayerSpec(
+    name="coverage",
+    geometry=_POINT + _POLY,
+    required=False,
+    geometry_required=False,
+    id_column=None,
+    description=(
+        "Operator coverage: one row per (address point, operator, technology). Keyed by "
+        "address_id or by TERC/SIMC/ULIC/house number, or located by a point/area geometry."
+    ),
+    columns=(
+        Column("address_id", "str", required=False, default=""),
+        Column("terc", "str", required=False, default=""),
+        Column("simc", "str", required=False, default=""),
+        Column("ulic", "str", required=False, default=""),
+        Column("street", "str", required=False, default=""),
+        Column("house_number", "str", required=False, default=""),
+        Column("operator", "str", description="Operator name or id."),
+        Column("medium", "str", description="fibre, coax, copper, radio, other."),
+        Column("technology", "str", description="Access technology as in the UKE code list (GPON, VDSL2, (EURO)DOCSIS 3.x, ...)."),
+        Column("down_mbps", "float", description="Maximum downlink, Mb/s."),
+        Column("up_mbps", "float", required=False, default=float("nan")),
+        Column("status", "str", allowed=COVERAGE_STATUS, default="existing"),
+        Column("year", "Int", required=False, default=None, description="Year the planned coverage is due (planned rows)."),
+    ),
+)
+
+POLES = LayerSpec(
+    name="poles",
+    geometry=_POINT,
+    required=False,
+    description="Existing poles the cable may hang on. No new poles are set.",
+    columns=(
+        Column("id", "str"),
+        Column("owner", "str", allowed=POLE_OWNERS, description="commune_lighting (street lamps), telecom, power."),
+        Column("usable", "bool", required=False, default=True, description="False where the pole cannot take a cable (load, state)."),
+    ),
+)
+
+DUCTS = LayerSpec(
+    name="ducts",
+    geometry=_LINE,
+    required=False,
+    description="Existing technological ducts (kanały technologiczne) offered for reuse.",
+    columns=(
+        Column("id", "str"),
+        Column("owner", "str", required=False, default=""),
+        Column("free_subducts", "int", required=False, default=1),
+    ),
+)
+
+ROADS = LayerSpec(
+    name="roads",
+    geometry=_LINE,
+    description="Road centrelines; the cable follows them.",
+    columns=(
+        Column("id", "str"),
+        Column("highway", "str", required=False, default="unclassified", description="OSM-style class: primary, secondary, tertiary, residential, unclassified, service, track, ..."),
+        Column("name", "str", required=False, default=""),
+        Column("surface", "str", required=False, default="paved", allowed=("unpaved", "paved"),
+               description="Surface of the verge/road where a trench would run."),
+        Column("lit", "bool", required=False, default=False),
+        Column("private", "bool", required=False, default=False, description="Private (internal) road: crossing it needs the owner's consent."),
+    ),
+)
+
+PARCELS = LayerSpec(
+    name="parcels",
+    geometry=_POLY,
+    required=False,
+    description="Cadastral parcels (działki EGiB) that matter for routing consents.",
+    columns=(
+        Column("id", "str", description="EGiB parcel id, e.g. 140804_5.0001.123/4."),
+        Column("ownership", "str", allowed=OWNERSHIP_VALUES, default="private"),
+        Column("consent", "str", allowed=CONSENT_VALUES, default="not_needed",
+               description="Owner's consent (zgoda) for crossing: granted, pending, refused, not_needed."),
+    ),
+)
+
+POPS = LayerSpec(
+    name="pops",
+    geometry=_POINT,
+    description="Points of presence / central offices where the fibre network starts.",
+    columns=(
+        Column("id", "str"),
+        Column("name", "str", required=False, default=""),
+    ),
+)
+
+LOCALITIES = LayerSpec(
+    name="localities",
+    geometry=_POLY,
+    required=False,
+    id_column="simc",
+    description="Locality (village) areas; derived from address points when absent.",
+    columns=(
+        Column("simc", "str"),
+        Column("terc", "str"),
+        Column("locality", "str"),
+    ),
+)
+
+NEW_BUILDINGS = LayerSpec(
+    name="new_buildings",
+    geometry=_POINT,
+    required=False,
+    description="Newly built houses not on the official white-spot list (candidates for reallocation).",
+    columns=(
+        Column("id", "str"),
+        Column("terc", "str"),
+        Column("simc", "str"),
+        Column("ulic", "str", required=False, default=""),
+        Column("locality", "str"),
+        Column("street", "str", required=False, default=""),
+        Column("house_number", "str"),
+        Column("is_business", "bool", required=False, default=False),
+    ),
+)
+
+AS_BUILT = LayerSpec(
+    name="as_built",
+    geometry=_LINE + _POINT,
+    required=False,
+    description="What has been built: segments (lines) and connected address points (points), each dated.",
+    columns=(
+        Column("id", "str"),
+        Column("kind", "str", allowed=("segment", "connection")),
+        Column("deployment", "str", required=False, default="", description="aerial, duct or trench (segments)."),
+        Column("address_id", "str", required=False, default="", description="Connected address id (connections)."),
+        Column("built_on", "date"),
+    ),
+)
+
+#: Every layer, in the order they are loaded and validated.
+LAYERS: dict[str, LayerSpec] = {
+    spec.name: spec
+    for spec in (ADDRESSES, BUILDINGS, COVERAGE, POLES, DUCTS, ROADS, PARCELS, POPS, LOCALITIES, NEW_BUILDINGS, AS_BUILT)
+}
+
+
+# --- output tables of a plan ---------------------------------------------
+# The contract between stages and with the writers (maps, report, compare).
+# Stage modules add exactly these columns; writers may rely on them.  A plan
+# directory holds ``plan.gpkg`` with the spatial ones as layers (EPSG:2180) and
+# CSV copies of the tables.
+
+#: Per-address result: the addresses layer plus these columns.
+OUT_ADDRESS_COLUMNS: tuple[str, ...] = (
+    # whitespots stage
+    "ws_class",          # 'white' | 'grey' | 'black'
+    "ws_reason",         # e.g. 'no NGA offer', 'only VDSL2 30 Mb/s (Orange)', 'planned FTTH 2027 by X (beyond horizon)'
+    "n_nga_now",         # distinct operators with fixed NGA now
+    "n_nga_planned",     # distinct operators with NGA planned within the horizon
+    "match_method",      # 'address_id' | 'address_key' | 'nearest_point' | 'area' | 'none'
+    "is_barrier",        # bool: investment barrier (bariera inwestycyjna)
+    "barrier_reason",    # '' | 'no_building' | 'summer_house' | 'status_<prg status>'
+    "is_target",         # bool: white and not a barrier -> to be connected
+    # design stage
+    "plan_status",       # 'connect' | 'unconnected' | 'barrier' | 'grey' | 'black'  ('connected' after as-built)
+    "unconnected_reason",  # '' | 'consent_refused' | 'no_road_access' | 'reach' | 'long_drop_excluded'
+    "drop_length_m",     # float, NaN if not connected
+    "drop_fee_pln",      # distance fee beyond the contracted drop length
+    # schedule stage
+    "milestone",         # milestone name, '' if not a target
+    "milestone_date",    # deadline of that milestone (date)
+    "passed_date",       # planned date the point is passed (date, NaT if never)
+)
+
+#: Network segments (edges of the shared tree), oriented away from the POP.
+OUT_SEGMENT_COLUMNS: tuple[str, ...] = (
+    "segment_id",        # int, unique
+    "parent_id",         # int, upstream segment towards the POP; -1 at the POP
+    "u", "v",            # graph node ids; u is the end nearer the POP
+    "deployment",        # 'aerial' | 'duct' | 'trench'
+    "pole_owner",        # aerial: 'commune_lighting' | 'telecom' | 'power'; else ''
+    "pole_ids",          # ';'-joined ids of the poles used
+    "n_poles",           # int
+    "duct_id",           # duct reused, else ''
+    "surface",           # trench: 'unpaved' | 'paved' | 'carriageway'; else ''
+    "road_crossings",    # int
+    "consent",           # 'not_needed' | 'granted' | 'pending'
+    "parcel_id",         # private parcel crossed, else ''
+    "length_m", "cost_pln",
+    "simc", "locality",  # locality the segment serves (nearest address's)
+    "dist_from_pop_m",   # fibre distance from the POP to the far end v
+    "n_targets_downstream",  # target points whose path runs through it
+)
+
+#: Drops: access point on the network -> address point (the fence).
+OUT_DROP_COLUMNS: tuple[str, ...] = (
+    "address_id", "simc", "locality", "segment_id",  # segment_id: the tree segment it hangs off (-1: at a node)
+    "access_node", "length_m", "slack_m", "over_limit_m", "fee_pln", "cost_pln", "fibre_distance_m",
+)
+
+#: Per-locality table (also a polygon layer in plan.gpkg).
+OUT_LOCALITY_COLUMNS: tuple[str, ...] = (
+    "terc", "simc", "locality", "commune",
+    "points", "businesses", "white", "grey", "black", "barriers", "targets",
+    "connected", "unconnected", "km_aerial", "km_duct", "km_trench", "cost_pln",
+    "milestone", "milestone_date", "pct_passed_by_deadline",
+)
+
+#: Bill of quantities: one row per locality plus a final row with simc='TOTAL'.
+OUT_BOM_COLUMNS: tuple[str, ...] = (
+    "simc", "locality",
+    "km_aerial_commune_lighting", "km_aerial_telecom", "km_aerial_power",
+    "km_duct", "km_trench_unpaved", "km_trench_paved", "km_trench_carriageway",
+    "road_crossings", "poles_commune_lighting", "poles_telecom", "poles_power",
+    "drops", "km_drops", "km_slack", "long_drops", "distance_fees_pln",
+    "cost_network_pln", "cost_drops_pln", "cost_total_pln", "homes_passed", "cost_per_home_pln",
+)
