@@ -96,6 +96,24 @@ class WhiteSpotConfig(_Section):
     existing_statuses: tuple[str, ...] = ("istniejacy", "existing")
     # Contracted number of address points (keep constant when reallocating). [MIN: 7,614]
     contracted_total: int | None = None
+    # Column names of an imported official white-spot list: planner name -> column
+    # name in the file.  Keys: terc, simc, ulic, street, house_number, lat, lon
+    # (lat/lon WGS84, optional).  Unmapped keys are also looked up case-insensitively
+    # under common UKE/SIDUSIS spellings (kod_terc, nr_porzadkowy, szerokosc, ...).
+    # [A: no published layout of the FERC 1.1 list, see data SOURCES.md]
+    official_list_columns: dict[str, str] = Field(default_factory=lambda: {
+        "terc": "terc", "simc": "simc", "ulic": "ulic", "street": "street",
+        "house_number": "house_number", "lat": "lat", "lon": "lon",
+    })
+
+    @field_validator("official_list_columns")
+    @classmethod
+    def _check_official_list_columns(cls, v: dict[str, str]) -> dict[str, str]:
+        allowed = {"terc", "simc", "ulic", "street", "house_number", "lat", "lon", "id"}
+        unknown = sorted(set(v) - allowed)
+        if unknown:
+            raise ValueError(f"unknown official-list column key(s) {unknown}; allowed: {sorted(allowed)}")
+        return v
 
 
 class CostConfig(_Section):
@@ -124,6 +142,8 @@ class CostConfig(_Section):
     drop_fixed_pln: float = Field(450.0, ge=0)
     # Distance fee per metre of drop beyond the contracted length. [MIN: opłaty dystansowe]
     drop_distance_fee_pln_per_m: float = Field(60.0, ge=0)
+    # Slack cable coiled at the fence (cable only, no labour), per metre of slack. [A]
+    slack_pln_per_m: float = Field(4.0, ge=0)
 
     def pole_fee(self, owner: str) -> float:
         """Attachment fee of one pole of ``owner``."""
@@ -165,6 +185,34 @@ class DesignConfig(_Section):
     # An access point is the projection of the address point onto the nearest usable
     # road within this distance; farther addresses are unreachable. [A]
     max_access_distance_m: float = Field(1_500.0, gt=0)
+    # Road ends and shared vertices closer than this are one graph node (OSM ways share
+    # nodes; digitising noise in other sources stays well below). [A]
+    node_snap_m: float = Field(0.5, gt=0)
+    # An access point (or POP) this close to an existing node along the road is
+    # snapped to it instead of splitting the road. [A]
+    access_snap_m: float = Field(1.0, ge=0)
+    # Fewest usable poles that make an aerial chain (a lone lamp carries no span). [A]
+    min_chain_poles: int = Field(2, ge=1)
+    # A duct follows an edge if at least ``duct_follow_min_share`` of the edge lies
+    # within ``duct_follow_distance_m`` of it. [A]
+    duct_follow_distance_m: float = Field(5.0, gt=0)
+    duct_follow_min_share: float = Field(0.9, gt=0, le=1)
+    # An edge lies in a parcel (and needs its consent) if this share of its length is inside. [A]
+    parcel_min_share: float = Field(0.5, gt=0, le=1)
+    # Road classes the cable never follows (no access for works, no address access). [A]
+    excluded_highways: tuple[str, ...] = ("motorway", "motorway_link")
+    # Road classes with no free verge: a trench along them runs under the carriageway. [A]
+    carriageway_highways: tuple[str, ...] = (
+        "trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link",
+    )
+    # Road classes (>= tertiary) whose crossing by a trench or an underground drop is
+    # a priced road crossing (HDD bore). [A]
+    crossing_highways: tuple[str, ...] = (
+        "trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link",
+        "tertiary", "tertiary_link",
+    )
+    # Consent assumed for a private road that no parcel covers. [A: owner unknown -> ask]
+    private_road_consent: Literal["granted", "pending", "refused", "not_needed"] = "pending"
 
 
 class CrewConfig(_Section):
@@ -224,6 +272,13 @@ class ScheduleConfig(_Section):
     holidays_country: str = "PL"
     # Work on Saturdays. [A: 5-day week]
     work_saturdays: bool = False
+    # Longest work package, in working days: longer runs of one deployment type in
+    # one locality are cut (in tree order) so that several crews can share them. [A]
+    max_package_days: int = Field(20, ge=1)
+    # An as-built line within this distance of a planned segment, covering at least
+    # as_built_min_cover of its length, marks the segment built. [A: GPS survey accuracy]
+    as_built_match_m: float = Field(5.0, gt=0)
+    as_built_min_cover: float = Field(0.8, gt=0, le=1)
 
     @model_validator(mode="after")
     def _check(self):

@@ -1,0 +1,208 @@
+/* planner_map.js - runtime of the planner's councillor map (MIT licence).
+ *
+ * planner/maps.py writes each layer as one compact, column-oriented JSON
+ * object and calls plannerMap.addLayer(group, spec) for it; plannerMap.init
+ * then adds the legend, the title box, the address search and the attribution
+ * and sets window.plannerMapReady once the canvas has drawn.
+ *
+ * spec = {
+ *   kind: "point" | "line" | "polygon",
+ *   heading: "text shown under the popup title",
+ *   title: index of the column used as popup title and search label, or -1,
+ *   lat: [...], lon: [...]            (points)
+ *   geom: [GeoJSON coordinates, ...]  (lines, polygons; lon, lat)
+ *   styles: [Leaflet path options, ...], si: [style index per feature] or null,
+ *   cols: [{label: "...", v: [values], dict: [decoded values] (optional),
+ *           unit: " m", dec: 0, lang: "pl" (numbers, formatted here)}, ...],
+ *   search: true if the features go into the address search,
+ *   tooltip: index of a column shown as a permanent label, or -1
+ * }
+ */
+(function (global) {
+  "use strict";
+  var P = global.plannerMap = global.plannerMap || {};
+  P.index = [];
+  P.sorted = false;
+
+  var ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"};
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) { return ESC[c]; });
+  }
+  P.esc = esc;
+
+  /* Lower case, no diacritics (Polish l-stroke included), so "kielpinska" finds "Kiełpińska". */
+  function norm(s) {
+    return String(s).toLowerCase().replace(/\u0142/g, "l")
+      .normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+  P.norm = norm;
+
+  function value(spec, k, i) {
+    var c = spec.cols[i], v = c.v[k];
+    if (v === null || v === undefined) { return ""; }
+    if (c.dict) { v = c.dict[v]; }
+    if (c.unit !== undefined && typeof v === "number") {
+      return v.toLocaleString(c.lang, {minimumFractionDigits: c.dec, maximumFractionDigits: c.dec}) + c.unit;
+    }
+    return (v === null || v === undefined) ? "" : String(v);
+  }
+
+  function popupHtml(spec, k) {
+    var h = "<div class=\"pm-popup\">";
+    var title = spec.title >= 0 ? value(spec, k, spec.title) : "";
+    if (title) { h += "<div class=\"pm-title\">" + esc(title) + "</div>"; }
+    if (spec.heading) { h += "<div class=\"pm-heading\">" + esc(spec.heading) + "</div>"; }
+    h += "<table>";
+    for (var i = 0; i < spec.cols.length; i++) {
+      if (i === spec.title) { continue; }
+      var v = value(spec, k, i);
+      if (v !== "") {
+        h += "<tr><th>" + esc(spec.cols[i].label) + "</th><td>" + esc(v) + "</td></tr>";
+      }
+    }
+    return h + "</table></div>";
+  }
+
+  function depth(a) {
+    var d = 0;
+    while (Array.isArray(a)) { a = a[0]; d++; }
+    return d;
+  }
+
+  function makeLayer(spec, k) {
+    var st = spec.styles[spec.si ? spec.si[k] : 0];
+    if (spec.kind === "point") {
+      return L.circleMarker([spec.lat[k], spec.lon[k]], st);
+    }
+    var g = spec.geom[k];
+    var ll = L.GeoJSON.coordsToLatLngs(g, depth(g) - 2);
+    return spec.kind === "line" ? L.polyline(ll, st) : L.polygon(ll, st);
+  }
+
+  /* Fill a folium FeatureGroup with the features of one layer. */
+  P.addLayer = function (group, spec) {
+    var n = spec.kind === "point" ? spec.lat.length : spec.geom.length;
+    var popup = function (k) { return function () { return popupHtml(spec, k); }; };
+    var layers = new Array(n);
+    for (var k = 0; k < n; k++) {
+      var layer = makeLayer(spec, k);
+      layer.bindPopup(popup(k), {maxWidth: 340});
+      if (spec.tooltip >= 0) {
+        layer.bindTooltip(esc(value(spec, k, spec.tooltip)),
+                          {permanent: true, direction: "top", offset: [0, -8], className: "pm-label"});
+      }
+      if (spec.search && spec.title >= 0) {
+        var label = value(spec, k, spec.title);
+        P.index.push({label: label, norm: norm(label), layer: layer, group: group});
+        P.sorted = false;
+      }
+      layers[k] = layer;
+    }
+    /* Add while the group is off the map: one redraw instead of n. */
+    var map = group._map;
+    if (map) { map.removeLayer(group); }
+    for (k = 0; k < n; k++) { group.addLayer(layers[k]); }
+    if (map) { map.addLayer(group); }
+    return group;
+  };
+
+  function htmlControl(map, html, position, className) {
+    var Ctl = L.Control.extend({
+      onAdd: function () {
+        var div = L.DomUtil.create("div", className);
+        div.innerHTML = html;
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      }
+    });
+    return new Ctl({position: position}).addTo(map);
+  }
+
+  function search(map, opts) {
+    var Ctl = L.Control.extend({
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "pm-search leaflet-bar");
+        var input = L.DomUtil.create("input", "pm-search-input", div);
+        input.type = "search";
+        input.placeholder = opts.placeholder;
+        input.setAttribute("aria-label", opts.placeholder);
+        var list = L.DomUtil.create("ul", "pm-results", div);
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        var hits = [];
+        function show(i) {
+          var h = hits[i];
+          if (!h) { return; }
+          if (!map.hasLayer(h.group)) { map.addLayer(h.group); }
+          map.setView(h.layer.getLatLng(), Math.max(map.getZoom(), opts.zoom), {animate: false});
+          h.layer.openPopup();
+          list.innerHTML = "";
+        }
+        input.addEventListener("input", function () {
+          if (!P.sorted) {
+            P.index.sort(function (a, b) { return a.label.localeCompare(b.label, opts.lang, {numeric: true}); });
+            P.sorted = true;
+          }
+          var q = norm(input.value.trim());
+          list.innerHTML = "";
+          hits = [];
+          if (q.length < 2) { return; }
+          var toks = q.split(/[\s,]+/).filter(Boolean);
+          for (var i = 0; i < P.index.length && hits.length < opts.max; i++) {
+            var e = P.index[i], ok = true;
+            for (var t = 0; t < toks.length; t++) {
+              if (e.norm.indexOf(toks[t]) < 0) { ok = false; break; }
+            }
+            if (ok) { hits.push(e); }
+          }
+          if (!hits.length) {
+            L.DomUtil.create("li", "pm-none", list).textContent = opts.none;
+          }
+          hits.forEach(function (h, j) {
+            var li = L.DomUtil.create("li", "pm-hit", list);
+            li.textContent = h.label;
+            li.addEventListener("click", function () { show(j); });
+          });
+        });
+        input.addEventListener("keydown", function (ev) {
+          if (ev.key === "Enter") { show(0); }
+        });
+        return div;
+      }
+    });
+    return new Ctl({position: "topleft"}).addTo(map);
+  }
+
+  /* Draw order: later groups on top; re-applied when a layer is switched on again. */
+  function keepOrder(map, groups) {
+    function apply() {
+      for (var i = 0; i < groups.length; i++) {
+        if (map.hasLayer(groups[i])) { groups[i].bringToFront(); }
+      }
+    }
+    map.on("overlayadd", apply);
+    apply();
+  }
+
+  /* Controls, attribution and the ready flag; called once, after every layer. */
+  P.init = function (map, groups, cfg) {
+    P.map = map;
+    P.groups = groups;
+    keepOrder(map, groups);
+    if (cfg.attribution) { map.attributionControl.addAttribution(cfg.attribution); }
+    L.control.scale({imperial: false}).addTo(map);
+    if (cfg.search) { search(map, cfg.search); }
+    if (cfg.info) {
+      var box = L.DomUtil.create("div", "pm-info", map.getContainer());
+      box.innerHTML = cfg.info;
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+    }
+    if (cfg.legend) { htmlControl(map, cfg.legend, "bottomleft", "pm-legend"); }
+    /* Canvas redraws run on the next animation frame; flag after it. */
+    L.Util.requestAnimFrame(function () {
+      L.Util.requestAnimFrame(function () { global.plannerMapReady = true; });
+    });
+  };
+}(window));

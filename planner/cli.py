@@ -1,0 +1,198 @@
+"""Command-line interface: ``planner plan|validate|whitespots|design|schedule|map``.
+
+Exit codes: 0 ok, 1 domain failure (bad input data, unreachable targets),
+2 usage or configuration error.  Errors are printed as one message naming
+the file, row and fix, without a traceback; nothing is written to ``--out``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from planner._errors import PlannerError
+
+app = typer.Typer(
+    name="planner",
+    help="Plan FTTH rollouts into broadband white spots (białe plamy).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+logger = logging.getLogger("planner")
+
+AreaOpt = Annotated[str, typer.Option("--area", "-a", help="'demo', a .gpkg, a layer directory, a .osm/.osm.pbf or a PRG GML file.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML configuration file (see planner/config.py).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
+AssumeCrsOpt = Annotated[Optional[str], typer.Option("--assume-crs", help="CRS for input layers that carry none, e.g. EPSG:2180.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")]
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _fail(exc: PlannerError) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=exc.exit_code)
+
+
+def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: bool, **layers: Optional[Path]):
+    from planner.config import load_config
+    from planner.io import load_area
+
+    overrides = {"progress": False} if quiet else {}
+    cfg = load_config(config)
+    if overrides:
+        cfg = cfg.updated(**overrides)
+    extra = {k: v for k, v in layers.items() if v is not None}
+    a = load_area(area, cfg, assume_crs=assume_crs, layers=extra or None, progress=cfg.progress)
+    return a, cfg
+
+
+def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
+    out = [Path(p) for p in paths if p is not None]
+    if area != "demo":
+        out.append(Path(area))
+    return out
+
+
+def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Optional[str], quiet: bool,
+         until: str, official_list: Optional[Path] = None, new_buildings: Optional[Path] = None,
+         as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
+         write_map: bool = True) -> None:
+    from planner.pipeline import plan
+    from planner.report import format_summary, write_plan
+
+    _setup_logging(quiet)
+    try:
+        a, cfg = _load(area, config, assume_crs, quiet, new_buildings=new_buildings, as_built=as_built)
+        map_over = {k: v for k, v in (("lang", lang), ("offline", offline)) if v is not None}
+        if map_over:
+            cfg = cfg.updated(map=map_over)
+        p = plan(a, cfg, official_list=official_list, until=until)
+        out_dir = out or Path("out") / a.name
+        write_plan(p, out_dir, write_map=write_map and until == "schedule",
+                   inputs=_inputs(area, config, official_list, new_buildings, as_built))
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    typer.echo(format_summary(p))
+    typer.echo(f"\nOutputs written to {out_dir}/")
+    if write_map and until == "schedule":
+        typer.echo(f"Map: {out_dir / 'map.html'}")
+
+
+@app.command("plan")
+def plan_cmd(
+    area: AreaOpt = "demo",
+    config: ConfigOpt = None,
+    out: OutOpt = None,
+    assume_crs: AssumeCrsOpt = None,
+    official_list: Annotated[Optional[Path], typer.Option(help="Official white-spot list (CSV/XLSX/GPKG) to diff against.")] = None,
+    as_built: Annotated[Optional[Path], typer.Option(help="As-built layer for progress tracking.")] = None,
+    lang: Annotated[Optional[str], typer.Option(help="Map language: pl or en.")] = None,
+    offline: Annotated[Optional[bool], typer.Option("--offline/--online", help="Inline Leaflet in the map (default from config: offline).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run every stage: white spots, design, schedule, map and reports."""
+    _run(area, config, out, assume_crs, quiet, "schedule", official_list=official_list,
+         as_built=as_built, lang=lang, offline=offline)
+
+
+@app.command("whitespots")
+def whitespots_cmd(
+    area: AreaOpt = "demo",
+    config: ConfigOpt = None,
+    out: OutOpt = None,
+    assume_crs: AssumeCrsOpt = None,
+    official_list: Annotated[Optional[Path], typer.Option(help="Official white-spot list (CSV/XLSX/GPKG).")] = None,
+    new_buildings: Annotated[Optional[Path], typer.Option(help="Newly built houses for the reallocation proposal.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Classify address points (white/grey/black), flag barriers, diff the official list."""
+    _run(area, config, out, assume_crs, quiet, "whitespots", official_list=official_list,
+         new_buildings=new_buildings, write_map=False)
+
+
+@app.command("design")
+def design_cmd(
+    area: AreaOpt = "demo",
+    config: ConfigOpt = None,
+    out: OutOpt = None,
+    assume_crs: AssumeCrsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Route the network (shared-trench Steiner tree), drops, fees and bill of quantities."""
+    _run(area, config, out, assume_crs, quiet, "design", write_map=False)
+
+
+@app.command("schedule")
+def schedule_cmd(
+    area: AreaOpt = "demo",
+    config: ConfigOpt = None,
+    out: OutOpt = None,
+    assume_crs: AssumeCrsOpt = None,
+    as_built: Annotated[Optional[Path], typer.Option(help="As-built layer (dated segments and connections).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Milestone schedule by village with crews, calendar and consents; progress tracking."""
+    _run(area, config, out, assume_crs, quiet, "schedule", as_built=as_built, write_map=False)
+
+
+@app.command("validate")
+def validate_cmd(
+    path: Annotated[str, typer.Argument(help="Area to check: 'demo', a .gpkg, a layer directory, .osm/.pbf, PRG GML.")],
+    config: ConfigOpt = None,
+    assume_crs: AssumeCrsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check input layers only; report every problem at once."""
+    _setup_logging(quiet)
+    try:
+        a, _ = _load(path, config, assume_crs, quiet)
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    typer.echo(a.summary().to_string(index=False))
+    typer.echo(f"OK: {path} is valid ({a.crs}, bounds {tuple(round(b) for b in a.bounds)})")
+
+
+@app.command("map")
+def map_cmd(
+    plan_dir: Annotated[Path, typer.Option("--plan", help="Plan directory written by `planner plan`.")] = Path("out/demo"),
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
+    lang: Annotated[str, typer.Option(help="pl or en.")] = "pl",
+    offline: Annotated[bool, typer.Option("--offline/--online", help="Inline Leaflet (works with no network).")] = True,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the councillor map from a plan directory."""
+    from planner import maps
+
+    _setup_logging(quiet)
+    if lang not in ("pl", "en"):
+        typer.echo(f"error: --lang must be 'pl' or 'en', got {lang!r}", err=True)
+        raise typer.Exit(code=2)
+    try:
+        layers = maps.read_plan_layers(plan_dir)
+        path = maps.write_map(layers, out or plan_dir / "map.html", lang=lang, offline=offline)
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Map: {path}")
+
+
+def main() -> None:
+    """Entry point of the ``planner`` console script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

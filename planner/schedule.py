@@ -1,0 +1,1616 @@
+"""Milestone schedule: work packages, crews, calendar, consents and progress.
+
+Turns a designed network (the tree of :data:`planner.schema.OUT_SEGMENT_COLUMNS`
+segments oriented away from the POP, and the drops hanging off it) into a
+construction schedule checked against the milestones (kamienie milowe) of the
+contract, and tracks it against an as-built layer.
+
+Rules
+-----
+* **Work packages.**  Segments of one deployment kind (``aerial``, ``duct``,
+  ``trench_<surface>``) in one locality that are connected in the tree form one
+  package; packages longer than ``ScheduleConfig.max_package_days`` working
+  days are cut in depth-first tree order so that several crews can share a long
+  run.  Drops form one package per network package they hang off (cut the same
+  way).  A package depends on the packages holding the parents of its segments,
+  so the package graph is acyclic and "a segment is built only after the
+  segments between it and the POP" holds at package level.
+* **Passed vs connected.**  A target point is *passed* on the end date of the
+  package holding the segment its drop hangs off (and so of every upstream
+  segment: a child package starts only after its parents end); it is
+  *connected* when its drop package ends.  The ≥ 80 % milestone rule counts
+  **passed** points (the network reaches them and drops can be made); drops are
+  scheduled after the network and reported separately.
+* **Crews.**  List scheduling (serial schedule generation with gap filling):
+  packages are taken in priority order (the earliest milestone deadline the
+  package serves, itself or any locality downstream of it, then depth-first
+  tree order) and each goes to the crew of its type that can start it first;
+  a crew works one package at a time.  A feeder through a later-milestone
+  locality inherits the earlier deadline of the villages beyond it.
+* **Calendar.**  Weekends off (Saturdays optional), public holidays of
+  ``holidays_country`` from the ``holidays`` library, and no trenching inside the
+  winter stop (``MM-DD`` to ``MM-DD``, inclusive, across the year boundary).
+  Durations are in working days of the package's calendar.
+* **Consents.**  A package with a segment whose consent is ``pending`` cannot
+  start before ``start_date + consent_lead_days`` (calendar days).
+* **Milestones.**  ``Milestone.localities`` holds names or SIMC codes; the one
+  milestone with no localities takes the rest.  With ``auto_assign`` the
+  localities not listed are ordered by cost per home passed (then distance from
+  the POP), scheduled in that order, and each is put into the earliest milestone
+  (among those without a fixed list, or all if every milestone has one) whose
+  deadline it meets.  ``min_crews`` then gives the fewest crews that still meet
+  every deadline.
+* **Infeasibility.**  When a deadline (or the project end) is missed the result
+  says so (``feasible=False``) and names the binding constraint: the schedule is
+  recomputed with unlimited crews (if that meets the deadlines the binding
+  constraint is ``crew_capacity`` and ``min_crews`` is searched greedily by
+  adding a crew of the type that helps most, then removing any crew not
+  needed), then also without consent lead time (``consent_lead_time``), then also
+  with every day a working day (``calendar``); otherwise it is the
+  ``dependency_chain``.  When too many of a locality's targets are unconnected
+  by the design for the rule to be met at all it is ``unconnected_points``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import heapq
+import html
+import io
+import logging
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner._errors import ConfigError, InputDataError, Problem
+from planner.config import Config, CrewConfig, ScheduleConfig
+
+__all__ = [
+    "KINDS",
+    "ScheduleResult",
+    "ProgressReport",
+    "build_schedule",
+    "working_days",
+    "write_schedule_csv",
+    "write_schedule_xlsx",
+    "gantt_figure",
+    "gantt_html",
+    "progress_report",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Work-package kinds.
+KINDS: tuple[str, ...] = ("aerial", "duct", "trench_unpaved", "trench_paved", "trench_carriageway", "drops")
+#: Crew type that builds each kind.
+CREW_TYPE: dict[str, str] = {
+    "aerial": "aerial", "duct": "duct", "trench_unpaved": "trench", "trench_paved": "trench",
+    "trench_carriageway": "trench", "drops": "drop",
+}
+#: Crew type -> field of :class:`~planner.config.CrewConfig` with its number of crews.
+CREW_FIELD: dict[str, str] = {"aerial": "aerial_crews", "duct": "duct_crews", "trench": "trench_crews",
+                              "drop": "drop_crews"}
+_CREW_TYPES = ("aerial", "duct", "trench", "drop")
+#: Values of :attr:`ScheduleResult.binding_constraint`.
+BINDING_CONSTRAINTS = ("", "crew_capacity", "consent_lead_time", "calendar", "dependency_chain",
+                       "unconnected_points")
+
+_WP_COLUMNS = ["wp_id", "milestone", "needed_by", "simc", "locality", "kind", "quantity", "unit", "crew_type",
+               "crew", "start", "end", "duration_days", "depends_on", "consent_wait_until", "n_segments"]
+_HORIZON_YEARS = 30
+_MAX_SEARCH_STEPS = 200
+_FIXED_TIMESTAMP = dt.datetime(2024, 1, 1, 0, 0, 0)
+
+
+# --------------------------------------------------------------------------
+# result containers
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class ProgressReport:
+    """Progress against the as-built layer (see :func:`progress_report`).
+
+    Attributes
+    ----------
+    as_of
+        Latest ``built_on`` date of the as-built layer.
+    km_built, km_underground
+        Length of the as-built segment lines, all and trench + duct, km.
+    km_planned, km_planned_built
+        Planned network length, and the part of it matched by as-built lines, km.
+    pct_passed, pct_connected
+        Share of target points passed (network built up to their drop) and
+        connected (as-built connection), percent.
+    rate_m_per_day
+        Planned metres built per working day over the as-built period.
+    forecast_completion
+        Date the remaining planned network would be finished at that rate.
+    by_commune
+        Points passed/connected per commune (TERC).
+    localities
+        Per locality and milestone (also :attr:`ScheduleResult.progress`).
+    milestones
+        Per milestone: remaining km (its localities and their feeders),
+        forecast date of that work, ``at_risk``.
+    milestones_at_risk
+        Names of milestones whose forecast misses the deadline.
+    """
+
+    as_of: dt.date | None
+    km_built: float
+    km_underground: float
+    km_planned: float
+    km_planned_built: float
+    pct_passed: float
+    pct_connected: float
+    rate_m_per_day: float
+    forecast_completion: dt.date | None
+    by_commune: pd.DataFrame
+    localities: pd.DataFrame
+    milestones: pd.DataFrame
+    milestones_at_risk: list[str]
+
+    def to_text(self) -> str:
+        """Human-readable summary, as reported to the council."""
+        lines = [
+            f"As built on {self.as_of}: {self.km_built:.1f} km built, {self.km_underground:.1f} km of it "
+            f"underground (trench + duct); {self.km_planned_built:.1f} of {self.km_planned:.1f} planned km.",
+            f"Target points passed {self.pct_passed:.1f} %, connected {self.pct_connected:.1f} %.",
+            f"Rate {self.rate_m_per_day:.0f} m per working day; forecast completion "
+            f"{self.forecast_completion or 'unknown'}.",
+            "Milestones at risk: " + (", ".join(self.milestones_at_risk) or "none"),
+        ]
+        if len(self.by_commune):
+            lines.append(self.by_commune.to_string(index=False))
+        return "\n".join(lines)
+
+
+@dataclass
+class ScheduleResult:
+    """Result of :func:`build_schedule`.
+
+    Attributes
+    ----------
+    work_packages
+        One row per package: ``wp_id, milestone`` (of its locality), ``needed_by``
+        (earliest milestone it serves), ``simc, locality, kind, quantity, unit,
+        crew_type, crew, start, end`` (dates, inclusive), ``duration_days``
+        (working days), ``depends_on`` (';'-joined wp_ids),
+        ``consent_wait_until`` (date or NaT), ``n_segments``.
+    addresses
+        The input addresses plus ``milestone, milestone_date, passed_date``.
+    compliance
+        Per milestone and locality: % of targets passed by the deadline, slack,
+        points missing and why.
+    milestones
+        Per milestone summary.
+    feasible
+        Every locality meets its milestone and the work ends by the project end.
+    binding_constraint
+        One of :data:`BINDING_CONSTRAINTS` (``''`` when feasible).
+    min_crews
+        Smallest crew numbers (``CrewConfig`` field -> count) meeting every
+        deadline: searched when infeasible for lack of crews, and always in
+        automatic mode; ``None`` otherwise.
+    progress
+        Per locality progress against the as-built layer, or ``None``.
+    assignment
+        ``simc, locality, milestone, how`` (``config`` | ``rest`` | ``auto``).
+    segments
+        Per segment: ``segment_id, wp_id, planned_built`` (date) and, with an
+        as-built layer, ``as_built`` (bool) and ``as_built_on`` (date).
+    config
+        The schedule configuration used.
+    """
+
+    work_packages: pd.DataFrame
+    addresses: Any
+    compliance: pd.DataFrame
+    milestones: pd.DataFrame
+    feasible: bool
+    binding_constraint: str
+    min_crews: dict[str, int] | None
+    progress: pd.DataFrame | None
+    assignment: pd.DataFrame
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    config: ScheduleConfig = field(default_factory=ScheduleConfig)
+    progress_summary: ProgressReport | None = None
+
+
+# --------------------------------------------------------------------------
+# calendar
+# --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _holiday_days(country: str, first_year: int, last_year: int) -> np.ndarray:
+    """Public holidays of ``country`` in the years, as ``datetime64[D]``."""
+    import holidays
+
+    try:
+        hol = holidays.country_holidays(country, years=range(first_year, last_year + 1))
+    except NotImplementedError:
+        raise ConfigError(f"unknown holidays country {country!r}", [Problem(
+            file="config", message=f"schedule.holidays_country = {country!r} is not known to the holidays library",
+            fix="use an ISO 3166 alpha-2 code such as 'PL'")]) from None
+    return np.array(sorted(hol.keys()), dtype="datetime64[D]")
+
+
+def _md(s: str) -> int:
+    m, d = s.split("-")
+    return int(m) * 100 + int(d)
+
+
+class _Calendar:
+    """Working days from ``start`` on, as day offsets; one mask per calendar.
+
+    Calendar ``0`` is the general one, ``1`` the trench one (general minus the
+    winter stop).  ``relaxed`` makes every day a working day.
+    """
+
+    def __init__(self, sc: ScheduleConfig, relaxed: bool = False) -> None:
+        self.start = np.datetime64(sc.start_date, "D")
+        end = max(sc.project_end, max((m.deadline for m in sc.milestones), default=sc.project_end))
+        n = (end - sc.start_date).days + 366 * _HORIZON_YEARS
+        self.n = n
+        dates = self.start + np.arange(n).astype("timedelta64[D]")
+        if relaxed:
+            general = np.ones(n, dtype=bool)
+            trench = general
+        else:
+            weekday = (dates.astype("int64") + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
+            general = weekday < (6 if sc.work_saturdays else 5)
+            years = dates.astype("datetime64[Y]").astype(int) + 1970
+            general &= ~np.isin(dates, _holiday_days(sc.holidays_country, int(years[0]), int(years[-1])))
+            trench = general.copy()
+            if sc.trench_winter_stop is not None:
+                months = dates.astype("datetime64[M]").astype(int) % 12 + 1
+                days = (dates - dates.astype("datetime64[M]")).astype(int) + 1
+                md = months * 100 + days
+                a, b = (_md(x) for x in sc.trench_winter_stop)
+                stop = (md >= a) & (md <= b) if a <= b else (md >= a) | (md <= b)
+                trench &= ~stop
+        self.work = (general, trench)
+        self.cum = tuple(np.cumsum(w).astype(np.int64) for w in self.work)
+
+    def first(self, cal: int, day: int) -> int:
+        """First working day ``>= day`` (``-1`` beyond the horizon)."""
+        cum = self.cum[cal]
+        if day >= self.n:
+            return -1
+        before = cum[day - 1] if day > 0 else 0
+        i = int(np.searchsorted(cum, before + 1, side="left"))
+        return i if i < self.n else -1
+
+    def finish(self, cal: int, start: int, duration: int) -> int:
+        """Day of the ``duration``-th working day counted from working day ``start``."""
+        cum = self.cum[cal]
+        i = int(np.searchsorted(cum, cum[start] - 1 + duration, side="left"))
+        return i if i < self.n else -1
+
+    def count(self, cal: int, first: int, last: int) -> int:
+        """Working days in ``[first, last]``."""
+        if last < first:
+            return 0
+        cum = self.cum[cal]
+        return int(cum[min(last, self.n - 1)] - (cum[first - 1] if first > 0 else 0))
+
+    def date(self, day: int) -> dt.date:
+        return (self.start + np.timedelta64(int(day), "D")).astype(dt.date)
+
+    def day(self, date: dt.date) -> int:
+        return int((np.datetime64(date, "D") - self.start).astype(int))
+
+
+def working_days(first: dt.date, last: dt.date, config: ScheduleConfig | Config | None = None, *,
+                 trench: bool = False) -> list[dt.date]:
+    """Working days between two dates (inclusive) under the schedule calendar.
+
+    Parameters
+    ----------
+    first, last
+        Date range.
+    config
+        Schedule (or whole) configuration; defaults when ``None``.  Its
+        ``start_date`` is replaced by ``first``.
+    trench
+        Use the trench calendar (also without the winter stop).
+
+    Returns
+    -------
+    list of datetime.date
+    """
+    sc = _schedule_config(config)
+    sc = sc.model_copy(update={"start_date": first})
+    cal = _Calendar(sc)
+    n = (last - first).days + 1
+    return [cal.date(i) for i in np.flatnonzero(cal.work[int(trench)][:n])]
+
+
+def _schedule_config(config: ScheduleConfig | Config | None) -> ScheduleConfig:
+    if config is None:
+        return ScheduleConfig()
+    if isinstance(config, Config):
+        return config.schedule
+    return config
+
+
+# --------------------------------------------------------------------------
+# work packages
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Problem:
+    """Arrays of the package graph the list scheduler works on."""
+
+    wp_id: list[str]
+    kind: list[str]
+    crew_type: list[str]
+    cal: list[int]
+    duration: list[int]
+    deps: list[list[int]]
+    succ: list[list[int]]
+    consent_day: list[int]
+    order: list[int]          # topological position (depth-first tree order)
+    simc: list[str]
+    quantity: np.ndarray
+    n_segments: np.ndarray
+
+
+def _kind_of(deployment: pd.Series, surface: pd.Series) -> np.ndarray:
+    surf = surface.fillna("").astype(str)
+    bad = (deployment == "trench") & ~surf.isin(["unpaved", "paved", "carriageway"])
+    if bad.any():
+        logger.warning("%d trench segments have no surface; scheduled as 'paved'", int(bad.sum()))
+    surf = surf.where(~bad, "paved")
+    return np.where(deployment == "trench", "trench_" + surf, deployment.astype(str)).astype(object)
+
+
+def _productivity(crews: CrewConfig, kind: str) -> float:
+    return {
+        "aerial": crews.aerial_m_per_day, "duct": crews.duct_m_per_day,
+        "trench_unpaved": crews.trench_unpaved_m_per_day, "trench_paved": crews.trench_paved_m_per_day,
+        "trench_carriageway": crews.trench_carriageway_m_per_day, "drops": crews.drops_per_day,
+    }[kind]
+
+
+def _prepare_segments(segments: Any) -> pd.DataFrame:
+    """Checked, sorted segment table with ``pidx`` (row of the parent), preorder and depth."""
+    src = "segments"
+    need = ["segment_id", "parent_id", "deployment", "length_m"]
+    missing = [c for c in need if c not in segments.columns]
+    if missing:
+        raise InputDataError("segments table lacks columns", [Problem(
+            file=src, message=f"missing columns {missing}", fix="pass the design stage's segments layer")])
+    cols = [c for c in segments.columns if c != "geometry"]
+    seg = pd.DataFrame(segments[cols]).copy()
+    for c, default in (("surface", ""), ("consent", "not_needed"), ("simc", ""), ("locality", ""),
+                       ("dist_from_pop_m", np.nan), ("cost_pln", 0.0)):
+        if c not in seg:
+            seg[c] = default
+    seg["segment_id"] = seg["segment_id"].astype("int64")
+    seg["parent_id"] = seg["parent_id"].astype("int64")
+    seg["simc"] = seg["simc"].fillna("").astype(str)
+    seg["locality"] = seg["locality"].fillna("").astype(str)
+    seg["consent"] = seg["consent"].fillna("not_needed").astype(str)
+    seg["length_m"] = seg["length_m"].astype(float)
+    problems = []
+    dup = seg["segment_id"].duplicated(keep=False)
+    if dup.any():
+        problems.append(Problem(file=src, row=int(seg.loc[dup, "segment_id"].iloc[0]),
+                                message=f"{int(dup.sum())} rows share a segment_id", fix="make segment_id unique"))
+    bad_dep = ~seg["deployment"].isin(["aerial", "duct", "trench"])
+    if bad_dep.any():
+        problems.append(Problem(file=src, row=int(seg.loc[bad_dep, "segment_id"].iloc[0]),
+                                message=f"deployment {seg.loc[bad_dep, 'deployment'].iloc[0]!r} is not aerial|duct|trench",
+                                fix="re-run the design stage"))
+    if (seg["length_m"] < 0).any() or seg["length_m"].isna().any():
+        problems.append(Problem(file=src, message="negative or missing length_m", fix="re-run the design stage"))
+    if problems:
+        raise InputDataError("invalid segments", problems)
+    seg = seg.sort_values("segment_id", kind="stable").reset_index(drop=True)
+    ids = seg["segment_id"].to_numpy()
+    par = seg["parent_id"].to_numpy()
+    pos = np.searchsorted(ids, par)
+    pos_c = np.clip(pos, 0, max(len(ids) - 1, 0))
+    found = (par >= 0) & (len(ids) > 0) & (ids[pos_c] == par) if len(ids) else np.zeros(0, bool)
+    orphan = (par >= 0) & ~found
+    if orphan.any():
+        i = int(np.flatnonzero(orphan)[0])
+        raise InputDataError("segments reference unknown parents", [Problem(
+            file=src, row=int(ids[i]), message=f"parent_id {int(par[i])} of segment {int(ids[i])} does not exist "
+            f"({int(orphan.sum())} such segments)", fix="parent_id must be a segment_id or -1 at the POP")])
+    pidx = np.where(found, pos_c, -1)
+    # depth-first preorder from the POP, children by segment_id
+    n = len(seg)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for i, p in enumerate(pidx.tolist()):
+        if p >= 0:
+            children[p].append(i)
+    preorder = np.full(n, -1, dtype=np.int64)
+    depth = np.zeros(n, dtype=np.int64)
+    k = 0
+    stack = [int(i) for i in np.flatnonzero(pidx < 0)[::-1]]
+    while stack:
+        i = stack.pop()
+        preorder[i] = k
+        k += 1
+        p = pidx[i]
+        depth[i] = depth[p] + 1 if p >= 0 else 0
+        stack.extend(reversed(children[i]))
+    if k < n:
+        i = int(np.flatnonzero(preorder < 0)[0])
+        raise InputDataError("segment tree has a cycle", [Problem(
+            file=src, row=int(ids[i]), message=f"{n - k} segments are not connected to the POP (parent_id cycle)",
+            fix="the segments must form a tree rooted at the POP (parent_id -1)")])
+    seg["pidx"] = pidx
+    seg["preorder"] = preorder
+    seg["depth"] = depth
+    seg["kind"] = _kind_of(seg["deployment"], seg["surface"])
+    return seg
+
+
+def _build_packages(seg: pd.DataFrame, drops: pd.DataFrame, sc: ScheduleConfig) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """Cut segments and drops into packages.
+
+    Returns the package table (topological order), the package row of each
+    segment, and the drops table with its package row.
+    """
+    crews = sc.crews
+    n = len(seg)
+    order = np.argsort(seg["preorder"].to_numpy(), kind="stable")
+    pidx = seg["pidx"].to_numpy()
+    key = (seg["simc"] + "|" + seg["kind"]).to_numpy()
+    length = seg["length_m"].to_numpy()
+    kinds = seg["kind"].to_numpy()
+    chunk = np.full(n, -1, dtype=np.int64)
+    comp_chunk: dict[int, int] = {}   # component root row -> current chunk
+    comp_len: dict[int, float] = {}
+    comp_of = np.full(n, -1, dtype=np.int64)
+    n_chunks = 0
+    for i in order.tolist():
+        p = pidx[i]
+        c = comp_of[p] if p >= 0 and key[p] == key[i] else i
+        comp_of[i] = c
+        cap = sc.max_package_days * _productivity(crews, kinds[i])
+        if c not in comp_chunk or (comp_len[c] > 0 and comp_len[c] + length[i] > cap):
+            comp_chunk[c] = n_chunks
+            comp_len[c] = 0.0
+            n_chunks += 1
+        chunk[i] = comp_chunk[c]
+        comp_len[c] += length[i]
+    seg_pk = chunk
+    s = seg.assign(pk=chunk, pending=(seg["consent"] == "pending"))
+    g = s.groupby("pk", sort=True)
+    net = pd.DataFrame({
+        "simc": g["simc"].first(), "locality": g["locality"].first(), "kind": g["kind"].first(),
+        "quantity": g["length_m"].sum(), "n_segments": g.size(), "pending": g["pending"].any(),
+        "first": g["preorder"].min(),
+    })
+    net["unit"] = "m"
+    # dependencies: packages of the parents of each segment
+    has_p = pidx >= 0
+    dep = pd.DataFrame({"pk": chunk[has_p], "dep": chunk[pidx[has_p]]})
+    dep = dep[dep["pk"] != dep["dep"]].drop_duplicates()
+    # drops: per network package, cut at max_package_days
+    d = drops.copy()
+    seg_ids = seg["segment_id"].to_numpy()
+    sid = d["segment_id"].astype("int64").to_numpy()
+    pos = np.clip(np.searchsorted(seg_ids, sid), 0, max(n - 1, 0))
+    ok = (sid >= 0) & (n > 0) & (seg_ids[pos] == sid) if n else np.zeros(len(d), bool)
+    unknown = (sid >= 0) & ~ok
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        raise InputDataError("drops reference unknown segments", [Problem(
+            file="drops", row=str(d["address_id"].iloc[i]),
+            message=f"segment_id {int(sid[i])} is not in the segments table ({int(unknown.sum())} drops)",
+            fix="re-run the design stage")])
+    d["net_pk"] = np.where(ok, chunk[pos] if n else -1, -1)
+    d["net_first"] = np.where(d["net_pk"] >= 0, net["first"].reindex(d["net_pk"]).to_numpy(), -1)
+    d = d.sort_values(["simc", "net_first", "address_id"], kind="stable").reset_index(drop=True)
+    cap = max(1, int(math.floor(sc.max_package_days * crews.drops_per_day)))
+    d["part"] = d.groupby(["simc", "net_pk"], sort=False).cumcount() // cap
+    dg = d.groupby(["simc", "net_pk", "part"], sort=False)
+    dp = pd.DataFrame({
+        "simc": dg["simc"].first(), "locality": dg["locality"].first() if "locality" in d else "",
+        "quantity": dg.size().astype(float), "n_segments": 0, "pending": False,
+        "first": dg["net_first"].first(), "net_pk": dg["net_pk"].first(),
+    }).reset_index(drop=True)
+    dp["kind"] = "drops"
+    dp["unit"] = "drops"
+    dp_index = n_chunks + np.arange(len(dp))
+    d["pk"] = dg.ngroup().to_numpy() + n_chunks
+    dp.index = dp_index
+    dep = pd.concat([dep, pd.DataFrame({"pk": dp_index[dp["net_pk"].to_numpy() >= 0],
+                                        "dep": dp.loc[dp["net_pk"] >= 0, "net_pk"].to_numpy()})])
+    pk = pd.concat([net, dp.drop(columns="net_pk")])
+    pk["is_drop"] = pk["kind"] == "drops"
+    # wp ids: per (simc, kind) in tree order
+    pk = pk.sort_values(["first", "is_drop"], kind="stable")
+    pk["num"] = pk.groupby(["simc", "kind"], sort=False).cumcount() + 1
+    pk["wp_id"] = [f"{s or 'none'}-{k}-{i:03d}" for s, k, i in zip(pk["simc"], pk["kind"], pk["num"])]
+    pk["deps"] = dep.groupby("pk")["dep"].apply(lambda x: sorted(x.tolist())).reindex(pk.index)
+    pk["deps"] = [v if isinstance(v, list) else [] for v in pk["deps"]]
+    pk["quantity"] = pk["quantity"].astype(float)
+    pk["duration"] = [max(1, math.ceil(q / _productivity(crews, k) - 1e-9)) for q, k in zip(pk["quantity"], pk["kind"])]
+    return pk, seg_pk, d
+
+
+def _problem(pk: pd.DataFrame, consent_day: int) -> _Problem:
+    """Index the packages 0..n-1 in topological order."""
+    rows = {old: new for new, old in enumerate(pk.index.tolist())}
+    deps = [[rows[x] for x in v] for v in pk["deps"]]
+    succ: list[list[int]] = [[] for _ in deps]
+    for i, v in enumerate(deps):
+        for j in v:
+            succ[j].append(i)
+    return _Problem(
+        wp_id=pk["wp_id"].tolist(), kind=pk["kind"].tolist(),
+        crew_type=[CREW_TYPE[k] for k in pk["kind"]],
+        cal=[1 if k.startswith("trench") else 0 for k in pk["kind"]],
+        duration=[int(x) for x in pk["duration"]], deps=deps, succ=succ,
+        consent_day=[consent_day if p else 0 for p in pk["pending"]],
+        order=list(range(len(pk))), simc=pk["simc"].tolist(),
+        quantity=pk["quantity"].to_numpy(), n_segments=pk["n_segments"].to_numpy(),
+    )
+
+
+# --------------------------------------------------------------------------
+# list scheduling
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    start: np.ndarray
+    end: np.ndarray
+    crew: list[str]
+
+
+def _list_schedule(P: _Problem, keys: list[tuple], crews: dict[str, int | None], cal: _Calendar,
+                   consent: bool = True) -> _Run:
+    """Serial list scheduling with gap filling; ``crews[t] is None`` means unlimited."""
+    n = len(P.wp_id)
+    start = np.full(n, -1, dtype=np.int64)
+    end = np.full(n, -1, dtype=np.int64)
+    crew_of = [""] * n
+    indeg = [len(d) for d in P.deps]
+    heap = [(keys[i], i) for i in range(n) if indeg[i] == 0]
+    heapq.heapify(heap)
+    big = cal.n + 1
+    gaps: dict[str, list[list[tuple[int, int]]]] = {
+        t: [[(0, big)] for _ in range(k)] for t, k in crews.items() if k is not None
+    }
+    while heap:
+        _, i = heapq.heappop(heap)
+        ready = P.consent_day[i] if consent else 0
+        blocked = False
+        for j in P.deps[i]:
+            if end[j] < 0:
+                blocked = True
+                break
+            ready = max(ready, int(end[j]) + 1)
+        if not blocked:
+            c = P.cal[i]
+            dur = P.duration[i]
+            t = P.crew_type[i]
+            if crews.get(t, 0) is None:
+                s = cal.first(c, ready)
+                e = cal.finish(c, s, dur) if s >= 0 else -1
+                if s >= 0 and e >= 0:
+                    start[i], end[i], crew_of[i] = s, e, f"{t}-*"
+            else:
+                best = None
+                for ci, glist in enumerate(gaps.get(t, [])):
+                    for gi, (gs, ge) in enumerate(glist):
+                        if ge <= ready:
+                            continue
+                        s = cal.first(c, max(ready, gs))
+                        if s < 0 or s >= ge:
+                            continue
+                        e = cal.finish(c, s, dur)
+                        if e < 0:
+                            break
+                        if e < ge:
+                            if best is None or s < best[0]:
+                                best = (s, e, ci, gi)
+                            break
+                if best is not None:
+                    s, e, ci, gi = best
+                    gs, ge = gaps[t][ci][gi]
+                    new = [g for g in ((gs, s), (e + 1, ge)) if g[1] > g[0]]
+                    gaps[t][ci][gi:gi + 1] = new
+                    start[i], end[i], crew_of[i] = s, e, f"{t}-{ci + 1}"
+        for j in P.succ[i]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                heapq.heappush(heap, (keys[j], j))
+    return _Run(start, end, crew_of)
+
+
+# --------------------------------------------------------------------------
+# localities and milestones
+# --------------------------------------------------------------------------
+
+
+def _fold(s: str) -> str:
+    s = unicodedata.normalize("NFKD", s.replace("ł", "l").replace("Ł", "L"))
+    return "".join(ch for ch in s if not unicodedata.combining(ch)).casefold().strip()
+
+
+def _resolve_milestones(loc: pd.DataFrame, sc: ScheduleConfig) -> pd.DataFrame:
+    """``simc, locality, milestone, how`` for every locality; ``how='auto'`` rows have milestone ''."""
+    names = sorted(set(loc["locality"]))
+    by_name: dict[str, list[str]] = {}
+    for simc, name in zip(loc["simc"], loc["locality"]):
+        by_name.setdefault(name.casefold().strip(), []).append(simc)
+    simcs = set(loc["simc"])
+    given: dict[str, str] = {}
+    problems: list[Problem] = []
+    for m in sc.milestones:
+        for entry in m.localities:
+            e = str(entry).strip()
+            hit = [e] if e in simcs else by_name.get(e.casefold(), [])
+            if not hit:
+                folded = {_fold(n): n for n in names}
+                close = difflib.get_close_matches(e, names, n=3, cutoff=0.6)
+                close += [folded[f] for f in difflib.get_close_matches(_fold(e), list(folded), n=3, cutoff=0.75)
+                          if folded[f] not in close]
+                fix = (f"did you mean {', '.join(repr(c) for c in close[:3])}?" if close
+                       else "use a locality name or 7-digit SIMC code of the study area")
+                problems.append(Problem(file="config", row=m.name,
+                                        message=f"milestone {m.name}: unknown locality {e!r}", fix=fix))
+                continue
+            for s in hit:
+                if s in given and given[s] != m.name:
+                    problems.append(Problem(file="config", row=m.name,
+                                            message=f"locality {e!r} ({s}) is in milestones {given[s]} and {m.name}",
+                                            fix="list every locality in one milestone only"))
+                given[s] = m.name
+    if problems:
+        raise ConfigError("schedule milestones name unknown or repeated localities", problems)
+    rest = [m.name for m in sc.milestones if not m.localities]
+    out = loc[["simc", "locality"]].copy()
+    out["milestone"] = out["simc"].map(given).fillna("").astype(str)
+    out["how"] = np.where(out["milestone"] != "", "config", "")
+    free = out["milestone"] == ""
+    if sc.auto_assign:
+        out.loc[free, "how"] = "auto"
+    elif free.any():
+        if rest:
+            target = rest[0]
+        else:
+            target = max(sc.milestones, key=lambda m: (m.deadline, m.name)).name
+            logger.warning("%d localities are in no milestone; put into the last one, %s", int(free.sum()), target)
+        out.loc[free, "milestone"] = target
+        out.loc[free, "how"] = "rest"
+    return out.sort_values("simc", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------
+# evaluation
+# --------------------------------------------------------------------------
+
+
+def _passed_days(run: _Run, seg_pk: np.ndarray, tgt: pd.DataFrame) -> np.ndarray:
+    """Day each target is passed (float, inf if never)."""
+    pkrow = tgt["seg_pk"].to_numpy()
+    days = np.full(len(tgt), np.inf)
+    at_pop = tgt["connectable"].to_numpy() & (pkrow < 0)
+    days[at_pop] = 0.0
+    on = tgt["connectable"].to_numpy() & (pkrow >= 0)
+    e = run.end[pkrow[on]].astype(float)
+    e[e < 0] = np.inf
+    days[on] = e
+    return days
+
+
+def _threshold_days(tgt: pd.DataFrame, days: np.ndarray, thr: float) -> pd.DataFrame:
+    """Per locality: targets, k needed, day the k-th target is passed (inf if never)."""
+    t = pd.DataFrame({"simc": tgt["simc"].to_numpy(), "day": days})
+    t = t.sort_values(["simc", "day"], kind="stable")
+    t["rank"] = t.groupby("simc", sort=False).cumcount() + 1
+    per = t.groupby("simc", sort=True).agg(targets=("day", "size"))
+    per["k"] = np.ceil(per["targets"] * thr - 1e-9).astype(int).clip(lower=1)
+    kth = t.merge(per[["k"]], left_on="simc", right_index=True)
+    kth = kth[kth["rank"] == kth["k"]].set_index("simc")["day"]
+    per["thr_day"] = kth.reindex(per.index).fillna(np.inf)
+    return per
+
+
+def _evaluate(P: _Problem, run: _Run, seg_pk: np.ndarray, tgt: pd.DataFrame, deadline_of: pd.Series,
+              thr: float, end_day: int) -> tuple[bool, float]:
+    """(all deadlines met, shortfall in days summed over localities and the project end)."""
+    per = _threshold_days(tgt, _passed_days(run, seg_pk, tgt), thr)
+    dl = deadline_of.reindex(per.index).astype(float)
+    late = (per["thr_day"] - dl).clip(lower=0).replace(np.inf, 10 * 366.0)
+    late = late.fillna(0.0)
+    over = 0.0
+    if (run.end < 0).any():
+        over += 10 * 366.0 * float((run.end < 0).sum())
+    elif len(run.end):
+        over += max(0, int(run.end.max()) - end_day)
+    short = float(late.sum()) + over
+    return short == 0.0, short
+
+
+# --------------------------------------------------------------------------
+# main entry
+# --------------------------------------------------------------------------
+
+
+def build_schedule(segments: Any, drops: Any, addresses: Any, config: Config | ScheduleConfig | None = None, *,
+                   as_built: Any = None, progress: bool = False) -> ScheduleResult:
+    """Schedule the construction of a designed network by milestone.
+
+    Parameters
+    ----------
+    segments
+        Network segments (:data:`planner.schema.OUT_SEGMENT_COLUMNS`), a tree
+        oriented away from the POP (``parent_id`` -1 at the POP).
+    drops
+        Drops (:data:`planner.schema.OUT_DROP_COLUMNS`); ``segment_id`` is the
+        segment a drop hangs off, -1 at the POP node.
+    addresses
+        Address points with ``id, simc, locality, is_target, plan_status``
+        (``'connect'`` for targets the design connects).
+    config
+        Whole configuration or its ``schedule`` section; defaults when ``None``.
+    as_built
+        Optional as-built layer (:data:`planner.schema.AS_BUILT`): segment lines
+        with ``deployment`` and ``built_on``, connection points with
+        ``address_id`` and ``built_on``.
+    progress
+        Show a progress bar during the crew search.
+
+    Returns
+    -------
+    ScheduleResult
+
+    Raises
+    ------
+    ConfigError
+        A milestone names an unknown locality (with close names suggested) or
+        lists a locality twice.
+    InputDataError
+        The segments do not form a tree, or drops reference unknown segments.
+    """
+    sc = _schedule_config(config)
+    seg = _prepare_segments(segments)
+    dcols = [c for c in drops.columns if c != "geometry"]
+    drp = pd.DataFrame(drops[dcols]).copy() if len(dcols) else pd.DataFrame(columns=["address_id", "simc", "segment_id"])
+    for c in ("address_id", "simc", "locality"):
+        if c not in drp:
+            drp[c] = ""
+        drp[c] = drp[c].fillna("").astype(str)
+    drp["segment_id"] = drp["segment_id"].astype("int64") if len(drp) else pd.Series([], dtype="int64")
+    addr = addresses
+    a = pd.DataFrame({
+        "id": addr["id"].astype(str).to_numpy(),
+        "simc": addr["simc"].fillna("").astype(str).to_numpy(),
+        "locality": addr["locality"].fillna("").astype(str).to_numpy(),
+        "is_target": addr["is_target"].fillna(False).astype(bool).to_numpy() if "is_target" in addr else True,
+        "plan_status": addr["plan_status"].fillna("").astype(str).to_numpy() if "plan_status" in addr else "connect",
+        "unconnected_reason": (addr["unconnected_reason"].fillna("").astype(str).to_numpy()
+                               if "unconnected_reason" in addr else ""),
+        "terc": addr["terc"].fillna("").astype(str).to_numpy() if "terc" in addr else "",
+    })
+    loc = (a[["simc", "locality"]].sort_values(["simc", "locality"], kind="stable")
+           .drop_duplicates("simc").reset_index(drop=True))
+    assign = _resolve_milestones(loc, sc)
+
+    cal = _Calendar(sc)
+    consent_day = (sc.start_date + dt.timedelta(days=sc.consent_lead_days) - sc.start_date).days
+    pk, seg_pk, drp = _build_packages(seg, drp, sc)
+    P = _problem(pk, consent_day)
+    pk_row = {old: new for new, old in enumerate(pk.index.tolist())}
+    seg_pk_row = np.array([pk_row[x] for x in seg_pk.tolist()], dtype=np.int64)
+
+    # targets: drops joined to addresses
+    drop_pk = dict(zip(drp["address_id"], drp["segment_id"]))
+    tgt = a[a["is_target"]].copy()
+    has_drop = tgt["id"].isin(drop_pk.keys())
+    tgt["connectable"] = tgt["plan_status"].isin(["connect", "connected"]).to_numpy() & has_drop.to_numpy()
+    sid = tgt["id"].map(drop_pk).fillna(-1).astype("int64").to_numpy()
+    seg_ids = seg["segment_id"].to_numpy()
+    pos = np.clip(np.searchsorted(seg_ids, sid), 0, max(len(seg_ids) - 1, 0))
+    tgt["seg_row"] = np.where((sid >= 0) & (len(seg_ids) > 0), pos, -1)
+    tgt["seg_pk"] = np.where(tgt["seg_row"] >= 0, seg_pk_row[pos] if len(seg_ids) else -1, -1)
+    tgt = tgt.reset_index(drop=True)
+
+    # priorities
+    ms_sorted = sorted(sc.milestones, key=lambda m: (m.deadline, m.name))
+    m_order = {m.name: i for i, m in enumerate(ms_sorted)}
+    m_deadline = {m.name: m.deadline for m in sc.milestones}
+    fixed = assign[assign["how"] != "auto"]
+    loc_rank: dict[str, tuple[int, int]] = {s: (m_order[m], 0) for s, m in zip(fixed["simc"], fixed["milestone"])}
+    auto_simcs = assign.loc[assign["how"] == "auto", "simc"].tolist()
+    candidates = [m for m in ms_sorted if not m.localities] or ms_sorted
+    if auto_simcs:
+        ranked = _auto_order(auto_simcs, seg, drp, tgt)
+        base = m_order[candidates[0].name]
+        for r, s in enumerate(ranked):
+            loc_rank[s] = (base, 1 + r)
+    keys = _priority_keys(P, loc_rank)
+
+    # deadline per locality for evaluation (auto: the latest candidate)
+    deadline_of = pd.Series({s: cal.day(m_deadline[m]) for s, m in zip(fixed["simc"], fixed["milestone"])},
+                            dtype=float)
+    if auto_simcs:
+        last = cal.day(candidates[-1].deadline)
+        deadline_of = pd.concat([deadline_of, pd.Series({s: float(last) for s in auto_simcs})])
+    end_day = cal.day(sc.project_end)
+    crews_cfg = {t: int(getattr(sc.crews, CREW_FIELD[t])) for t in _CREW_TYPES}
+
+    run = _list_schedule(P, keys, crews_cfg, cal)
+    ok, short = _evaluate(P, run, seg_pk_row, tgt, deadline_of, sc.pass_threshold, end_day)
+
+    binding = ""
+    min_crews = None
+    if not ok:
+        binding, min_crews = _diagnose(P, keys, crews_cfg, sc, cal, seg_pk_row, tgt, deadline_of, end_day,
+                                       progress=progress)
+    elif auto_simcs:
+        min_crews = _min_crews(P, keys, crews_cfg, cal, seg_pk_row, tgt, deadline_of, sc, end_day,
+                               progress=progress)
+
+    # final assignment for auto localities
+    days = _passed_days(run, seg_pk_row, tgt)
+    per = _threshold_days(tgt, days, sc.pass_threshold)
+    if auto_simcs:
+        for s in auto_simcs:
+            td = per["thr_day"].get(s, 0.0)
+            chosen = next((m.name for m in candidates if td <= cal.day(m.deadline)), candidates[-1].name)
+            assign.loc[assign["simc"] == s, "milestone"] = chosen
+    ms_of = dict(zip(assign["simc"], assign["milestone"]))
+
+    wp = _work_package_table(P, pk, run, cal, ms_of, m_deadline, m_order, sc)
+    compliance = _compliance(tgt, days, run, P, assign, sc, cal, m_deadline)
+    summary = _milestone_summary(compliance, sc)
+    feasible = bool(ok)
+
+    out_addr = addresses.copy()
+    ms_col = a["simc"].map(ms_of).fillna("").astype(str)
+    ms_col = ms_col.where(a["is_target"], "")
+    out_addr["milestone"] = ms_col.to_numpy()
+    out_addr["milestone_date"] = pd.to_datetime(ms_col.map(lambda m: m_deadline.get(m, pd.NaT))).astype(
+        "datetime64[ns]").to_numpy()
+    passed = pd.Series(np.nan, index=a.index)
+    id_pos = pd.Series(np.arange(len(a)), index=a["id"])
+    passed.iloc[id_pos.reindex(tgt["id"]).to_numpy()] = days
+    out_addr["passed_date"] = _to_dates(passed.to_numpy(), cal)
+
+    seg_table = pd.DataFrame({
+        "segment_id": seg["segment_id"].to_numpy(),
+        "wp_id": [P.wp_id[i] for i in seg_pk_row],
+        "planned_built": _to_dates(run.end[seg_pk_row].astype(float), cal) if len(seg) else pd.Series([], dtype="datetime64[ns]"),
+    })
+
+    result = ScheduleResult(
+        work_packages=wp, addresses=out_addr, compliance=compliance, milestones=summary, feasible=feasible,
+        binding_constraint=binding, min_crews=min_crews, progress=None,
+        assignment=assign.sort_values(["simc"], kind="stable").reset_index(drop=True),
+        segments=seg_table, config=sc,
+    )
+    if not feasible:
+        logger.warning("schedule misses deadlines; binding constraint %s; minimum crews %s", binding, min_crews)
+    if as_built is not None and len(as_built):
+        rep = _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of, m_deadline, m_order)
+        result.progress = rep.localities
+        result.progress_summary = rep
+        conn_ids = set(as_built.loc[as_built["kind"] == "connection", "address_id"].astype(str))
+        if "plan_status" in out_addr:
+            is_conn = out_addr["id"].astype(str).isin(conn_ids) & (out_addr["plan_status"] == "connect")
+            out_addr.loc[is_conn, "plan_status"] = "connected"
+    return result
+
+
+def _auto_order(simcs: list[str], seg: pd.DataFrame, drp: pd.DataFrame, tgt: pd.DataFrame) -> list[str]:
+    """Localities ordered by cost per home passed, then distance from the POP, then SIMC."""
+    cost = seg.groupby("simc")["cost_pln"].sum()
+    if "cost_pln" in drp:
+        cost = cost.add(drp.groupby("simc")["cost_pln"].sum(), fill_value=0.0)
+    homes = tgt[tgt["connectable"]].groupby("simc").size()
+    dist = seg.groupby("simc")["dist_from_pop_m"].min()
+    t = pd.DataFrame({"simc": simcs})
+    t["cph"] = (t["simc"].map(cost).fillna(0.0) / t["simc"].map(homes).fillna(0)).replace(np.inf, np.nan)
+    t["cph"] = t["cph"].fillna(np.inf)
+    t["dist"] = t["simc"].map(dist).fillna(np.inf)
+    return t.sort_values(["cph", "dist", "simc"], kind="stable")["simc"].tolist()
+
+
+def _priority_keys(P: _Problem, loc_rank: dict[str, tuple[int, int]]) -> list[tuple]:
+    """(earliest rank served by the package or anything downstream, tree order)."""
+    worst = (10**9, 10**9)
+    eff = [loc_rank.get(s, worst) for s in P.simc]
+    for i in range(len(eff) - 1, -1, -1):
+        for j in P.deps[i]:
+            if eff[i] < eff[j]:
+                eff[j] = eff[i]
+    return [(eff[i], P.order[i]) for i in range(len(eff))]
+
+
+def _diagnose(P, keys, crews_cfg, sc, cal, seg_pk_row, tgt, deadline_of, end_day, *, progress=False):
+    """Binding constraint and minimal crews of an infeasible schedule."""
+    unlimited = {t: None for t in _CREW_TYPES}
+    thr = sc.pass_threshold
+    # design: too few connectable targets for the rule
+    share = tgt.groupby("simc")["connectable"].mean()
+    need = tgt.groupby("simc").size()
+    k = np.ceil(need * thr - 1e-9)
+    if (tgt.groupby("simc")["connectable"].sum() < k).any():
+        cannot = share[tgt.groupby("simc")["connectable"].sum() < k].index.tolist()
+        logger.warning("localities %s have too few connectable targets for the %.0f %% rule", cannot, thr * 100)
+        return "unconnected_points", None
+    run = _list_schedule(P, keys, unlimited, cal)
+    if _evaluate(P, run, seg_pk_row, tgt, deadline_of, thr, end_day)[0]:
+        return "crew_capacity", _min_crews(P, keys, crews_cfg, cal, seg_pk_row, tgt, deadline_of, sc, end_day,
+                                           progress=progress)
+    run = _list_schedule(P, keys, unlimited, cal, consent=False)
+    if _evaluate(P, run, seg_pk_row, tgt, deadline_of, thr, end_day)[0]:
+        return "consent_lead_time", None
+    relaxed = _Calendar(sc, relaxed=True)
+    run = _list_schedule(P, keys, unlimited, relaxed, consent=False)
+    if _evaluate(P, run, seg_pk_row, tgt, deadline_of, thr, end_day)[0]:
+        return "calendar", None
+    return "dependency_chain", None
+
+
+def _min_crews(P, keys, crews_cfg, cal, seg_pk_row, tgt, deadline_of, sc, end_day, *, progress=False):
+    """Greedy search for the fewest crews meeting every deadline (None if none can)."""
+    from tqdm.auto import tqdm
+
+    thr = sc.pass_threshold
+    n_of = {t: sum(1 for x in P.crew_type if x == t) for t in _CREW_TYPES}
+    types = [t for t in _CREW_TYPES if n_of[t] > 0]
+    cur = {t: (max(1, crews_cfg[t]) if n_of[t] else crews_cfg[t]) for t in _CREW_TYPES}
+    cur = {t: min(v, max(n_of[t], 1)) if n_of[t] else v for t, v in cur.items()}
+    cache: dict[tuple, tuple[bool, float]] = {}
+
+    def ev(c: dict[str, int]) -> tuple[bool, float]:
+        key = tuple(c[t] for t in _CREW_TYPES)
+        if key not in cache:
+            cache[key] = _evaluate(P, _list_schedule(P, keys, c, cal), seg_pk_row, tgt, deadline_of, thr, end_day)
+        return cache[key]
+
+    ok, short = ev(cur)
+    bar = tqdm(total=None, desc="crew search", disable=not progress)
+    steps = 0
+    while not ok and steps < _MAX_SEARCH_STEPS:
+        steps += 1
+        bar.update(1)
+        trials = []
+        for t in types:
+            if cur[t] >= n_of[t]:
+                continue
+            c = {**cur, t: cur[t] + 1}
+            trials.append((ev(c)[1], _CREW_TYPES.index(t), t))
+        if not trials:
+            break
+        trials.sort()
+        best_short, _, t = trials[0]
+        if best_short >= short:
+            # plateau: add to the most loaded crew type
+            load = {t2: sum(d for d, x in zip(P.duration, P.crew_type) if x == t2) / cur[t2]
+                    for t2 in types if cur[t2] < n_of[t2]}
+            t = max(sorted(load), key=lambda x: load[x])
+        cur = {**cur, t: cur[t] + 1}
+        ok, short = ev(cur)
+    bar.close()
+    if not ok:
+        return None
+    for t in types:
+        while cur[t] > 1:
+            c = {**cur, t: cur[t] - 1}
+            if ev(c)[0]:
+                cur = c
+            else:
+                break
+    return {CREW_FIELD[t]: int(cur[t]) for t in _CREW_TYPES}
+
+
+# --------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------
+
+
+def _to_dates(days: np.ndarray, cal: _Calendar) -> np.ndarray:
+    d = np.asarray(days, dtype=float)
+    good = np.isfinite(d) & (d >= 0)
+    out = np.full(len(d), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out[good] = (cal.start + d[good].astype(np.int64).astype("timedelta64[D]")).astype("datetime64[ns]")
+    return out
+
+
+def _work_package_table(P, pk, run, cal, ms_of, m_deadline, m_order, sc) -> pd.DataFrame:
+    n = len(P.wp_id)
+    ms = [ms_of.get(s, "") for s in P.simc]
+    # needed_by: earliest milestone served downstream
+    order_of = {m: i for m, i in m_order.items()}
+    names = {i: m for m, i in m_order.items()}
+    eff = [order_of.get(m, 10**9) for m in ms]
+    for i in range(n - 1, -1, -1):
+        for j in P.deps[i]:
+            eff[j] = min(eff[j], eff[i])
+    consent = np.array([float(c) if c > 0 else np.nan for c in P.consent_day])
+    wp = pd.DataFrame({
+        "wp_id": P.wp_id,
+        "milestone": ms,
+        "needed_by": [names.get(e, "") for e in eff],
+        "simc": P.simc,
+        "locality": pk["locality"].fillna("").astype(str).to_numpy(),
+        "kind": P.kind,
+        "quantity": np.round(P.quantity.astype(float), 1),
+        "unit": pk["unit"].to_numpy(),
+        "crew_type": P.crew_type,
+        "crew": run.crew,
+        "start": _to_dates(run.start.astype(float), cal),
+        "end": _to_dates(run.end.astype(float), cal),
+        "duration_days": np.array(P.duration, dtype=np.int64),
+        "depends_on": [";".join(P.wp_id[j] for j in sorted(d, key=lambda x: P.wp_id[x])) for d in P.deps],
+        "consent_wait_until": _to_dates(consent, cal),
+        "n_segments": np.asarray(P.n_segments, dtype=np.int64),
+    })
+    wp["_s"] = wp["start"].isna()
+    wp = wp.sort_values(["_s", "start", "wp_id"], kind="stable").drop(columns="_s").reset_index(drop=True)
+    return wp[_WP_COLUMNS]
+
+
+def _compliance(tgt, days, run, P, assign, sc, cal, m_deadline) -> pd.DataFrame:
+    thr = sc.pass_threshold
+    t = tgt.assign(day=days)
+    ms_of = dict(zip(assign["simc"], assign["milestone"]))
+    t["milestone"] = t["simc"].map(ms_of).fillna("")
+    t["deadline_day"] = t["milestone"].map(lambda m: cal.day(m_deadline[m]) if m in m_deadline else np.nan)
+    per = _threshold_days(tgt, days, thr)
+    rows = []
+    loc_name = dict(zip(assign["simc"], assign["locality"]))
+    for simc, g in t.groupby("simc", sort=True):
+        m = ms_of.get(simc, "")
+        if m not in m_deadline:
+            continue
+        dl_day = cal.day(m_deadline[m])
+        n = len(g)
+        passed = int((g["day"] <= dl_day).sum())
+        k = int(per.loc[simc, "k"])
+        thr_day = per.loc[simc, "thr_day"]
+        conn = g[g["connectable"]]
+        complete = conn["day"].max() if len(conn) else np.nan
+        reasons = []
+        late = g[g["connectable"] & (g["day"] > dl_day)]
+        if len(late):
+            fin = late["day"][np.isfinite(late["day"])]
+            unsched = int((~np.isfinite(late["day"])).sum())
+            if len(fin):
+                pkrows = late.loc[np.isfinite(late["day"]), "seg_pk"]
+                cons = sum(1 for r in pkrows if r >= 0 and P.consent_day[r] > dl_day)
+                txt = f"{len(fin)} passed after the deadline (by {cal.date(int(fin.max()))})"
+                if cons:
+                    txt += f", {cons} of them behind a pending consent"
+                reasons.append(txt)
+            if unsched:
+                reasons.append(f"{unsched} never scheduled (no crew of the needed type)")
+        unc = g[~g["connectable"]]
+        if len(unc):
+            why = unc["unconnected_reason"].replace("", "no drop").value_counts().sort_index()
+            reasons.append(f"{len(unc)} unconnected (" + ", ".join(f"{r}: {c}" for r, c in why.items()) + ")")
+        rows.append({
+            "milestone": m, "deadline": m_deadline[m], "simc": simc, "locality": loc_name.get(simc, ""),
+            "targets": n, "passed_by_deadline": passed,
+            "pct_passed": round(100.0 * passed / n, 1), "required_pct": round(100.0 * thr, 1),
+            "ok": passed >= k,
+            "slack_days": (dl_day - int(thr_day)) if np.isfinite(thr_day) else pd.NA,
+            "threshold_date": cal.date(int(thr_day)) if np.isfinite(thr_day) else pd.NaT,
+            "locality_complete_date": cal.date(int(complete)) if np.isfinite(complete) else pd.NaT,
+            "points_missing": n - passed,
+            "missing_reason": "; ".join(reasons),
+        })
+    cols = ["milestone", "deadline", "simc", "locality", "targets", "passed_by_deadline", "pct_passed",
+            "required_pct", "ok", "slack_days", "threshold_date", "locality_complete_date", "points_missing",
+            "missing_reason"]
+    c = pd.DataFrame(rows, columns=cols)
+    for col in ("deadline", "threshold_date", "locality_complete_date"):
+        c[col] = pd.to_datetime(c[col]).astype("datetime64[ns]")
+    c["slack_days"] = c["slack_days"].astype("Int64")
+    c["targets"] = c["targets"].astype("int64")
+    c["passed_by_deadline"] = c["passed_by_deadline"].astype("int64")
+    c["points_missing"] = c["points_missing"].astype("int64")
+    c["ok"] = c["ok"].astype(bool)
+    c["pct_passed"] = c["pct_passed"].astype(float)
+    c["required_pct"] = c["required_pct"].astype(float)
+    return c.sort_values(["deadline", "milestone", "locality", "simc"], kind="stable").reset_index(drop=True)
+
+
+def _milestone_summary(comp: pd.DataFrame, sc: ScheduleConfig) -> pd.DataFrame:
+    rows = []
+    for m in sorted(sc.milestones, key=lambda m: (m.deadline, m.name)):
+        g = comp[comp["milestone"] == m.name]
+        rows.append({
+            "milestone": m.name, "deadline": m.deadline, "localities": int(len(g)),
+            "targets": int(g["targets"].sum()), "ok": bool(g["ok"].all()),
+            "worst_pct": float(g["pct_passed"].min()) if len(g) else np.nan,
+            "min_slack_days": g["slack_days"].min() if len(g) and g["slack_days"].notna().any() else pd.NA,
+        })
+    out = pd.DataFrame(rows, columns=["milestone", "deadline", "localities", "targets", "ok", "worst_pct",
+                                      "min_slack_days"])
+    out["deadline"] = pd.to_datetime(out["deadline"]).astype("datetime64[ns]")
+    out["min_slack_days"] = out["min_slack_days"].astype("Int64")
+    return out
+
+
+# --------------------------------------------------------------------------
+# progress against as-built
+# --------------------------------------------------------------------------
+
+
+def _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of, m_deadline, m_order) -> ProgressReport:
+    import shapely
+
+    sc = result.config
+    ab = as_built
+    if "kind" not in ab or "built_on" not in ab:
+        raise InputDataError("as-built layer lacks columns", [Problem(
+            file="as_built", message="needs 'kind' and 'built_on'", fix="see planner.schema.AS_BUILT")])
+    built_on = pd.to_datetime(ab["built_on"], errors="coerce")
+    if built_on.isna().any():
+        i = int(np.flatnonzero(built_on.isna().to_numpy())[0])
+        raise InputDataError("as-built rows without a valid built_on date", [Problem(
+            file="as_built", row=str(ab["id"].iloc[i]) if "id" in ab else i,
+            message="built_on is missing or not a date", fix="give the date the segment/connection was built")])
+    lines_mask = (ab["kind"] == "segment").to_numpy()
+    lines = ab[lines_mask]
+    ldate = built_on[lines_mask].to_numpy()
+    llen = lines.geometry.length.to_numpy() if len(lines) else np.zeros(0)
+    dep = lines["deployment"].fillna("").astype(str).to_numpy() if "deployment" in lines else np.array([""] * len(lines))
+    km_built = float(llen.sum()) / 1000.0
+    km_under = float(llen[np.isin(dep, ["trench", "duct"])].sum()) / 1000.0
+    as_of = pd.Timestamp(built_on.max()).date()
+    first = pd.Timestamp(built_on.min()).date()
+
+    # planned segments covered by as-built lines
+    n = len(seg)
+    built = np.zeros(n, dtype=bool)
+    bdate = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if n and len(lines) and "geometry" in segments:
+        g_seg = segments.set_index(segments["segment_id"].astype("int64")).geometry.reindex(seg["segment_id"]).to_numpy()
+        buf = shapely.buffer(lines.geometry.to_numpy(), sc.as_built_match_m)
+        tree = shapely.STRtree(buf)
+        li, si = tree.query(g_seg, predicate="intersects")
+        if len(li):
+            cand = np.unique(li)
+            union = shapely.union_all(buf)
+            cover = shapely.length(shapely.intersection(g_seg[cand], union))
+            seglen = shapely.length(g_seg[cand])
+            ok = cover >= sc.as_built_min_cover * np.maximum(seglen, 1e-9)
+            built[cand[ok]] = True
+            pair = pd.DataFrame({"s": li, "d": ldate[si]}).groupby("s")["d"].max()
+            bdate[pair.index.to_numpy()] = pair.to_numpy()
+            bdate[~built] = np.datetime64("NaT")
+    # path from the POP built
+    order = np.argsort(seg["preorder"].to_numpy(), kind="stable")
+    pidx = seg["pidx"].to_numpy()
+    path = built.copy()
+    for i in order.tolist():
+        p = pidx[i]
+        if p >= 0 and not path[p]:
+            path[i] = False
+    seg_len = seg["length_m"].to_numpy()
+    result.segments["as_built"] = built
+    result.segments["as_built_on"] = bdate
+
+    conn_ids = set(ab.loc[ab["kind"] == "connection", "address_id"].astype(str)) if "address_id" in ab else set()
+    t = tgt.copy()
+    # passed: the path from the POP to the drop's segment is built
+    r = t["seg_row"].to_numpy()
+    on_path = path[np.clip(r, 0, max(n - 1, 0))] if n else np.zeros(len(r), dtype=bool)
+    passed = t["connectable"].to_numpy() & np.where(r >= 0, on_path, True)
+    t["passed"] = passed
+    t["connected"] = t["id"].isin(conn_ids) | (t["plan_status"] == "connected")
+    t["milestone"] = t["simc"].map(ms_of).fillna("")
+
+    # rate and forecast
+    work_days = max(1, cal.count(0, max(0, cal.day(first)), max(0, cal.day(as_of))))
+    built_m = float(seg_len[built].sum())
+    rate = built_m / work_days
+    remaining = float(seg_len[~built].sum())
+
+    def forecast(rem: float) -> dt.date | None:
+        if rem <= 0:
+            return as_of
+        if rate <= 0:
+            return None
+        d0 = cal.first(0, cal.day(as_of) + 1)
+        e = cal.finish(0, d0, max(1, math.ceil(rem / rate - 1e-9))) if d0 >= 0 else -1
+        return cal.date(e) if e >= 0 else None
+
+    # per milestone: unbuilt network its localities need (their packages and upstream)
+    wp = result.work_packages.set_index("wp_id")
+    need_order = wp["needed_by"].map(lambda m: m_order.get(m, 10**9))
+    seg_need = need_order.reindex([P.wp_id[i] for i in seg_pk_row]).to_numpy() if n else np.zeros(0)
+    ms_rows = []
+    at_risk = []
+    thr = sc.pass_threshold
+    loc_rows = []
+    for simc, g in t.groupby("simc", sort=True):
+        m = ms_of.get(simc, "")
+        in_loc = (seg["simc"] == simc).to_numpy()
+        loc_rows.append({
+            "milestone": m, "deadline": m_deadline.get(m, pd.NaT), "simc": simc,
+            "locality": g["locality"].iloc[0], "targets": len(g), "passed": int(g["passed"].sum()),
+            "pct_passed": round(100.0 * g["passed"].mean(), 1), "connected": int(g["connected"].sum()),
+            "pct_connected": round(100.0 * g["connected"].mean(), 1),
+            "km_planned": round(float(seg_len[in_loc].sum()) / 1000.0, 3),
+            "km_built": round(float(seg_len[in_loc & built].sum()) / 1000.0, 3),
+            "km_underground_built": round(float(seg_len[in_loc & built & seg["deployment"].isin(["trench", "duct"]).to_numpy()].sum()) / 1000.0, 3),
+        })
+    loc_tab = pd.DataFrame(loc_rows)
+    for m in sorted(m_order, key=lambda x: m_order[x]):
+        rem = float(seg_len[(~built) & (seg_need <= m_order[m])].sum()) if n else 0.0
+        fc = forecast(rem)
+        dl = m_deadline[m]
+        rows_m = loc_tab[loc_tab["milestone"] == m] if len(loc_tab) else loc_tab
+        below = bool(len(rows_m) and (rows_m["pct_passed"] < thr * 100).any())
+        risk = below and (fc is None or fc > dl)
+        if risk:
+            at_risk.append(m)
+        ms_rows.append({"milestone": m, "deadline": dl, "remaining_km": round(rem / 1000.0, 3), "forecast": fc,
+                        "at_risk": risk})
+    ms_tab = pd.DataFrame(ms_rows, columns=["milestone", "deadline", "remaining_km", "forecast", "at_risk"])
+    if len(loc_tab):
+        loc_tab["forecast"] = loc_tab["milestone"].map(dict(zip(ms_tab["milestone"], ms_tab["forecast"])))
+        loc_tab["at_risk"] = loc_tab["milestone"].isin(at_risk) & (loc_tab["pct_passed"] < thr * 100)
+        for col in ("deadline", "forecast"):
+            loc_tab[col] = pd.to_datetime(loc_tab[col]).astype("datetime64[ns]")
+        loc_tab = loc_tab.sort_values(["deadline", "milestone", "locality", "simc"], kind="stable").reset_index(drop=True)
+    for col in ("deadline", "forecast"):
+        ms_tab[col] = pd.to_datetime(ms_tab[col]).astype("datetime64[ns]")
+    by_c = t.groupby("terc", sort=True).agg(targets=("id", "size"), passed=("passed", "sum"),
+                                           connected=("connected", "sum")).reset_index()
+    by_c["pct_passed"] = (100.0 * by_c["passed"] / by_c["targets"]).round(1)
+    by_c["pct_connected"] = (100.0 * by_c["connected"] / by_c["targets"]).round(1)
+    nt = max(len(t), 1)
+    return ProgressReport(
+        as_of=as_of, km_built=round(km_built, 3), km_underground=round(km_under, 3),
+        km_planned=round(float(seg_len.sum()) / 1000.0, 3), km_planned_built=round(built_m / 1000.0, 3),
+        pct_passed=round(100.0 * float(t["passed"].sum()) / nt, 1),
+        pct_connected=round(100.0 * float(t["connected"].sum()) / nt, 1),
+        rate_m_per_day=round(rate, 1), forecast_completion=forecast(remaining), by_commune=by_c,
+        localities=loc_tab, milestones=ms_tab, milestones_at_risk=at_risk,
+    )
+
+
+def progress_report(result: ScheduleResult) -> ProgressReport | None:
+    """Progress of the rollout against the as-built layer.
+
+    Parameters
+    ----------
+    result
+        A schedule built with ``as_built=``.
+
+    Returns
+    -------
+    ProgressReport or None
+        ``None`` when the schedule was built without an as-built layer.
+    """
+    return result.progress_summary
+
+
+# --------------------------------------------------------------------------
+# writers
+# --------------------------------------------------------------------------
+
+
+def _atomic_write(data: bytes, path: str | Path) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    try:
+        from planner.io import files  # type: ignore[attr-defined]
+
+        files.write_bytes(data, path)
+        return
+    except (ImportError, AttributeError):
+        pass
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def schedule_csv_bytes(result: ScheduleResult) -> bytes:
+    """The work-package table as CSV bytes (fixed formats: ISO dates, ``\\n``)."""
+    wp = result.work_packages
+    return wp.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n", float_format="%.1f").encode("utf-8")
+
+
+def write_schedule_csv(result: ScheduleResult, path: str | Path) -> Path:
+    """Write ``schedule.csv`` (work packages) atomically; byte-for-byte deterministic."""
+    _atomic_write(schedule_csv_bytes(result), path)
+    return Path(path)
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+    out, i = base, 2
+    while out.casefold() in used:
+        out = f"{base[:28]}_{i}"
+        i += 1
+    used.add(out.casefold())
+    return out
+
+
+def _fill_sheet(ws, df: pd.DataFrame) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    cols = list(df.columns)
+    ws.append(cols)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    widths = [len(str(c)) for c in cols]
+    date_cols = set()
+    for j, c in enumerate(cols):
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            date_cols.add(j)
+    for row in df.itertuples(index=False, name=None):
+        vals = []
+        for j, v in enumerate(row):
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+                vals.append(None)
+            elif isinstance(v, pd.Timestamp):
+                vals.append(v.date())
+            elif isinstance(v, (np.bool_,)):
+                vals.append(bool(v))
+            elif isinstance(v, np.integer):
+                vals.append(int(v))
+            elif isinstance(v, np.floating):
+                vals.append(float(v))
+            elif isinstance(v, (dt.date, bool, int, float, str)):
+                vals.append(v)
+            else:
+                vals.append(str(v))
+            widths[j] = max(widths[j], len(str(vals[-1])) if vals[-1] is not None else 0)
+        ws.append(vals)
+    for j in date_cols:
+        letter = get_column_letter(j + 1)
+        for cell in ws[letter][1:]:
+            cell.number_format = "yyyy-mm-dd"
+    for j, w in enumerate(widths):
+        ws.column_dimensions[get_column_letter(j + 1)].width = min(max(w, 6) + 2, 60)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+
+def _normalise_xlsx(raw: bytes) -> bytes:
+    """Fixed timestamps in the zip entries and document properties."""
+    src = zipfile.ZipFile(io.BytesIO(raw))
+    out = io.BytesIO()
+    stamp = _FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIMESTAMP.timetuple()[:6])
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, data)
+    return out.getvalue()
+
+
+def schedule_xlsx_bytes(result: ScheduleResult) -> bytes:
+    """The schedule workbook as bytes (see :func:`write_schedule_xlsx`)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    used: set[str] = set()
+    ws = wb.active
+    ws.title = _sheet_name("Summary", used)
+    summ = result.milestones.copy()
+    _fill_sheet(ws, summ)
+    _fill_sheet(wb.create_sheet(_sheet_name("Compliance", used)), result.compliance)
+    wp = result.work_packages
+    for m in result.milestones["milestone"]:
+        _fill_sheet(wb.create_sheet(_sheet_name(str(m), used)), wp[wp["milestone"] == m].reset_index(drop=True))
+    other = wp[~wp["milestone"].isin(result.milestones["milestone"])]
+    if len(other):
+        _fill_sheet(wb.create_sheet(_sheet_name("Other", used)), other.reset_index(drop=True))
+    if result.progress is not None:
+        _fill_sheet(wb.create_sheet(_sheet_name("Progress", used)), result.progress)
+    wb.properties.creator = "planner"
+    wb.properties.created = _FIXED_TIMESTAMP
+    wb.properties.modified = _FIXED_TIMESTAMP
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _normalise_xlsx(buf.getvalue())
+
+
+def write_schedule_xlsx(result: ScheduleResult, path: str | Path) -> Path:
+    """Write the schedule workbook atomically.
+
+    A summary sheet (milestones), a compliance sheet, one sheet of work packages
+    per milestone (and ``Progress`` with an as-built layer); frozen header,
+    auto-filter, real Excel dates (``yyyy-mm-dd``), fitted column widths.  The
+    workbook's timestamps are fixed, so the file is byte-for-byte deterministic.
+    """
+    _atomic_write(schedule_xlsx_bytes(result), path)
+    return Path(path)
+
+
+def _milestone_colours(result: ScheduleResult) -> dict[str, str]:
+    palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+    names = list(result.milestones["milestone"])
+    out = {m: palette[i % len(palette)] for i, m in enumerate(names)}
+    out[""] = "#999999"
+    return out
+
+
+def _gantt_rows(result: ScheduleResult) -> list[tuple[str, str, pd.DataFrame]]:
+    """(label, milestone, packages) per locality, in milestone then start order."""
+    wp = result.work_packages[result.work_packages["start"].notna()]
+    order = {m: i for i, m in enumerate(result.milestones["milestone"])}
+    rows = []
+    for (simc, locality), g in wp.groupby(["simc", "locality"], sort=True):
+        ms = g["milestone"].iloc[0]
+        rows.append((order.get(ms, 99), g["start"].min(), f"{locality or '?'} ({simc})", ms, g))
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return [(r[2], r[3], r[4]) for r in rows]
+
+
+def gantt_figure(result: ScheduleResult):
+    """Gantt chart by locality, bars coloured by milestone, deadline lines.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot (no global state); save it with
+        ``fig.savefig(path, metadata={'Software': None})`` for a deterministic PNG.
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    rows = _gantt_rows(result)
+    colours = _milestone_colours(result)
+    h = min(0.22 * max(len(rows), 1) + 1.8, 40.0)
+    fig = Figure(figsize=(12, h))
+    ax = fig.add_subplot(1, 1, 1)
+    for y, (label, ms, g) in enumerate(rows):
+        s = mdates.date2num(g["start"].dt.to_pydatetime())
+        e = mdates.date2num((g["end"] + pd.Timedelta(days=1)).dt.to_pydatetime())
+        ax.barh(np.full(len(s), y), e - s, left=s, height=0.7, color=colours.get(ms, "#999999"), linewidth=0)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows], fontsize=6)
+    ax.invert_yaxis()
+    for m, d in zip(result.milestones["milestone"], result.milestones["deadline"]):
+        x = mdates.date2num(pd.Timestamp(d).to_pydatetime())
+        ax.axvline(x, color=colours.get(m, "k"), linestyle="--", linewidth=1)
+        ax.text(x, -0.8, f" {m} {pd.Timestamp(d).date()}", fontsize=7, color=colours.get(m, "k"), va="bottom")
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.grid(axis="x", linewidth=0.3)
+    handles = [Patch(color=colours[m], label=m) for m in result.milestones["milestone"]]
+    if handles:
+        ax.legend(handles=handles, loc="lower right", fontsize=7, title="kamień milowy")
+    ax.set_title("Harmonogram budowy według miejscowości (Gantt)" + ("" if result.feasible else
+                 f" — NIEWYKONALNY: {result.binding_constraint}"), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def gantt_png_bytes(result: ScheduleResult, dpi: int = 110) -> bytes:
+    """The Gantt chart as deterministic PNG bytes."""
+    buf = io.BytesIO()
+    gantt_figure(result).savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _html_table(df: pd.DataFrame, table_id: str) -> str:
+    head = "".join(f"<th onclick=\"sortTable('{table_id}',{j})\">{html.escape(str(c))}</th>"
+                   for j, c in enumerate(df.columns))
+    body = []
+    for row in df.itertuples(index=False, name=None):
+        cells = []
+        for v in row:
+            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+                s = ""
+            elif isinstance(v, pd.Timestamp):
+                s = v.date().isoformat()
+            else:
+                s = str(v)
+            cells.append(f"<td>{html.escape(s)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+_SORT_JS = """function sortTable(id,col){var t=document.getElementById(id),b=t.tBodies[0],
+r=Array.from(b.rows),asc=t.dataset.col!=String(col)||t.dataset.dir!='asc';
+r.sort(function(x,y){var a=x.cells[col].textContent,c=y.cells[col].textContent,
+na=parseFloat(a),nc=parseFloat(c);var v=(!isNaN(na)&&!isNaN(nc)&&/^[-0-9.]+$/.test(a)&&/^[-0-9.]+$/.test(c))?na-nc:a.localeCompare(c);
+return asc?v:-v;});r.forEach(function(x){b.appendChild(x);});t.dataset.col=col;t.dataset.dir=asc?'asc':'desc';}"""
+
+
+def gantt_html(result: ScheduleResult) -> str:
+    """Self-contained HTML Gantt chart (inline SVG, no network) with sortable tables."""
+    rows = _gantt_rows(result)
+    colours = _milestone_colours(result)
+    wp = result.work_packages
+    dates = [d for d in list(wp["start"].dropna()) + list(wp["end"].dropna()) + list(result.milestones["deadline"])]
+    if dates:
+        t0 = min(dates).normalize() - pd.Timedelta(days=7)
+        t1 = max(dates).normalize() + pd.Timedelta(days=21)
+    else:
+        t0 = pd.Timestamp(result.config.start_date)
+        t1 = t0 + pd.Timedelta(days=365)
+    span = max((t1 - t0).days, 1)
+    left, width, rh, top = 230, 900, 14, 30
+    height = top + rh * max(len(rows), 1) + 20
+
+    def x(ts: pd.Timestamp) -> float:
+        return round(left + width * (ts - t0).days / span, 2)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" height="{height}" '
+             f'font-family="sans-serif" font-size="10">']
+    m = pd.Timestamp(t0.year, t0.month, 1)
+    while m <= t1:
+        if m >= t0:
+            parts.append(f'<line x1="{x(m)}" y1="{top - 5}" x2="{x(m)}" y2="{height - 15}" stroke="#ddd"/>')
+            if m.month in (1, 4, 7, 10):
+                parts.append(f'<text x="{x(m) + 2}" y="{top - 8}" fill="#555">{m.strftime("%Y-%m")}</text>')
+        m = m + pd.offsets.MonthBegin(1)
+    for y, (label, ms, g) in enumerate(rows):
+        yy = top + y * rh
+        parts.append(f'<text x="{left - 4}" y="{yy + rh - 4}" text-anchor="end">{html.escape(label)}</text>')
+        for r in g.itertuples(index=False):
+            x0, x1 = x(r.start), x(r.end + pd.Timedelta(days=1))
+            tip = (f"{r.wp_id}: {r.kind} {r.quantity:g} {r.unit}, {r.crew}, {r.start.date()} – {r.end.date()}"
+                   f" ({r.milestone})")
+            parts.append(f'<rect x="{x0}" y="{yy + 2}" width="{max(round(x1 - x0, 2), 0.5)}" height="{rh - 4}" '
+                         f'fill="{colours.get(ms, "#999")}"><title>{html.escape(tip)}</title></rect>')
+    for mname, d in zip(result.milestones["milestone"], result.milestones["deadline"]):
+        xd = x(pd.Timestamp(d))
+        parts.append(f'<line x1="{xd}" y1="{top - 5}" x2="{xd}" y2="{height - 15}" stroke="{colours[mname]}" '
+                     f'stroke-dasharray="4,3" stroke-width="1.5"/>')
+        parts.append(f'<text x="{xd + 2}" y="{height - 4}" fill="{colours[mname]}">'
+                     f'{html.escape(str(mname))} {pd.Timestamp(d).date()}</text>')
+    parts.append("</svg>")
+    status = ("all milestones met" if result.feasible else
+              f"NOT feasible: binding constraint {result.binding_constraint}; minimum crews {result.min_crews}")
+    legend = " ".join(f'<span style="background:{colours[m]};color:#fff;padding:1px 6px">{html.escape(str(m))}</span>'
+                      for m in result.milestones["milestone"])
+    doc = [
+        "<!DOCTYPE html>", '<html lang="pl"><head><meta charset="utf-8">',
+        "<title>Harmonogram – kamienie milowe</title>",
+        "<style>body{font-family:sans-serif;margin:16px}table{border-collapse:collapse;font-size:12px;margin:8px 0}"
+        "th,td{border:1px solid #ccc;padding:2px 6px}th{background:#eee;cursor:pointer}</style>",
+        f"<script>{_SORT_JS}</script></head><body>",
+        "<h1>Harmonogram budowy (kamienie milowe)</h1>",
+        f"<p>{html.escape(status)}</p><p>{legend}</p>", "".join(parts),
+        "<h2>Kamienie milowe</h2>", _html_table(result.milestones, "milestones"),
+        "<h2>Zgodność z regułą ≥ {:.0f} % (compliance)</h2>".format(result.config.pass_threshold * 100),
+        _html_table(result.compliance, "compliance"),
+        "<h2>Pakiety robót (work packages)</h2>", _html_table(result.work_packages, "packages"),
+    ]
+    if result.progress is not None:
+        doc += ["<h2>Postęp (as-built)</h2>", _html_table(result.progress, "progress")]
+    doc.append("</body></html>\n")
+    return "\n".join(doc)
