@@ -32,6 +32,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
@@ -50,6 +51,12 @@ __all__ = [
     "raise_for_problems",
     "log_warnings",
     "parse_numbers",
+    "fold_text",
+    "medium_from_text",
+    "MEDIA",
+    "VALUE_SYNONYMS",
+    "as_text",
+    "EXTRA_COLUMNS_ATTR",
     "COLUMN_ALIASES",
     "CODE_WIDTHS",
 ]
@@ -117,6 +124,32 @@ COLUMN_ALIASES: dict[str, str] = {
 _TRUE = {"true", "t", "yes", "y", "1", "tak", "prawda", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "nie", "falsz", "fałsz", "0.0"}
 
+#: Spellings mapped onto a vocabulary value before the allowed-values check
+#: (normalised: lower case, ``_`` for separators, no Polish diacritics).
+VALUE_SYNONYMS: dict[str, str] = {
+    "istniejacy": "existing",
+    "istniejace": "existing",
+    "planowany": "planned",
+    "planowane": "planned",
+    "lighting": "commune_lighting",
+    "street_lamp": "commune_lighting",
+    "oswietlenie": "commune_lighting",
+    "telekom": "telecom",
+    "telekomunikacyjny": "telecom",
+    "energetyczny": "power",
+    "publiczna": "public",
+    "prywatna": "private",
+    "zgoda": "granted",
+    "brak_zgody": "refused",
+    "w_toku": "pending",
+}
+
+#: Media of the coverage layer (:data:`planner.schema.COVERAGE`).
+MEDIA: tuple[str, ...] = ("fibre", "coax", "copper", "radio", "other")
+
+#: ``DataFrame.attrs`` key where a reader lists the extra columns it adds on purpose.
+EXTRA_COLUMNS_ATTR = "planner_extra_columns"
+
 #: How many rows a many-row problem names before summarising the rest.
 _MAX_ROWS_LISTED = 5
 
@@ -130,13 +163,52 @@ def _norm_name(name: object) -> str:
     return re.sub(r"[\s:\-./]+", "_", str(name).strip().lower()).strip("_")
 
 
+def as_text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text (``object`` dtype), ``""`` for NaN/None/NA; vectorised."""
+    o = s.astype(object)
+    return o.where(~o.isna(), "").astype("str").str.strip().astype(object)
+
+
+def fold_text(text: object) -> str:
+    """Lower case without Polish diacritics, single spaces (``'Światłowodowe '`` -> ``'swiatlowodowe'``)."""
+    t = unicodedata.normalize("NFKD", str(text).replace("ł", "l").replace("Ł", "L"))
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    return " ".join(t.lower().split())
+
+
+def medium_from_text(value: object) -> str | None:
+    """Map a medium name (UKE/SIDUSIS Polish or English) onto :data:`MEDIA`.
+
+    Returns ``None`` when the text is not recognised (or empty).
+
+    Examples
+    --------
+    >>> medium_from_text("światłowodowe"), medium_from_text("kablowe współosiowe miedziane")
+    ('fibre', 'coax')
+    >>> medium_from_text("radiowe (FWA)"), medium_from_text("kablowe parowe miedziane")
+    ('radio', 'copper')
+    """
+    t = fold_text(value)
+    if not t:
+        return None
+    if t.startswith(("swiatlowod", "fibre", "fiber", "optical", "optyczn", "ftth", "fttb")):
+        return "fibre"
+    if "wspolosiow" in t or t in {"coax", "coaxial", "hfc", "koncentryczne"}:
+        return "coax"
+    if "parow" in t or t.startswith(("copper", "miedzian", "xdsl", "dsl")):
+        return "copper"
+    if t.startswith(("radio", "wireless", "fwa", "bezprzewod", "mobile")):
+        return "radio"
+    if t.startswith(("inne", "other")):
+        return "other"
+    return None
+
+
 def _missing_mask(s: pd.Series) -> np.ndarray:
     """True where a raw value means "no value" (NaN/None/empty or blank text)."""
-    miss = s.isna().to_numpy()
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        blank = s.astype(object).map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(bool)
-        miss = miss | blank
-    return miss
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+        return s.isna().to_numpy()
+    return (as_text(s) == "").to_numpy(bool)
 
 
 def _describe_rows(rows: np.ndarray, ids: pd.Series | None) -> str:
@@ -262,22 +334,20 @@ def _map_aliases(df: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, list[
 
 
 def _coerce_str(s: pd.Series, col: Column) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        out = s.astype(object).map(lambda v: "" if v is None or v is pd.NA else str(v))
-    elif pd.api.types.is_float_dtype(s.dtype):
-        # codes read as numbers: 918123.0 -> "918123" (padded below)
+    if pd.api.types.is_float_dtype(s.dtype):
+        # codes read as numbers: 918123.0 -> "918123" (padded below); integral floats as integers
         vals = s.to_numpy(dtype=float, na_value=np.nan)
-        out = pd.Series([("" if not np.isfinite(v) else str(int(v)) if v == int(v) else repr(float(v)))
-                         for v in vals], index=s.index, dtype=object)
-    elif pd.api.types.is_integer_dtype(s.dtype):
-        out = s.astype(object).map(lambda v: "" if v is None or v is pd.NA else str(int(v)))
+        integral = np.isfinite(vals) & (np.round(vals) == vals)
+        out = as_text(s)
+        if integral.any():
+            out[integral] = pd.Series(vals[integral].astype(np.int64)).astype(str).to_numpy(dtype=object)
     else:
-        out = s.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA
-                                   else str(v).strip())
+        out = as_text(s)
     out = out.astype(object)
     width = CODE_WIDTHS.get(col.name)
     if width:
-        digits = out.str.fullmatch(r"\d+").fillna(False).astype(bool) & (out.str.len() < width)
+        t = out.astype("str")
+        digits = (t.str.fullmatch(r"\d+") & (t.str.len() < width)).to_numpy(bool)
         if digits.any():
             out[digits] = out[digits].str.zfill(width)
     return out
@@ -289,13 +359,14 @@ def parse_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return s.astype(float).to_numpy(), np.zeros(len(s), bool)
     if pd.api.types.is_numeric_dtype(s.dtype):
         return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), np.zeros(len(s), bool)
-    text = s.astype(object).map(lambda v: v if not isinstance(v, str) else v.strip().replace("\u00a0", "").replace(" ", ""))
+    text = as_text(s).str.replace(r"[\s\u00a0]", "", regex=True)
     # Polish decimal comma ("12,5") where there is no dot.
-    text = text.map(lambda v: v.replace(",", ".") if isinstance(v, str) and "," in v and "." not in v else v)
+    comma = text.str.contains(",", regex=False) & ~text.str.contains(".", regex=False)
+    text = text.where(~comma, text.str.replace(",", ".", regex=False))
     num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = np.isnan(num) & ~_missing_mask(s)
-    # "nan"/"NaN" text is a missing value, not an error.
-    bad &= ~text.map(lambda v: isinstance(v, str) and v.lower() in {"nan", "null", "none", "na"}).to_numpy(bool)
+    # empty and "nan"/"null"/"none"/"na" text are missing values, not errors
+    missing = text.str.lower().isin({"", "nan", "null", "none", "na"}).to_numpy(bool)
+    bad = np.isnan(num) & ~missing
     return num, bad
 
 
@@ -303,9 +374,8 @@ def _parse_bools(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boolean values, a mask of missing entries and a mask of unparseable ones."""
     if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
         return s.to_numpy(dtype=bool), np.zeros(len(s), bool), np.zeros(len(s), bool)
-    miss = _missing_mask(s)
-    text = s.astype(object).map(lambda v: str(v).strip().lower() if not (v is None or v is pd.NA or
-                                                                          (isinstance(v, float) and np.isnan(v))) else "")
+    text = as_text(s).str.lower()
+    miss = (text == "").to_numpy(bool)
     is_true = text.isin(_TRUE).to_numpy(bool)
     is_false = text.isin(_FALSE).to_numpy(bool)
     bad = ~(is_true | is_false | miss)
@@ -341,7 +411,9 @@ def _coerce_columns(
         if col.dtype == "str":
             out = _coerce_str(raw, col)
             if col.allowed is not None:
-                norm = out.map(lambda v: _norm_name(v) if v else "")
+                folded = {u: fold_text(u) for u in pd.unique(out)}  # few distinct values
+                norm = out.map(folded).str.replace(r"[\s:\-./]+", "_", regex=True).str.strip("_")
+                norm = norm.replace({k: v for k, v in VALUE_SYNONYMS.items() if v in col.allowed}).astype(object)
                 empty = (norm == "").to_numpy(bool)
                 if col.default is not None:
                     norm[empty] = col.default
@@ -364,7 +436,7 @@ def _coerce_columns(
                 out[out == ""] = col.default
             width = CODE_WIDTHS.get(name)
             if width:
-                bad = ((out != "") & ~out.str.fullmatch(rf"\d{{{width}}}").fillna(False).astype(bool)).to_numpy(bool)
+                bad = ((out != "") & ~out.astype("str").str.fullmatch(rf"\d{{{width}}}")).to_numpy(bool)
                 if bad.any():
                     rows = np.flatnonzero(bad)
                     _row_problems(problems, source=source, layer=layer, rows=rows, ids=ids,
@@ -422,8 +494,8 @@ def _coerce_columns(
                     parsed = parsed.dt.tz_localize(None)
                 bad = np.zeros(len(raw), bool)
             else:
-                text = raw.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
-                parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+                text = as_text(raw)
+                parsed = pd.to_datetime(text.where(text != "", None), errors="coerce", format="ISO8601")
                 bad = parsed.isna().to_numpy() & ~_missing_mask(raw)
             if bad.any():
                 rows = np.flatnonzero(bad)
@@ -438,6 +510,30 @@ def _coerce_columns(
         else:  # pragma: no cover - schema guard
             raise ValueError(f"unknown schema dtype {col.dtype!r}")
     return df
+
+
+def _check_coverage(df: pd.DataFrame, *, source: str, layer: str | None, present: set[str],
+                    problems: list[Problem]) -> None:
+    """Coverage rules the schema's dtypes cannot express (media, planned year)."""
+    if "medium" in present:
+        raw = df["medium"]
+        mapping = {u: medium_from_text(u) for u in pd.unique(raw)}  # few distinct values
+        med = raw.map(mapping)
+        bad = med.isna().to_numpy()
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            _row_problems(problems, source=source, layer=layer, rows=rows, ids=None,
+                          message="column 'medium': {value!r} is not a known medium",
+                          fix=f"use one of: {', '.join(MEDIA)} (or the UKE names: światłowodowe, kablowe "
+                              "współosiowe miedziane, kablowe parowe miedziane, radiowe)",
+                          values=[raw.iloc[r] for r in rows])
+        df["medium"] = med.fillna(raw).astype(object)
+    if "status" in df.columns and "year" in df.columns:
+        no_year = ((df["status"] == "planned") & df["year"].isna()).to_numpy(bool)
+        if no_year.any():
+            _row_problems(problems, source=source, layer=layer, rows=np.flatnonzero(no_year), ids=None,
+                          message="planned coverage without 'year'",
+                          fix="give the year the planned coverage is due (needed for the planning horizon)")
 
 
 # ---------------------------------------------------------------------------
@@ -494,7 +590,8 @@ def _check_geometry(
                 fix="store the CRS in the file (e.g. `ogr2ogr -a_srs EPSG:2180 out.gpkg in.gpkg`) or pass "
                     "--assume-crs EPSG:2180 (Python: assume_crs='EPSG:2180')",
             ))
-            return gdf.set_geometry(gpd.GeoSeries([None] * len(gdf), index=gdf.index)).set_crs(crs, allow_override=True)
+            blank = gpd.GeoSeries([None] * len(gdf), index=gdf.index)
+            return gdf.set_geometry(blank).set_crs(crs, allow_override=True)
         gdf = gdf.set_crs(crs, allow_override=True)
         src_crs = gdf.crs
 
@@ -588,7 +685,8 @@ def _check_geometry(
             swapped = _swap_xy(geoms[out_idx])
             sw = gpd.GeoSeries(swapped, crs=src)
             sw_work = np.asarray((sw if src.equals(dst) else sw.to_crs(dst)).values, dtype=object)
-            fits_swapped = _inside(sw_work, eff) if eff[0] < eff[2] and eff[1] < eff[3] else np.zeros(len(out_idx), bool)
+            nonempty = eff[0] < eff[2] and eff[1] < eff[3]
+            fits_swapped = _inside(sw_work, eff) if nonempty else np.zeros(len(out_idx), bool)
             where = "Poland's extent" if bounds is None else f"the study-area bounds {_fmt_bounds(eff)}"
             if fits_swapped.any():
                 if src.is_geographic:
@@ -681,6 +779,8 @@ def validate_layer(
     problems: list[Problem] = []
     warnings: list[Problem] = []
     geometry_column_missing = False
+    # extra columns a reader added on purpose (e.g. UKE 'source_id'): kept without a warning
+    expected_extra = set(getattr(gdf, "attrs", {}).get(EXTRA_COLUMNS_ATTR, ()))
 
     if not (isinstance(gdf, gpd.GeoDataFrame) and gdf.active_geometry_name is not None):
         df = pd.DataFrame(gdf).drop(columns=["geometry"], errors="ignore")
@@ -714,7 +814,7 @@ def validate_layer(
             fix=(f"rename column {sugg[0]!r} to '{m}'" if sugg else f"add a '{m}' column")
             + f" (required columns: {', '.join(spec.required_columns)})",
         ))
-    unknown = [c for c in extra if c not in suggested]
+    unknown = [c for c in extra if c not in suggested and c not in expected_extra]
     if unknown:
         warnings.append(Problem(
             file=source, layer=layer,
@@ -728,7 +828,10 @@ def validate_layer(
     if idc and idc in gdf.columns:
         ids = _coerce_str(gdf[idc], spec.column(idc))
 
+    present = set(gdf.columns)
     gdf = _coerce_columns(gdf, spec, source=source, layer=layer, ids=ids, problems=problems)
+    if spec.name == "coverage":
+        _check_coverage(gdf, source=source, layer=layer, present=present, problems=problems)
 
     if idc and idc in gdf.columns and idc not in missing:
         idv = gdf[idc]
@@ -790,7 +893,8 @@ def validate_area(area, *, require: bool = True) -> list[Problem]:
         if g is None or len(g) == 0:
             if spec.required and require:
                 problems.append(Problem(
-                    file=area.sources.get(name) or f"study area {area.name!r}", layer=name, message=f"required layer '{name}' is missing or empty",
+                    file=area.sources.get(name) or f"study area {area.name!r}", layer=name,
+                    message=f"required layer '{name}' is missing or empty",
                     fix=f"add a '{name}' layer (a '{name}' layer in the GeoPackage, {name}.gpkg/.csv in the "
                         f"directory, or layers={{'{name}': PATH}})"))
             continue
@@ -820,7 +924,8 @@ def validate_area(area, *, require: bool = True) -> list[Problem]:
         if shared.any():
             warnings.append(Problem(
                 file=area.sources.get("new_buildings", "new_buildings"),
-                message=f"{int(shared.sum())} new building id(s) are also address ids (e.g. {nb['id'][shared].iloc[0]!r})",
+                message=f"{int(shared.sum())} new building id(s) are also address ids "
+                        f"(e.g. {nb['id'][shared].iloc[0]!r})",
                 fix="give new buildings ids of their own"))
     log_warnings(warnings)
     return problems

@@ -70,7 +70,7 @@ def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
 def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Optional[str], quiet: bool,
          until: str, official_list: Optional[Path] = None, new_buildings: Optional[Path] = None,
          as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
-         write_map: bool = True) -> None:
+         write_map: bool = True, formats: tuple[str, ...] = ("gpkg",)) -> None:
     from planner.pipeline import plan
     from planner.report import format_summary, write_plan
 
@@ -82,7 +82,7 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
             cfg = cfg.updated(map=map_over)
         p = plan(a, cfg, official_list=official_list, until=until)
         out_dir = out or Path("out") / a.name
-        write_plan(p, out_dir, write_map=write_map and until == "schedule",
+        write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
                    inputs=_inputs(area, config, official_list, new_buildings, as_built))
     except PlannerError as exc:
         raise _fail(exc) from None
@@ -102,11 +102,12 @@ def plan_cmd(
     as_built: Annotated[Optional[Path], typer.Option(help="As-built layer for progress tracking.")] = None,
     lang: Annotated[Optional[str], typer.Option(help="Map language: pl or en.")] = None,
     offline: Annotated[Optional[bool], typer.Option("--offline/--online", help="Inline Leaflet in the map (default from config: offline).")] = None,
+    fmt: Annotated[list[str], typer.Option("--format", help="Extra layer formats besides GeoPackage: parquet.")] = [],
     quiet: QuietOpt = False,
 ) -> None:
     """Run every stage: white spots, design, schedule, map and reports."""
     _run(area, config, out, assume_crs, quiet, "schedule", official_list=official_list,
-         as_built=as_built, lang=lang, offline=offline)
+         as_built=as_built, lang=lang, offline=offline, formats=("gpkg", *[f for f in fmt if f != "gpkg"]))
 
 
 @app.command("whitespots")
@@ -187,6 +188,27 @@ def map_cmd(
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(f"Map: {path}")
+
+
+@app.command("compare")
+def compare_cmd(
+    plan_dirs: Annotated[list[Path], typer.Argument(help="Two or more plan directories written by `planner plan`.")],
+    names: Annotated[Optional[str], typer.Option(help="Comma-separated scenario names (default: directory names).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the comparison as CSV (+ .md beside it).")] = None,
+) -> None:
+    """Compare plans: cost, km by type, points connected, milestone compliance."""
+    from planner import compare
+
+    if len(plan_dirs) < 2:
+        typer.echo("error: give at least two plan directories", err=True)
+        raise typer.Exit(code=2)
+    try:
+        df = compare.compare_plans(plan_dirs, names.split(",") if names else None)
+        if out is not None:
+            compare.write_comparison(df, out)
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    typer.echo(compare.format_comparison(df))
 
 
 def main() -> None:

@@ -97,8 +97,8 @@ class WhiteSpotConfig(_Section):
     # Contracted number of address points (keep constant when reallocating). [MIN: 7,614]
     contracted_total: int | None = None
     # Column names of an imported official white-spot list: planner name -> column
-    # name in the file.  Keys: terc, simc, ulic, street, house_number, lat, lon
-    # (lat/lon WGS84, optional).  Unmapped keys are also looked up case-insensitively
+    # name in the file.  Keys: id, terc, simc, ulic, street, house_number, lat, lon
+    # (id and lat/lon WGS84 optional).  Unmapped keys are also looked up case-insensitively
     # under common UKE/SIDUSIS spellings (kod_terc, nr_porzadkowy, szerokosc, ...).
     # [A: no published layout of the FERC 1.1 list, see data SOURCES.md]
     official_list_columns: dict[str, str] = Field(default_factory=lambda: {
@@ -241,10 +241,13 @@ class Milestone(_Section):
 
 
 def _demo_milestones() -> tuple[Milestone, ...]:
-    # [MIN] and the operator's published schedule for Serock/Wieliszew (issue #6).
+    # [MIN] and the operator's published schedule for Serock/Wieliszew (issue #6).  The
+    # contract's M1 also names "Zarzecze", which is not a locality of Serock or Wieliszew
+    # in TERYT (data/teryt/simc_serock_wieliszew.csv); a name not in the study area is a
+    # ConfigError, so it is left out of the defaults.
     return (
         Milestone(name="M1", deadline=dt.date(2025, 7, 31),
-                  localities=("Zarzecze", "Dębinki", "Wola Kiełpińska", "Wola Smolana", "Szadki")),
+                  localities=("Dębinki", "Wola Kiełpińska", "Wola Smolana", "Szadki")),
         Milestone(name="M2", deadline=dt.date(2025, 12, 31),
                   localities=("Ludwinowo Dębskie", "Guty", "Bolesławowo", "Marynino", "Karolino")),
         Milestone(name="M3", deadline=dt.date(2026, 12, 31), localities=()),
@@ -300,7 +303,8 @@ class MapConfig(_Section):
     """Councillor map."""
 
     lang: Literal["pl", "en"] = "pl"
-    # Inline Leaflet and plugins so the HTML works with no network. [A: councillors open it from e-mail]
+    # True: no base-map tiles, so the HTML makes no network request at all (councillors open it from
+    # e-mail); False: OpenStreetMap tiles. Leaflet and the map runtime are inlined either way. [A]
     offline: bool = True
     # Coordinate rounding of the map's GeoJSON, decimal degrees (6 digits ~ 0.1 m). [A]
     coordinate_precision: int = Field(6, ge=4, le=8)

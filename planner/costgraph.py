@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -191,6 +192,8 @@ def _prev_next(line_a: np.ndarray, d_a: np.ndarray, line_q: np.ndarray, d_q: np.
     the same line).
     """
     na, nq = line_a.size, line_q.size
+    if na == 0:
+        return np.full(nq, -1, dtype=np.int64), np.full(nq, -1, dtype=np.int64)
     line = np.concatenate([line_a, line_q])
     d = np.concatenate([d_a, d_q])
     kind = np.concatenate([np.zeros(na, np.int8), np.full(nq, 1 if q_after else -1, np.int8)])
@@ -233,7 +236,7 @@ def _geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.asarray(gdf.geometry.values, dtype=object)
 
 
-def _nearest_line(tree: "gpd.sindex.SpatialIndex", pts: np.ndarray, max_distance: float | None) -> np.ndarray:
+def _nearest_line(tree: Any, pts: np.ndarray, max_distance: float | None) -> np.ndarray:
     """Index of the nearest line for each point (``-1`` beyond ``max_distance``); ties -> lowest index."""
     out = np.full(len(pts), -1, dtype=np.int64)
     if len(pts) == 0:
@@ -243,6 +246,378 @@ def _nearest_line(tree: "gpd.sindex.SpatialIndex", pts: np.ndarray, max_distance
         first = _first_per_group(idx[0], idx[1])
         out[idx[0, first]] = idx[1, first]
     return out
+
+
+# ---------------------------------------------------------------------------
+# construction steps
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Lines:
+    """Road lines (one LineString per row) and their vertices with distances along them."""
+
+    table: pd.DataFrame
+    geom: np.ndarray
+    length: np.ndarray
+    tree: Any
+    coords: np.ndarray  # vertex coordinates
+    vidx: np.ndarray    # line of each vertex
+    vd: np.ndarray      # distance of each vertex along its line
+    is_end: np.ndarray  # first or last vertex of its line
+
+
+class _Cuts:
+    """Accumulates the positions where road lines are cut (later: graph nodes)."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, int, np.ndarray | None]] = []
+
+    def add(self, line: np.ndarray, d: np.ndarray, src: int, xy: np.ndarray | None = None,
+            ref: np.ndarray | None = None) -> None:
+        self._parts.append((np.asarray(line, np.int64), np.asarray(d, float), xy, src, ref))
+
+    def arrays(self, lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``line, d, xy, src, ref`` of all cuts; missing coordinates are interpolated."""
+        line = np.concatenate([p[0] for p in self._parts])
+        d = np.concatenate([p[1] for p in self._parts])
+        src = np.concatenate([np.full(p[0].size, p[3], np.int64) for p in self._parts])
+        ref = np.concatenate([p[4] if p[4] is not None else -np.ones(p[0].size, np.int64) for p in self._parts])
+        xy = np.empty((line.size, 2))
+        pos = 0
+        for ln, dd, pxy, _, _ in self._parts:
+            k = ln.size
+            if k:
+                xy[pos:pos + k] = pxy if pxy is not None else shapely.get_coordinates(
+                    shapely.line_interpolate_point(lines[ln], dd))
+            pos += k
+        return line, d, xy, src, ref
+
+
+def _road_lines(area: Area, config: Config) -> _Lines:
+    dc = config.design
+    roads = area.roads
+    r = roads
+    if "highway" in roads:
+        r = roads.loc[~roads["highway"].astype(object).isin(list(dc.excluded_highways)).to_numpy()]
+    r = r[~r.geometry.is_empty & r.geometry.notna()]
+    r = r.explode(index_parts=False)
+    r = r[r.geometry.geom_type == "LineString"]
+    r = r[r.geometry.length > _EPS].reset_index(drop=True)
+    if len(r) == 0:
+        raise InputDataError("no usable roads in the study area", [Problem(
+            file=area.sources.get("roads", "roads"), message="the roads layer has no usable line",
+            fix="give a roads layer with LineStrings (excluded classes: " + ", ".join(dc.excluded_highways) + ")")])
+    geom = _geoms(r)
+    length = shapely.length(geom)
+    coords, vidx = shapely.get_coordinates(geom, return_index=True)
+    same = vidx[1:] == vidx[:-1]
+    seg = np.where(same, np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1])), 0.0)
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    starts = np.r_[0, np.flatnonzero(~same) + 1]
+    ends = np.r_[starts[1:] - 1, len(vidx) - 1]
+    vd = cum - cum[starts][vidx]
+    vd[ends] = length  # exact line ends
+    is_end = np.zeros(len(vidx), dtype=bool)
+    is_end[starts] = True
+    is_end[ends] = True
+    return _Lines(table=r, geom=geom, length=length, tree=gpd.GeoSeries(geom, crs=area.crs).sindex,
+                  coords=coords, vidx=vidx, vd=vd, is_end=is_end)
+
+
+def _structural_cuts(L: _Lines, cuts: _Cuts, snap: float) -> None:
+    """Road ends, vertices shared with another road, and T-junctions."""
+    shared = np.zeros(len(L.vidx), dtype=bool)
+    pairs = cKDTree(L.coords).query_pairs(snap, output_type="ndarray")
+    if len(pairs):
+        i, j = pairs[:, 0], pairs[:, 1]
+        ok = (L.vidx[i] != L.vidx[j]) | (np.abs(L.vd[i] - L.vd[j]) > 2 * snap)
+        shared[i[ok]] = True
+        shared[j[ok]] = True
+    hv = np.flatnonzero(L.is_end | shared)
+    cuts.add(L.vidx[hv], L.vd[hv], _SRC_STRUCT, xy=L.coords[hv])
+    # a road end on another road's interior (T-junction without a shared vertex)
+    end_pts = shapely.points(L.coords[L.is_end])
+    end_line = L.vidx[L.is_end]
+    pi, li = L.tree.query(end_pts, predicate="dwithin", distance=snap)
+    ok = li != end_line[pi]
+    pi, li = pi[ok], li[ok]
+    d = shapely.line_locate_point(L.geom[li], end_pts[pi])
+    ok = (d > snap) & (d < L.length[li] - snap)
+    cuts.add(li[ok], d[ok], _SRC_STRUCT, xy=shapely.get_coordinates(end_pts[pi[ok]]))
+
+
+@dataclass
+class _Poles:
+    """Usable poles, the chains they form and where each is charged."""
+
+    table: pd.DataFrame
+    owner_code: np.ndarray
+    chain_line: np.ndarray
+    chain_lo: np.ndarray   # covered from (first pole - span) ...
+    chain_hi: np.ndarray   # ... to (last pole + span), along the line
+    chain_owner: np.ndarray
+    line: np.ndarray       # line each pole is charged on (-1: none)
+    d: np.ndarray          # its position along that line
+
+
+def _pole_chains(area: Area, config: Config, L: _Lines, cuts: _Cuts) -> _Poles:
+    dc = config.design
+    poles = area.layers["poles"]
+    if len(poles):
+        ok = _bool_col(poles, "usable", True) & poles["owner"].astype(object).isin(POLE_OWNERS).to_numpy()
+        poles = poles.loc[ok].reset_index(drop=True)
+    if not dc.allow_aerial:
+        poles = poles.iloc[0:0]
+    geom = _geoms(poles) if len(poles) else np.empty(0, dtype=object)
+    owner_code = pd.Categorical(poles["owner"].astype(object), categories=POLE_OWNERS).codes.astype(np.int64)
+    span = dc.pole_span_max_m
+    pi, li = L.tree.query(geom, predicate="dwithin", distance=dc.pole_offset_max_m)
+    d = shapely.line_locate_point(L.geom[li], geom[pi])
+    order = np.lexsort((pi, d, li))
+    pi, li, d = pi[order], li[order], d[order]
+    brk = np.r_[True, (li[1:] != li[:-1]) | (np.diff(d) > span + _EPS)] if li.size else np.empty(0, bool)
+    cid = np.cumsum(brk) - 1
+    n_ch = int(cid[-1] + 1) if cid.size else 0
+    first = np.flatnonzero(brk)
+    last = np.r_[first[1:] - 1, li.size - 1] if n_ch else np.empty(0, np.int64)
+    owner_cnt = np.zeros((n_ch, len(POLE_OWNERS)), dtype=np.int64)
+    np.add.at(owner_cnt, (cid, owner_code[pi]), 1)
+    good = np.bincount(cid, minlength=n_ch) >= dc.min_chain_poles
+    chain_line = li[first][good]
+    chain_lo = d[first][good] - span
+    chain_hi = d[last][good] + span
+    # cut where a chain stops short of the road's end, at its first / last pole
+    lo_cut = chain_lo > _EPS
+    hi_cut = chain_hi < L.length[chain_line] - _EPS
+    cuts.add(chain_line[lo_cut], chain_lo[lo_cut] + span, _SRC_CHAIN)
+    cuts.add(chain_line[hi_cut], chain_hi[hi_cut] - span, _SRC_CHAIN)
+    # each pole is charged on its nearest road line only
+    line = _nearest_line(L.tree, geom, dc.pole_offset_max_m)
+    pd_ = np.full(len(geom), np.nan)
+    has = line >= 0
+    pd_[has] = shapely.line_locate_point(L.geom[line[has]], geom[has])
+    return _Poles(table=poles, owner_code=owner_code, chain_line=chain_line, chain_lo=chain_lo,
+                  chain_hi=chain_hi, chain_owner=np.argmax(owner_cnt[good], axis=1) if good.any() else np.empty(0, np.int64),
+                  line=line, d=pd_)
+
+
+def _reusable_ducts(area: Area, config: Config, L: _Lines, cuts: _Cuts) -> gpd.GeoDataFrame:
+    """Ducts with a free sub-duct; cut the roads where such a duct starts or ends."""
+    dc = config.design
+    ducts = area.layers["ducts"]
+    if not dc.allow_duct_reuse or len(ducts) == 0:
+        return ducts.iloc[0:0]
+    free = pd.to_numeric(ducts["free_subducts"], errors="coerce").fillna(0).to_numpy()
+    ducts = ducts.loc[free >= 1].reset_index(drop=True)
+    parts = shapely.get_parts(_geoms(ducts))
+    ends = np.concatenate([shapely.get_point(parts, 0), shapely.get_point(parts, -1)])
+    pi, li = L.tree.query(ends, predicate="dwithin", distance=dc.duct_follow_distance_m)
+    d = shapely.line_locate_point(L.geom[li], ends[pi])
+    ok = (d > _EPS) & (d < L.length[li] - _EPS)
+    cuts.add(li[ok], d[ok], _SRC_DUCT)
+    return ducts
+
+
+def _point_cuts(pts: np.ndarray, L: _Lines, cuts: _Cuts, src: int, max_distance: float) -> np.ndarray:
+    """Cut the nearest road line at the projection of each point; returns the line (-1: none)."""
+    line = _nearest_line(L.tree, pts, max_distance)
+    ok = np.flatnonzero(line >= 0)
+    d = shapely.line_locate_point(L.geom[line[ok]], pts[ok]) if ok.size else np.empty(0)
+    cuts.add(line[ok], np.clip(d, 0.0, L.length[line[ok]]), src, ref=ok.astype(np.int64))
+    return line
+
+
+@dataclass
+class _Nodes:
+    node_xy: np.ndarray
+    rep_line: np.ndarray   # the distinct cuts, sorted by (line, distance)
+    rep_d: np.ndarray
+    rep_node: np.ndarray
+    cut_node: np.ndarray   # node of every cut
+    cut_src: np.ndarray
+    cut_ref: np.ndarray
+
+
+def _merge_cuts(L: _Lines, cuts: _Cuts, config: Config) -> _Nodes:
+    """Merge nearby cuts and number the nodes (deterministically)."""
+    dc = config.design
+    c_line, c_d, c_xy, c_src, c_ref = cuts.arrays(L.geom)
+    rep = np.arange(c_line.size)
+    h_idx = np.flatnonzero(c_src == _SRC_STRUCT)
+    s_idx = np.flatnonzero(c_src != _SRC_STRUCT)
+    if s_idx.size:
+        # a soft cut close to a junction along its road joins it ...
+        prev, nxt = _prev_next(c_line[h_idx], c_d[h_idx], c_line[s_idx], c_d[s_idx])
+        dp = np.where(prev >= 0, c_d[s_idx] - c_d[h_idx[np.maximum(prev, 0)]], np.inf)
+        dn = np.where(nxt >= 0, c_d[h_idx[np.maximum(nxt, 0)]] - c_d[s_idx], np.inf)
+        # duct ends snap as far as the duct may lie from the road; others by access_snap_m
+        tol = np.where(c_src[s_idx] == _SRC_DUCT, max(dc.access_snap_m, dc.duct_follow_distance_m), dc.access_snap_m)
+        to_prev = (dp <= dn) & (dp <= tol)
+        to_next = ~to_prev & (dn <= tol)
+        rep[s_idx[to_prev]] = h_idx[prev[to_prev]]
+        rep[s_idx[to_next]] = h_idx[nxt[to_next]]
+        # ... and runs of soft cuts closer than access_snap_m become one
+        free_s = s_idx[~(to_prev | to_next)]
+        if free_s.size:
+            o = free_s[np.lexsort((c_src[free_s], c_d[free_s], c_line[free_s]))]
+            new = np.r_[True, (c_line[o][1:] != c_line[o][:-1]) | (np.diff(c_d[o]) > dc.access_snap_m)]
+            rep[o] = o[np.flatnonzero(new)][np.cumsum(new) - 1]
+    reps = np.unique(rep)
+    reps = reps[np.lexsort((c_d[reps], c_line[reps]))]
+    # cuts of different roads closer than node_snap_m are one node
+    rxy = c_xy[reps]
+    pairs = cKDTree(rxy).query_pairs(dc.node_snap_m, output_type="ndarray")
+    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(reps.size, reps.size))
+    _, label = connected_components(adj, directed=False)
+    _, first = np.unique(label, return_index=True)
+    renum = np.empty(first.size, dtype=np.int64)
+    renum[np.argsort(first, kind="stable")] = np.arange(first.size)  # order of first appearance
+    rep_node = renum[label]
+    rep_pos = np.full(c_line.size, -1, dtype=np.int64)
+    rep_pos[reps] = np.arange(reps.size)
+    return _Nodes(node_xy=rxy[np.sort(first)], rep_line=c_line[reps], rep_d=c_d[reps], rep_node=rep_node,
+                  cut_node=rep_node[rep_pos[rep]], cut_src=c_src, cut_ref=c_ref)
+
+
+@dataclass
+class _Edges:
+    line: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    d0: np.ndarray
+    d1: np.ndarray
+    geom: np.ndarray
+    length: np.ndarray
+    edge_of_start: np.ndarray  # edge starting at each distinct cut (-1: none)
+    edge_of_end: np.ndarray    # edge ending at each distinct cut (-1: none)
+
+
+def _split_lines(L: _Lines, N: _Nodes) -> _Edges:
+    """Edges between consecutive cuts of each line, with the line's vertices in between."""
+    ea = np.flatnonzero(N.rep_line[1:] == N.rep_line[:-1])
+    eb = ea + 1
+    n_e = ea.size
+    u, v = N.rep_node[ea], N.rep_node[eb]
+    d0, d1 = N.rep_d[ea], N.rep_d[eb]
+    edge_of_start = np.full(N.rep_line.size, -1, dtype=np.int64)
+    edge_of_start[ea] = np.arange(n_e)
+    edge_of_end = np.full(N.rep_line.size, -1, dtype=np.int64)
+    edge_of_end[eb] = np.arange(n_e)
+    prev, nxt = _prev_next(N.rep_line, N.rep_d, L.vidx, L.vd)
+    inside = (prev >= 0) & (nxt >= 0)
+    inside &= L.vd > N.rep_d[np.maximum(prev, 0)] + _EPS
+    inside &= L.vd < N.rep_d[np.maximum(nxt, 0)] - _EPS
+    iv = np.flatnonzero(inside)
+    part_edge = np.concatenate([np.arange(n_e), edge_of_start[prev[iv]], np.arange(n_e)])
+    part_seq = np.concatenate([np.zeros(n_e), np.ones(iv.size), np.full(n_e, 2.0)])
+    part_d = np.concatenate([d0, L.vd[iv], d1])
+    part_xy = np.concatenate([N.node_xy[u], L.coords[iv], N.node_xy[v]])
+    o = np.lexsort((part_d, part_seq, part_edge))
+    geom = shapely.linestrings(part_xy[o], indices=part_edge[o]) if n_e else np.empty(0, dtype=object)
+    return _Edges(line=N.rep_line[ea], u=u, v=v, d0=d0, d1=d1, geom=geom, length=shapely.length(geom),
+                  edge_of_start=edge_of_start, edge_of_end=edge_of_end)
+
+
+def _aerial(config: Config, P: _Poles, N: _Nodes, E: _Edges) -> dict[str, np.ndarray]:
+    """Aerial cost, poles and owner of every edge."""
+    cc = config.costs
+    n_e = E.line.size
+    owner_cnt = np.zeros((n_e, len(POLE_OWNERS)), dtype=np.int64)
+    pole_ids = np.full(n_e, "", dtype=object)
+    covered = np.zeros(n_e, dtype=bool)
+    cover_chain = np.full(n_e, -1, dtype=np.int64)
+    if P.chain_line.size and n_e:
+        # the chain with the largest start at or before the edge start must reach its end
+        co = np.lexsort((P.chain_lo, P.chain_line))
+        prev, _ = _prev_next(P.chain_line[co], P.chain_lo[co], E.line, E.d0 + _EPS)
+        ch = co[np.maximum(prev, 0)]
+        covered = (prev >= 0) & (P.chain_lo[ch] <= E.d0 + _EPS) & (P.chain_hi[ch] >= E.d1 - _EPS)
+        cover_chain = np.where(covered, ch, -1)
+        pk = np.flatnonzero(P.line >= 0)
+        pprev, _ = _prev_next(N.rep_line, N.rep_d, P.line[pk], P.d[pk])
+        ok = pprev >= 0
+        pk, pprev = pk[ok], pprev[ok]
+        pe = E.edge_of_start[pprev]
+        pe_end = E.edge_of_end[pprev]
+        pe = np.where(pe < 0, pe_end, pe)  # a pole at a line's far end
+        # a pole right at a cut belongs to the aerial side (a chain's end pole)
+        at_cut = (np.abs(P.d[pk] - N.rep_d[pprev]) < _EPS) & (pe_end >= 0)
+        swap = at_cut & ~covered[pe] & covered[np.maximum(pe_end, 0)]
+        pe[swap] = pe_end[swap]
+        np.add.at(owner_cnt, (pe, P.owner_code[pk]), 1)
+        pid = P.table["id"].astype(str).to_numpy(dtype=object)[pk]
+        df = pd.DataFrame({"e": pe, "d": P.d[pk], "id": pid}).sort_values(["e", "d", "id"], kind="stable")
+        joined = df.groupby("e", sort=True)["id"].agg(";".join)
+        pole_ids[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
+    fees = owner_cnt @ np.array([cc.pole_fee(o) for o in POLE_OWNERS], dtype=float)
+    n_poles = owner_cnt.sum(axis=1)
+    chain_owner = P.chain_owner[np.maximum(cover_chain, 0)] if P.chain_owner.size else np.zeros(n_e, np.int64)
+    code = np.where(n_poles > 0, np.argmax(owner_cnt, axis=1), np.where(cover_chain >= 0, chain_owner, -1))
+    owners = np.array(POLE_OWNERS + ("",), dtype=object)
+    return {
+        "cost": np.where(covered, cc.aerial_pln_per_m * E.length + fees, np.inf),
+        "owner": owners[np.where(code >= 0, code, len(POLE_OWNERS))],
+        "pole_ids": pole_ids,
+        "owner_cnt": owner_cnt,
+    }
+
+
+def _duct(config: Config, ducts: gpd.GeoDataFrame, E: _Edges) -> tuple[np.ndarray, np.ndarray]:
+    """Duct-reuse cost and duct id of every edge."""
+    dc, cc = config.design, config.costs
+    cost = np.full(E.line.size, np.inf)
+    duct_id = np.full(E.line.size, "", dtype=object)
+    if len(ducts) == 0 or E.line.size == 0:
+        return cost, duct_id
+    dg = _geoms(ducts)
+    ei, di = gpd.GeoSeries(dg, crs=ducts.crs).sindex.query(E.geom, predicate="dwithin",
+                                                            distance=dc.duct_follow_distance_m)
+    buf = shapely.buffer(dg, dc.duct_follow_distance_m, quad_segs=4)
+    share = shapely.length(shapely.intersection(E.geom[ei], buf[di])) / np.maximum(E.length[ei], _EPS)
+    best = _first_per_group(ei, -share, di)
+    ei, di, share = ei[best], di[best], share[best]
+    ok = share >= dc.duct_follow_min_share - 1e-9
+    cost[ei[ok]] = cc.duct_reuse_pln_per_m * E.length[ei[ok]]
+    duct_id[ei[ok]] = ducts["id"].astype(str).to_numpy(dtype=object)[di[ok]]
+    return cost, duct_id
+
+
+def _trench(config: Config, highway: np.ndarray, surface: np.ndarray, n_nodes: int,
+            E: _Edges) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trench cost, surface class and road crossings of every edge."""
+    dc, cc = config.design, config.costs
+    hw = highway[E.line]
+    sur = np.where(np.isin(hw, list(dc.carriageway_highways)), "carriageway",
+                   np.where(surface[E.line] == "unpaved", "unpaved", "paved")).astype(object)
+    major = np.isin(hw, list(dc.crossing_highways))
+    mdeg = np.bincount(E.u[major], minlength=n_nodes) + np.bincount(E.v[major], minlength=n_nodes)
+    cross = np.where(major, 0, (mdeg[E.u] >= 2).astype(np.int64) + (mdeg[E.v] >= 2).astype(np.int64))
+    price = {s: cc.trench_pln_per_m(s) for s in ("unpaved", "paved", "carriageway")}
+    per_m = np.select([sur == "unpaved", sur == "paved"], [price["unpaved"], price["paved"]], price["carriageway"])
+    return per_m * E.length + cross * cc.road_crossing_pln, sur, cross
+
+
+def _consents(config: Config, parcels: gpd.GeoDataFrame, private_road: np.ndarray,
+              E: _Edges) -> tuple[np.ndarray, np.ndarray]:
+    """Consent status and private parcel of every edge."""
+    dc = config.design
+    consent = np.full(E.line.size, "not_needed", dtype=object)
+    consent[private_road[E.line]] = dc.private_road_consent
+    parcel = np.full(E.line.size, "", dtype=object)
+    if len(parcels) == 0 or E.line.size == 0:
+        return consent, parcel
+    pg = _geoms(parcels)
+    ei, pi = parcels.sindex.query(E.geom, predicate="intersects")
+    share = shapely.length(shapely.intersection(E.geom[ei], pg[pi])) / np.maximum(E.length[ei], _EPS)
+    best = _first_per_group(ei, -share, pi)
+    ei, pi, share = ei[best], pi[best], share[best]
+    ok = share >= dc.parcel_min_share - 1e-9
+    ei, pi = ei[ok], pi[ok]
+    private = _str_col(parcels, "ownership", "private")[pi] == "private"
+    consent[ei] = np.where(private, _str_col(parcels, "consent", "not_needed")[pi], "not_needed")
+    parcel[ei] = np.where(private, parcels["id"].astype(str).to_numpy(dtype=object)[pi], "")
+    return consent, parcel
 
 
 # ---------------------------------------------------------------------------
@@ -283,401 +658,96 @@ def build_cost_graph(
         ``max_access_distance_m`` from every road.
     """
     dc, cc = config.design, config.costs
-    bar = tqdm(total=6, desc="cost graph", disable=not progress)
     src = area.sources
+    bar = tqdm(total=5, desc="cost graph", disable=not progress)
 
-    # -- road lines ---------------------------------------------------------
-    roads = area.roads
-    keep = ~roads["highway"].astype(object).isin(list(dc.excluded_highways)).to_numpy() if "highway" in roads else None
-    r = roads if keep is None else roads.loc[keep]
-    r = r[~r.geometry.is_empty & r.geometry.notna()]
-    r = r.explode(index_parts=False)
-    r = r[r.geometry.geom_type == "LineString"]
-    r = r[r.geometry.length > _EPS].reset_index(drop=True)
-    if len(r) == 0:
-        raise InputDataError(
-            "no usable roads in the study area",
-            [Problem(file=src.get("roads", "roads"), message="the roads layer has no usable line",
-                     fix="give a roads layer with LineStrings (excluded classes: "
-                     + ", ".join(dc.excluded_highways) + ")")],
-        )
-    lines = _geoms(r)
-    n_lines = len(lines)
-    line_len = shapely.length(lines)
-    road_id = _str_col(r, "id", "")
-    highway = _str_col(r, "highway", "unclassified")
-    surface_road = _str_col(r, "surface", "paved")
-    private_road = _bool_col(r, "private", False)
-    line_tree = gpd.GeoSeries(lines, crs=area.crs).sindex
-
-    # -- structural (hard) cuts ----------------------------------------------
-    coords, vidx = shapely.get_coordinates(lines, return_index=True)
-    same = vidx[1:] == vidx[:-1]
-    seg = np.where(same, np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1])), 0.0)
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    starts = np.r_[0, np.flatnonzero(~same) + 1]
-    ends_v = np.r_[starts[1:] - 1, len(vidx) - 1]
-    vd = cum - cum[starts][vidx]
-    vd[ends_v] = line_len  # exact line ends
-    is_end = np.zeros(len(vidx), dtype=bool)
-    is_end[starts] = True
-    is_end[ends_v] = True
-    shared = np.zeros(len(vidx), dtype=bool)
-    pairs = cKDTree(coords).query_pairs(dc.node_snap_m, output_type="ndarray")
-    if len(pairs):
-        i, j = pairs[:, 0], pairs[:, 1]
-        ok = (vidx[i] != vidx[j]) | (np.abs(vd[i] - vd[j]) > 2 * dc.node_snap_m)
-        shared[i[ok]] = True
-        shared[j[ok]] = True
-    hv = np.flatnonzero(is_end | shared)
-    cut_line = [vidx[hv]]
-    cut_d = [vd[hv]]
-    cut_xy = [coords[hv]]
-    cut_src = [np.full(hv.size, _SRC_STRUCT)]
-    cut_ref = [-np.ones(hv.size, dtype=np.int64)]
-
-    # T-junctions: a road end on another road's interior
-    end_pts = shapely.points(coords[np.flatnonzero(is_end)])
-    end_line = vidx[is_end]
-    q = line_tree.query(end_pts, predicate="dwithin", distance=dc.node_snap_m)
-    if q.shape[1]:
-        pi, li = q
-        ok = li != end_line[pi]
-        pi, li = pi[ok], li[ok]
-        d = shapely.line_locate_point(lines[li], end_pts[pi])
-        ok = (d > dc.node_snap_m) & (d < line_len[li] - dc.node_snap_m)
-        cut_line.append(li[ok])
-        cut_d.append(d[ok])
-        cut_xy.append(shapely.get_coordinates(end_pts[pi[ok]]))
-        cut_src.append(np.full(int(ok.sum()), _SRC_STRUCT))
-        cut_ref.append(-np.ones(int(ok.sum()), dtype=np.int64))
-    bar.update()
-
-    # -- poles: chains (feasibility) and charged poles ---------------------------
-    poles = area.layers["poles"]
-    if len(poles):
-        pmask = _bool_col(poles, "usable", True) & poles["owner"].astype(object).isin(POLE_OWNERS).to_numpy()
-        poles = poles.loc[pmask].reset_index(drop=True)
-    pole_geom = _geoms(poles) if len(poles) else np.empty(0, dtype=object)
-    pole_owner_code = (
-        pd.Categorical(poles["owner"].astype(object), categories=POLE_OWNERS).codes.astype(np.int64)
-        if len(poles) else np.empty(0, dtype=np.int64)
-    )
-    chain_line = np.empty(0, np.int64)
-    chain_lo = np.empty(0)
-    chain_hi = np.empty(0)
-    chain_owner = np.empty(0, np.int64)
-    span = dc.pole_span_max_m
-    if dc.allow_aerial and len(poles):
-        q = line_tree.query(pole_geom, predicate="dwithin", distance=dc.pole_offset_max_m)
-        pi, li = q
-        d = shapely.line_locate_point(lines[li], pole_geom[pi])
-        order = np.lexsort((pi, d, li))
-        pi, li, d = pi[order], li[order], d[order]
-        brk = np.r_[True, (li[1:] != li[:-1]) | (np.diff(d) > span + _EPS)] if li.size else np.empty(0, bool)
-        cid = np.cumsum(brk) - 1
-        n_ch = int(cid[-1] + 1) if cid.size else 0
-        cnt = np.bincount(cid, minlength=n_ch)
-        first = np.flatnonzero(brk)
-        last = np.r_[first[1:] - 1, li.size - 1] if n_ch else np.empty(0, np.int64)
-        owner_cnt = np.zeros((n_ch, len(POLE_OWNERS)), dtype=np.int64)
-        np.add.at(owner_cnt, (cid, pole_owner_code[pi]), 1)
-        good = cnt >= dc.min_chain_poles
-        chain_line = li[first][good]
-        chain_lo = d[first][good] - span
-        chain_hi = d[last][good] + span
-        chain_owner = np.argmax(owner_cnt[good], axis=1)
-        # soft cuts where a chain stops short of the road's end
-        lo_cut = chain_lo > _EPS
-        hi_cut = chain_hi < line_len[chain_line] - _EPS
-        for m, dd in ((lo_cut, chain_lo + span), (hi_cut, chain_hi - span)):
-            cut_line.append(chain_line[m])
-            cut_d.append(dd[m])
-            cut_xy.append(None)
-            cut_src.append(np.full(int(m.sum()), _SRC_CHAIN))
-            cut_ref.append(-np.ones(int(m.sum()), dtype=np.int64))
-    # charged poles: each on its nearest road line
-    pole_line = _nearest_line(line_tree, pole_geom, dc.pole_offset_max_m) if dc.allow_aerial else np.full(len(pole_geom), -1)
-    has_line = pole_line >= 0
-    pole_d = np.full(len(pole_geom), np.nan)
-    if has_line.any():
-        pole_d[has_line] = shapely.line_locate_point(lines[pole_line[has_line]], pole_geom[has_line])
-
-    # -- ducts ---------------------------------------------------------------------
-    ducts = area.layers["ducts"]
-    if dc.allow_duct_reuse and len(ducts):
-        free = pd.to_numeric(ducts["free_subducts"], errors="coerce").fillna(0).to_numpy() if "free_subducts" in ducts else np.ones(len(ducts))
-        ducts = ducts.loc[free >= 1].reset_index(drop=True)
-    else:
-        ducts = ducts.iloc[0:0]
-    duct_geom = _geoms(ducts) if len(ducts) else np.empty(0, dtype=object)
-    if len(duct_geom):
-        parts = shapely.get_parts(duct_geom)
-        dend = np.concatenate([shapely.get_point(parts, 0), shapely.get_point(parts, -1)])
-        q = line_tree.query(dend, predicate="dwithin", distance=dc.duct_follow_distance_m)
-        if q.shape[1]:
-            pi, li = q
-            d = shapely.line_locate_point(lines[li], dend[pi])
-            ok = (d > _EPS) & (d < line_len[li] - _EPS)
-            cut_line.append(li[ok])
-            cut_d.append(d[ok])
-            cut_xy.append(None)
-            cut_src.append(np.full(int(ok.sum()), _SRC_DUCT))
-            cut_ref.append(-np.ones(int(ok.sum()), dtype=np.int64))
-
-    # -- targets and POPs ----------------------------------------------------------
+    L = _road_lines(area, config)
+    cuts = _Cuts()
+    _structural_cuts(L, cuts, dc.node_snap_m)
+    P = _pole_chains(area, config, L, cuts)
+    ducts = _reusable_ducts(area, config, L, cuts)
     pops = area.pops
-    pop_geom = _geoms(pops) if len(pops) else np.empty(0, dtype=object)
-    if len(pop_geom) == 0:
+    if len(pops) == 0:
         raise InputDataError("no POP in the study area", [Problem(
             file=src.get("pops", "pops"), message="the pops layer is empty",
             fix="add the point of presence (central office) the network starts from")])
-    pop_line = _nearest_line(line_tree, pop_geom, dc.max_access_distance_m)
+    pop_line = _point_cuts(_geoms(pops), L, cuts, _SRC_POP, dc.max_access_distance_m)
     if (pop_line < 0).any():
-        bad = np.flatnonzero(pop_line < 0)
         raise InputDataError("a POP is far from every road", [Problem(
-            file=src.get("pops", "pops"), row=str(pops["id"].iloc[k]) if "id" in pops else int(k),
+            file=src.get("pops", "pops"), row=str(pops["id"].iloc[k]),
             message=f"no road within {dc.max_access_distance_m:g} m of this POP",
-            fix="move the POP next to a road or add the road leading to it") for k in bad])
+            fix="move the POP next to a road or add the road leading to it") for k in np.flatnonzero(pop_line < 0)])
     tgt_geom = _geoms(targets) if len(targets) else np.empty(0, dtype=object)
-    tgt_line = _nearest_line(line_tree, tgt_geom, dc.max_access_distance_m)
-    for geom_arr, line_arr, code in ((tgt_geom, tgt_line, _SRC_TARGET), (pop_geom, pop_line, _SRC_POP)):
-        ok = np.flatnonzero(line_arr >= 0)
-        d = shapely.line_locate_point(lines[line_arr[ok]], geom_arr[ok]) if ok.size else np.empty(0)
-        cut_line.append(line_arr[ok])
-        cut_d.append(np.clip(d, 0.0, line_len[line_arr[ok]]))
-        cut_xy.append(None)
-        cut_src.append(np.full(ok.size, code))
-        cut_ref.append(ok.astype(np.int64))
+    tgt_line = _point_cuts(tgt_geom, L, cuts, _SRC_TARGET, dc.max_access_distance_m)
     bar.update()
 
-    # -- merge cuts into nodes -------------------------------------------------------
-    c_line = np.concatenate(cut_line).astype(np.int64)
-    c_d = np.concatenate(cut_d).astype(float)
-    c_src = np.concatenate(cut_src).astype(np.int64)
-    c_ref = np.concatenate(cut_ref).astype(np.int64)
-    c_xy = np.empty((c_line.size, 2))
-    pos = 0
-    for xy, ln in zip(cut_xy, cut_line):
-        k = len(ln)
-        if xy is None:
-            if k:
-                c_xy[pos:pos + k] = shapely.get_coordinates(shapely.line_interpolate_point(lines[ln], c_d[pos:pos + k]))
-        else:
-            c_xy[pos:pos + k] = xy
-        pos += k
-    hard = c_src == _SRC_STRUCT
-    rep = np.arange(c_line.size)
-    h_idx = np.flatnonzero(hard)
-    s_idx = np.flatnonzero(~hard)
-    if s_idx.size:
-        prev, nxt = _prev_next(c_line[h_idx], c_d[h_idx], c_line[s_idx], c_d[s_idx])
-        dp = np.where(prev >= 0, c_d[s_idx] - c_d[h_idx[np.maximum(prev, 0)]], np.inf)
-        dn = np.where(nxt >= 0, c_d[h_idx[np.maximum(nxt, 0)]] - c_d[s_idx], np.inf)
-        # duct ends snap as far as the duct may lie from the road; others by access_snap_m
-        tol = np.where(c_src[s_idx] == _SRC_DUCT, max(dc.access_snap_m, dc.duct_follow_distance_m), dc.access_snap_m)
-        to_prev = (dp <= dn) & (dp <= tol)
-        to_next = ~to_prev & (dn <= tol)
-        rep[s_idx[to_prev]] = h_idx[prev[to_prev]]
-        rep[s_idx[to_next]] = h_idx[nxt[to_next]]
-        free_s = s_idx[~(to_prev | to_next)]
-        if free_s.size:
-            o = free_s[np.lexsort((c_src[free_s], c_d[free_s], c_line[free_s]))]
-            new = np.r_[True, (c_line[o][1:] != c_line[o][:-1]) | (np.diff(c_d[o]) > dc.access_snap_m)]
-            grp = np.cumsum(new) - 1
-            rep[o] = o[np.flatnonzero(new)][grp]
-    reps = np.unique(rep)
-    reps = reps[np.lexsort((c_d[reps], c_line[reps]))]
-    # cluster rep coordinates across lines -> node ids
-    rxy = c_xy[reps]
-    pairs = cKDTree(rxy).query_pairs(dc.node_snap_m, output_type="ndarray")
-    adj = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])) if len(pairs) else ([], ([], [])),
-                     shape=(reps.size, reps.size))
-    _, label = connected_components(adj, directed=False)
-    _, first = np.unique(label, return_index=True)
-    # number nodes in order of first appearance (deterministic)
-    order_nodes = np.argsort(first, kind="stable")
-    renum = np.empty_like(order_nodes)
-    renum[order_nodes] = np.arange(order_nodes.size)
-    rep_node = renum[label]
-    node_xy = rxy[np.sort(first)]
-    rep_pos = np.full(c_line.size, -1, dtype=np.int64)
-    rep_pos[reps] = np.arange(reps.size)
-    cut_node = rep_node[rep_pos[rep]]
-    r_line, r_d = c_line[reps], c_d[reps]
+    N = _merge_cuts(L, cuts, config)
+    E = _split_lines(L, N)
+    n_nodes = N.node_xy.shape[0]
     bar.update()
 
-    # -- edges between consecutive cuts of a line ------------------------------------
-    ea = np.flatnonzero(r_line[1:] == r_line[:-1])
-    eb = ea + 1
-    n_e = ea.size
-    e_line = r_line[ea]
-    e_u, e_v = rep_node[ea], rep_node[eb]
-    e_d0, e_d1 = r_d[ea], r_d[eb]
-    edge_of_start = np.full(reps.size, -1, dtype=np.int64)
-    edge_of_start[ea] = np.arange(n_e)
-    edge_of_end = np.full(reps.size, -1, dtype=np.int64)
-    edge_of_end[eb] = np.arange(n_e)
-    # interior vertices
-    prev, nxt = _prev_next(r_line, r_d, vidx, vd)
-    inside = (prev >= 0) & (nxt >= 0)
-    inside &= vd > r_d[np.maximum(prev, 0)] + _EPS
-    inside &= vd < r_d[np.maximum(nxt, 0)] - _EPS
-    iv = np.flatnonzero(inside)
-    iv_edge = edge_of_start[prev[iv]]
-    part_edge = np.concatenate([np.arange(n_e), iv_edge, np.arange(n_e)])
-    part_seq = np.concatenate([np.zeros(n_e), np.ones(iv.size), np.full(n_e, 2.0)])
-    part_d = np.concatenate([e_d0, vd[iv], e_d1])
-    part_xy = np.concatenate([node_xy[e_u], coords[iv], node_xy[e_v]])
-    o = np.lexsort((part_d, part_seq, part_edge))
-    e_geom = shapely.linestrings(part_xy[o], indices=part_edge[o]) if n_e else np.empty(0, dtype=object)
-    e_len = shapely.length(e_geom)
-
-    # -- aerial ----------------------------------------------------------------------
-    cost_aerial = np.full(n_e, np.inf)
-    e_owner_cnt = np.zeros((n_e, len(POLE_OWNERS)), dtype=np.int64)
-    e_fee = np.zeros(n_e)
-    e_pole_ids = np.full(n_e, "", dtype=object)
-    covered = np.zeros(n_e, dtype=bool)
-    cover_chain = np.full(n_e, -1, dtype=np.int64)
-    if chain_line.size and n_e:
-        co = np.lexsort((chain_lo, chain_line))
-        prev, _ = _prev_next(chain_line[co], chain_lo[co], e_line, e_d0 + _EPS)
-        okc = prev >= 0
-        ch = co[np.maximum(prev, 0)]
-        covered = okc & (chain_lo[ch] <= e_d0 + _EPS) & (chain_hi[ch] >= e_d1 - _EPS)
-        cover_chain = np.where(covered, ch, -1)
-        # charged poles on their nearest line's edge
-        pk = np.flatnonzero(has_line)
-        if pk.size:
-            pprev, _ = _prev_next(r_line, r_d, pole_line[pk], pole_d[pk])
-            pe = np.where(pprev >= 0, edge_of_start[np.maximum(pprev, 0)], -1)
-            at_end = (pe < 0) & (pprev >= 0)
-            pe[at_end] = edge_of_end[pprev[at_end]]
-            okp = pe >= 0
-            pk, pe = pk[okp], pe[okp]
-            np.add.at(e_owner_cnt, (pe, pole_owner_code[pk]), 1)
-            fees = np.array([cc.pole_fee(o) for o in POLE_OWNERS])
-            e_fee = e_owner_cnt @ fees
-            pid = poles["id"].astype(str).to_numpy(dtype=object)[pk]
-            df = pd.DataFrame({"e": pe, "d": pole_d[pk], "id": pid}).sort_values(["e", "d", "id"], kind="stable")
-            joined = df.groupby("e", sort=True)["id"].agg(";".join)
-            e_pole_ids[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
-        cost_aerial = np.where(covered, cc.aerial_pln_per_m * e_len + e_fee, np.inf)
-    e_npoles = e_owner_cnt.sum(axis=1)
-    maj = np.argmax(e_owner_cnt, axis=1)
-    owner_code = np.where(e_npoles > 0, maj, np.where(cover_chain >= 0, chain_owner[np.maximum(cover_chain, 0)] if chain_owner.size else 0, -1))
-    owners = np.array(POLE_OWNERS + ("",), dtype=object)
-    e_pole_owner = owners[np.where(owner_code >= 0, owner_code, len(POLE_OWNERS))]
+    highway = _str_col(L.table, "highway", "unclassified")
+    aer = _aerial(config, P, N, E)
+    cost_duct, duct_id = _duct(config, ducts, E)
+    cost_trench, surface, crossings = _trench(config, highway, _str_col(L.table, "surface", "paved"), n_nodes, E)
+    consent, parcel = _consents(config, area.layers["parcels"], _bool_col(L.table, "private", False), E)
     bar.update()
 
-    # -- duct reuse --------------------------------------------------------------------
-    cost_duct = np.full(n_e, np.inf)
-    e_duct = np.full(n_e, "", dtype=object)
-    if len(duct_geom) and n_e:
-        dtree = gpd.GeoSeries(duct_geom, crs=area.crs).sindex
-        q = dtree.query(e_geom, predicate="dwithin", distance=dc.duct_follow_distance_m)
-        if q.shape[1]:
-            ei, di = q
-            buf = shapely.buffer(duct_geom, dc.duct_follow_distance_m, quad_segs=4)
-            share = shapely.length(shapely.intersection(e_geom[ei], buf[di])) / np.maximum(e_len[ei], _EPS)
-            best = _first_per_group(ei, -share, di)
-            ei, di, share = ei[best], di[best], share[best]
-            ok = share >= dc.duct_follow_min_share - 1e-9
-            cost_duct[ei[ok]] = cc.duct_reuse_pln_per_m * e_len[ei[ok]]
-            e_duct[ei[ok]] = ducts["id"].astype(str).to_numpy(dtype=object)[di[ok]]
-
-    # -- trench ------------------------------------------------------------------------
-    e_hw = highway[e_line]
-    e_surface = np.where(np.isin(e_hw, list(dc.carriageway_highways)), "carriageway",
-                         np.where(surface_road[e_line] == "unpaved", "unpaved", "paved")).astype(object)
-    major = np.isin(e_hw, list(dc.crossing_highways))
-    n_nodes = node_xy.shape[0]
-    mdeg = np.bincount(e_u[major], minlength=n_nodes) + np.bincount(e_v[major], minlength=n_nodes)
-    e_cross = np.where(major, 0, (mdeg[e_u] >= 2).astype(np.int64) + (mdeg[e_v] >= 2).astype(np.int64))
-    per_m = np.array([cc.trench_pln_per_m(s) for s in e_surface]) if n_e else np.empty(0)
-    cost_trench = per_m * e_len + e_cross * cc.road_crossing_pln
-
-    # -- consents ------------------------------------------------------------------------
-    parcels = area.layers["parcels"]
-    e_consent = np.full(n_e, "not_needed", dtype=object)
-    e_consent[private_road[e_line]] = dc.private_road_consent
-    e_parcel = np.full(n_e, "", dtype=object)
-    if len(parcels) and n_e:
-        pg = _geoms(parcels)
-        q = parcels.sindex.query(e_geom, predicate="intersects")
-        if q.shape[1]:
-            ei, pi = q
-            share = shapely.length(shapely.intersection(e_geom[ei], pg[pi])) / np.maximum(e_len[ei], _EPS)
-            best = _first_per_group(ei, -share, pi)
-            ei, pi, share = ei[best], pi[best], share[best]
-            ok = share >= dc.parcel_min_share - 1e-9
-            ei, pi = ei[ok], pi[ok]
-            private = _str_col(parcels, "ownership", "private")[pi] == "private"
-            consent = _str_col(parcels, "consent", "not_needed")[pi]
-            e_consent[ei] = np.where(private, consent, "not_needed")
-            e_parcel[ei] = np.where(private, parcels["id"].astype(str).to_numpy(dtype=object)[pi], "")
-    usable = e_consent != "refused"
-    bar.update()
-
-    # -- choice ----------------------------------------------------------------------------
-    options = np.column_stack([cost_aerial, cost_duct, cost_trench]) if n_e else np.empty((0, 3))
+    options = np.column_stack([aer["cost"], cost_duct, cost_trench])
     choice = np.argmin(options, axis=1)
-    best_cost = options[np.arange(n_e), choice]
-    penalty = np.where(e_consent == "pending", cc.consent_pending_penalty_pln, 0.0)
-    deployment = np.array(DEPLOYMENT_TYPES, dtype=object)[choice]
+    best = options[np.arange(choice.size), choice]
+    penalty = np.where(consent == "pending", cc.consent_pending_penalty_pln, 0.0)
     is_aer, is_duct, is_tr = choice == 0, choice == 1, choice == 2
+    cnt = np.where(is_aer[:, None], aer["owner_cnt"], 0)
+    obj = lambda a: np.asarray(a, dtype=object)  # noqa: E731
     edges = gpd.GeoDataFrame(
         {
-            "u": e_u.astype(np.int64),
-            "v": e_v.astype(np.int64),
-            "length_m": e_len,
-            "deployment": deployment,
-            "cost_pln": best_cost + penalty,
-            "pole_owner": np.where(is_aer, e_pole_owner, ""),
-            "pole_ids": np.where(is_aer, e_pole_ids, ""),
-            "n_poles": np.where(is_aer, e_npoles, 0).astype(np.int64),
-            "duct_id": np.where(is_duct, e_duct, ""),
-            "surface": np.where(is_tr, e_surface, ""),
-            "road_crossings": np.where(is_tr, e_cross, 0).astype(np.int64),
-            "consent": e_consent,
-            "parcel_id": e_parcel,
-            "road_id": road_id[e_line],
-            "highway": e_hw,
-            "cost_aerial": cost_aerial,
+            "u": E.u.astype(np.int64),
+            "v": E.v.astype(np.int64),
+            "length_m": E.length,
+            "deployment": obj(np.array(DEPLOYMENT_TYPES, dtype=object)[choice]),
+            "cost_pln": best + penalty,
+            "pole_owner": obj(np.where(is_aer, aer["owner"], "")),
+            "pole_ids": obj(np.where(is_aer, aer["pole_ids"], "")),
+            "n_poles": cnt.sum(axis=1).astype(np.int64),
+            "duct_id": obj(np.where(is_duct, duct_id, "")),
+            "surface": obj(np.where(is_tr, surface, "")),
+            "road_crossings": np.where(is_tr, crossings, 0).astype(np.int64),
+            "consent": obj(consent),
+            "parcel_id": obj(parcel),
+            "road_id": obj(_str_col(L.table, "id", "")[E.line]),
+            "highway": obj(highway[E.line]),
+            "cost_aerial": aer["cost"],
             "cost_duct": cost_duct,
             "cost_trench": cost_trench,
-            "poles_commune_lighting": np.where(is_aer, e_owner_cnt[:, 0], 0).astype(np.int64),
-            "poles_telecom": np.where(is_aer, e_owner_cnt[:, 1], 0).astype(np.int64),
-            "poles_power": np.where(is_aer, e_owner_cnt[:, 2], 0).astype(np.int64),
-            "usable": usable,
-            "road_index": e_line.astype(np.int64),
-            "road_from_m": e_d0,
-            "road_to_m": e_d1,
+            "poles_commune_lighting": cnt[:, 0].astype(np.int64),
+            "poles_telecom": cnt[:, 1].astype(np.int64),
+            "poles_power": cnt[:, 2].astype(np.int64),
+            "usable": consent != "refused",
+            "road_index": E.line.astype(np.int64),
+            "road_from_m": E.d0,
+            "road_to_m": E.d1,
         },
-        geometry=gpd.GeoSeries(e_geom, crs=area.crs),
+        geometry=gpd.GeoSeries(E.geom, crs=area.crs),
         crs=area.crs,
     )
-    for col in ("deployment", "pole_owner", "pole_ids", "duct_id", "surface", "consent", "parcel_id", "road_id", "highway"):
-        edges[col] = edges[col].astype(object)
-    # zero-length loops (cuts snapped onto one node) carry nothing
+    # cuts snapped onto one node leave zero-length loops that carry nothing
     edges = edges[edges["u"] != edges["v"]].reset_index(drop=True)
     bar.update()
 
-    # -- access of targets and POPs ------------------------------------------------------
-    src_is = c_src[:, None] == np.array([_SRC_TARGET, _SRC_POP])[None, :]
+    is_t, is_p = N.cut_src == _SRC_TARGET, N.cut_src == _SRC_POP
     tgt_node = np.full(len(tgt_geom), -1, dtype=np.int64)
-    tgt_node[c_ref[src_is[:, 0]]] = cut_node[src_is[:, 0]]
-    pop_nodes = np.full(len(pop_geom), -1, dtype=np.int64)
-    pop_nodes[c_ref[src_is[:, 1]]] = cut_node[src_is[:, 1]]
-    access = _access_table(targets, tgt_geom, tgt_line, tgt_node, node_xy, lines, highway, parcels, config)
+    tgt_node[N.cut_ref[is_t]] = N.cut_node[is_t]
+    pop_nodes = np.full(len(pops), -1, dtype=np.int64)
+    pop_nodes[N.cut_ref[is_p]] = N.cut_node[is_p]
+    access = _access_table(targets, tgt_geom, tgt_line, tgt_node, N.node_xy, L.geom, highway,
+                           area.layers["parcels"], config)
     bar.update()
     bar.close()
-    logger.info("cost graph: %d nodes, %d edges (%d unusable: consent refused), %d targets mapped",
-                n_nodes, len(edges), int((~edges["usable"]).sum()), int((tgt_node >= 0).sum()))
-    return CostGraph(node_xy=node_xy, edges=edges, access=access, pop_nodes=pop_nodes,
-                     pop_ids=pops["id"].astype(str).to_numpy(dtype=object) if "id" in pops else np.arange(len(pops)).astype(str),
-                     crs=area.crs)
+    logger.info("cost graph: %d nodes, %d edges (%d unusable: consent refused), %d of %d targets on a road",
+                n_nodes, len(edges), int((~edges["usable"]).sum()), int((tgt_node >= 0).sum()), len(tgt_node))
+    return CostGraph(node_xy=N.node_xy, edges=edges, access=access, pop_nodes=pop_nodes,
+                     pop_ids=pops["id"].astype(str).to_numpy(dtype=object), crs=area.crs)
 
 
 def _access_table(

@@ -23,10 +23,11 @@ Unconnected targets (``unconnected_reason``), checked in this order
     ``drop_contract_max_m`` and ``long_drop_policy == 'exclude'``.
     ``reach``: the fibre distance (along the network from the POP to the access
     node, plus the drop) exceeds ``max_reach_m``.  Reach is first screened
-    with shortest paths (a lower bound of the tree distance); then the tree is
-    built, violators along the tree are excluded and the tree is rebuilt
-    without them until none is left (they are excluded and reported, not
-    connected).
+    with shortest path lengths (a lower bound of the tree distance); then the
+    tree is built and violators along the tree are excluded (and reported, not
+    connected).  The tree is rebuilt once without them; if the new tree puts
+    other targets out of reach, the first tree pruned to the remaining targets
+    is kept instead (their paths, hence their distances, are unchanged).
 Drops
     A drop runs from the access node to the fence (see
     :mod:`planner.costgraph`); it carries ``drop_slack_m`` of slack (own BOM
@@ -43,7 +44,9 @@ Naive alternative
     Union of the cheapest paths (on the same edge costs) from the nearest POP
     to every connected target -- the shortest-path tree pruned to the
     targets -- priced with the same rules, so the saving of sharing the trench
-    is the difference of the two network costs.
+    is the difference of the two network costs.  The summary also gives the
+    *unshared* cost (the sum of every address's own cheapest path, each
+    trench dug once per address) and the saving against it.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ from planner import routing
 from planner._errors import InputDataError, Problem
 from planner.area import Area
 from planner.config import Config
-from planner.costgraph import CostGraph, build_cost_graph
+from planner.costgraph import CostGraph, _first_per_group, build_cost_graph
 from planner.schema import OUT_BOM_COLUMNS, OUT_DROP_COLUMNS, OUT_SEGMENT_COLUMNS, POLE_OWNERS
 
 __all__ = ["DesignResult", "design_network", "bill_of_quantities"]
@@ -188,6 +191,16 @@ def _orient(rg: _RoutingGraph, chosen: np.ndarray) -> dict[str, np.ndarray]:
     return {"pred": pred, "pred_edge": pred_edge, "order": order, "dist": dist}
 
 
+def _tree(rg: _RoutingGraph, terminals: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Steiner tree (:func:`planner.routing.steiner_tree_edges`) from the root, oriented."""
+    chosen = routing.steiner_tree_edges(rg.n_nodes, rg.u, rg.v, rg.w, np.unique(terminals), root=rg.root)
+    return _tree_from_edges(rg, chosen)
+
+
+def _tree_from_edges(rg: _RoutingGraph, chosen: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    return chosen, _orient(rg, chosen)
+
+
 def _downstream(tree: dict[str, np.ndarray], n: int, access_nodes: np.ndarray) -> np.ndarray:
     """Number of targets at or below each node."""
     cnt = np.bincount(access_nodes, minlength=n).astype(np.int64)
@@ -228,8 +241,6 @@ def _segments(graph: CostGraph, rg: _RoutingGraph, tree: dict[str, np.ndarray], 
     loc = np.full(len(seg), "", dtype=object)
     if len(seg) and len(targets):
         idx = targets.sindex.nearest(seg.geometry.values, return_all=True)
-        from planner.costgraph import _first_per_group
-
         first = _first_per_group(idx[0], idx[1])
         si, ti = idx[0, first], idx[1, first]
         simc[si] = targets["simc"].astype(str).to_numpy(dtype=object)[ti]
@@ -332,7 +343,8 @@ def bill_of_quantities(segments: pd.DataFrame, drops: pd.DataFrame, localities: 
     out["cost_per_home_pln"] = np.where(hp > 0, out["cost_total_pln"].to_numpy(dtype=float) / np.maximum(hp, 1), np.nan)
     out.index.name = "simc"
     out = out.reset_index()
-    out["locality"] = out["simc"].map(names).fillna("").astype(object)
+    lookup = {str(k): str(v) for k, v in names.items()}
+    out["locality"] = np.array([lookup.get(str(x), "") for x in out["simc"]], dtype=object)  # one per locality
     out.loc[out["simc"] == "TOTAL", "locality"] = ""
     out["simc"] = out["simc"].astype(object)
     return out[list(OUT_BOM_COLUMNS)].reset_index(drop=True)
@@ -412,8 +424,8 @@ def design_network(
     if dc.long_drop_policy == "exclude":
         long = (reason == "") & (over > 0)
         reason[long] = "long_drop_excluded"
-        detail[long] = [f"drop {x:.0f} m > {dc.drop_contract_max_m:g} m (fee would be "
-                        f"{o * config.costs.drop_distance_fee_pln_per_m:.0f} PLN)" for x, o in zip(drop_len[long], over[long])]
+        detail[long] = ("drop " + _fmt(drop_len[long]) + f" m > {dc.drop_contract_max_m:g} m (fee would be "
+                        + _fmt(over[long] * config.costs.drop_distance_fee_pln_per_m) + " PLN)")
 
     # -- reach screen with shortest path lengths (lower bound) -------------------------------
     csr_len = _csr(rg, rg.length)
@@ -422,16 +434,22 @@ def design_network(
                 sp_len[np.maximum(node, 0)] + drop_len, dc.max_reach_m, "shortest path")
 
     # -- shared tree, rebuilt until no reach violation --------------------------------------
-    while True:
-        conn = reason == ""
-        terms = np.unique(node[conn])
-        chosen = routing.steiner_tree_edges(rg.n_nodes, rg.u, rg.v, rg.w, terms, root=rg.root)
-        tree = _orient(rg, chosen)
-        fibre = tree["dist"][np.maximum(node, 0)] + drop_len
-        viol = conn & (fibre > dc.max_reach_m)
-        if not viol.any():  # each round removes at least one target, so this ends
-            break
+    chosen, tree = _tree(rg, node[reason == ""])
+    fibre = tree["dist"][np.maximum(node, 0)] + drop_len
+    viol = (reason == "") & (fibre > dc.max_reach_m)
+    if viol.any():
         _mark_reach(reason, detail, viol, fibre, dc.max_reach_m, "tree")
+        # rebuild once without them; if the new tree breaks the reach of others, keep the
+        # first tree pruned to the remaining targets instead (their paths are unchanged)
+        chosen1, tree1 = _tree(rg, node[reason == ""])
+        fibre1 = tree1["dist"][np.maximum(node, 0)] + drop_len
+        if ((reason == "") & (fibre1 > dc.max_reach_m)).any():
+            down = _downstream(tree, rg.n_nodes, node[reason == ""])
+            child = np.flatnonzero((tree["pred_edge"] >= 0) & (down > 0))
+            chosen, tree = _tree_from_edges(rg, np.sort(tree["pred_edge"][child]))
+        else:
+            chosen, tree = chosen1, tree1
+    conn = reason == ""
     logger.info("design: %d of %d targets connected, tree of %d edges", int(conn.sum()), n_t, chosen.size)
 
     # -- tables ---------------------------------------------------------------------------
@@ -442,7 +460,8 @@ def design_network(
     drops_i = _drops(graph, config, cacc, ctg, seg_i, seg_of_node, tree["dist"])
 
     # naive: union of cheapest paths from the POP(s)
-    _, pred_sp = routing.dijkstra(_csr(rg, rg.w), directed=False, indices=rg.root, return_predecessors=True)
+    dist_sp, pred_sp = routing.dijkstra(_csr(rg, rg.w), directed=False, indices=rg.root, return_predecessors=True)
+    unshared = float(dist_sp[node[conn]].sum())  # every address its own path, nothing shared
     naive_edges = _path_union(rg, pred_sp, np.unique(node[conn]))
     ntree = _orient(rg, naive_edges)
     nseg_i, nseg_of_node = _segments(graph, rg, ntree, _downstream(ntree, rg.n_nodes, node[conn]), ctg)
@@ -464,7 +483,7 @@ def design_network(
     }).sort_values(["simc", "address_id"], kind="stable").reset_index(drop=True)
 
     out_addr = _address_columns(addresses, tpos, conn, reason, drops_i)
-    summary = _summary(bom, bom_naive, segments, reason, n_t)
+    summary = _summary(bom, bom_naive, segments, reason, n_t, unshared)
     return DesignResult(segments=segments, drops=drops, unconnected=unconnected, addresses=out_addr,
                         bom=bom, bom_naive=bom_naive, summary=summary, graph=graph)
 
@@ -507,10 +526,15 @@ def _path_union(rg: _RoutingGraph, pred: np.ndarray, terminals: np.ndarray) -> n
 def _mark_reach(reason: np.ndarray, detail: np.ndarray, mask: np.ndarray, fibre: np.ndarray,
                 limit: float, how: str) -> None:
     reason[mask] = "reach"
-    detail[mask] = [f"fibre distance {x:.0f} m > {limit:g} m ({how})" for x in fibre[mask]]
+    detail[mask] = "fibre distance " + _fmt(fibre[mask]) + f" m > {limit:g} m ({how})"
 
 
-def _refused_detail(graph: CostGraph, rg: _RoutingGraph, nodes: np.ndarray) -> list[str]:
+def _fmt(x: np.ndarray) -> np.ndarray:
+    """Whole numbers as strings, vectorised."""
+    return np.round(np.asarray(x, dtype=float)).astype(np.int64).astype(str).astype(object)
+
+
+def _refused_detail(graph: CostGraph, rg: _RoutingGraph, nodes: np.ndarray) -> np.ndarray:
     """Name the refused parcels that cut each node's road component off the POP."""
     e = graph.edges
     n = rg.n_nodes
@@ -522,8 +546,8 @@ def _refused_detail(graph: CostGraph, rg: _RoutingGraph, nodes: np.ndarray) -> l
     pid = np.where(pid == "", "private road " + ref["road_id"].to_numpy(dtype=object).astype(str), pid)
     comp = pd.DataFrame({"c": np.r_[label[ru], label[rv]], "p": np.r_[pid, pid]}).drop_duplicates()
     names = comp.sort_values(["c", "p"]).groupby("c")["p"].agg(", ".join)
-    lab = label[nodes]
-    return [f"reachable only through refused consent: {names.get(c, '?')}" for c in lab]
+    lab = pd.Series(label[nodes])
+    return ("reachable only through refused consent: " + lab.map(names).fillna("?")).to_numpy(dtype=object)
 
 
 def _address_columns(addresses: gpd.GeoDataFrame, tpos: np.ndarray, conn: np.ndarray, reason: np.ndarray,
@@ -553,7 +577,7 @@ def _address_columns(addresses: gpd.GeoDataFrame, tpos: np.ndarray, conn: np.nda
 
 
 def _summary(bom: pd.DataFrame, bom_naive: pd.DataFrame, segments: pd.DataFrame, reason: np.ndarray,
-             n_targets: int) -> dict[str, Any]:
+             n_targets: int, unshared: float) -> dict[str, Any]:
     t = bom.iloc[-1]
     tn = bom_naive.iloc[-1]
     km_aerial = float(sum(t[f"km_aerial_{o}"] for o in POLE_OWNERS))
@@ -587,4 +611,6 @@ def _summary(bom: pd.DataFrame, bom_naive: pd.DataFrame, segments: pd.DataFrame,
         "naive_km_network": float(sum(tn[f"km_aerial_{o}"] for o in POLE_OWNERS) + tn["km_duct"]
                                   + tn["km_trench_unpaved"] + tn["km_trench_paved"] + tn["km_trench_carriageway"]),
         "saving_pct": (100.0 * (naive - net) / naive) if naive > 0 else 0.0,
+        "unshared_cost_network_pln": unshared,
+        "saving_vs_unshared_pct": (100.0 * (unshared - net) / unshared) if unshared > 0 else 0.0,
     }

@@ -50,8 +50,9 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
+from planner.io import files
 from planner._errors import InputDataError, InputFileNotFoundError, Problem, UsageError
-from planner.config import MapConfig
+from planner.config import DesignConfig, MapConfig
 from planner.schema import DEPLOYMENT_TYPES, POLAND_BOUNDS_2180, WORKING_CRS
 
 logger = logging.getLogger(__name__)
@@ -317,6 +318,9 @@ _MILESTONE_FILLS = ("#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3d
 _NO_MILESTONE_FILL = "#d9d9d9"
 _LOCALITY_STYLE = {"color": "#555555", "weight": 1, "fillOpacity": 0.35}
 
+#: Long drops get a permanent label with their fee when there are at most this many. [A: legibility]
+_MAX_FEE_LABELS = 100
+
 #: Geometry simplification tolerance in the working CRS, metres (drawing only). [A: invisible at zoom 19]
 _SIMPLIFY_M = 0.3
 
@@ -395,6 +399,15 @@ def _row_ids(gdf: gpd.GeoDataFrame, mask: np.ndarray, limit: int = 5) -> str:
     return ", ".join(vals) + more
 
 
+#: Other layers must lie within the address points' extent plus this margin, metres. [A: a POP or
+#: trunk route may sit a few km outside the villages it serves]
+_STUDY_MARGIN_M = 10_000.0
+
+
+def _inside(b: np.ndarray, box: tuple[float, float, float, float]) -> bool:
+    return bool(np.isfinite(b).all() and box[0] <= b[0] and b[2] <= box[2] and box[1] <= b[1] and b[3] <= box[3])
+
+
 def _check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
     """Raise :class:`InputDataError` listing every problem of the map's input layers."""
     problems: list[Problem] = []
@@ -404,6 +417,12 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
             [Problem(file=source, layer="addresses", message="layer missing or empty",
                      fix="run the plan on an area with address points")],
         )
+    study = None
+    addr = layers["addresses"]
+    if isinstance(addr, gpd.GeoDataFrame) and addr.crs is not None:
+        ab = addr.to_crs(WORKING_CRS).total_bounds
+        if np.isfinite(ab).all():
+            study = (ab[0] - _STUDY_MARGIN_M, ab[1] - _STUDY_MARGIN_M, ab[2] + _STUDY_MARGIN_M, ab[3] + _STUDY_MARGIN_M)
     for name, gdf in layers.items():
         if name not in _GEOM_TYPES:
             logger.debug("layer %r is not drawn on the map", name)
@@ -433,15 +452,20 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
             problems.append(Problem(file=source, layer=name, row=_row_ids(gdf, wrong),
                                     message=f"geometry is not {' or '.join(_GEOM_TYPES[name])}",
                                     fix="check that the right layer was written"))
-        x0, y0, x1, y1 = POLAND_BOUNDS_2180
-        b = gdf.to_crs(WORKING_CRS).total_bounds if str(gdf.crs) != WORKING_CRS else gdf.total_bounds
-        if not (x0 <= b[0] and b[2] <= x1 and y0 <= b[1] and b[3] <= y1):
+        b = gdf.to_crs(WORKING_CRS).total_bounds
+        if not _inside(b, POLAND_BOUNDS_2180):
             problems.append(Problem(
                 file=source, layer=name,
                 message=f"coordinates {np.round(b).tolist()} (EPSG:2180) lie outside Poland",
-                fix="check the CRS and the axis order (easting, northing); swapped axes land outside Poland",
+                fix="check the CRS and the axis order (easting, northing)",
             ))
-    addr = layers["addresses"]
+        elif study is not None and not _inside(b, study):
+            problems.append(Problem(
+                file=source, layer=name,
+                message=(f"extent {np.round(b).tolist()} (EPSG:2180) lies outside the study area "
+                         f"of the address points {np.round(study).tolist()} (+{_STUDY_MARGIN_M / 1000:g} km)"),
+                fix="check this layer's CRS and axis order (easting, northing); swapped axes land elsewhere",
+            ))
     if "plan_status" in addr.columns:
         unknown = ~addr["plan_status"].isin(PLAN_STATUSES).to_numpy()
         if unknown.any():
@@ -467,11 +491,11 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
 
 
 def _fmt(x: float, decimals: int, lang: str) -> str:
-    """A number for labels: ``1 234,5`` (pl) or ``1,234.5`` (en)."""
-    s = f"{x:,.{decimals}f}"
+    """A number for labels: ``12 345,6`` (pl; 4-digit numbers are not grouped) or ``12,345.6`` (en)."""
     if lang == "pl":
-        s = s.replace(",", "\u00a0").replace(".", ",")
-    return s
+        s = f"{x:,.{decimals}f}" if abs(x) >= 10_000 else f"{x:.{decimals}f}"
+        return s.replace(",", "\u00a0").replace(".", ",")
+    return f"{x:,.{decimals}f}"
 
 
 def _col(gdf: pd.DataFrame, name: str, default: Any = "") -> pd.Series:
@@ -579,11 +603,19 @@ def _dumps(obj: Any) -> str:
 
 
 class _LayerData(MacroElement):
-    """Script filling its parent FeatureGroup from a compact layer spec."""
+    """A layer's compact spec as a JSON data block, and the script filling its parent FeatureGroup.
+
+    The data sits in ``<script type="application/json">`` and is read with
+    ``JSON.parse``, which browsers parse much faster than a JavaScript literal.
+    """
 
     _template = Template(
+        "{% macro html(this, kwargs) %}\n"
+        "<script type=\"application/json\" id=\"{{ this.get_name() }}\">{{ this.payload }}</script>\n"
+        "{% endmacro %}\n"
         "{% macro script(this, kwargs) %}\n"
-        "plannerMap.addLayer({{ this._parent.get_name() }}, {{ this.payload }});\n"
+        "plannerMap.addLayer({{ this._parent.get_name() }}, "
+        "JSON.parse(document.getElementById(\"{{ this.get_name() }}\").textContent));\n"
         "{% endmacro %}"
     )
 
@@ -698,8 +730,6 @@ def _long_drop_limit(drops: gpd.GeoDataFrame) -> int:
         implied = (_num(drops, "length_m") - over)[long]
         if float(implied.max() - implied.min()) <= 1.0:
             return int(round(float(implied.median())))
-    from planner.config import DesignConfig
-
     return int(DesignConfig().drop_contract_max_m)
 
 
@@ -710,24 +740,33 @@ def _network_class(seg: gpd.GeoDataFrame) -> pd.Series:
     return dep.where(dep != "aerial", "aerial_" + owner)
 
 
-def _build_groups(
-    layers: Mapping[str, gpd.GeoDataFrame], lang: str, precision: int
-) -> tuple[list[_Group], dict[str, Any]]:
-    """Every map layer as a compact spec, in layer-control order, plus summary numbers."""
-    t = _TEXT[lang]
-    groups: list[_Group] = []
-    summary: dict[str, Any] = {"status": {}, "network_km": {}, "milestones": []}
+@dataclass
+class _Ctx:
+    """What every layer builder needs: language, coordinate precision, and the summary it fills."""
 
-    def simplified(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        g = gdf.to_crs(WORKING_CRS)
-        return g.set_geometry(g.geometry.simplify(_SIMPLIFY_M))
+    lang: str
+    precision: int
+    summary: dict[str, Any]
 
-    # addresses -------------------------------------------------------------
-    a = layers["addresses"]
-    label = _address_labels(a)
-    order = np.lexsort((label.to_numpy(dtype=str),))
-    a = a.iloc[order]
-    label = label.iloc[order]
+    @property
+    def t(self) -> dict[str, str]:
+        return _TEXT[self.lang]
+
+
+def _simplified(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer in the working CRS, simplified for drawing."""
+    g = gdf.to_crs(WORKING_CRS)
+    return g.set_geometry(g.geometry.simplify(_SIMPLIFY_M))
+
+
+def _vocab(t: dict[str, str], prefix: str) -> dict[str, str]:
+    """Code -> label of the texts ``<prefix>.<code>``."""
+    return {k.split(".", 1)[1]: v for k, v in t.items() if k.startswith(prefix + ".")}
+
+
+def _address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: _Ctx) -> list[_Group]:
+    """One point layer per plan status; ``a`` and ``label`` sorted by label."""
+    t, lang = ctx.t, ctx.lang
     status = _col(a, "plan_status")
     reason = _address_reason(a, t)
     milestone = _milestone_labels(_col(a, "milestone"), _dates(_col(a, "milestone_date", pd.NaT), lang), t)
@@ -736,13 +775,13 @@ def _build_groups(
     fee = _num(a, "drop_fee_pln")
     fee = fee.where(fee > 0)
     business = pd.Series(np.where(_truthy(_col(a, "is_business", False)), t["yes"], ""), index=a.index)
+    groups = []
     for st in PLAN_STATUSES:
         mask = (status == st).to_numpy()
         n = int(mask.sum())
-        summary["status"][st] = n
+        ctx.summary["status"][st] = n
         if n == 0:
             continue
-        sub = a[mask]
         cols = [
             _Col("", label[mask]),
             _Col(t["col.reason"], reason[mask]),
@@ -752,149 +791,191 @@ def _build_groups(
             _Col(t["col.fee"], fee[mask], unit=t["unit.pln"]),
             _Col(t["col.business"], business[mask]),
         ]
-        spec = _layer_spec(sub, "point", cols=cols, styles=[_STATUS_STYLE[st]], precision=precision,
+        spec = _layer_spec(a[mask], "point", cols=cols, styles=[_STATUS_STYLE[st]], precision=ctx.precision,
                            lang=lang, heading=t[f"status.{st}"], title=0, search=True)
         groups.append(_Group(f"status.{st}", f"{t[f'status.{st}']} ({_fmt(n, 0, lang)})", spec))
+    return groups
 
-    # POP -------------------------------------------------------------------
-    pops = layers.get("pops")
-    if pops is not None and len(pops):
-        name = _col(pops, "name")
-        pid = _col(pops, "id")
-        name = name.where(name != "", pid.where(pid != "", "POP"))
-        cols = [_Col("", name), _Col(t["col.id"], pid)]
-        spec = _layer_spec(pops, "point", cols=cols, styles=[_POP_STYLE], precision=precision, lang=lang,
-                           heading=t["layer.pops"], title=0, tooltip=0)
-        groups.append(_Group("pops", t["layer.pops"], spec))
 
-    # network ---------------------------------------------------------------
-    seg = layers.get("segments")
-    if seg is not None and len(seg):
-        seg = simplified(seg)
-        cls = _network_class(seg)
-        length = _num(seg, "length_m")
-        length = length.where(length.notna(), seg.geometry.length)
-        n_poles = _num(seg, "n_poles")
-        crossings = _num(seg, "road_crossings")
-        surface = _col(seg, "surface").map(
-            {k.split(".", 1)[1]: v for k, v in t.items() if k.startswith("surface.")}).fillna("")
-        consent = _col(seg, "consent").map(
-            {k.split(".", 1)[1]: v for k, v in t.items() if k.startswith("consent.")}).fillna("")
-        for c in _NETWORK_CLASSES:
-            mask = (cls == c).to_numpy()
-            if not mask.any():
-                continue
-            km = float(length[mask].sum()) / 1000.0
-            summary["network_km"][c] = km
-            cols = [
-                _Col(t["col.length"], length[mask], unit=" m"),
-                _Col(t["col.poles"], n_poles[mask].where(n_poles[mask] > 0), unit=""),
-                _Col(t["col.duct"], _col(seg, "duct_id")[mask]),
-                _Col(t["col.surface"], surface[mask]),
-                _Col(t["col.crossings"], crossings[mask].where(crossings[mask] > 0), unit=""),
-                _Col(t["col.consent"], consent[mask]),
-                _Col(t["col.locality"], _col(seg, "locality")[mask]),
-            ]
-            spec = _layer_spec(seg[mask], "line", cols=cols, styles=[_NETWORK_STYLE[c]], precision=precision,
-                               lang=lang, heading=t[f"net.{c}"])
-            groups.append(_Group(f"net.{c}", f"{t[f'net.{c}']} ({_fmt(km, 1, lang)} km)", spec))
+def _pop_groups(pops: gpd.GeoDataFrame, ctx: _Ctx) -> list[_Group]:
+    """The POP(s), labelled with their name."""
+    t = ctx.t
+    name = _col(pops, "name")
+    pid = _col(pops, "id")
+    name = name.where(name != "", pid.where(pid != "", "POP"))
+    cols = [_Col("", name), _Col(t["col.id"], pid)]
+    spec = _layer_spec(pops, "point", cols=cols, styles=[_POP_STYLE], precision=ctx.precision, lang=ctx.lang,
+                       heading=t["layer.pops"], title=0, tooltip=0)
+    return [_Group("pops", t["layer.pops"], spec)]
 
-    # drops -----------------------------------------------------------------
-    drops = layers.get("drops")
-    if drops is not None and len(drops):
-        drops = simplified(drops)
-        limit = _long_drop_limit(drops)
-        summary["drop_limit_m"] = limit
-        by_id = pd.Series(label.to_numpy(), index=_col(a, "id").to_numpy())
-        by_id = by_id[~by_id.index.duplicated()]
-        addr = _col(drops, "address_id").map(by_id).fillna(_col(drops, "address_id")).astype(str)
-        length = _num(drops, "length_m")
-        length = length.where(length.notna(), drops.geometry.length)
-        over = _num(drops, "over_limit_m")
-        dfee = _num(drops, "fee_pln")
-        long = ((over > 0) | (dfee > 0)).to_numpy()
-        summary["drops"] = int((~long).sum())
-        summary["long_drops"] = int(long.sum())
-        summary["long_drop_fees"] = float(dfee[long].sum())
-        for key, mask, style, heading, name in (
-            ("drops", ~long, _DROP_STYLE, t["drop"], t["layer.drops"]),
-            ("long_drops", long, _LONG_DROP_STYLE, t["drop.long"].format(limit=limit),
-             t["layer.long_drops"].format(limit=limit)),
-        ):
-            if not mask.any():
-                continue
-            cols = [
-                _Col("", addr[mask]),
-                _Col(t["col.length"], length[mask], unit=" m"),
-                _Col(t["col.over"], over[mask].where(over[mask] > 0), unit=" m"),
-                _Col(t["col.fee"], dfee[mask].where(dfee[mask] > 0), unit=t["unit.pln"]),
-            ]
-            spec = _layer_spec(drops[mask], "line", cols=cols, styles=[style], precision=precision, lang=lang,
-                               heading=heading, title=0)
-            groups.append(_Group(key, f"{name} ({_fmt(int(mask.sum()), 0, lang)})", spec))
 
-    # poles -----------------------------------------------------------------
-    poles = layers.get("poles_used")
-    if poles is not None and len(poles):
-        owner = _col(poles, "owner")
-        owner = owner.where(owner.isin(tuple(_POLE_STYLE)), "telecom")
-        owners = list(_POLE_STYLE)
-        cols = [_Col(t["col.id"], _col(poles, "id")),
-                _Col(t["col.owner"], owner.map({o: t[f"owner.{o}"] for o in owners}))]
-        spec = _layer_spec(poles, "point", cols=cols, styles=[_POLE_STYLE[o] for o in owners],
-                           style_index=owner.map({o: i for i, o in enumerate(owners)}).to_numpy(),
-                           precision=precision, lang=lang, heading=t["layer.poles"])
-        groups.append(_Group("poles", f"{t['layer.poles']} ({_fmt(len(poles), 0, lang)})", spec, show=False))
+def _network_groups(seg: gpd.GeoDataFrame, ctx: _Ctx) -> list[_Group]:
+    """One line layer per network class (aerial by pole owner, duct, trench), named with its km."""
+    t, lang = ctx.t, ctx.lang
+    seg = _simplified(seg)
+    cls = _network_class(seg)
+    length = _num(seg, "length_m")
+    length = length.where(length.notna(), seg.geometry.length)
+    n_poles = _num(seg, "n_poles")
+    crossings = _num(seg, "road_crossings")
+    surface = _col(seg, "surface").map(_vocab(t, "surface")).fillna("")
+    consent = _col(seg, "consent").map(_vocab(t, "consent")).fillna("")
+    groups = []
+    for c in _NETWORK_CLASSES:
+        mask = (cls == c).to_numpy()
+        if not mask.any():
+            continue
+        km = float(length[mask].sum()) / 1000.0
+        ctx.summary["network_km"][c] = km
+        cols = [
+            _Col(t["col.length"], length[mask], unit=" m"),
+            _Col(t["col.poles"], n_poles[mask].where(n_poles[mask] > 0), unit=""),
+            _Col(t["col.duct"], _col(seg, "duct_id")[mask]),
+            _Col(t["col.surface"], surface[mask]),
+            _Col(t["col.crossings"], crossings[mask].where(crossings[mask] > 0), unit=""),
+            _Col(t["col.consent"], consent[mask]),
+            _Col(t["col.locality"], _col(seg, "locality")[mask]),
+        ]
+        spec = _layer_spec(seg[mask], "line", cols=cols, styles=[_NETWORK_STYLE[c]], precision=ctx.precision,
+                           lang=lang, heading=t[f"net.{c}"])
+        groups.append(_Group(f"net.{c}", f"{t[f'net.{c}']} ({_fmt(km, 1, lang)} km)", spec))
+    return groups
 
-    # existing ducts --------------------------------------------------------
-    ducts = layers.get("ducts")
-    if ducts is not None and len(ducts):
-        ducts = simplified(ducts)
-        cols = [_Col(t["col.id"], _col(ducts, "id")), _Col(t["col.owner"], _col(ducts, "owner")),
-                _Col(t["col.free_subducts"], _num(ducts, "free_subducts"), unit="")]
-        spec = _layer_spec(ducts, "line", cols=cols, styles=[_DUCT_STYLE], precision=precision, lang=lang,
-                           heading=t["layer.ducts"])
-        groups.append(_Group("ducts", t["layer.ducts"], spec))
 
-    # localities ------------------------------------------------------------
-    loc = layers.get("localities")
-    ms_names = _col(a, "milestone")
-    ms_dates = pd.to_datetime(_col(a, "milestone_date", pd.NaT), errors="coerce")
+def _drop_groups(drops: gpd.GeoDataFrame, by_id: pd.Series, ctx: _Ctx) -> list[_Group]:
+    """Drops within the contract length, and those beyond it (with their fee); ``by_id``: address labels."""
+    t, lang = ctx.t, ctx.lang
+    drops = _simplified(drops)
+    limit = _long_drop_limit(drops)
+    addr = _col(drops, "address_id").map(by_id).fillna(_col(drops, "address_id")).astype(str)
+    length = _num(drops, "length_m")
+    length = length.where(length.notna(), drops.geometry.length)
+    over = _num(drops, "over_limit_m")
+    fee = _num(drops, "fee_pln")
+    long = ((over > 0) | (fee > 0)).to_numpy()
+    ctx.summary.update(drop_limit_m=limit, drops=int((~long).sum()), long_drops=int(long.sum()),
+                       long_drop_fees=float(fee[long].sum()))
+    groups = []
+    for key, mask, style, heading, name in (
+        ("drops", ~long, _DROP_STYLE, t["drop"], t["layer.drops"]),
+        ("long_drops", long, _LONG_DROP_STYLE, t["drop.long"].format(limit=limit),
+         t["layer.long_drops"].format(limit=limit)),
+    ):
+        if not mask.any():
+            continue
+        cols = [
+            _Col("", addr[mask]),
+            _Col(t["col.length"], length[mask], unit=" m"),
+            _Col(t["col.over"], over[mask].where(over[mask] > 0), unit=" m"),
+            _Col(t["col.fee"], fee[mask].where(fee[mask] > 0), unit=t["unit.pln"]),
+        ]
+        label_fees = key == "long_drops" and int(mask.sum()) <= _MAX_FEE_LABELS
+        spec = _layer_spec(drops[mask], "line", cols=cols, styles=[style], precision=ctx.precision, lang=lang,
+                           heading=heading, title=0, tooltip=3 if label_fees else -1)
+        groups.append(_Group(key, f"{name} ({_fmt(int(mask.sum()), 0, lang)})", spec))
+    return groups
+
+
+def _pole_groups(poles: gpd.GeoDataFrame, ctx: _Ctx) -> list[_Group]:
+    """Poles used, coloured by owner; switched off at start (they are many)."""
+    t = ctx.t
+    owners = list(_POLE_STYLE)
+    owner = _col(poles, "owner")
+    owner = owner.where(owner.isin(owners), "telecom")
+    cols = [_Col(t["col.id"], _col(poles, "id")), _Col(t["col.owner"], owner.map(_vocab(t, "owner")))]
+    spec = _layer_spec(poles, "point", cols=cols, styles=[_POLE_STYLE[o] for o in owners],
+                       style_index=owner.map({o: i for i, o in enumerate(owners)}).to_numpy(),
+                       precision=ctx.precision, lang=ctx.lang, heading=t["layer.poles"])
+    return [_Group("poles", f"{t['layer.poles']} ({_fmt(len(poles), 0, ctx.lang)})", spec, show=False)]
+
+
+def _duct_groups(ducts: gpd.GeoDataFrame, ctx: _Ctx) -> list[_Group]:
+    """Existing technological ducts."""
+    t = ctx.t
+    ducts = _simplified(ducts)
+    cols = [_Col(t["col.id"], _col(ducts, "id")), _Col(t["col.owner"], _col(ducts, "owner")),
+            _Col(t["col.free_subducts"], _num(ducts, "free_subducts"), unit="")]
+    spec = _layer_spec(ducts, "line", cols=cols, styles=[_DUCT_STYLE], precision=ctx.precision, lang=ctx.lang,
+                       heading=t["layer.ducts"])
+    return [_Group("ducts", t["layer.ducts"], spec)]
+
+
+def _milestone_fills(a: gpd.GeoDataFrame, loc: gpd.GeoDataFrame | None, ctx: _Ctx) -> dict[str, str]:
+    """Milestone name -> fill colour, in order of deadline; also the legend entries in the summary."""
+    names = _col(a, "milestone")
+    dates = pd.to_datetime(_col(a, "milestone_date", pd.NaT), errors="coerce")
     if loc is not None and len(loc):
-        loc = simplified(loc)
-        ms_names = pd.concat([ms_names, _col(loc, "milestone")], ignore_index=True)
-        ms_dates = pd.concat([ms_dates, pd.to_datetime(_col(loc, "milestone_date", pd.NaT), errors="coerce")],
-                             ignore_index=True)
-    ms = (pd.DataFrame({"name": ms_names.to_numpy(), "date": ms_dates.to_numpy()})
+        names = pd.concat([names, _col(loc, "milestone")], ignore_index=True)
+        dates = pd.concat([dates, pd.to_datetime(_col(loc, "milestone_date", pd.NaT), errors="coerce")],
+                          ignore_index=True)
+    ms = (pd.DataFrame({"name": names.to_numpy(), "date": dates.to_numpy()})
           .query("name != ''").groupby("name", sort=True)["date"].min().reset_index()
           .sort_values(["date", "name"], kind="stable"))
     fills = {n: _MILESTONE_FILLS[i % len(_MILESTONE_FILLS)] for i, n in enumerate(ms["name"])}
-    ms_label = _milestone_labels(ms["name"].astype(str), _dates(ms["date"], lang), t)
-    summary["milestones"] = [(n, lab, fills[n]) for n, lab in zip(ms["name"], ms_label)]
-    if loc is not None and len(loc):
-        lms = _col(loc, "milestone")
-        styles = [{**_LOCALITY_STYLE, "fillColor": fills.get(n, _NO_MILESTONE_FILL)} for n in ["", *fills]]
-        sidx = lms.map({n: i + 1 for i, n in enumerate(fills)}).fillna(0).astype(int).to_numpy()
-        summary["locality_without_milestone"] = bool((sidx == 0).any())
-        cols = [
-            _Col("", _col(loc, "locality")),
-            _Col(t["col.commune"], _col(loc, "commune")),
-            _Col(t["col.milestone"], _milestone_labels(lms, _dates(_col(loc, "milestone_date", pd.NaT), lang), t)),
-            _Col(t["col.points"], _num(loc, "points"), unit=""),
-            _Col(t["col.white"], _num(loc, "white"), unit=""),
-            _Col(t["col.targets"], _num(loc, "targets"), unit=""),
-            _Col(t["col.barriers"], _num(loc, "barriers"), unit=""),
-            _Col(t["col.connected"], _num(loc, "connected"), unit=""),
-            _Col(t["col.unconnected"], _num(loc, "unconnected"), unit=""),
-            _Col(t["col.pct"], _num(loc, "pct_passed_by_deadline"), unit=" %"),
-            _Col(t["col.km_aerial"], _num(loc, "km_aerial"), unit=" km", decimals=2),
-            _Col(t["col.km_duct"], _num(loc, "km_duct"), unit=" km", decimals=2),
-            _Col(t["col.km_trench"], _num(loc, "km_trench"), unit=" km", decimals=2),
-        ]
-        spec = _layer_spec(loc, "polygon", cols=cols, styles=styles, style_index=sidx, precision=precision,
-                           lang=lang, heading=t["locality"], title=0)
-        groups.append(_Group("localities", t["layer.localities"], spec))
-    return groups, summary
+    labels = _milestone_labels(ms["name"].astype(str), _dates(ms["date"], ctx.lang), ctx.t)
+    ctx.summary["milestones"] = [(n, lab, fills[n]) for n, lab in zip(ms["name"], labels)]
+    return fills
+
+
+def _locality_groups(loc: gpd.GeoDataFrame, fills: dict[str, str], ctx: _Ctx) -> list[_Group]:
+    """Localities filled by milestone, with their numbers in the popup."""
+    t, lang = ctx.t, ctx.lang
+    loc = _simplified(loc)
+    lms = _col(loc, "milestone")
+    styles = [{**_LOCALITY_STYLE, "fillColor": fills.get(n, _NO_MILESTONE_FILL)} for n in ["", *fills]]
+    sidx = lms.map({n: i + 1 for i, n in enumerate(fills)}).fillna(0).astype(int).to_numpy()
+    ctx.summary["locality_without_milestone"] = bool((sidx == 0).any())
+    cols = [
+        _Col("", _col(loc, "locality")),
+        _Col(t["col.commune"], _col(loc, "commune")),
+        _Col(t["col.milestone"], _milestone_labels(lms, _dates(_col(loc, "milestone_date", pd.NaT), lang), t)),
+        _Col(t["col.points"], _num(loc, "points"), unit=""),
+        _Col(t["col.white"], _num(loc, "white"), unit=""),
+        _Col(t["col.targets"], _num(loc, "targets"), unit=""),
+        _Col(t["col.barriers"], _num(loc, "barriers"), unit=""),
+        _Col(t["col.connected"], _num(loc, "connected"), unit=""),
+        _Col(t["col.unconnected"], _num(loc, "unconnected"), unit=""),
+        _Col(t["col.pct"], _num(loc, "pct_passed_by_deadline"), unit=" %"),
+        _Col(t["col.km_aerial"], _num(loc, "km_aerial"), unit=" km", decimals=2),
+        _Col(t["col.km_duct"], _num(loc, "km_duct"), unit=" km", decimals=2),
+        _Col(t["col.km_trench"], _num(loc, "km_trench"), unit=" km", decimals=2),
+    ]
+    spec = _layer_spec(loc, "polygon", cols=cols, styles=styles, style_index=sidx, precision=ctx.precision,
+                       lang=lang, heading=t["locality"], title=0)
+    return [_Group("localities", t["layer.localities"], spec)]
+
+
+def _build_groups(
+    layers: Mapping[str, gpd.GeoDataFrame], lang: str, precision: int
+) -> tuple[list[_Group], dict[str, Any]]:
+    """Every map layer as a compact spec, in layer-control order, plus summary numbers."""
+    ctx = _Ctx(lang=lang, precision=precision, summary={"status": {}, "network_km": {}, "milestones": []})
+
+    def present(name: str) -> gpd.GeoDataFrame | None:
+        gdf = layers.get(name)
+        return gdf if gdf is not None and len(gdf) else None
+
+    a = layers["addresses"]
+    label = _address_labels(a)
+    order = np.argsort(label.to_numpy(dtype=str), kind="stable")
+    a, label = a.iloc[order], label.iloc[order]
+    groups = _address_groups(a, label, ctx)
+    if (pops := present("pops")) is not None:
+        groups += _pop_groups(pops, ctx)
+    if (seg := present("segments")) is not None:
+        groups += _network_groups(seg, ctx)
+    if (drops := present("drops")) is not None:
+        by_id = pd.Series(label.to_numpy(), index=_col(a, "id").to_numpy())
+        groups += _drop_groups(drops, by_id[~by_id.index.duplicated()], ctx)
+    if (poles := present("poles_used")) is not None:
+        groups += _pole_groups(poles, ctx)
+    if (ducts := present("ducts")) is not None:
+        groups += _duct_groups(ducts, ctx)
+    loc = present("localities")
+    fills = _milestone_fills(a, loc, ctx)
+    if loc is not None:
+        groups += _locality_groups(loc, fills, ctx)
+    return groups, ctx.summary
 
 
 #: Bottom-to-top drawing order of the groups (keys; prefixes match families).
@@ -918,7 +999,8 @@ def _svg_point(style: dict[str, Any]) -> str:
 def _svg_line(style: dict[str, Any]) -> str:
     dash = f' stroke-dasharray="{style["dashArray"]}"' if "dashArray" in style else ""
     return (f'<svg width="28" height="12"><line x1="1" y1="6" x2="27" y2="6" stroke="{style["color"]}" '
-            f'stroke-width="{min(float(style["weight"]), 6.0)}" stroke-opacity="{style.get("opacity", 1)}"{dash}/></svg>')
+            f'stroke-width="{min(float(style["weight"]), 6.0)}" '
+            f'stroke-opacity="{style.get("opacity", 1)}"{dash}/></svg>')
 
 
 def _svg_area(fill: str) -> str:
@@ -1033,7 +1115,10 @@ def build_map(
         raise UsageError(f"unsupported map language {lang!r}",
                          [Problem(file="lang", message=f"got {lang!r}", fix=f"use one of {sorted(_TEXT)}")])
     precision = MapConfig().coordinate_precision if precision is None else int(precision)
-    MapConfig(lang=lang, offline=offline, coordinate_precision=precision)  # validates the range
+    if not 4 <= precision <= 8:
+        raise UsageError(f"coordinate precision must be 4..8 decimals, got {precision}",
+                         [Problem(file="precision", message=f"got {precision}",
+                                  fix="use 6 (about 0.1 m), see MapConfig.coordinate_precision")])
     _check_layers(layers, "<layers>")
     title = title or _default_title(layers, lang)
     groups, summary = _build_groups(layers, lang, precision)
@@ -1047,6 +1132,7 @@ def build_map(
     m.default_js = []  # jQuery, Bootstrap, awesome-markers: not used; Leaflet is inlined below
     m.default_css = []
     m.options["max_zoom"] = 19
+    m.options["zoom_snap"] = 0.5  # finer fit of the study area between the panels
     if not offline:
         folium.TileLayer("OpenStreetMap", control=False, max_zoom=19).add_to(m)
     fig = m.get_root()
@@ -1059,19 +1145,18 @@ def build_map(
 
     fgs: dict[str, folium.FeatureGroup] = {}
     for g in groups:
-        fg = folium.FeatureGroup(name=g.name, show=g.show)
-        fg.add_child(_LayerData(g.spec))
+        # show=False: plannerMap.init adds the groups once the view is set (see planner_map.js)
+        fg = folium.FeatureGroup(name=g.name, show=False)
+        fg.add_child(_LayerData({**g.spec, "show": g.show}))
         m.add_child(fg)
         fgs[g.key] = fg
-    # padding: keep the study area clear of the title box (top) and the panels (sides)
-    m.fit_bounds([[float(south), float(west)], [float(north), float(east)]],
-                 padding_top_left=(40, 110), padding_bottom_right=(40, 20))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     t = _TEXT[lang]
     cfg = {
         "legend": _legend_html(groups, summary, lang),
         "info": _info_html(title, summary, lang, offline),
         "attribution": t["attribution"].format(osm=_OSM_COPYRIGHT),
+        "bounds": [[float(south), float(west)], [float(north), float(east)]],
         "search": {"placeholder": t["search"], "none": t["search.none"], "max": 12, "zoom": 18, "lang": lang},
     }
     draw_order = [fgs[k] for k in sorted(fgs, key=_draw_rank)]
@@ -1133,21 +1218,9 @@ def write_map(
     m = build_map(layers, lang=lang, offline=offline, title=title, precision=precision)
     text = m.get_root().render()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out, text.encode("utf-8"))
+    files.write_bytes(text.encode("utf-8"), out)
     logger.info("wrote %s (%.1f MB)", out, out.stat().st_size / 1e6)
     return out
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a map is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- headless browser -------------------------------------------------------------
@@ -1168,6 +1241,7 @@ def screenshot(
     height: int = 900,
     *,
     executable_path: str | None = None,
+    browser: Any = None,
     timeout_s: float = 60.0,
 ) -> Path:
     """Render a map HTML in headless Chromium and save a PNG screenshot.
@@ -1182,8 +1256,16 @@ def screenshot(
         Viewport size in CSS pixels.
     executable_path
         Chromium binary; default :func:`find_chromium`.
+    browser
+        An already launched playwright ``Browser`` to use instead of starting
+        Chromium (the sync API cannot be nested).
     timeout_s
         Maximum wait for the map to draw.
+
+    Returns
+    -------
+    pathlib.Path
+        ``png_path``.
 
     Raises
     ------
@@ -1191,32 +1273,44 @@ def screenshot(
         Chromium or the Python ``playwright`` package is not available
         (``make browser`` installs Chromium).
     """
-    exe = executable_path or find_chromium()
-    if exe is None:
-        raise InputFileNotFoundError("Chromium not found", [Problem(
-            file="chromium", message="no Chromium executable", fix="run `make browser` (Debian package chromium)")])
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise InputFileNotFoundError("the playwright package is not installed", [Problem(
-            file="playwright", message="cannot import playwright.sync_api",
-            fix="pip install playwright (do not run `playwright install`; Debian chromium is used)")]) from None
     src = Path(html_path).resolve()
     out = Path(png_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
+    if browser is not None:
+        png = _screenshot_png(browser, src, width, height, timeout_s)
+    else:
+        exe = executable_path or find_chromium()
+        if exe is None:
+            raise InputFileNotFoundError("Chromium not found", [Problem(
+                file="chromium", message="no Chromium executable",
+                fix="run `make browser` (Debian package chromium)")])
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(src.as_uri(), wait_until="load", timeout=timeout_s * 1000)
-            page.wait_for_function("window.plannerMapReady === true", timeout=timeout_s * 1000)
+            from playwright.sync_api import sync_playwright
+        except ImportError:
+            raise InputFileNotFoundError("the playwright package is not installed", [Problem(
+                file="playwright", message="cannot import playwright.sync_api",
+                fix="install the python package playwright (Debian chromium is used; no `playwright install`)",
+            )]) from None
+        with sync_playwright() as p:
+            launched = p.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
             try:
-                page.wait_for_load_state("networkidle", timeout=min(timeout_s, 15.0) * 1000)
-            except Exception:  # tiles still loading (online maps): take what is there
-                logger.warning("screenshot: network not idle; base tiles may be missing")
-            png = page.screenshot(full_page=False)
-        finally:
-            browser.close()
-    _atomic_write(out, png)
+                png = _screenshot_png(launched, src, width, height, timeout_s)
+            finally:
+                launched.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    files.write_bytes(png, out)
     logger.info("wrote %s", out)
     return out
+
+
+def _screenshot_png(browser: Any, src: Path, width: int, height: int, timeout_s: float) -> bytes:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(src.as_uri(), wait_until="load", timeout=timeout_s * 1000)
+        page.wait_for_function("window.plannerMapReady === true", timeout=timeout_s * 1000)
+        try:
+            page.wait_for_load_state("networkidle", timeout=min(timeout_s, 15.0) * 1000)
+        except Exception:  # base tiles of an online map still loading: take what is there
+            logger.warning("screenshot: network not idle; base tiles may be missing")
+        return page.screenshot(full_page=False)
+    finally:
+        page.close()

@@ -138,7 +138,7 @@ def _assemble_localities(p: Plan) -> gpd.GeoDataFrame:
     if p.design is not None:
         a = p.addresses
         conn = a.groupby("simc")["plan_status"].agg(
-            connected=lambda s: int((s == "connect").sum()),
+            connected=lambda s: int(s.isin(("connect", "connected")).sum()),
             unconnected=lambda s: int((s == "unconnected").sum()),
         )
         table = table.merge(conn, left_on="simc", right_index=True, how="left")
@@ -212,7 +212,7 @@ def plan(
 
     logger.info("white spots: classifying %d address points", len(area.addresses))
     new_buildings = area.layers["new_buildings"]
-    ws = ws_mod.run(area, config, official_list=official_list,
+    ws = ws_mod.run(area, config.whitespots, official_list=official_list,
                     new_buildings=new_buildings if len(new_buildings) else None)
     p = Plan(area=area, config=config, addresses=ws.addresses, localities=None, whitespots=ws,  # type: ignore[arg-type]
              stages=("whitespots",))

@@ -9,16 +9,21 @@ Rules
 -----
 * **Work packages.**  Segments of one deployment kind (``aerial``, ``duct``,
   ``trench_<surface>``) in one locality that are connected in the tree form one
-  package; packages longer than ``ScheduleConfig.max_package_days`` working
-  days are cut in depth-first tree order so that several crews can share a long
-  run.  Drops form one package per network package they hang off (cut the same
-  way).  A package depends on the packages holding the parents of its segments,
-  so the package graph is acyclic and "a segment is built only after the
+  package; runs longer than ``ScheduleConfig.max_package_days`` working days
+  are cut into connected subtrees (bottom-up, cutting off the largest child
+  subtrees first) so that several crews can share them.  Drops form one package
+  per network package they hang off, cut into ``max_package_days`` pieces.  A
+  package depends on the packages holding the parents of its segments, so the
+  package graph is a tree (acyclic) and "a segment is built only after the
   segments between it and the POP" holds at package level.
+* **Time.**  Durations are fractional working days (quantity / productivity);
+  a package may start the moment its predecessors end, so a child may start on
+  the day its parent ends (never earlier).  Tables show the start and end days.
 * **Passed vs connected.**  A target point is *passed* on the end date of the
   package holding the segment its drop hangs off (and so of every upstream
-  segment: a child package starts only after its parents end); it is
-  *connected* when its drop package ends.  The ≥ 80 % milestone rule counts
+  segment: a child package starts only after its parents end; drops at the POP
+  node are passed on the start date); it is *connected* when its drop package
+  ends.  Targets the design leaves unconnected are never passed.  The ≥ 80 % milestone rule counts
   **passed** points (the network reaches them and drops can be made); drops are
   scheduled after the network and reported separately.
 * **Crews.**  List scheduling (serial schedule generation with gap filling):
@@ -40,12 +45,20 @@ Rules
   (among those without a fixed list, or all if every milestone has one) whose
   deadline it meets.  ``min_crews`` then gives the fewest crews that still meet
   every deadline.
+* **As built.**  A planned segment is built when as-built lines within
+  ``as_built_match_m`` cover ``as_built_min_cover`` of its length; a target is
+  passed when its drop's segment is built and that share of its whole path from
+  the POP is built (surveys have gaps), or when it is connected.  The forecast
+  extrapolates the planned metres built per working day over the as-built
+  period; a milestone is at risk when one of its localities is below the
+  threshold and the unbuilt network its localities need (with their feeders)
+  would not be finished by the deadline at that rate.
 * **Infeasibility.**  When a deadline (or the project end) is missed the result
   says so (``feasible=False``) and names the binding constraint: the schedule is
   recomputed with unlimited crews (if that meets the deadlines the binding
-  constraint is ``crew_capacity`` and ``min_crews`` is searched greedily by
-  adding a crew of the type that helps most, then removing any crew not
-  needed), then also without consent lead time (``consent_lead_time``), then also
+  constraint is ``crew_capacity`` and ``min_crews`` is found type by type,
+  heaviest workload first, by a binary search between one crew and the peak
+  concurrency of the unlimited-crew schedule), then also without consent lead time (``consent_lead_time``), then also
   with every day a working day (``calendar``); otherwise it is the
   ``dependency_chain``.  When too many of a locality's targets are unconnected
   by the design for the rule to be met at all it is ``unconnected_points``.
@@ -60,9 +73,7 @@ import html
 import io
 import logging
 import math
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -73,6 +84,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.io import files
 from planner._errors import ConfigError, InputDataError, Problem
 from planner.config import Config, CrewConfig, ScheduleConfig
 
@@ -109,8 +121,7 @@ BINDING_CONSTRAINTS = ("", "crew_capacity", "consent_lead_time", "calendar", "de
 _WP_COLUMNS = ["wp_id", "milestone", "needed_by", "simc", "locality", "kind", "quantity", "unit", "crew_type",
                "crew", "start", "end", "duration_days", "depends_on", "consent_wait_until", "n_segments"]
 _HORIZON_YEARS = 30
-_MAX_SEARCH_STEPS = 200
-_FIXED_TIMESTAMP = dt.datetime(2024, 1, 1, 0, 0, 0)
+_MAX_GAPS = 8
 
 
 # --------------------------------------------------------------------------
@@ -284,21 +295,38 @@ class _Calendar:
                 trench &= ~stop
         self.work = (general, trench)
         self.cum = tuple(np.cumsum(w).astype(np.int64) for w in self.work)
+        # O(1) look-ups as plain lists (the list scheduler calls these in its inner loop)
+        self._cum = tuple(c.tolist() for c in self.cum)
+        self._pos = tuple(np.flatnonzero(w).tolist() for w in self.work)
+        nxt = []
+        for w in self.work:
+            pos = np.flatnonzero(w)
+            i = np.searchsorted(pos, np.arange(n), side="left")
+            nxt.append(np.where(i < len(pos), pos[np.minimum(i, max(len(pos) - 1, 0))] if len(pos) else -1, -1).tolist())
+        self._next = tuple(nxt)
 
-    def first(self, cal: int, day: int) -> int:
-        """First working day ``>= day`` (``-1`` beyond the horizon)."""
-        cum = self.cum[cal]
-        if day >= self.n:
-            return -1
-        before = cum[day - 1] if day > 0 else 0
-        i = int(np.searchsorted(cum, before + 1, side="left"))
-        return i if i < self.n else -1
+    def first(self, cal: int, t: float) -> float:
+        """Earliest working time ``>= t`` (``-1`` beyond the horizon).
 
-    def finish(self, cal: int, start: int, duration: int) -> int:
-        """Day of the ``duration``-th working day counted from working day ``start``."""
-        cum = self.cum[cal]
-        i = int(np.searchsorted(cum, cum[start] - 1 + duration, side="left"))
-        return i if i < self.n else -1
+        Times are in days from ``start``; day ``d`` spans ``[d, d + 1)``.
+        """
+        d = int(math.floor(t + 1e-9))
+        if d >= self.n:
+            return -1.0
+        if self.work[cal][d]:
+            return max(t, float(d))
+        nd = self._next[cal][d]
+        return float(nd) if nd >= 0 else -1.0
+
+    def finish(self, cal: int, start: float, duration: float) -> float:
+        """Time at which ``duration`` working days started at working time ``start`` end."""
+        d = int(math.floor(start + 1e-9))
+        v = self._cum[cal][d] - 1 + (start - d) + duration
+        k = int(math.ceil(v - 1e-9)) - 1
+        pos = self._pos[cal]
+        if k >= len(pos):
+            return -1.0
+        return pos[max(k, 0)] + (v - max(k, 0))
 
     def count(self, cal: int, first: int, last: int) -> int:
         """Working days in ``[first, last]``."""
@@ -476,22 +504,40 @@ def _build_packages(seg: pd.DataFrame, drops: pd.DataFrame, sc: ScheduleConfig) 
     key = (seg["simc"] + "|" + seg["kind"]).to_numpy()
     length = seg["length_m"].to_numpy()
     kinds = seg["kind"].to_numpy()
-    chunk = np.full(n, -1, dtype=np.int64)
-    comp_chunk: dict[int, int] = {}   # component root row -> current chunk
-    comp_len: dict[int, float] = {}
+    # components: maximal connected runs of one kind in one locality
     comp_of = np.full(n, -1, dtype=np.int64)
-    n_chunks = 0
     for i in order.tolist():
         p = pidx[i]
-        c = comp_of[p] if p >= 0 and key[p] == key[i] else i
-        comp_of[i] = c
-        cap = sc.max_package_days * _productivity(crews, kinds[i])
-        if c not in comp_chunk or (comp_len[c] > 0 and comp_len[c] + length[i] > cap):
-            comp_chunk[c] = n_chunks
-            comp_len[c] = 0.0
+        comp_of[i] = comp_of[p] if p >= 0 and key[p] == key[i] else i
+    # cut each component into connected subtrees of at most max_package_days of work
+    # (bottom-up: at a node, cut off its largest child subtrees until it fits)
+    cap = np.array([sc.max_package_days * _productivity(crews, k) for k in kinds]) if n else np.zeros(0)
+    children: list[list[int]] = [[] for _ in range(n)]
+    for i in order.tolist():
+        p = pidx[i]
+        if p >= 0 and comp_of[p] == comp_of[i]:
+            children[p].append(i)
+    acc = length.astype(float).copy()
+    is_root = np.zeros(n, dtype=bool)
+    for i in order[::-1].tolist():
+        kids = sorted(((acc[c], c) for c in children[i]), reverse=True)
+        total = length[i] + sum(v for v, _ in kids)
+        for v, c in kids:
+            if total <= cap[i]:
+                break
+            is_root[c] = True
+            total -= v
+        acc[i] = total
+        if comp_of[i] == i:
+            is_root[i] = True
+    chunk = np.full(n, -1, dtype=np.int64)
+    n_chunks = 0
+    for i in order.tolist():
+        if is_root[i]:
+            chunk[i] = n_chunks
             n_chunks += 1
-        chunk[i] = comp_chunk[c]
-        comp_len[c] += length[i]
+        else:
+            chunk[i] = chunk[pidx[i]]
     seg_pk = chunk
     s = seg.assign(pk=chunk, pending=(seg["consent"] == "pending"))
     g = s.groupby("pk", sort=True)
@@ -545,7 +591,7 @@ def _build_packages(seg: pd.DataFrame, drops: pd.DataFrame, sc: ScheduleConfig) 
     pk["deps"] = dep.groupby("pk")["dep"].apply(lambda x: sorted(x.tolist())).reindex(pk.index)
     pk["deps"] = [v if isinstance(v, list) else [] for v in pk["deps"]]
     pk["quantity"] = pk["quantity"].astype(float)
-    pk["duration"] = [max(1, math.ceil(q / _productivity(crews, k) - 1e-9)) for q, k in zip(pk["quantity"], pk["kind"])]
+    pk["duration"] = [max(q / _productivity(crews, k), 1e-3) for q, k in zip(pk["quantity"], pk["kind"])]
     return pk, seg_pk, d
 
 
@@ -561,7 +607,7 @@ def _problem(pk: pd.DataFrame, consent_day: int) -> _Problem:
         wp_id=pk["wp_id"].tolist(), kind=pk["kind"].tolist(),
         crew_type=[CREW_TYPE[k] for k in pk["kind"]],
         cal=[1 if k.startswith("trench") else 0 for k in pk["kind"]],
-        duration=[int(x) for x in pk["duration"]], deps=deps, succ=succ,
+        duration=[float(x) for x in pk["duration"]], deps=deps, succ=succ,
         consent_day=[consent_day if p else 0 for p in pk["pending"]],
         order=list(range(len(pk))), simc=pk["simc"].tolist(),
         quantity=pk["quantity"].to_numpy(), n_segments=pk["n_segments"].to_numpy(),
@@ -582,63 +628,83 @@ class _Run:
 
 def _list_schedule(P: _Problem, keys: list[tuple], crews: dict[str, int | None], cal: _Calendar,
                    consent: bool = True) -> _Run:
-    """Serial list scheduling with gap filling; ``crews[t] is None`` means unlimited."""
+    """Serial list scheduling with gap filling; ``crews[t] is None`` means unlimited.
+
+    Times are fractional days from the start date (a package may start the
+    moment the packages it depends on end); ``-1`` marks an unscheduled package.
+    """
     n = len(P.wp_id)
-    start = np.full(n, -1, dtype=np.int64)
-    end = np.full(n, -1, dtype=np.int64)
+    start = np.full(n, -1.0)
+    end = np.full(n, -1.0)
     crew_of = [""] * n
     indeg = [len(d) for d in P.deps]
     heap = [(keys[i], i) for i in range(n) if indeg[i] == 0]
     heapq.heapify(heap)
-    big = cal.n + 1
-    gaps: dict[str, list[list[tuple[int, int]]]] = {
-        t: [[(0, big)] for _ in range(k)] for t, k in crews.items() if k is not None
+    big = float(cal.n + 1)
+    eps = 1e-9
+    gaps: dict[str, list[list[tuple[float, float]]]] = {
+        t: [[(0.0, big)] for _ in range(k)] for t, k in crews.items() if k is not None
     }
     while heap:
         _, i = heapq.heappop(heap)
-        ready = P.consent_day[i] if consent else 0
+        ready = float(P.consent_day[i]) if consent else 0.0
         blocked = False
         for j in P.deps[i]:
             if end[j] < 0:
                 blocked = True
                 break
-            ready = max(ready, int(end[j]) + 1)
+            if end[j] > ready:
+                ready = float(end[j])
         if not blocked:
             c = P.cal[i]
             dur = P.duration[i]
             t = P.crew_type[i]
             if crews.get(t, 0) is None:
                 s = cal.first(c, ready)
-                e = cal.finish(c, s, dur) if s >= 0 else -1
+                e = cal.finish(c, s, dur) if s >= 0 else -1.0
                 if s >= 0 and e >= 0:
                     start[i], end[i], crew_of[i] = s, e, f"{t}-*"
             else:
                 best = None
                 for ci, glist in enumerate(gaps.get(t, [])):
                     for gi, (gs, ge) in enumerate(glist):
-                        if ge <= ready:
+                        if ge <= ready + eps:
                             continue
                         s = cal.first(c, max(ready, gs))
-                        if s < 0 or s >= ge:
+                        if s < 0 or s >= ge - eps:
                             continue
                         e = cal.finish(c, s, dur)
                         if e < 0:
                             break
-                        if e < ge:
-                            if best is None or s < best[0]:
+                        if e <= ge + eps:
+                            if best is None or s < best[0] - eps:
                                 best = (s, e, ci, gi)
                             break
                 if best is not None:
                     s, e, ci, gi = best
                     gs, ge = gaps[t][ci][gi]
-                    new = [g for g in ((gs, s), (e + 1, ge)) if g[1] > g[0]]
-                    gaps[t][ci][gi:gi + 1] = new
+                    glist = gaps[t][ci]
+                    glist[gi:gi + 1] = [g for g in ((gs, s), (e, ge)) if g[1] - g[0] > eps]
+                    if len(glist) > _MAX_GAPS:  # forget the oldest idle gaps (bounded work per package)
+                        del glist[:len(glist) - _MAX_GAPS]
                     start[i], end[i], crew_of[i] = s, e, f"{t}-{ci + 1}"
         for j in P.succ[i]:
             indeg[j] -= 1
             if indeg[j] == 0:
                 heapq.heappush(heap, (keys[j], j))
     return _Run(start, end, crew_of)
+
+
+def _start_day(t: np.ndarray) -> np.ndarray:
+    """Day index a package starts on (float, NaN if unscheduled)."""
+    t = np.asarray(t, dtype=float)
+    return np.where(t >= 0, np.floor(t + 1e-9), np.nan)
+
+
+def _end_day(t: np.ndarray) -> np.ndarray:
+    """Day index a package finishes on (float, NaN if unscheduled)."""
+    t = np.asarray(t, dtype=float)
+    return np.where(t >= 0, np.maximum(np.ceil(t - 1e-9) - 1, 0), np.nan)
 
 
 # --------------------------------------------------------------------------
@@ -684,7 +750,7 @@ def _resolve_milestones(loc: pd.DataFrame, sc: ScheduleConfig) -> pd.DataFrame:
         raise ConfigError("schedule milestones name unknown or repeated localities", problems)
     rest = [m.name for m in sc.milestones if not m.localities]
     out = loc[["simc", "locality"]].copy()
-    out["milestone"] = out["simc"].map(given).fillna("").astype(str)
+    out["milestone"] = [given.get(x, "") for x in out["simc"]]
     out["how"] = np.where(out["milestone"] != "", "config", "")
     free = out["milestone"] == ""
     if sc.auto_assign:
@@ -712,23 +778,22 @@ def _passed_days(run: _Run, seg_pk: np.ndarray, tgt: pd.DataFrame) -> np.ndarray
     at_pop = tgt["connectable"].to_numpy() & (pkrow < 0)
     days[at_pop] = 0.0
     on = tgt["connectable"].to_numpy() & (pkrow >= 0)
-    e = run.end[pkrow[on]].astype(float)
-    e[e < 0] = np.inf
+    e = _end_day(run.end[pkrow[on]])
+    e[np.isnan(e)] = np.inf
     days[on] = e
     return days
 
 
 def _threshold_days(tgt: pd.DataFrame, days: np.ndarray, thr: float) -> pd.DataFrame:
-    """Per locality: targets, k needed, day the k-th target is passed (inf if never)."""
-    t = pd.DataFrame({"simc": tgt["simc"].to_numpy(), "day": days})
-    t = t.sort_values(["simc", "day"], kind="stable")
-    t["rank"] = t.groupby("simc", sort=False).cumcount() + 1
-    per = t.groupby("simc", sort=True).agg(targets=("day", "size"))
-    per["k"] = np.ceil(per["targets"] * thr - 1e-9).astype(int).clip(lower=1)
-    kth = t.merge(per[["k"]], left_on="simc", right_index=True)
-    kth = kth[kth["rank"] == kth["k"]].set_index("simc")["day"]
-    per["thr_day"] = kth.reindex(per.index).fillna(np.inf)
-    return per
+    """Per locality (index simc): targets, k needed, day the k-th target is passed (inf if never)."""
+    uniq, codes = np.unique(tgt["simc"].to_numpy(dtype=str), return_inverse=True)
+    counts = np.bincount(codes, minlength=len(uniq))
+    order = np.lexsort((days, codes))
+    sd = np.asarray(days, dtype=float)[order]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    k = np.maximum(np.ceil(counts * thr - 1e-9).astype(np.int64), 1)
+    thr_day = sd[starts + k - 1] if len(sd) else np.zeros(0)
+    return pd.DataFrame({"targets": counts, "k": k, "thr_day": thr_day}, index=pd.Index(uniq, name="simc"))
 
 
 def _evaluate(P: _Problem, run: _Run, seg_pk: np.ndarray, tgt: pd.DataFrame, deadline_of: pd.Series,
@@ -742,7 +807,7 @@ def _evaluate(P: _Problem, run: _Run, seg_pk: np.ndarray, tgt: pd.DataFrame, dea
     if (run.end < 0).any():
         over += 10 * 366.0 * float((run.end < 0).sum())
     elif len(run.end):
-        over += max(0, int(run.end.max()) - end_day)
+        over += max(0.0, float(np.nanmax(_end_day(run.end))) - end_day)
     short = float(late.sum()) + over
     return short == 0.0, short
 
@@ -808,14 +873,14 @@ def build_schedule(segments: Any, drops: Any, addresses: Any, config: Config | S
                                if "unconnected_reason" in addr else ""),
         "terc": addr["terc"].fillna("").astype(str).to_numpy() if "terc" in addr else "",
     })
-    loc = (a[["simc", "locality"]].sort_values(["simc", "locality"], kind="stable")
+    loc = (pd.concat([a[["simc", "locality"]], seg[["simc", "locality"]]])
+           .loc[lambda d: d["simc"] != ""].sort_values(["simc", "locality"], kind="stable")
            .drop_duplicates("simc").reset_index(drop=True))
     assign = _resolve_milestones(loc, sc)
 
     cal = _Calendar(sc)
-    consent_day = (sc.start_date + dt.timedelta(days=sc.consent_lead_days) - sc.start_date).days
     pk, seg_pk, drp = _build_packages(seg, drp, sc)
-    P = _problem(pk, consent_day)
+    P = _problem(pk, sc.consent_lead_days)  # calendar days after the start date
     pk_row = {old: new for new, old in enumerate(pk.index.tolist())}
     seg_pk_row = np.array([pk_row[x] for x in seg_pk.tolist()], dtype=np.int64)
 
@@ -856,7 +921,7 @@ def build_schedule(segments: Any, drops: Any, addresses: Any, config: Config | S
     crews_cfg = {t: int(getattr(sc.crews, CREW_FIELD[t])) for t in _CREW_TYPES}
 
     run = _list_schedule(P, keys, crews_cfg, cal)
-    ok, short = _evaluate(P, run, seg_pk_row, tgt, deadline_of, sc.pass_threshold, end_day)
+    ok, _ = _evaluate(P, run, seg_pk_row, tgt, deadline_of, sc.pass_threshold, end_day)
 
     binding = ""
     min_crews = None
@@ -896,7 +961,7 @@ def build_schedule(segments: Any, drops: Any, addresses: Any, config: Config | S
     seg_table = pd.DataFrame({
         "segment_id": seg["segment_id"].to_numpy(),
         "wp_id": [P.wp_id[i] for i in seg_pk_row],
-        "planned_built": _to_dates(run.end[seg_pk_row].astype(float), cal) if len(seg) else pd.Series([], dtype="datetime64[ns]"),
+        "planned_built": _to_dates(_end_day(run.end[seg_pk_row]), cal) if len(seg) else pd.Series([], dtype="datetime64[ns]"),
     })
 
     result = ScheduleResult(
@@ -908,7 +973,7 @@ def build_schedule(segments: Any, drops: Any, addresses: Any, config: Config | S
     if not feasible:
         logger.warning("schedule misses deadlines; binding constraint %s; minimum crews %s", binding, min_crews)
     if as_built is not None and len(as_built):
-        rep = _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of, m_deadline, m_order)
+        rep = _progress(result, segments, seg, seg_pk_row, P, tgt, as_built, cal, ms_of, m_deadline, m_order)
         result.progress = rep.localities
         result.progress_summary = rep
         conn_ids = set(as_built.loc[as_built["kind"] == "connection", "address_id"].astype(str))
@@ -943,18 +1008,22 @@ def _priority_keys(P: _Problem, loc_rank: dict[str, tuple[int, int]]) -> list[tu
     return [(eff[i], P.order[i]) for i in range(len(eff))]
 
 
-def _diagnose(P, keys, crews_cfg, sc, cal, seg_pk_row, tgt, deadline_of, end_day, *, progress=False):
+def _diagnose(P: _Problem, keys: list[tuple], crews_cfg: dict[str, int], sc: ScheduleConfig, cal: _Calendar,
+              seg_pk_row: np.ndarray, tgt: pd.DataFrame, deadline_of: pd.Series, end_day: int, *,
+              progress: bool = False) -> tuple[str, dict[str, int] | None]:
     """Binding constraint and minimal crews of an infeasible schedule."""
     unlimited = {t: None for t in _CREW_TYPES}
     thr = sc.pass_threshold
     # design: too few connectable targets for the rule
-    share = tgt.groupby("simc")["connectable"].mean()
-    need = tgt.groupby("simc").size()
-    k = np.ceil(need * thr - 1e-9)
-    if (tgt.groupby("simc")["connectable"].sum() < k).any():
-        cannot = share[tgt.groupby("simc")["connectable"].sum() < k].index.tolist()
+    need = np.ceil(tgt.groupby("simc").size() * thr - 1e-9)
+    have = tgt.groupby("simc")["connectable"].sum()
+    cannot = have.index[have < need].tolist()
+    if cannot:
         logger.warning("localities %s have too few connectable targets for the %.0f %% rule", cannot, thr * 100)
-        return "unconnected_points", None
+        deadline_of = deadline_of.drop(index=[c for c in cannot if c in deadline_of.index])
+        run = _list_schedule(P, keys, crews_cfg, cal)
+        if _evaluate(P, run, seg_pk_row, tgt, deadline_of, thr, end_day)[0]:
+            return "unconnected_points", None
     run = _list_schedule(P, keys, unlimited, cal)
     if _evaluate(P, run, seg_pk_row, tgt, deadline_of, thr, end_day)[0]:
         return "crew_capacity", _min_crews(P, keys, crews_cfg, cal, seg_pk_row, tgt, deadline_of, sc, end_day,
@@ -969,57 +1038,63 @@ def _diagnose(P, keys, crews_cfg, sc, cal, seg_pk_row, tgt, deadline_of, end_day
     return "dependency_chain", None
 
 
-def _min_crews(P, keys, crews_cfg, cal, seg_pk_row, tgt, deadline_of, sc, end_day, *, progress=False):
-    """Greedy search for the fewest crews meeting every deadline (None if none can)."""
+def _peak(run: _Run, P: _Problem, t: str) -> int:
+    """Largest number of packages of crew type ``t`` running at once."""
+    idx = [i for i, x in enumerate(P.crew_type) if x == t and run.start[i] >= 0]
+    if not idx:
+        return 0
+    ev = sorted([(float(run.start[i]), 1) for i in idx] + [(float(run.end[i]), -1) for i in idx],
+                key=lambda x: (x[0], x[1]))
+    best = cur = 0
+    for _, d in ev:
+        cur += d
+        best = max(best, cur)
+    return best
+
+
+def _min_crews(P: _Problem, keys: list[tuple], crews_cfg: dict[str, int], cal: _Calendar, seg_pk_row: np.ndarray,
+               tgt: pd.DataFrame, deadline_of: pd.Series, sc: ScheduleConfig, end_day: int, *,
+               progress: bool = False) -> dict[str, int] | None:
+    """Fewest crews meeting every deadline, or None if unlimited crews cannot.
+
+    Crew types are fixed one at a time, the heaviest workload first: a binary
+    search between 1 and the peak concurrency of the unlimited-crew schedule,
+    with the types not yet fixed unlimited.
+    """
     from tqdm.auto import tqdm
 
     thr = sc.pass_threshold
     n_of = {t: sum(1 for x in P.crew_type if x == t) for t in _CREW_TYPES}
-    types = [t for t in _CREW_TYPES if n_of[t] > 0]
-    cur = {t: (max(1, crews_cfg[t]) if n_of[t] else crews_cfg[t]) for t in _CREW_TYPES}
-    cur = {t: min(v, max(n_of[t], 1)) if n_of[t] else v for t, v in cur.items()}
-    cache: dict[tuple, tuple[bool, float]] = {}
+    load = {t: sum(d for d, x in zip(P.duration, P.crew_type) if x == t) for t in _CREW_TYPES}
+    types = sorted([t for t in _CREW_TYPES if n_of[t] > 0], key=lambda t: (-load[t], _CREW_TYPES.index(t)))
+    cache: dict[tuple, bool] = {}
 
-    def ev(c: dict[str, int]) -> tuple[bool, float]:
+    def feasible(c: dict[str, int | None]) -> bool:
         key = tuple(c[t] for t in _CREW_TYPES)
         if key not in cache:
-            cache[key] = _evaluate(P, _list_schedule(P, keys, c, cal), seg_pk_row, tgt, deadline_of, thr, end_day)
+            run = _list_schedule(P, keys, c, cal)
+            cache[key] = _evaluate(P, run, seg_pk_row, tgt, deadline_of, thr, end_day)[0]
         return cache[key]
 
-    ok, short = ev(cur)
-    bar = tqdm(total=None, desc="crew search", disable=not progress)
-    steps = 0
-    while not ok and steps < _MAX_SEARCH_STEPS:
-        steps += 1
-        bar.update(1)
-        trials = []
-        for t in types:
-            if cur[t] >= n_of[t]:
-                continue
-            c = {**cur, t: cur[t] + 1}
-            trials.append((ev(c)[1], _CREW_TYPES.index(t), t))
-        if not trials:
-            break
-        trials.sort()
-        best_short, _, t = trials[0]
-        if best_short >= short:
-            # plateau: add to the most loaded crew type
-            load = {t2: sum(d for d, x in zip(P.duration, P.crew_type) if x == t2) / cur[t2]
-                    for t2 in types if cur[t2] < n_of[t2]}
-            t = max(sorted(load), key=lambda x: load[x])
-        cur = {**cur, t: cur[t] + 1}
-        ok, short = ev(cur)
-    bar.close()
-    if not ok:
+    cur: dict[str, int | None] = {t: None for t in _CREW_TYPES}
+    unlimited = _list_schedule(P, keys, cur, cal)
+    if not _evaluate(P, unlimited, seg_pk_row, tgt, deadline_of, thr, end_day)[0]:
         return None
-    for t in types:
-        while cur[t] > 1:
-            c = {**cur, t: cur[t] - 1}
-            if ev(c)[0]:
-                cur = c
+    for t in tqdm(types, desc="crew search", disable=not progress):
+        hi = max(1, _peak(unlimited, P, t))
+        if not feasible({**cur, t: hi}):
+            hi = n_of[t]
+            if not feasible({**cur, t: hi}):
+                return None
+        lo = 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if feasible({**cur, t: mid}):
+                hi = mid
             else:
-                break
-    return {CREW_FIELD[t]: int(cur[t]) for t in _CREW_TYPES}
+                lo = mid + 1
+        cur[t] = hi
+    return {CREW_FIELD[t]: int(cur[t] or 0) for t in _CREW_TYPES}
 
 
 # --------------------------------------------------------------------------
@@ -1035,7 +1110,8 @@ def _to_dates(days: np.ndarray, cal: _Calendar) -> np.ndarray:
     return out
 
 
-def _work_package_table(P, pk, run, cal, ms_of, m_deadline, m_order, sc) -> pd.DataFrame:
+def _work_package_table(P: _Problem, pk: pd.DataFrame, run: _Run, cal: _Calendar, ms_of: dict[str, str],
+                        m_deadline: dict[str, dt.date], m_order: dict[str, int], sc: ScheduleConfig) -> pd.DataFrame:
     n = len(P.wp_id)
     ms = [ms_of.get(s, "") for s in P.simc]
     # needed_by: earliest milestone served downstream
@@ -1057,9 +1133,9 @@ def _work_package_table(P, pk, run, cal, ms_of, m_deadline, m_order, sc) -> pd.D
         "unit": pk["unit"].to_numpy(),
         "crew_type": P.crew_type,
         "crew": run.crew,
-        "start": _to_dates(run.start.astype(float), cal),
-        "end": _to_dates(run.end.astype(float), cal),
-        "duration_days": np.array(P.duration, dtype=np.int64),
+        "start": _to_dates(_start_day(run.start), cal),
+        "end": _to_dates(_end_day(run.end), cal),
+        "duration_days": np.round(np.array(P.duration, dtype=float), 2),
         "depends_on": [";".join(P.wp_id[j] for j in sorted(d, key=lambda x: P.wp_id[x])) for d in P.deps],
         "consent_wait_until": _to_dates(consent, cal),
         "n_segments": np.asarray(P.n_segments, dtype=np.int64),
@@ -1069,7 +1145,9 @@ def _work_package_table(P, pk, run, cal, ms_of, m_deadline, m_order, sc) -> pd.D
     return wp[_WP_COLUMNS]
 
 
-def _compliance(tgt, days, run, P, assign, sc, cal, m_deadline) -> pd.DataFrame:
+def _compliance(tgt: pd.DataFrame, days: np.ndarray, run: _Run, P: _Problem, assign: pd.DataFrame,
+                sc: ScheduleConfig, cal: _Calendar, m_deadline: dict[str, dt.date]) -> pd.DataFrame:
+    """Per milestone and locality: targets passed by the deadline, slack, what misses and why."""
     thr = sc.pass_threshold
     t = tgt.assign(day=days)
     ms_of = dict(zip(assign["simc"], assign["milestone"]))
@@ -1147,7 +1225,8 @@ def _milestone_summary(comp: pd.DataFrame, sc: ScheduleConfig) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["milestone", "deadline", "localities", "targets", "ok", "worst_pct",
                                       "min_slack_days"])
     out["deadline"] = pd.to_datetime(out["deadline"]).astype("datetime64[ns]")
-    out["min_slack_days"] = out["min_slack_days"].astype("Int64")
+    # float, NaN where no locality reaches the threshold (plain JSON via pipeline.summary)
+    out["min_slack_days"] = pd.to_numeric(out["min_slack_days"].astype("Float64"), errors="coerce").astype(float)
     return out
 
 
@@ -1156,7 +1235,10 @@ def _milestone_summary(comp: pd.DataFrame, sc: ScheduleConfig) -> pd.DataFrame:
 # --------------------------------------------------------------------------
 
 
-def _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of, m_deadline, m_order) -> ProgressReport:
+def _progress(result: ScheduleResult, segments: Any, seg: pd.DataFrame, seg_pk_row: np.ndarray, P: _Problem,
+              tgt: pd.DataFrame, as_built: Any, cal: _Calendar, ms_of: dict[str, str],
+              m_deadline: dict[str, dt.date], m_order: dict[str, int]) -> ProgressReport:
+    """Progress against the as-built layer (see the module docstring for the rules)."""
     import shapely
 
     sc = result.config
@@ -1188,26 +1270,31 @@ def _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of
         g_seg = segments.set_index(segments["segment_id"].astype("int64")).geometry.reindex(seg["segment_id"]).to_numpy()
         buf = shapely.buffer(lines.geometry.to_numpy(), sc.as_built_match_m)
         tree = shapely.STRtree(buf)
-        li, si = tree.query(g_seg, predicate="intersects")
-        if len(li):
-            cand = np.unique(li)
+        seg_i, line_i = tree.query(g_seg, predicate="intersects")
+        if len(seg_i):
+            cand = np.unique(seg_i)
             union = shapely.union_all(buf)
             cover = shapely.length(shapely.intersection(g_seg[cand], union))
             seglen = shapely.length(g_seg[cand])
             ok = cover >= sc.as_built_min_cover * np.maximum(seglen, 1e-9)
             built[cand[ok]] = True
-            pair = pd.DataFrame({"s": li, "d": ldate[si]}).groupby("s")["d"].max()
+            pair = pd.DataFrame({"s": seg_i, "d": ldate[line_i]}).groupby("s")["d"].max()
             bdate[pair.index.to_numpy()] = pair.to_numpy()
             bdate[~built] = np.datetime64("NaT")
     # path from the POP built
     order = np.argsort(seg["preorder"].to_numpy(), kind="stable")
     pidx = seg["pidx"].to_numpy()
-    path = built.copy()
+    # share of the path from the POP that is built (as-built surveys have gaps, so a
+    # path counts as built when as_built_min_cover of its length is)
+    seg_len = seg["length_m"].to_numpy()
+    cum_len = seg_len.astype(float).copy()
+    cum_built = np.where(built, seg_len, 0.0).astype(float)
     for i in order.tolist():
         p = pidx[i]
-        if p >= 0 and not path[p]:
-            path[i] = False
-    seg_len = seg["length_m"].to_numpy()
+        if p >= 0:
+            cum_len[i] += cum_len[p]
+            cum_built[i] += cum_built[p]
+    path = built & (cum_built >= sc.as_built_min_cover * np.maximum(cum_len, 1e-9))
     result.segments["as_built"] = built
     result.segments["as_built_on"] = bdate
 
@@ -1217,8 +1304,8 @@ def _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of
     r = t["seg_row"].to_numpy()
     on_path = path[np.clip(r, 0, max(n - 1, 0))] if n else np.zeros(len(r), dtype=bool)
     passed = t["connectable"].to_numpy() & np.where(r >= 0, on_path, True)
-    t["passed"] = passed
     t["connected"] = t["id"].isin(conn_ids) | (t["plan_status"] == "connected")
+    t["passed"] = passed | t["connected"].to_numpy()  # a connected point is passed
     t["milestone"] = t["simc"].map(ms_of).fillna("")
 
     # rate and forecast
@@ -1232,9 +1319,9 @@ def _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of
             return as_of
         if rate <= 0:
             return None
-        d0 = cal.first(0, cal.day(as_of) + 1)
-        e = cal.finish(0, d0, max(1, math.ceil(rem / rate - 1e-9))) if d0 >= 0 else -1
-        return cal.date(e) if e >= 0 else None
+        d0 = cal.first(0, float(cal.day(as_of) + 1))
+        e = cal.finish(0, d0, float(max(1, math.ceil(rem / rate - 1e-9)))) if d0 >= 0 else -1.0
+        return cal.date(int(_end_day(np.array([e]))[0])) if e >= 0 else None
 
     # per milestone: unbuilt network its localities need (their packages and upstream)
     wp = result.work_packages.set_index("wp_id")
@@ -1277,7 +1364,8 @@ def _progress(result, segments, seg, seg_pk_row, P, tgt, a, as_built, cal, ms_of
         loc_tab = loc_tab.sort_values(["deadline", "milestone", "locality", "simc"], kind="stable").reset_index(drop=True)
     for col in ("deadline", "forecast"):
         ms_tab[col] = pd.to_datetime(ms_tab[col]).astype("datetime64[ns]")
-    by_c = t.groupby("terc", sort=True).agg(targets=("id", "size"), passed=("passed", "sum"),
+    t["commune"] = t["terc"].str[:6]  # TERC without the commune-type digit: Serock town + rural = one gmina
+    by_c = t.groupby("commune", sort=True).agg(targets=("id", "size"), passed=("passed", "sum"),
                                            connected=("connected", "sum")).reset_index()
     by_c["pct_passed"] = (100.0 * by_c["passed"] / by_c["targets"]).round(1)
     by_c["pct_connected"] = (100.0 * by_c["connected"] / by_c["targets"]).round(1)
@@ -1313,28 +1401,6 @@ def progress_report(result: ScheduleResult) -> ProgressReport | None:
 # --------------------------------------------------------------------------
 
 
-def _atomic_write(data: bytes, path: str | Path) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    try:
-        from planner.io import files  # type: ignore[attr-defined]
-
-        files.write_bytes(data, path)
-        return
-    except (ImportError, AttributeError):
-        pass
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def schedule_csv_bytes(result: ScheduleResult) -> bytes:
     """The work-package table as CSV bytes (fixed formats: ISO dates, ``\\n``)."""
     wp = result.work_packages
@@ -1343,7 +1409,7 @@ def schedule_csv_bytes(result: ScheduleResult) -> bytes:
 
 def write_schedule_csv(result: ScheduleResult, path: str | Path) -> Path:
     """Write ``schedule.csv`` (work packages) atomically; byte-for-byte deterministic."""
-    _atomic_write(schedule_csv_bytes(result), path)
+    files.write_bytes(schedule_csv_bytes(result), path)
     return Path(path)
 
 
@@ -1357,7 +1423,8 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return out
 
 
-def _fill_sheet(ws, df: pd.DataFrame) -> None:
+def _fill_sheet(ws: Any, df: pd.DataFrame) -> None:
+    """Write ``df`` with a bold frozen header, auto-filter, date formats and fitted widths."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -1399,24 +1466,6 @@ def _fill_sheet(ws, df: pd.DataFrame) -> None:
     ws.auto_filter.ref = ws.dimensions
 
 
-def _normalise_xlsx(raw: bytes) -> bytes:
-    """Fixed timestamps in the zip entries and document properties."""
-    src = zipfile.ZipFile(io.BytesIO(raw))
-    out = io.BytesIO()
-    stamp = _FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
-            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIMESTAMP.timetuple()[:6])
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, data)
-    return out.getvalue()
-
-
 def schedule_xlsx_bytes(result: ScheduleResult) -> bytes:
     """The schedule workbook as bytes (see :func:`write_schedule_xlsx`)."""
     from openpyxl import Workbook
@@ -1436,12 +1485,7 @@ def schedule_xlsx_bytes(result: ScheduleResult) -> bytes:
         _fill_sheet(wb.create_sheet(_sheet_name("Other", used)), other.reset_index(drop=True))
     if result.progress is not None:
         _fill_sheet(wb.create_sheet(_sheet_name("Progress", used)), result.progress)
-    wb.properties.creator = "planner"
-    wb.properties.created = _FIXED_TIMESTAMP
-    wb.properties.modified = _FIXED_TIMESTAMP
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _normalise_xlsx(buf.getvalue())
+    return files.workbook_bytes(wb)
 
 
 def write_schedule_xlsx(result: ScheduleResult, path: str | Path) -> Path:
@@ -1452,7 +1496,7 @@ def write_schedule_xlsx(result: ScheduleResult, path: str | Path) -> Path:
     auto-filter, real Excel dates (``yyyy-mm-dd``), fitted column widths.  The
     workbook's timestamps are fixed, so the file is byte-for-byte deterministic.
     """
-    _atomic_write(schedule_xlsx_bytes(result), path)
+    files.write_bytes(schedule_xlsx_bytes(result), path)
     return Path(path)
 
 
@@ -1494,17 +1538,26 @@ def gantt_figure(result: ScheduleResult):
     h = min(0.22 * max(len(rows), 1) + 1.8, 40.0)
     fig = Figure(figsize=(12, h))
     ax = fig.add_subplot(1, 1, 1)
+    epoch = mdates.date2num(dt.datetime(1970, 1, 1))
+    lo, hi = np.inf, -np.inf
     for y, (label, ms, g) in enumerate(rows):
-        s = mdates.date2num(g["start"].dt.to_pydatetime())
-        e = mdates.date2num((g["end"] + pd.Timedelta(days=1)).dt.to_pydatetime())
-        ax.barh(np.full(len(s), y), e - s, left=s, height=0.7, color=colours.get(ms, "#999999"), linewidth=0)
+        s = g["start"].to_numpy().astype("datetime64[D]").astype(np.int64) + epoch
+        e = (g["end"].to_numpy().astype("datetime64[D]").astype(np.int64) + 1) + epoch
+        ax.broken_barh(list(zip(s.tolist(), (e - s).tolist())), (y - 0.35, 0.7),
+                       facecolors=colours.get(ms, "#999999"), linewidth=0)
+        lo, hi = min(lo, float(s.min())), max(hi, float(e.max()))
+    dl = [mdates.date2num(pd.Timestamp(d).to_pydatetime()) for d in result.milestones["deadline"]]
+    if dl:
+        lo, hi = min(lo, min(dl)), max(hi, max(dl))
+    if np.isfinite(lo):
+        ax.set_xlim(lo - 10, hi + 20)
+    ax.set_ylim(len(rows) - 0.5, -1.5)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows], fontsize=6)
-    ax.invert_yaxis()
     for m, d in zip(result.milestones["milestone"], result.milestones["deadline"]):
         x = mdates.date2num(pd.Timestamp(d).to_pydatetime())
         ax.axvline(x, color=colours.get(m, "k"), linestyle="--", linewidth=1)
-        ax.text(x, -0.8, f" {m} {pd.Timestamp(d).date()}", fontsize=7, color=colours.get(m, "k"), va="bottom")
+        ax.text(x, -0.9, f" {m} {pd.Timestamp(d).date()}", fontsize=7, color=colours.get(m, "k"), va="bottom")
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
     ax.grid(axis="x", linewidth=0.3)

@@ -41,10 +41,11 @@ without case, Polish diacritics, punctuation and the prefixes
 case, spaces and leading zeros, and **only the building part before a slash**
 (``'12/3'``, building 12 flat 3, matches the building-level address ``'12'``).
 
-Barriers (white spots only), first rule that applies: ``no_building`` (no
-building within ``barrier_building_distance_m``), ``summer_house`` (the nearest
-building's use is in ``barrier_building_uses``), ``status_<status>`` (PRG status
-not in ``existing_statuses``).  An empty buildings layer disables the two
+Barriers (white spots only), first rule that applies: ``status_<status>`` (PRG
+status not in ``existing_statuses``, e.g. ``status_prognozowany``; an empty
+status counts as existing), ``no_building`` (no building within
+``barrier_building_distance_m``), ``summer_house`` (the nearest building's use
+is in ``barrier_building_uses``; equidistant buildings: smallest id).  An empty buildings layer disables the two
 building rules with a warning instead of making every point a barrier.
 
 Everything is vectorised (pandas factorize/merge, numpy sorting, STRtree); there
@@ -54,7 +55,6 @@ is no Python loop over address points or coverage rows.
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -65,7 +65,10 @@ from typing import Callable
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
+import shapely
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
 from planner.area import Area
@@ -113,8 +116,6 @@ _NO_MATCH = len(_METHODS) - 1
 _CAT_NGA_NOW, _CAT_NGA_PLANNED, _CAT_SLOW, _CAT_NOT_FIXED, _CAT_BEYOND, _CAT_PLANNED_SLOW = range(6)
 
 _PL_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
-_STREET_PREFIX = re.compile(r"^(?:ul|ulica|al|aleja|aleje|pl|plac|os|osiedle)\s+(?=\S)")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
 _MAX_EXAMPLES = 5
 
 
@@ -124,8 +125,85 @@ _MAX_EXAMPLES = 5
 
 def _fold(text: str) -> str:
     """Lower-case ASCII form of a Polish text (``'Łódź'`` -> ``'lodz'``)."""
-    text = unicodedata.normalize("NFKD", text.translate(_PL_FOLD))
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = text.translate(_PL_FOLD)
+    if not text.isascii():  # other Latin diacritics (rare): decompose and drop the marks
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return text.casefold()
+
+
+_PL_LOWER = (("ą", "a"), ("ć", "c"), ("ę", "e"), ("ł", "l"), ("ń", "n"), ("ó", "o"), ("ś", "s"), ("ź", "z"),
+             ("ż", "z"))
+
+
+def _a_fold(a: pa.Array) -> pa.Array:
+    """:func:`_fold` of every string of an Arrow array (vectorised, pyarrow.compute)."""
+    a = pc.utf8_lower(a)
+    if not len(a) or pc.all(pc.string_is_ascii(a)).as_py():
+        return a
+    for old, new in _PL_LOWER:
+        a = pc.replace_substring(a, old, new)
+    ascii_ = pc.string_is_ascii(a)
+    if len(a) and not pc.all(ascii_).as_py():  # rare: other diacritics, one by one
+        vals = a.to_pylist()
+        mask = ascii_.to_pylist()
+        a = pa.array([v if ok else _fold(v) for v, ok in zip(vals, mask)], type=pa.string())
+    return a
+
+
+def _a_street(a: pa.Array) -> pa.Array:
+    a = pc.replace_substring_regex(_a_fold(a), r"[^0-9a-z]+", " ")
+    a = pc.utf8_trim_whitespace(a)
+    return pc.replace_substring_regex(a, r"^(?:ul|ulica|al|aleja|aleje|pl|plac|os|osiedle) +", "")
+
+
+def _any(mask: pa.Array) -> bool:
+    return bool(len(mask)) and bool(pc.any(mask).as_py())
+
+
+def _a_house(a: pa.Array) -> pa.Array:
+    a = _a_fold(a)
+    if _any(pc.match_substring(a, "/")):
+        a = pc.replace_substring_regex(a, r"/.*$", "")
+    a = pc.replace_substring_regex(a, r"\s+", "")
+    if _any(pc.match_substring(a, ".0")):
+        a = pc.replace_substring_regex(a, r"^(\d+)\.0$", r"\1")  # a number read as float
+    if _any(pc.starts_with(a, "0")):
+        a = pc.replace_substring_regex(a, r"^0+(\d)", r"\1")
+    return a
+
+
+def _a_code(width: int) -> Callable[[pa.Array], pa.Array]:
+    def norm(a: pa.Array) -> pa.Array:
+        a = pc.utf8_trim_whitespace(a)
+        if _any(pc.match_substring(a, ".0")):
+            a = pc.replace_substring_regex(a, r"^(\d+)\.0$", r"\1")
+        return pc.if_else(pc.utf8_is_digit(a), pc.utf8_lpad(a, width=width, padding="0"), pc.utf8_lower(a))
+
+    return norm
+
+
+def _a_terc6(a: pa.Array) -> pa.Array:
+    return pc.utf8_slice_codeunits(_a_code(7)(a), 0, 6)
+
+
+def _a_strip(a: pa.Array) -> pa.Array:
+    return pc.utf8_trim_whitespace(a)
+
+
+def _a_lower(a: pa.Array) -> pa.Array:
+    return pc.utf8_lower(pc.utf8_trim_whitespace(a))
+
+
+def _a_operator(a: pa.Array) -> pa.Array:
+    return pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(a, r"\s+", " ")))
+
+
+def _a_technology(a: pa.Array) -> pa.Array:
+    return pc.utf8_lower(pc.replace_substring_regex(a, r"\s+", ""))
+
+
+def _scalar(norm: Callable[[pa.Array], pa.Array], value: object) -> str:
+    return norm(pa.array([str(value)], type=pa.string()))[0].as_py()
 
 
 def normalise_street(name: str) -> str:
@@ -141,8 +219,7 @@ def normalise_street(name: str) -> str:
     >>> normalise_street("KSIEZYCOWA")
     'ksiezycowa'
     """
-    text = _NON_WORD.sub(" ", _fold(str(name))).strip()
-    return _STREET_PREFIX.sub("", text)
+    return _scalar(_a_street, name)
 
 
 def normalise_house_number(number: str) -> str:
@@ -157,57 +234,66 @@ def normalise_house_number(number: str) -> str:
     >>> [normalise_house_number(x) for x in ("12A", "12 a", "12a", "12/3", "012")]
     ['12a', '12a', '12a', '12', '12']
     """
-    text = _fold(str(number)).split("/", 1)[0]
-    text = re.sub(r"\s+", "", text)
-    if re.fullmatch(r"\d+\.0", text):  # a number read as float
-        text = text[:-2]
-    return re.sub(r"^0+(?=\d)", "", text)
+    return _scalar(_a_house, number)
 
 
-def _code_normaliser(width: int) -> Callable[[str], str]:
-    def norm(value: str) -> str:
-        text = str(value).strip()
-        if re.fullmatch(r"\d+\.0", text):
-            text = text[:-2]
-        return text.zfill(width) if text.isdigit() else text.casefold()
-
-    return norm
+_KNOWN_TECH_KEYS = frozenset(_a_technology(pa.array(list(KNOWN_TECHNOLOGIES))).to_pylist())
 
 
-def _strip(value: str) -> str:
-    return str(value).strip()
+def _to_arrow(values: pd.Series | np.ndarray) -> pa.Array:
+    """Values as an Arrow string array (missing values null), without per-row Python."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+        try:
+            arr = pa.array(s.array if s.dtype != object else s.to_numpy(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = None
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            return arr
+        if arr is not None and pa.types.is_null(arr.type):
+            return arr.cast(pa.string())
+    # numbers, booleans or mixed objects: the text of each value
+    obj = s.astype(object)
+    mask = obj.isna().to_numpy()
+    text = np.where(mask, None, obj.astype(str).to_numpy(dtype=object))
+    return pa.array(text, type=pa.string(), from_pandas=True)
 
 
-def _operator_key(value: str) -> str:
-    return " ".join(str(value).split()).casefold()
-
-
-def _technology_key(value: str) -> str:
-    return re.sub(r"\s+", "", str(value)).casefold()
-
-
-_KNOWN_TECH_KEYS = frozenset(_technology_key(t) for t in KNOWN_TECHNOLOGIES)
-
-
-def _codes(values: pd.Series | np.ndarray, norm: Callable[[str], str], *, sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def _codes(values: pd.Series | np.ndarray, norm: Callable[[pa.Array], pa.Array] | None, *,
+           sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of normalised values; missing values normalise as ``''``.
 
-    The normaliser runs once per *distinct* raw value.  Returns the codes (one
-    per value) and the normalised uniques they index.  With ``sort`` the codes
-    follow the sorted normalised values, so they do not depend on row order.
+    The (pyarrow) normaliser runs once per *distinct* raw value.  Returns the
+    codes (one per value) and the normalised uniques they index.  With ``sort``
+    the codes follow the sorted normalised values (UTF-8 order), so they do not
+    depend on row order.
     """
-    raw_codes, raw_uniques = pd.factorize(pd.Series(values, copy=False), use_na_sentinel=True)
-    normed = [norm(u) for u in raw_uniques] + [""]
-    raw_codes = np.where(raw_codes < 0, len(raw_uniques), raw_codes)
-    ncodes, nuniques = pd.factorize(pd.Index(normed, dtype=object), sort=sort)
-    return ncodes[raw_codes].astype(np.int64), np.asarray(nuniques, dtype=object)
+    enc = pc.dictionary_encode(_to_arrow(values))
+    raw = enc.dictionary
+    idx = pc.fill_null(enc.indices, len(raw)).to_numpy(zero_copy_only=False).astype(np.int64)
+    normed = norm(raw) if norm is not None else raw
+    normed = pa.concat_arrays([normed, pa.array([""], type=normed.type)])
+    enc2 = pc.dictionary_encode(normed)
+    idx2 = enc2.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    uniq = enc2.dictionary
+    if sort:
+        order = pc.array_sort_indices(uniq).to_numpy(zero_copy_only=False)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        idx2 = rank[idx2]
+        uniq = uniq.take(pa.array(order))
+    return idx2[idx], uniq.to_numpy(zero_copy_only=False).astype(object)
 
 
 def _combine(*codes: np.ndarray) -> np.ndarray:
     """One int64 code per distinct tuple of integer codes (order of first appearance)."""
     out = np.asarray(codes[0], dtype=np.int64)
+    out = out - out.min(initial=0)
     for c in codes[1:]:
         c = np.asarray(c, dtype=np.int64)
+        c = c - c.min(initial=0)  # factorize's -1 (missing) must not collide
         out, _ = pd.factorize(out * (int(c.max(initial=0)) + 1) + c)
         out = out.astype(np.int64)
     return out
@@ -226,39 +312,54 @@ def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return li.astype(np.int64), np.asarray(rj, dtype=np.int64)
 
 
+def _id_positions(address_ids: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Position of each id among the (unique) address ids, -1 if absent or empty."""
+    values = _to_arrow(ids)
+    pos = pc.index_in(values, value_set=_to_arrow(address_ids))
+    pos = pc.if_else(pc.equal(values, ""), pa.scalar(None, pos.type), pos)
+    return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _str_series(codes: np.ndarray, categories: list[str] | np.ndarray, index: pd.Index) -> pd.Series:
+    """A string column from integer codes into categories (Arrow take, no per-row Python)."""
+    arr = pa.array([str(c) for c in categories], type=pa.large_string()).take(pa.array(codes))
+    return pd.Series(pd.array(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), index=index)
+
+
 def _column(df: pd.DataFrame, name: str, default: object = "") -> pd.Series:
     if name in df.columns:
         return df[name]
     return pd.Series([default] * len(df), index=df.index, dtype=object)
 
 
-def _address_keys(frames: list[pd.DataFrame]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+def _address_keys(frames: list[pd.DataFrame]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Matching keys of several address-like tables, in one code space.
 
-    Returns, per frame, the ULIC key (SIMC+ULIC+number), the street key
-    (SIMC+street name+number) and the normalised TERC commune code (6 digits);
-    keys are ``-1`` where SIMC or the house number is missing.
+    Returns, per frame, the ULIC key (SIMC+ULIC+number) and the street key
+    (SIMC+street name+number); keys are ``-1`` where SIMC or the house number
+    is missing.
     """
     sizes = [len(f) for f in frames]
-    cat = lambda col: pd.concat([_column(f, col).astype(object) for f in frames], ignore_index=True)  # noqa: E731
-    simc, simc_u = _codes(cat("simc"), _code_normaliser(7))
-    ulic, _ = _codes(cat("ulic"), _code_normaliser(5))
-    street, _ = _codes(cat("street"), normalise_street)
-    hn, hn_u = _codes(cat("house_number"), normalise_house_number)
-    terc6, _ = _codes(cat("terc"), lambda v: _code_normaliser(7)(v)[:6])
+    cat = lambda col: pd.concat([_column(f, col) for f in frames], ignore_index=True)  # noqa: E731
+    simc, simc_u = _codes(cat("simc"), _a_code(7))
+    ulic, _ = _codes(cat("ulic"), _a_code(5))
+    street, _ = _codes(cat("street"), _a_street)
+    hn, hn_u = _codes(cat("house_number"), _a_house)
     valid = (simc_u[simc] != "") & (hn_u[hn] != "")
     k_ulic = np.where(valid, _combine(simc, ulic, hn), -1)
     k_street = np.where(valid, _combine(simc, street, hn), -1)
     bounds = np.cumsum([0] + sizes)
     split = lambda a: [a[bounds[i]:bounds[i + 1]] for i in range(len(frames))]  # noqa: E731
-    return split(k_ulic), split(k_street), split(terc6)
+    return split(k_ulic), split(k_street)
 
 
 # --------------------------------------------------------------------------
 # coverage checks
 
 
-def _problem_rows(file: str, rows: np.ndarray, message: Callable[[int], str], fix: str, limit: int = 20) -> list[Problem]:
+def _problem_rows(file: str, rows: np.ndarray, message: Callable[[int], str], fix: str,
+                  limit: int = 20) -> list[Problem]:
+    """Problems for the first ``limit`` rows, plus one line counting the rest."""
     probs = [Problem(file=file, row=int(r), message=message(int(r)), fix=fix) for r in rows[:limit]]
     if len(rows) > limit:
         probs.append(Problem(file=file, message=f"... and {len(rows) - limit} more rows like these", fix=fix))
@@ -287,10 +388,11 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
     if len(bad):
         vals = raw_down.to_numpy(dtype=object)
         problems += _problem_rows(
-            source, bad, lambda r: f"down_mbps is {vals[r]!r} (operator {cov['operator'].iloc[r]!r}): not a number of Mb/s",
+            source, bad,
+            lambda r: f"down_mbps is {vals[r]!r} (operator {cov['operator'].iloc[r]!r}): not a number of Mb/s",
             "give the maximum downlink in Mb/s as a number (UKE speed codes must be decoded, e.g. '11' -> 100)")
 
-    med_codes, med_u = _codes(cov["medium"], lambda v: str(v).strip().casefold())
+    med_codes, med_u = _codes(cov["medium"], _a_lower)
     unknown_med = ~np.isin(med_u, MEDIA)
     bad = np.flatnonzero(unknown_med[med_codes])
     if len(bad):
@@ -298,7 +400,14 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
             source, bad, lambda r: f"medium {med_u[med_codes[r]]!r} is not one of {list(MEDIA)}",
             "map the medium onto fibre/coax/copper/radio/other (the readers do this for UKE/SIDUSIS files)")
 
-    st_codes, st_u = _codes(_column(cov, "status", "existing"), lambda v: str(v).strip().casefold() or "existing")
+    op_codes, op_u = _codes(cov["operator"], _a_operator)
+    bad = np.flatnonzero(op_u[op_codes] == "")
+    if len(bad):
+        problems += _problem_rows(source, bad, lambda r: "operator is empty",
+                                  "name the operator of every coverage row (classes count distinct operators)")
+
+    st_codes, st_u = _codes(_column(cov, "status", "existing"), _a_lower)
+    st_u = np.where(st_u == "", "existing", st_u).astype(object)  # schema default
     bad = np.flatnonzero(~np.isin(st_u, ("existing", "planned"))[st_codes])
     if len(bad):
         problems += _problem_rows(
@@ -327,18 +436,19 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
         _CAT_PLANNED_SLOW,
     )
 
-    op_codes, op_u = _codes(cov["operator"], _operator_key)
     # Display name of an operator: the smallest raw spelling of its key (deterministic).
-    raw_op = pd.Series(cov["operator"].astype(object).fillna("").astype(str).str.strip().to_numpy(), dtype=object)
-    disp = pd.Series(raw_op.to_numpy(), index=op_codes).groupby(level=0).min()
+    raw_codes, raw_u = pd.factorize(cov["operator"], use_na_sentinel=False)
+    raw_names = np.array([str(u).strip() if isinstance(u, str) else "" for u in raw_u], dtype=object)
+    _, first = np.unique(raw_codes, return_index=True)
+    disp = pd.Series(raw_names[raw_codes[first]]).groupby(op_codes[first]).min()
     op_display = disp.reindex(np.arange(len(op_u))).fillna("").to_numpy(dtype=object)
 
-    tech_raw = cov["technology"].astype(object).fillna("").astype(str)
-    tech_codes, tech_u = _codes(tech_raw, _strip)
-    tech_known = np.array([_technology_key(t) in _KNOWN_TECH_KEYS for t in tech_u], dtype=bool)
+    tech_codes, tech_u = _codes(cov["technology"], _a_strip)
+    tech_known = np.isin(_a_technology(pa.array(list(tech_u), type=pa.string())).to_numpy(zero_copy_only=False),
+                         list(_KNOWN_TECH_KEYS))
     unk = np.flatnonzero(~tech_known[tech_codes])
     if len(unk):
-        names = sorted({tech_u[tech_codes[r]] for r in unk})
+        names = sorted(tech_u[np.unique(tech_codes[unk])].tolist())
         warnings.append(
             f"{len(unk)} coverage row(s) of {source} name a technology not in the UKE code list "
             f"({names[:_MAX_EXAMPLES]}, e.g. row {int(unk[0])}); classified by medium and speed only "
@@ -346,12 +456,12 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
 
     out = pd.DataFrame({
         "row": np.arange(n, dtype=np.int64),
-        "address_id": _column(cov, "address_id").astype(object).to_numpy(),
-        "terc": _column(cov, "terc").astype(object).to_numpy(),
-        "simc": _column(cov, "simc").astype(object).to_numpy(),
-        "ulic": _column(cov, "ulic").astype(object).to_numpy(),
-        "street": _column(cov, "street").astype(object).to_numpy(),
-        "house_number": _column(cov, "house_number").astype(object).to_numpy(),
+        "address_id": _column(cov, "address_id").reset_index(drop=True),
+        "terc": _column(cov, "terc").reset_index(drop=True),
+        "simc": _column(cov, "simc").reset_index(drop=True),
+        "ulic": _column(cov, "ulic").reset_index(drop=True),
+        "street": _column(cov, "street").reset_index(drop=True),
+        "house_number": _column(cov, "house_number").reset_index(drop=True),
         "op": op_codes,
         "tech": tech_codes,
         "medium": med_codes,
@@ -385,34 +495,32 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         matched[rows] = True
 
     # 1. address id
-    ids = pd.concat([addresses["id"].astype(object), cov["address_id"]], ignore_index=True)
-    id_codes, id_u = _codes(ids, _strip, sort=False)
-    a_id, c_id = id_codes[: len(addresses)], id_codes[len(addresses):]
-    c_id = np.where(id_u[c_id] == "", -1, c_id)
-    r, a = _join(c_id, a_id)
-    add(r, a, 0)
+    pos = _id_positions(addresses["id"], cov["address_id"])
+    r = np.flatnonzero(pos >= 0)
+    add(r, pos[r], 0)
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number
-    (ka_u, kc_u), (ka_s, kc_s), (ta, tc) = _address_keys([addresses, cov])
-    todo = ~matched
-    r, a = _join(np.where(todo, kc_u, -1), ka_u)
-    add(r, a, 1)
-    todo = ~matched
-    r, a = _join(np.where(todo, kc_s, -1), ka_s)
-    add(r, a, 1)
-    key_r = np.concatenate(pair_r[1:])
-    key_a = np.concatenate(pair_a[1:])
+    sc, sc_u = _codes(_column(cov, "simc"), _a_strip)
+    simc_given = sc_u[sc] != ""
+    todo_idx = np.flatnonzero(~matched & simc_given)
+    if len(todo_idx):
+        (ka_u, kc_u), (ka_s, kc_s) = _address_keys([addresses, cov.iloc[todo_idx]])
+        r, a = _join(kc_u, ka_u)
+        add(todo_idx[r], a, 1)
+        r, a = _join(np.where(matched[todo_idx], -1, kc_s), ka_s)
+        add(todo_idx[r], a, 1)
+    key_r = np.concatenate(pair_r[1:]) if len(pair_r) > 1 else np.empty(0, dtype=np.int64)
+    key_a = np.concatenate(pair_a[1:]) if len(pair_a) > 1 else np.empty(0, dtype=np.int64)
     if len(key_r):
-        terc_c = _column(cov, "terc").astype(object).fillna("").astype(str).str.strip().to_numpy()[key_r]
-        terc_a = _column(addresses, "terc").astype(object).fillna("").astype(str).str.strip().to_numpy()[key_a]
-        c6 = pd.Series(terc_c).str.zfill(7).str[:6].to_numpy()
-        a6 = pd.Series(terc_a).str.zfill(7).str[:6].to_numpy()
-        bad = (terc_c != "") & (terc_a != "") & (c6 != a6)
+        t6, t6_u = _codes(pd.concat([_column(addresses, "terc"), _column(cov, "terc")], ignore_index=True), _a_terc6)
+        a6, c6 = t6[: len(addresses)][key_a], t6[len(addresses):][key_r]
+        bad = (t6_u[c6] != "") & (t6_u[a6] != "") & (c6 != a6)
         if bad.any():
             rows = np.unique(key_r[bad])
             warnings.append(
                 f"{len(rows)} coverage row(s) of {source} match an address by SIMC/street/number but name "
-                f"another commune TERC (e.g. row {int(rows[0])}: {terc_c[bad][0]} vs address {terc_a[bad][0]}) "
+                f"another commune TERC (e.g. row {int(rows[0])}: {t6_u[c6[bad][0]]}... vs address "
+                f"{t6_u[a6[bad][0]]}...) "
                 "-> fix: check the TERC codes of those rows")
 
     # 3. nearest address point within match_distance_m; 4. areas
@@ -423,10 +531,9 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         has = todo & ~geoms.isna().to_numpy() & ~geoms.is_empty.to_numpy()
         pts = np.flatnonzero(has & np.isin(gtype, ["Point"]))
         if len(pts):
-            (qi, ai), dist = addresses.sindex.nearest(
-                geoms.iloc[pts], max_distance=config.match_distance_m, return_all=True, return_distance=True)
-            # ties: the smallest address position, whatever the row order
-            order = np.lexsort((ai, qi))
+            qi, ai, dist = _within(geoms.iloc[pts], addresses, config.match_distance_m)
+            # nearest; ties: the smallest address position, whatever the row order
+            order = np.lexsort((ai, dist, qi))
             qi, ai = qi[order], ai[order]
             first = np.r_[True, qi[1:] != qi[:-1]]
             add(pts[qi[first]], ai[first].astype(np.int64), 2)
@@ -453,19 +560,38 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     return np.concatenate(pair_r), np.concatenate(pair_a), np.concatenate(pair_m)
 
 
+def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
+            distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (point position, layer position, distance) closer than ``distance``.
+
+    Uses the layer's STRtree with the ``dwithin`` predicate, which is much faster
+    than ``sindex.nearest(max_distance=...)`` when most points have nothing near.
+    """
+    qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
+    dist = shapely.distance(points.to_numpy()[qi], layer.geometry.to_numpy()[li])
+    return qi.astype(np.int64), li.astype(np.int64), dist
+
+
 def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFrame:
     """Drop exact duplicate declarations (same key, operator, technology, speed, geometry)."""
     if not len(cov):
         return cov
-    (ku,), (ks,), _ = _address_keys([cov])
-    idc, _ = _codes(cov["address_id"], _strip)
-    geom = cov["geometry"]
-    wkb = gpd.GeoSeries(geom.to_numpy()).to_wkb(hex=True) if geom.notna().any() else pd.Series("", index=cov.index)
-    gcode, _ = pd.factorize(pd.Series(wkb.to_numpy(), dtype=object).fillna(""))
-    frame = pd.DataFrame({"id": idc, "ku": ku, "ks": ks, "op": cov["op"].to_numpy(), "tech": cov["tech"].to_numpy(),
-                          "medium": cov["medium"].to_numpy(), "down": cov["down"].to_numpy(),
-                          "year": cov["year"].fillna(-1).to_numpy(), "cat": cov["cat"].to_numpy(), "g": gcode})
-    dup = frame.duplicated().to_numpy()
+    # raw values (not normalised): exact repeats only; spelling variants are harmless
+    # anyway, since classes count distinct operators.  A row hash finds the
+    # candidates; only rows sharing a hash are compared exactly.
+    cols = ["address_id", "terc", "simc", "ulic", "street", "house_number", "op", "tech", "medium", "down", "year",
+            "cat"]
+    geom = cov["geometry"].to_numpy()
+    has = ~pd.isna(geom)
+    wkb = np.full(len(cov), b"", dtype=object)
+    if has.any():
+        wkb[has] = shapely.to_wkb(geom[has])
+    frame = cov[cols].assign(wkb=wkb)
+    h = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    cand = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
+    dup = np.zeros(len(cov), dtype=bool)
+    if len(cand):
+        dup[cand] = frame.iloc[cand].duplicated().to_numpy()
     if dup.any():
         rows = cov["row"].to_numpy()[dup]
         warnings.append(
@@ -488,8 +614,12 @@ def _fmt_numbers(values: np.ndarray) -> np.ndarray:
     return text[np.where(codes < 0, len(uniq), codes)]
 
 
-def _row_descriptions(cov: pd.DataFrame) -> np.ndarray:
-    """One reason fragment per coverage row, built once per distinct declaration."""
+def _row_descriptions(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Reason fragment of every coverage row, built once per distinct declaration.
+
+    Returns the code of each row's fragment and the fragments, sorted (so that
+    codes order like the texts).
+    """
     combo = _combine(cov["cat"].to_numpy(), cov["op"].to_numpy(), cov["tech"].to_numpy(),
                      cov["medium"].to_numpy(), pd.factorize(cov["down"])[0], pd.factorize(cov["year"])[0])
     _, first = np.unique(combo, return_index=True)
@@ -516,33 +646,40 @@ def _row_descriptions(cov: pd.DataFrame) -> np.ndarray:
         ],
         ("planned " + offer + " " + s(year) + " by " + s(op)).to_numpy(),
     ).astype(object)
-    lookup = np.empty(combo.max() + 1 if len(combo) else 0, dtype=object)
-    lookup[combo[first]] = text
-    return lookup[combo]
+    # rank of each distinct text in sorted order: rows are compared by integers
+    uniq, inverse = np.unique(text.astype(str), return_inverse=True)
+    lookup = np.zeros(combo.max() + 1 if len(combo) else 0, dtype=np.int64)
+    lookup[combo[first]] = inverse
+    return lookup[combo], uniq.astype(object)
 
 
-def _reasons(n: int, pr: np.ndarray, pa: np.ndarray, cov: pd.DataFrame, counting_ops: np.ndarray) -> np.ndarray:
-    """Reason text of every address from its matched rows (vectorised)."""
-    reason = np.full(n, "no offer", dtype=object)
-    if not len(pr):
-        return reason
-    desc = _row_descriptions(cov)[pr]
-    cat = cov["cat"].to_numpy()[pr]
-    op = cov["op"].to_numpy()[pr]
-    down = cov["down"].to_numpy()[pr]
+def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame,
+             counting_ops: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Reason of every address from its matched rows, as codes into texts.
+
+    Vectorised: each address gets a tuple (first fragment, second fragment,
+    number of further operators); the text is built once per distinct tuple.
+    """
+    code = np.zeros(n, dtype=np.int64)
+    if not len(prow):
+        return code, ["no offer"]
+    codes, texts = _row_descriptions(cov)
+    desc = codes[prow]
+    cat = cov["cat"].to_numpy()[prow]
+    op = cov["op"].to_numpy()[prow]
+    down = cov["down"].to_numpy()[prow]
     counting = cat <= _CAT_NGA_PLANNED
-    classified = counting_ops[pa] > 0
+    classified = counting_ops[paddr] > 0
     # An address with NGA lists its NGA rows; a white spot lists what it has instead.
     keep = counting == classified
-    desc, cat, op, down, a = desc[keep], cat[keep], op[keep], down[keep], pa[keep]
-    dcode, _ = pd.factorize(pd.Series(desc, dtype=object), sort=True)
-    order = np.lexsort((dcode, op, -down, cat, a))
+    desc, cat, op, down, a = desc[keep], cat[keep], op[keep], down[keep], paddr[keep]
+    order = np.lexsort((desc, op, -down, cat, a))
     a, op, cat, desc = a[order], op[order], cat[order], desc[order]
     # one fragment per (address, operator), then the first two per address
     first_op = np.r_[True, (a[1:] != a[:-1]) | (op[1:] != op[:-1])]
     a, cat, desc = a[first_op], cat[first_op], desc[first_op]
     # re-sort by (address, category) so the listing follows the category order
-    order = np.lexsort((pd.factorize(pd.Series(desc, dtype=object), sort=True)[0], cat, a))
+    order = np.lexsort((desc, cat, a))
     a, cat, desc = a[order], cat[order], desc[order]
     start = np.r_[True, a[1:] != a[:-1]]
     grp = np.cumsum(start) - 1
@@ -551,15 +688,22 @@ def _reasons(n: int, pr: np.ndarray, pa: np.ndarray, cov: pd.DataFrame, counting
     ua = a[start]
     d1 = desc[rank == 0]
     c1 = cat[rank == 0]
-    has2 = count >= 2
-    d2 = np.full(len(ua), "", dtype=object)
-    d2[has2] = desc[rank == 1]
-    s = lambda x: pd.Series(x, dtype=object)  # noqa: E731
-    more = np.where(count > 2, "; +" + s(count - 2).astype(str) + " more", "")
-    body = s(d1) + np.where(has2, "; " + s(d2), "") + more
-    prefix = np.where(c1 <= _CAT_NGA_PLANNED, "NGA: ", np.where(c1 <= _CAT_NOT_FIXED, "only ", ""))
-    reason[ua] = (prefix + body).to_numpy(dtype=object)
-    return reason
+    d2 = np.full(len(ua), -1, dtype=np.int64)
+    d2[count >= 2] = desc[rank == 1]
+    prefix = np.where(c1 <= _CAT_NGA_PLANNED, 0, np.where(c1 <= _CAT_NOT_FIXED, 1, 2))
+    more = np.maximum(count - 2, 0)
+    combo = _combine(prefix, d1, d2, more)
+    _, first = np.unique(combo, return_index=True)
+    words = ("NGA: ", "only ", "")
+    out_texts = ["no offer"] + [
+        words[prefix[i]] + texts[d1[i]] + (f"; {texts[d2[i]]}" if d2[i] >= 0 else "")
+        + (f"; +{more[i]} more" if more[i] else "")
+        for i in first
+    ]
+    lookup = np.zeros(int(combo.max()) + 1, dtype=np.int64)
+    lookup[combo[first]] = np.arange(1, len(first) + 1)
+    code[ua] = lookup[combo]
+    return code, out_texts
 
 
 # --------------------------------------------------------------------------
@@ -592,72 +736,95 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     n = len(addr)
     source = area.sources.get("coverage", "coverage")
     cov_layer = area["coverage"]
+    if getattr(cov_layer, "_geometry_column_name", None) not in cov_layer.columns:  # keys only, no geometry
+        cov_layer = gpd.GeoDataFrame(pd.DataFrame(cov_layer), geometry=gpd.GeoSeries(
+            [None] * len(cov_layer), index=cov_layer.index, crs=addr.crs), crs=addr.crs)
     if cov_layer.crs is not None and addr.crs is not None and len(cov_layer) and cov_layer.crs != addr.crs:
         cov_layer = cov_layer.to_crs(addr.crs)
     cov = _prepare_coverage(cov_layer, config, source, warnings)
     cov = _dedupe_coverage(cov, source, warnings)
-    pr, pa, pm = _match(addr, cov, config, source, warnings)
+    prow, paddr, pm = _match(addr, cov, config, source, warnings)
 
     method = np.full(n, _NO_MATCH, dtype=np.int8)
-    np.minimum.at(method, pa, pm)
+    np.minimum.at(method, paddr, pm)
 
     n_ops = max(len(cov.attrs["op_display"]), 1)
-    cat = cov["cat"].to_numpy()[pr]
-    op = cov["op"].to_numpy()[pr]
+    cat = cov["cat"].to_numpy()[prow]
+    op = cov["op"].to_numpy()[prow]
 
-    def distinct_ops(sel: np.ndarray) -> np.ndarray:
-        keys = np.unique(pa[sel] * n_ops + op[sel])
-        return np.bincount(keys // n_ops, minlength=n).astype(np.int64)
-
-    n_now = distinct_ops(cat == _CAT_NGA_NOW)
-    n_planned = distinct_ops(cat == _CAT_NGA_PLANNED)
-    n_any = distinct_ops(cat <= _CAT_NGA_PLANNED)
-    ws_class = np.select([n_any == 0, n_any == 1], ["white", "grey"], "black").astype(object)
+    # distinct (address, operator) pairs of the NGA rows, with "now" / "planned" flags
+    sel = cat <= _CAT_NGA_PLANNED
+    key = paddr[sel] * n_ops + op[sel]
+    order = np.argsort(key, kind="stable")
+    key, kcat = key[order], cat[sel][order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, dtype=np.int64)
+    pair_addr = key[starts] // n_ops
+    now = np.logical_or.reduceat(kcat == _CAT_NGA_NOW, starts) if len(key) else np.empty(0, dtype=bool)
+    planned = np.logical_or.reduceat(kcat == _CAT_NGA_PLANNED, starts) if len(key) else np.empty(0, dtype=bool)
+    n_now = np.bincount(pair_addr, weights=now, minlength=n).astype(np.int64)
+    n_planned = np.bincount(pair_addr, weights=planned, minlength=n).astype(np.int64)
+    n_any = np.bincount(pair_addr, minlength=n).astype(np.int64)
+    ws_code = np.minimum(n_any, 2)  # 0 white, 1 grey, 2 black
 
     out = addr.copy()
-    out["ws_class"] = ws_class
-    out["ws_reason"] = _reasons(n, pr, pa, cov, n_any)
+    out["ws_class"] = _str_series(ws_code, ["white", "grey", "black"], out.index)
+    out["ws_reason"] = _str_series(*_reasons(n, prow, paddr, cov, n_any), out.index)
     out["n_nga_now"] = n_now
     out["n_nga_planned"] = n_planned
-    out["match_method"] = np.asarray(_METHODS, dtype=object)[method]
-    out["nga_operators"] = _nga_operators(n, pr, pa, cov)
-    is_barrier, reason = _barriers(out, area, config, warnings)
+    out["match_method"] = _str_series(method, _METHODS, out.index)
+    out["nga_operators"] = _str_series(*_nga_operators(n, prow, paddr, cov), out.index)
+    is_barrier, reason_codes, reasons = _barriers(out, ws_code == 0, area, config, warnings)
     out["is_barrier"] = is_barrier
-    out["barrier_reason"] = reason
-    out["is_target"] = (ws_class == "white") & ~is_barrier
+    out["barrier_reason"] = _str_series(reason_codes, reasons, out.index)
+    out["is_target"] = (ws_code == 0) & ~is_barrier
     for w in warnings:
         logger.warning(w)
     logger.info("white spots: %d white, %d grey, %d black, %d barriers of %d address points",
-                int((ws_class == "white").sum()), int((ws_class == "grey").sum()),
-                int((ws_class == "black").sum()), int(is_barrier.sum()), n)
+                int((ws_code == 0).sum()), int((ws_code == 1).sum()),
+                int((ws_code == 2).sum()), int(is_barrier.sum()), n)
     return out, warnings
 
 
-def _nga_operators(n: int, pr: np.ndarray, pa: np.ndarray, cov: pd.DataFrame) -> np.ndarray:
-    """'; '-joined display names of the NGA operators (now or planned) of every address."""
-    out = np.full(n, "", dtype=object)
-    sel = cov["cat"].to_numpy()[pr] <= _CAT_NGA_PLANNED
+def _nga_operators(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """'; '-joined display names of the NGA operators (now or planned) of every address.
+
+    Vectorised: the sorted operator lists are encoded as one code per address
+    and the names are joined once per distinct list.
+    """
+    out = np.zeros(n, dtype=np.int64)
+    sel = cov["cat"].to_numpy()[prow] <= _CAT_NGA_PLANNED
     if not sel.any():
-        return out
+        return out, [""]
     names = cov.attrs["op_display"]
-    # op codes are sorted by normalised name, so np.unique gives a stable listing
-    pairs = np.unique(np.stack([pa[sel], cov["op"].to_numpy()[pr][sel]], axis=1), axis=0)
-    joined = pd.Series(names[pairs[:, 1]], dtype=object).groupby(pairs[:, 0], sort=True).agg("; ".join)
-    out[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
-    return out
+    n_ops = len(names)
+    # op codes are sorted by normalised name, so the listing is stable
+    keys = np.unique(paddr[sel] * n_ops + cov["op"].to_numpy()[prow][sel])
+    a, op = keys // n_ops, keys % n_ops
+    start = np.r_[True, a[1:] != a[:-1]]
+    grp = np.cumsum(start) - 1
+    rank = np.arange(len(a)) - np.flatnonzero(start)[grp]
+    mat = np.full((int(start.sum()), int(rank.max()) + 1), -1, dtype=np.int64)
+    mat[grp, rank] = op
+    combo = _combine(*mat.T)
+    _, first = np.unique(combo, return_index=True)
+    texts = [""] + ["; ".join(names[c] for c in row if c >= 0) for row in mat[first]]
+    lookup = np.zeros(int(combo.max()) + 1, dtype=np.int64)
+    lookup[combo[first]] = np.arange(1, len(first) + 1)
+    out[a[start]] = lookup[combo]
+    return out, texts
 
 
-def _barriers(out: gpd.GeoDataFrame, area: Area, config: WhiteSpotConfig,
-              warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Barrier flag and reason of every address (only white spots can be barriers)."""
+def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: WhiteSpotConfig,
+              warnings: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Barrier flag, reason code and reason texts of every address.
+
+    Only white spots can be barriers.  The codes index the texts ``['',
+    'no_building', 'summer_house', 'status_<status>'...]``.
+    """
     n = len(out)
-    white = (out["ws_class"] == "white").to_numpy()
-    reason = np.full(n, "", dtype=object)
-    status_raw = _column(out, "status", "istniejacy").astype(object)
-    st_codes, st_u = _codes(status_raw, lambda v: str(v).strip())
+    st_codes, st_u = _codes(_column(out, "status", "istniejacy"), _a_strip)
     existing = {_fold(s) for s in config.existing_statuses}
     ok = np.array([s == "" or _fold(s) in existing for s in st_u], dtype=bool)
-    status_reason = np.array(["status_" + s for s in st_u], dtype=object)[st_codes]
     bad_status = ~ok[st_codes]
 
     buildings = area["buildings"]
@@ -672,26 +839,24 @@ def _barriers(out: gpd.GeoDataFrame, area: Area, config: WhiteSpotConfig,
     elif len(wpos):
         if buildings.crs is not None and out.crs is not None and buildings.crs != out.crs:
             buildings = buildings.to_crs(out.crs)
-        (qi, bi), dist = buildings.sindex.nearest(
-            out.geometry.iloc[wpos], max_distance=config.barrier_building_distance_m,
-            return_all=True, return_distance=True)
+        qi, bi, dist = _within(out.geometry.iloc[wpos], buildings, config.barrier_building_distance_m)
         has = np.zeros(len(wpos), dtype=bool)
         has[qi] = True
         no_building[wpos[~has]] = True
         if len(qi):
             # equidistant buildings: the smallest building id decides, whatever the order
-            bid, _ = pd.factorize(buildings["id"].astype(str), sort=True) if "id" in buildings.columns \
-                else (np.arange(len(buildings)), None)
-            order = np.lexsort((np.asarray(bid)[bi], qi))
+            ids = buildings["id"].iloc[bi] if "id" in buildings.columns else pd.Series(bi)
+            bid = pd.factorize(ids.to_numpy(dtype=object), sort=True)[0]
+            order = np.lexsort((bid, dist, qi))
             qi, bi = qi[order], bi[order]
             first = np.r_[True, qi[1:] != qi[:-1]]
-            use = _column(buildings, "use", "residential").astype(object).fillna("residential").to_numpy()
-            is_summer = np.isin(use[bi[first]], list(config.barrier_building_uses))
+            use_codes, use_u = _codes(_column(buildings, "use", "residential"), _a_strip)
+            is_summer = np.isin(use_u, list(config.barrier_building_uses))[use_codes[bi[first]]]
             summer[wpos[qi[first][is_summer]]] = True
-    reason = np.where(no_building, "no_building",
-                      np.where(summer, "summer_house", np.where(bad_status, status_reason, ""))).astype(object)
-    reason[~white] = ""
-    return reason != "", reason
+    texts = ["", "no_building", "summer_house"] + ["status_" + s for s in st_u]
+    code = np.where(bad_status, 3 + st_codes, np.where(no_building, 1, np.where(summer, 2, 0)))
+    code[~white] = 0
+    return code != 0, code, texts
 
 
 def classify(area: Area, config: WhiteSpotConfig | None = None) -> gpd.GeoDataFrame:
@@ -785,7 +950,9 @@ def locality_table(addresses: pd.DataFrame) -> pd.DataFrame:
     names = _commune_names(_terc_file())
     t6 = table["terc"].str.zfill(7).str[:6]
     table.insert(3, "commune", [names.get(t, terc) for t, terc in zip(t6, table["terc"])])
-    return table.sort_values(["terc", "locality", "simc"], kind="stable").reset_index(drop=True)
+    table["_key"] = _codes(table["locality"], _a_fold)[0]  # Polish names sorted without diacritics
+    table = table.sort_values(["terc", "_key", "simc"], kind="stable").drop(columns="_key")
+    return table.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------
@@ -872,10 +1039,12 @@ def read_official_list(path: str | Path, columns: dict[str, str] | None = None) 
         raw = p.read_bytes()
         try:
             text_enc = "utf-8-sig"
-            raw.decode(text_enc)
+            header = raw.decode(text_enc).split("\n", 1)[0]
         except UnicodeDecodeError:
             text_enc = "cp1250"
-        df = pd.read_csv(p, sep=None, engine="python", dtype=str, keep_default_na=False, encoding=text_enc)
+            header = raw.decode(text_enc).split("\n", 1)[0]
+        sep = max((";", ",", "\t"), key=header.count)
+        df = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, encoding=text_enc)
     elif suffix in (".xlsx", ".xlsm"):
         df = pd.read_excel(p, dtype=str).fillna("")
     elif suffix == ".gpkg":
@@ -942,12 +1111,9 @@ def official_list_diff(addresses: gpd.GeoDataFrame, official: pd.DataFrame, *,
     n_off = len(off)
     matched = np.full(n_off, -1, dtype=np.int64)
 
-    ids = pd.concat([addresses["id"].astype(object), _column(off, "id").astype(object)], ignore_index=True)
-    id_codes, id_u = _codes(ids, _strip, sort=False)
-    a_id, o_id = id_codes[: len(addresses)], id_codes[len(addresses):]
-    o_id = np.where(id_u[o_id] == "", -1, o_id)
-    (ka_u, ko_u), (ka_s, ko_s), _ = _address_keys([addresses, off])
-    for left, right in ((o_id, a_id), (ko_u, ka_u), (ko_s, ka_s)):
+    matched[:] = _id_positions(addresses["id"], _column(off, "id"))
+    (ka_u, ko_u), (ka_s, ko_s) = _address_keys([addresses, off])
+    for left, right in ((ko_u, ka_u), (ko_s, ka_s)):
         todo = matched < 0
         oi, ai = _join(np.where(todo, left, -1), right)
         # one address per entry: the smallest position (keys are unique in valid PRG data)
@@ -1070,7 +1236,7 @@ def propose_reallocation(addresses: gpd.GeoDataFrame, new_buildings: gpd.GeoData
         (qi, ri), d = ref.sindex.nearest(nb.geometry, return_all=False, return_distance=True)
         dist[qi] = d
 
-    (ka, kn), _, _ = _address_keys([addresses, nb])
+    (ka, kn), _ = _address_keys([addresses, nb])
     li, _ = _join(kn, ka)
     existing = np.zeros(n, dtype=bool)
     existing[li] = True
@@ -1095,7 +1261,7 @@ def propose_reallocation(addresses: gpd.GeoDataFrame, new_buildings: gpd.GeoData
 
     # pair accepted buildings with barrier addresses: same locality first, then globally
     simc_codes = _codes(pd.concat([_column(nb, "simc").astype(object), _column(barriers, "simc").astype(object)],
-                                  ignore_index=True), _code_normaliser(7))[0]
+                                  ignore_index=True), _a_code(7))[0]
     nb_simc, bar_simc = simc_codes[:n], simc_codes[n:]
     acc = np.flatnonzero(accepted)
     acc = acc[np.argsort(rank[acc], kind="stable")]
@@ -1204,5 +1370,10 @@ def run(area: Area, config: WhiteSpotConfig | None = None, *,
     realloc = None
     if nb is not None:
         realloc = propose_reallocation(addresses, nb, network=network, contracted_total=config.contracted_total)
+        places = (int(addresses["is_barrier"].sum()) if config.contracted_total is None
+                  else config.contracted_total - int(addresses["is_target"].sum()))
+        if int(realloc["accepted"].sum()) < places:
+            warnings.append(f"only {int(realloc['accepted'].sum())} new buildings can take the {places} freed "
+                            "places -> fix: add newly built houses (layer new_buildings) or lower the contracted total")
     return WhiteSpotResult(addresses=addresses, localities=localities, official_diff=diff,
                            reallocation=realloc, warnings=warnings)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import logging
 import math
 import os
@@ -245,7 +244,8 @@ def _place_houses(rng, net: _Net, plots: bool = False) -> None:
         for side in (1, -1):
             s = rng.uniform(18.0, 18.0 + st.spacing[0])
             while s < L - 12.0:
-                deep = plots and rng.random() < 0.035 and s + 60.0 < L - 12.0 and all(abs(s + 45.0 - j) > 60.0 for j in junc)
+                deep = (plots and rng.random() < 0.035 and s + 60.0 < L - 12.0
+                        and all(abs(s + 45.0 - j) > 60.0 for j in junc))
                 if deep:
                     s += 45.0
                 if deep or all(abs(s - j) > 20.0 for j in junc):
@@ -305,9 +305,8 @@ def _layout_town(rng, streets: list[tuple[str, str]]) -> _Net:
             lattice[(ix, iy)] = net.node(ix * c - iy * s_, ix * s_ + iy * c)
         return lattice[(ix, iy)]
 
-    grid_names = rest[:16]
-    grid_names[3] = koch  # the N-S line through the centre (x = 0)
-    rest = rest[16:]
+    grid_names = rest[:3] + [koch] + rest[3:15]  # Kochanowskiego: the N-S line through the centre (x = 0)
+    rest = rest[15:]
     gi = 0
     for orient in ("ns", "ew"):
         for k in coords:
@@ -383,7 +382,8 @@ def _layout_village(rng, streets: list[tuple[str, str]], locality: str, rm: int,
     if n > 8:
         nm = others.pop(0)
         mid = len(net.streets[0].nodes) // 2 + int(rng.integers(-2, 3))
-        ang2 = _tangent_angle(net, net.streets[0], mid) + (1 if rng.random() < 0.5 else -1) * (math.pi / 2 + rng.normal(0, 0.2))
+        turn = 1 if rng.random() < 0.5 else -1
+        ang2 = _tangent_angle(net, net.streets[0], mid) + turn * (math.pi / 2 + rng.normal(0, 0.2))
         p2 = _walk(rng, net.xy[net.streets[0].nodes[mid]], ang2, float(np.clip(300 + 30 * n, 500, 1500)), step, 0.03)
         net.streets.append(_Street(nm[0], nm[0], nm[1], "spine", net.chain(p2, net.streets[0].nodes[mid]),
                                    "unclassified", lit_village, "paved", spacing=(34.0, 58.0), offset=(15.0, 22.0)))
@@ -495,7 +495,8 @@ def _place_localities(rng, simc: pd.DataFrame, radius: dict[str, float]) -> dict
     pos.update(fixed)
     reservoir = SEROCK_CENTRE - 3000.0 * u + 1500.0 * np.array([-u[1], u[0]])
     order = sorted((s for s in simc.simc if s not in fixed),
-                   key=lambda s: (by_simc.loc[s, "sympod"] != s, -radius[s], s))
+                   key=lambda s: (by_simc.loc[s, "sympod"] != s, by_simc.loc[s, "locality"] not in M1_VILLAGES,
+                                  -radius[s], s))
     for s in order:
         row = by_simc.loc[s]
         serock = row.terc != TERC_WIELISZEW
@@ -520,6 +521,30 @@ def _place_localities(rng, simc: pd.DataFrame, radius: dict[str, float]) -> dict
         score = np.linalg.norm(cand[idx] - pref, axis=1) + rng.uniform(0, 700, idx.size)
         pos[s] = cand[idx[np.argmin(score)]]
     return pos
+
+
+def _node_crossings(R: pd.DataFrame, node_xy: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Split road edges that cross without a shared node (a few links over village roads)."""
+    lines = shapely.linestrings(np.stack([node_xy[R.u], node_xy[R.v]], axis=1))
+    i, j = shapely.STRtree(lines).query(lines, predicate="crosses")
+    keep = i < j
+    splits: dict[int, list[tuple[float, int]]] = {}
+    new_xy = []
+    for a, b in sorted(zip(i[keep].tolist(), j[keep].tolist())):
+        p = shapely.intersection(lines[a], lines[b])
+        if p.geom_type != "Point":
+            continue
+        n = len(node_xy) + len(new_xy)
+        new_xy.append((p.x, p.y))
+        for e in (a, b):
+            splits.setdefault(e, []).append((shapely.line_locate_point(lines[e], p), n))
+    if not splits:
+        return R, node_xy
+    rows = []
+    for e, r in enumerate(R.itertuples(index=False)):
+        chain = [r.u] + [n for _, n in sorted(splits.get(e, []))] + [r.v]
+        rows += [(r.street, x, y) for x, y in zip(chain[:-1], chain[1:])]
+    return pd.DataFrame(rows, columns=["street", "u", "v"]), np.vstack([node_xy, np.array(new_xy)])
 
 
 def _uuid(rng) -> str:
@@ -693,7 +718,7 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     summer_units = []
     for ln in SUMMER_LOCALITIES:
         units = A[(loc_name == ln) & A.role.isin(["branch", "side"])].unit.unique()
-        summer_units += sorted(units)[:2]
+        summer_units += sorted(units)[:3]
     forced[A.unit.isin(summer_units)] = "white"
     noalt_houses = A.track.isin(refused_noalt)
     forced[noalt_houses] = "white"
@@ -741,7 +766,7 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     isolated = d2[:, 1] > 45.0
     cand = np.flatnonzero(A.white.values & ~summer.values & isolated & ~A.is_business.values & (A.kind == "plot").values
                           & ~noalt_houses.values & ~A.simc.isin([SEROCK_TOWN_SIMC]).values)
-    empty = rng.choice(cand, size=min(125, cand.size), replace=False)
+    empty = rng.choice(cand, size=min(150, cand.size), replace=False)
     A["has_building"] = True
     A.iloc[empty, A.columns.get_loc("has_building")] = False
     rest_white = np.setdiff1d(np.flatnonzero(A.white.values & ~summer.values & ~noalt_houses.values), empty)
@@ -776,12 +801,14 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
             continue
         back = np.array([-math.sin(r.angle), math.cos(r.angle)]) * r.side * 3.0
         big = r.use in ("commercial", "farm")
-        B_rows.append((r.x + back[0], r.y + back[1], r.angle, 16.0 if big else 10.0, 18.0 if big else 12.0, r.use, r.id))
+        B_rows.append((r.x + back[0], r.y + back[1], r.angle, 16.0 if big else 10.0, 18.0 if big else 12.0,
+                       r.use, r.id))
         if r.use == "farm":
             B_rows.append((r.x + 6 * back[0] + 10 * math.cos(r.angle), r.y + 6 * back[1] + 10 * math.sin(r.angle),
                            r.angle, 12.0, 24.0, "farm", r.id + "-b"))
     bid = [f"b{k:06d}" for k in range(len(B_rows))]
-    buildings = gpd.GeoDataFrame({"id": pd.Series(bid, dtype=object), "use": pd.Series([b[5] for b in B_rows], dtype=object)},
+    buildings = gpd.GeoDataFrame({"id": pd.Series(bid, dtype=object),
+                                  "use": pd.Series([b[5] for b in B_rows], dtype=object)},
                                  geometry=[rect(*b[:5]) for b in B_rows], crs=CRS)
     # empty plots must have no building within 30 m (farm barns may be near)
     emp = addresses.geometry[~A.has_building.values & (A.status.values == "istniejacy")]
@@ -826,6 +853,8 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
         for a, b in zip(st["nodes"][:-1], st["nodes"][1:]):
             road_rows.append((k, a, b))
     R = pd.DataFrame(road_rows, columns=["street", "u", "v"])
+    R, node_xy = _node_crossings(R, node_xy)
+    node_simc = np.concatenate([node_simc, [""] * (len(node_xy) - len(node_simc))])
     S = pd.DataFrame(streets)
     roads = gpd.GeoDataFrame({
         "id": pd.Series([f"r{k:06d}" for k in range(len(R))], dtype=object),
@@ -869,20 +898,25 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     ducts = gpd.GeoDataFrame({"id": pd.Series(["d0001", "d0002"], dtype=object),
                               "owner": pd.Series(["Gmina Serock", "Gmina Wieliszew"], dtype=object),
                               "free_subducts": np.array([2, 1], dtype="int64")},
-                             geometry=[LineString(node_xy[streets[k]["nodes"]].round(2)) for k in (norw, second)], crs=CRS)
+                             geometry=[LineString(node_xy[streets[k]["nodes"]].round(2)) for k in (norw, second)],
+                             crs=CRS)
 
     # parcels around private tracks
+    pub_roads = roads[~roads.private]
     par_rows = []
     for n_, t in enumerate(sorted(consent)):
         line = LineString(node_xy[streets[t]["nodes"]])
         poly = substring(line, 15.0, line.length - 15.0).buffer(7.0, cap_style="flat").simplify(0.5)
+        near = pub_roads.sindex.query(poly, predicate="dwithin", distance=5.0)
+        if near.size:  # a public road crossing the strip stays public
+            poly = poly.difference(shapely.union_all(pub_roads.geometry.values[near]).buffer(4.0))
         terc = loc_rows.loc[streets[t]["simc"], "terc"]
         obr = list(simc.simc).index(streets[t]["simc"]) + 1
         par_rows.append((f"{EGIB_UNIT[terc]}.{obr:04d}.{300 + n_}/{1 + n_ % 4}", "private", consent[t], poly))
     parcels = gpd.GeoDataFrame({"id": pd.Series([r[0] for r in par_rows], dtype=object),
                                 "ownership": pd.Series([r[1] for r in par_rows], dtype=object),
                                 "consent": pd.Series([r[2] for r in par_rows], dtype=object)},
-                               geometry=[r[3] for r in par_rows], crs=CRS)
+                               geometry=shapely.set_precision([r[3] for r in par_rows], 0.01), crs=CRS)
 
     pops = gpd.GeoDataFrame({"id": pd.Series(["POP-SEROCK-1"], dtype=object),
                              "name": pd.Series(["POP Serock (centrala)"], dtype=object)},
@@ -894,18 +928,20 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
         pts = np.vstack([node_xy[node_simc == s], H.loc[H.simc == s, ["x", "y"]].to_numpy()])
         loc_polys.append(shapely.convex_hull(shapely.multipoints(pts)).buffer(60.0).simplify(5.0))
     localities = gpd.GeoDataFrame({"simc": simc.simc.astype(object), "terc": simc.terc.astype(object),
-                                   "locality": simc.locality.astype(object)}, geometry=loc_polys, crs=CRS)
+                                   "locality": simc.locality.astype(object)},
+                                  geometry=shapely.set_precision(loc_polys, 0.01), crs=CRS)
 
     N = H[H.is_new].sort_values("id")
     new_buildings = gpd.GeoDataFrame({
         "id": ("NB-" + N.id.str[:8]).astype(object), "terc": N.simc.map(loc_rows.terc).astype(object),
-        "simc": N.simc.astype(object), "ulic": N.ulic.astype(object), "locality": N.simc.map(loc_rows.locality).astype(object),
+        "simc": N.simc.astype(object), "ulic": N.ulic.astype(object),
+        "locality": N.simc.map(loc_rows.locality).astype(object),
         "street": N.street_name.astype(object), "house_number": N.house_number.astype(object),
         "is_business": np.zeros(len(N), bool)}, geometry=gpd.points_from_xy(N.x.round(2), N.y.round(2)), crs=CRS)
     new_buildings = new_buildings.reset_index(drop=True)
 
     # ---- 8. as-built (progress by March 2025) --------------------------------
-    as_built, ab_facts = _as_built(rng, roads, R, S, node_xy, node_simc, addresses, A, loc_rows, poles, ducts)
+    as_built, ab_facts = _as_built(rng, roads, R, S, node_xy, node_simc, addresses, A, loc_rows, ducts)
 
     layers = {"addresses": addresses, "buildings": buildings, "coverage": coverage, "poles": poles, "ducts": ducts,
               "roads": roads, "parcels": parcels, "pops": pops, "localities": localities,
@@ -920,15 +956,29 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     # ---- 9. official list with planted differences ---------------------------
     official, planted = _official_list(rng, addresses, A)
 
-    facts = dict(bounds=bounds, planted=planted, refused_noalt=sorted(A.loc[A.track.isin(refused_noalt), "id"].tolist()),
+    noalt_pts = addresses.geometry[addresses.id.isin(A.loc[A.track.isin(refused_noalt), "id"])]
+    pub_union = shapely.union_all(roads.geometry.values[~roads.private.to_numpy()])
+    noalt_d = shapely.distance(noalt_pts.values, pub_union)
+    facts = dict(bounds=bounds, noalt_min_public_m=float(noalt_d.min()), noalt_max_public_m=float(noalt_d.max()),
+                 planted=planted, refused_noalt=sorted(A.loc[A.track.isin(refused_noalt), "id"].tolist()),
                  refused_alt_tracks=len(refused_alt), consent_counts=parcels.consent.value_counts().to_dict(),
-                 summer_units=summer_units, n_empty=int((~A.has_building & (A.status == "istniejacy")).sum()),
+                 summer_units=summer_units, n_summer_white=int((A.white & (A.use == "summer_house")).sum()),
+                 n_empty=int((~A.has_building & (A.status == "istniejacy")).sum()),
                  second_duct=streets[second]["name"], **ab_facts)
     return DemoArea(layers=layers, metadata=metadata, official_list=official, facts=facts)
 
 
-def _as_built(rng, roads, R, S, node_xy, node_simc, addresses, A, loc_rows, poles, ducts):
-    """Built segments from the POP towards the M1 villages and connected points."""
+def _as_built(rng: np.random.Generator, roads: gpd.GeoDataFrame, R: pd.DataFrame, S: pd.DataFrame,
+              node_xy: np.ndarray, node_simc: np.ndarray, addresses: gpd.GeoDataFrame, A: pd.DataFrame,
+              loc_rows: pd.DataFrame, ducts: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
+    """The as-built example: what was built by March 2025.
+
+    Segments grow as a tree from the POP along the shortest-path tree: first to
+    the M1 villages, then greedily where they pass the most eligible white
+    points per metre, within the reported budgets (aerial where the road has
+    poles, duct along a duct, trench elsewhere).  Connections are eligible
+    Serock white points within 200 m of a built segment, dated after it.
+    """
     G = nx.Graph()
     length = roads.length.to_numpy()
     for k, (u, v) in enumerate(zip(R.u, R.v)):
@@ -944,49 +994,78 @@ def _as_built(rng, roads, R, S, node_xy, node_simc, addresses, A, loc_rows, pole
     in_duct[np.unique(di[0])] = True
     dep = np.where(in_duct, "duct", np.where(has_pole, "aerial", "trench"))
     # priority localities: M1 villages, then Serock rural by distance from the POP
-    loc_of_node = pd.Series(node_simc)
     serock_simcs = [s for s in loc_rows.index if loc_rows.loc[s, "terc"] != "1408052"]
-    def loc_dist(s):
+
+    def loc_dist(s: str) -> float:
         ns = np.flatnonzero(node_simc == s)
         return min(dist.get(int(n), 1e12) for n in ns)
+    # build towards the roads that serve eligible white points (non-barrier, existing)
+    ok = (A.white & A.has_building & (A.use != "summer_house") & (A.status == "istniejacy")
+          & (A.simc_terc != "1408052")).to_numpy()
+    ids = A.id.to_numpy()
+    pts = addresses.set_index("id").loc[ids].geometry.values
+    _, near = roads.sindex.nearest(pts[ok], return_all=False)
+    want_nodes = set(R.u.to_numpy()[near].tolist()) | set(R.v.to_numpy()[near].tolist())
     m1 = sorted([s for s in serock_simcs if loc_rows.loc[s, "locality"] in M1_VILLAGES], key=loc_dist)
-    white_share = A.groupby("simc").white.mean()
-    n_white = A.groupby("simc").white.sum()
-    loc_len = pd.Series(length).groupby(node_simc[R.u.to_numpy()]).sum()
-    # cheapest white points per km of network first
-    others = sorted([s for s in serock_simcs if s not in m1 and white_share.get(s, 0.0) > 0.5],
-                    key=lambda s: -n_white.get(s, 0) / (loc_dist(s) + loc_len.get(s, 0.0) + 1.0))
     budget = {"aerial": (AS_BUILT_KM - AS_BUILT_UNDERGROUND_KM) * 1000, "under": AS_BUILT_UNDERGROUND_KM * 1000}
     used = {"aerial": 0.0, "under": 0.0}
     built: dict[int, int] = {}  # edge -> order
     built_nodes = {pop_node}
-    for s in m1 + others:
-        targets = sorted((int(n) for n in np.flatnonzero(node_simc == s) if int(n) in dist), key=lambda n: dist[n])
-        for t in targets:
-            path = paths[t]
-            for a, b in zip(path[:-1], path[1:]):
-                k = G[a][b]["k"]
-                if k in built:
-                    continue
-                if a not in built_nodes:
-                    break
-                kind = "aerial" if dep[k] == "aerial" else "under"
-                if used[kind] + length[k] > budget[kind]:
-                    break
-                used[kind] += length[k]
-                built[k] = len(built)
-                built_nodes.add(b)
-        if all(used[x] > budget[x] - 300 for x in used):
+
+    def build_path(path: list[int]) -> None:
+        for a, b in zip(path[:-1], path[1:]):
+            k = G[a][b]["k"]
+            if k in built:
+                continue
+            if a not in built_nodes:
+                return
+            kind = "aerial" if dep[k] == "aerial" else "under"
+            if used[kind] + length[k] > budget[kind]:
+                return
+            used[kind] += length[k]
+            built[k] = len(built)
+            built_nodes.add(b)
+
+    # phase 1: the M1 villages (first milestone) from the POP
+    for s in m1:
+        for t in sorted((n for n in want_nodes if node_simc[n] == s and n in dist), key=lambda n: dist[n]):
+            build_path(paths[t])
+    # phase 2: grow the shortest-path tree where it serves most white points per metre
+    tree_nodes = sorted(dist, key=lambda n: (dist[n], n))
+    parent = {n: paths[n][-2] for n in tree_nodes if n != pop_node}
+    pedge = {n: G[parent[n]][n]["k"] for n in parent}
+    w_edge = np.bincount(near, minlength=len(roads)).astype(float)
+    serock_node = {n: (node_simc[n] in serock_simcs) or node_simc[n] == "" for n in tree_nodes}
+    while True:
+        cost, gain, cu = {pop_node: 0.0}, {pop_node: 0.0}, {pop_node: (0.0, 0.0)}
+        best, best_score = None, 0.0
+        for n in tree_nodes[1:]:
+            k = pedge[n]
+            p_ = parent[n]
+            if k in built:
+                cost[n], gain[n], cu[n] = cost[p_], gain[p_], cu[p_]
+                continue
+            ca, cun = cu[p_]
+            if dep[k] == "aerial":
+                ca += length[k]
+            else:
+                cun += length[k]
+            cu[n] = (ca, cun)
+            cost[n] = cost[p_] + length[k]
+            gain[n] = gain[p_] + w_edge[k]
+            if (serock_node[n] and gain[n] > 0 and used["aerial"] + ca <= budget["aerial"]
+                    and used["under"] + cun <= budget["under"]):
+                score = gain[n] / cost[n]
+                if score > best_score:
+                    best, best_score = n, score
+        if best is None:
             break
+        build_path(paths[best])
     order = sorted(built, key=lambda k: built[k])
     start, end = np.datetime64("2024-04-02"), np.datetime64("2025-03-14")
     span = (end - start).astype(int)
     seg_dates = {k: start + np.timedelta64(int(span * i / max(len(order) - 1, 1)), "D") for i, k in enumerate(order)}
     # connections: Serock white, non-barrier points whose nearest road edge is built
-    ok = (A.white & A.has_building & (A.use != "summer_house") & (A.status == "istniejacy")
-          & (A.simc_terc != "1408052")).to_numpy()
-    ids = A.id.to_numpy()
-    pts = addresses.set_index("id").loc[ids].geometry.values
     built_geom = gpd.GeoSeries([roads.geometry.iat[k] for k in order], crs=roads.crs)
     built_date = np.array([seg_dates[k] for k in order])
     qi, qj = built_geom.sindex.query(pts, predicate="dwithin", distance=200.0)
@@ -1014,7 +1093,8 @@ def _as_built(rng, roads, R, S, node_xy, node_simc, addresses, A, loc_rows, pole
     km_u = sum(length[k] for k in order if dep[k] != "aerial") / 1000
     facts = dict(as_built_km=round(km, 2), as_built_underground_km=round(km_u, 2), as_built_connections=n_conn,
                  as_built_serock_share=round(n_conn / n_serock_white, 4), n_serock_white=n_serock_white,
-                 as_built_localities=sorted({loc_rows.loc[s, "locality"] for s in node_simc[[int(R.u[k]) for k in order]] if s}))
+                 as_built_localities=sorted({loc_rows.loc[s, "locality"]
+                                             for s in node_simc[[int(R.u[k]) for k in order]] if s}))
     return ab, facts
 
 
@@ -1052,11 +1132,12 @@ def _official_list(rng, addresses: gpd.GeoDataFrame, A: pd.DataFrame) -> tuple[p
 # Writing
 # =============================================================================
 
-def write_demo_area(out_dir: Path | str, seed: int = SEED) -> Path:
+def write_demo_area(out_dir: Path | str, seed: int = SEED, demo: DemoArea | None = None) -> Path:
     """Generate the demo area and write gpkg, official list and README into ``out_dir``.
 
     Files are written to temporary names and renamed, so a failure leaves no
-    partial output.
+    partial output.  ``demo`` writes an already built area instead (``seed`` is
+    then ignored).
 
     Returns
     -------
@@ -1065,7 +1146,7 @@ def write_demo_area(out_dir: Path | str, seed: int = SEED) -> Path:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    demo = build_demo_area(seed)
+    demo = demo if demo is not None else build_demo_area(seed)
     gpkg = out_dir / "serock_wieliszew.gpkg"
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
         tmp_gpkg = Path(tmp) / gpkg.name
@@ -1142,7 +1223,11 @@ Commune lighting poles stand every ~35 m along lit roads, telecom poles every ~4
 unlit rural roads, power poles along some farm tracks (~4 % of poles `usable = False`).
 Technological ducts: ul. Cypriana Kamila Norwida in Serock and ul. {f['second_duct']} in Wieliszew.
 
-## White spots (rule: no fixed — fibre/coax/copper — offer ≥ 100 Mb/s existing, nor planned with year ≤ 2026; radio never counts)
+## White spots
+
+Rule: white = no fixed (fibre / coax / copper) offer ≥ 100 Mb/s downlink existing, nor planned
+with year ≤ 2026 (analysis date 2023-06-30 + 3 years); radio never counts.
+
 
 - address points: {len(a):,}; white spots: {N_WHITE:,}, of them businesses {N_WHITE_BUSINESS};
   Serock (1408044 + 1408045) {N_WHITE_SEROCK:,}, Wieliszew {N_WHITE_WIELISZEW:,}.
@@ -1158,9 +1243,10 @@ Technological ducts: ul. Cypriana Kamila Norwida in Serock and ul. {f['second_du
 - Milestone villages with white spots: {', '.join(v for v in MILESTONE_VILLAGES if v != 'Zarzecze')}.
   **Zarzecze is not in the TERYT list of Serock/Wieliszew** and has no points.
 - Investment barriers among white spots: {f['n_empty']} empty plots (no building within 30 m),
-  summer houses in the zone above, 12 `wTrakcieBudowy` and 10 `prognozowany` points.
+  {f['n_summer_white']} summer houses in the zone above, 12 `wTrakcieBudowy` and 10 `prognozowany` points.
 - Private tracks: consents {f['consent_counts']}. Five refused tracks have an alternative public
-  track; two have none, so these address points are reachable only through a refused parcel:
+  track; two have none, so these address points are reachable only through a refused parcel
+  (by road; they lie {f['noalt_min_public_m']:.0f}–{f['noalt_max_public_m']:.0f} m from the nearest public road):
 {noalt}
 
 ## Official list: planted differences
@@ -1192,6 +1278,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=SEED)
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
     path = write_demo_area(args.out_dir, args.seed)
     logger.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return 0

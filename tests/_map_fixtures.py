@@ -110,7 +110,8 @@ def make_fixture_layers(n_addresses: int = 300, seed: int = 7) -> dict[str, gpd.
     a["n_nga_planned"] = 0
     a["match_method"] = "address_key"
     a["is_barrier"] = ps == "barrier"
-    a["barrier_reason"] = np.where(ps == "barrier", np.where(rng.random(len(a)) < 0.7, "no_building", "summer_house"), "")
+    reason = np.where(rng.random(len(a)) < 0.7, "no_building", "summer_house")
+    a["barrier_reason"] = np.where(ps == "barrier", reason, "")
     a["is_target"] = ps.isin(["connect", "unconnected", "connected"])
     a["unconnected_reason"] = np.where(ps == "unconnected", "consent_refused", "")
     served = ps.isin(["connect", "connected"]).to_numpy()
@@ -197,7 +198,8 @@ def make_fixture_layers(n_addresses: int = 300, seed: int = 7) -> dict[str, gpd.
         sub = addresses[m]
         ps_l = sub["plan_status"]
         segl = segments[segments["locality"] == L[0]]
-        km = {dt: float(segl.loc[segl["deployment"] == dt, "length_m"].sum()) / 1000 for dt in ("aerial", "duct", "trench")}
+        km = {dt: float(segl.loc[segl["deployment"] == dt, "length_m"].sum()) / 1000
+              for dt in ("aerial", "duct", "trench")}
         targets = int(sub["is_target"].sum())
         passed = int(ps_l.isin(["connect", "connected"]).sum())
         rows.append({

@@ -17,6 +17,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from planner import schedule as S
@@ -185,14 +187,14 @@ def test_dependency_order_child_after_parent(seed):
             continue
         a, b = s.loc[sid, "wp_id"], s.loc[p, "wp_id"]
         if a != b:
-            assert wp.loc[a, "start"] > wp.loc[b, "end"], (sid, p)
+            assert wp.loc[a, "start"] >= wp.loc[b, "end"], (sid, p)
     # package graph: a DAG (networkx oracle) and every dependency respected
     g = nx.DiGraph()
     g.add_nodes_from(wp.index)
     for w, deps in wp["depends_on"].items():
         for d in filter(None, deps.split(";")):
             g.add_edge(d, w)
-            assert wp.loc[w, "start"] > wp.loc[d, "end"]
+            assert wp.loc[w, "start"] >= wp.loc[d, "end"]
     assert nx.is_directed_acyclic_graph(g)
     # a point is passed when the package of its drop's segment ends, never before its upstream packages
     dseg = drops.set_index("address_id")["segment_id"]
@@ -207,8 +209,12 @@ def test_dependency_order_child_after_parent(seed):
     assert net["n_segments"].sum() == len(seg)
     # each crew works one package at a time
     for crew, g2 in r.work_packages.groupby("crew"):
-        g2 = g2.sort_values("start")
-        assert (g2["start"].to_numpy()[1:] > g2["end"].to_numpy()[:-1]).all(), crew
+        g2 = g2.sort_values(["start", "end"])
+        assert (g2["start"].to_numpy()[1:] >= g2["end"].to_numpy()[:-1]).all(), crew
+        # and no more work than the working days it spans
+        span = S.working_days(g2["start"].min().date(), g2["end"].max().date(), sc,
+                              trench=crew.startswith("trench"))
+        assert g2["duration_days"].sum() <= len(span) + 1e-6, crew
 
 
 @pytest.mark.parametrize("n_crews", [1, 2])
@@ -262,7 +268,7 @@ def test_consent_lead_time():
 @pytest.mark.parametrize("early,expected_ok", [(79, False), (80, True)])
 def test_eighty_percent_rule(early, expected_ok):
     segs = [(1, -1, "aerial", "", 900, "0000001", "not_needed"),
-            (2, 1, "trench", "carriageway", 35 * 60, "0000001", "not_needed")]  # 60 working days
+            (2, 1, "trench", "carriageway", 35 * 100, "0000001", "not_needed")]  # 100 working days
     seg, drops, addr = make_case(segs, {1: early, 2: 100 - early})
     sc = cfg(milestones=(Milestone(name="M1", deadline=dt.date(2025, 6, 30), localities=("Alfa",)),),
              crews={"aerial_m_per_day": 900.0, "trench_carriageway_m_per_day": 35.0}, max_package_days=100,
@@ -387,7 +393,7 @@ def test_auto_assign_meets_deadlines_with_fewest_crews():
     # every locality sits in the earliest milestone whose deadline its 80 % date meets
     for row in r.compliance.itertuples():
         assert row.ok
-        earlier = [m for m in ms if m.deadline < row.deadline]
+        earlier = [m for m in ms if m.deadline < row.deadline.date()]
         assert all(row.threshold_date.date() > m.deadline for m in earlier)
     assert r.min_crews is not None and r.min_crews["aerial_crews"] == 1  # the M2 deadline allows one crew
     assert S.build_schedule(seg, drops, addr, cfg(milestones=ms, auto_assign=True,
@@ -420,7 +426,7 @@ def test_determinism_csv_xlsx_png(tmp_path):
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     assert S.gantt_png_bytes(r1) == S.gantt_png_bytes(r2)
     assert S.gantt_html(r1) == S.gantt_html(r2)
-    assert not list(tmp_path.glob(".*tmp"))  # no temp files left
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.csv", "a.xlsx", "b.csv", "b.xlsx"]  # no temp files
 
 
 def test_xlsx_layout(tmp_path):
@@ -494,8 +500,88 @@ def test_as_built_progress_hand_example():
     # rate: 5000 m over the working days 5 May .. 3 June
     wd = len(S.working_days(dt.date(2025, 5, 5), dt.date(2025, 6, 3)))
     assert p.rate_m_per_day == pytest.approx(round(5000 / wd, 1))
-    assert p.milestones_at_risk == [] or p.milestones_at_risk == ["M2"]
+    assert p.milestones_at_risk == []
+    # remaining 2 km at the rate, from the first working day after as_of
+    assert p.forecast_completion == oracle_end(dt.date(2025, 6, 4), int(np.ceil(2000 / (5000 / wd))))
+    tight = cfg(milestones=(Milestone(name="M1", deadline=dt.date(2025, 6, 30), localities=("Alfa",)),
+                            Milestone(name="M2", deadline=dt.date(2025, 6, 10))))
+    assert S.progress_report(S.build_schedule(seg, drops, addr, tight, as_built=ab)).milestones_at_risk == ["M2"]
+    assert S.progress_report(S.build_schedule(seg, drops, addr, tight)) is None
     ms = p.milestones.set_index("milestone")
     assert ms.loc["M1", "remaining_km"] == 0.0 and ms.loc["M2", "remaining_km"] == pytest.approx(2.0)
     assert "km built" in p.to_text()
     assert (r.addresses.set_index("id").loc[["a001_000", "a002_001"], "plan_status"] == "connected").all()
+
+
+def test_project_end_overrun_is_infeasible():
+    # milestones met, but the drops run past the project end with one slow drop crew
+    seg, drops, addr = make_case([(1, -1, "aerial", "", 900, "0000001", "not_needed")], {1: 40})
+    sc = cfg(milestones=(Milestone(name="M1", deadline=dt.date(2025, 6, 30)),), project_end=dt.date(2025, 5, 16),
+             crews={"drop_crews": 1, "drops_per_day": 2.0}, max_package_days=5)
+    r = S.build_schedule(seg, drops, addr, sc)
+    assert r.milestones["ok"].all()
+    assert r.work_packages["end"].max() > pd.Timestamp("2025-05-16")
+    assert not r.feasible and r.binding_constraint == "crew_capacity"
+    # 40 drops at 2/day = 20 drop-days in 4 packages of 5 days: one crew ends 27 May, two crews 12 May
+    assert r.min_crews["drop_crews"] == 2
+    assert S.build_schedule(seg, drops, addr, cfg(milestones=sc.milestones, project_end=sc.project_end,
+                                                  crews={**r.min_crews, "drops_per_day": 2.0},
+                                                  max_package_days=5)).feasible
+
+
+def test_as_built_survey_gap_tolerated():
+    # 10 segments in a chain; the survey misses segment 2 (10 % of the path): points beyond still passed
+    segs = [(i, i - 1 if i > 1 else -1, "aerial", "", 100, "0000001", "not_needed") for i in range(1, 11)]
+    seg, drops, addr = make_case(segs, {10: 4, 3: 1})
+    g = seg.set_index("segment_id").geometry
+    ids = [i for i in range(1, 11) if i != 2]
+    ab = gpd.GeoDataFrame({"id": [f"s{i}" for i in ids], "kind": "segment", "deployment": "aerial",
+                           "address_id": "", "built_on": pd.Timestamp("2025-05-05")},
+                          geometry=[g[i] for i in ids], crs="EPSG:2180")
+    r = S.build_schedule(seg, drops, addr, cfg(), as_built=ab)
+    p = S.progress_report(r)
+    # segment 3: path 300 m, 200 m built (67 %) -> not passed; segment 10: 900/1000 m -> passed
+    assert p.pct_passed == pytest.approx(100 * 4 / 5)
+    assert p.km_built == pytest.approx(0.9) and p.km_underground == 0.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(start=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2026, 12, 31)),
+       n=st.integers(min_value=1, max_value=60), saturdays=st.booleans(), trench=st.booleans())
+def test_calendar_matches_oracle(start, n, saturdays, trench):
+    """End of n working days from any start = walking the calendar with the holidays library."""
+    sc = cfg(start=start, work_saturdays=saturdays, trench_winter_stop=("12-15", "02-28"))
+    cal = S._Calendar(sc)
+    c = 1 if trench else 0
+    s = cal.first(c, 0.0)
+    e = cal.finish(c, s, float(n))
+    first_day = cal.date(int(s))
+    stop = ((12, 15), (2, 28)) if trench else None
+    assert first_day == oracle_end(start, 1, saturdays=saturdays, trench_stop=stop)
+    assert cal.date(int(S._end_day(np.array([e]))[0])) == oracle_end(first_day, n, saturdays=saturdays,
+                                                                       trench_stop=stop)
+    # half a day more ends on the next working day
+    e2 = cal.finish(c, s, n + 0.5)
+    assert cal.date(int(S._end_day(np.array([e2]))[0])) == oracle_end(first_day, n + 1, saturdays=saturdays,
+                                                                        trench_stop=stop)
+
+
+def test_no_network_and_bad_trees_reported():
+    seg, drops, addr = make_case([(1, -1, "aerial", "", 900, "0000001", "not_needed")], {1: 3})
+    # targets the design could not reach: reported, no crash, every writer works
+    a = addr.assign(plan_status="unconnected", unconnected_reason="reach")
+    r = S.build_schedule(seg.iloc[:0], drops.iloc[:0], a,
+                         cfg(milestones=(Milestone(name="M1", deadline=dt.date(2025, 6, 30)),)))
+    assert not r.feasible and r.binding_constraint == "unconnected_points" and len(r.work_packages) == 0
+    assert r.compliance["missing_reason"].tolist() == ["3 unconnected (reach: 3)"]
+    assert S.schedule_xlsx_bytes(r)[:2] == b"PK" and "<svg" in S.gantt_html(r) and S.gantt_png_bytes(r)
+    # a parent that does not exist, and a cycle
+    from planner._errors import InputDataError
+
+    bad = seg.assign(parent_id=7)
+    with pytest.raises(InputDataError, match="unknown parents"):
+        S.build_schedule(bad, drops, addr, cfg())
+    cyc, d2, a2 = make_case([(3, -1, "aerial", "", 100, "0000001", "not_needed")], {3: 1})
+    cyc = pd.concat([cyc, cyc.iloc[[0, 0]].assign(segment_id=[1, 2], parent_id=[2, 1])], ignore_index=True)
+    with pytest.raises(InputDataError, match="cycle"):
+        S.build_schedule(gpd.GeoDataFrame(cyc, crs="EPSG:2180"), d2, a2, cfg())

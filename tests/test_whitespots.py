@@ -8,6 +8,7 @@ area (when generated) is checked against the council's numbers.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -556,3 +557,112 @@ def test_demo_stasi_las(demo_result):
     assert (on == white).all(), stasi.loc[on != white, ["id", "street", "house_number", "ws_class", "ws_reason"]]
     kochan = a["street"].map(normalise_street).str.contains("kochanowskiego")
     assert kochan.any() and not (a.loc[kochan, "ws_class"] == "white").any()
+
+
+def _demo_readme() -> str:
+    path = DEMO.parent / "README.md"
+    if not path.is_file():
+        pytest.skip(f"{path} not generated")
+    return path.read_text(encoding="utf-8")
+
+
+def _readme_section_ids(text: str, heading: str) -> set[str]:
+    """Address ids in the markdown table under a heading of data/demo/README.md."""
+    part = text.split(heading, 1)[1]
+    part = re.split(r"\n(?:#|On the list|White spots missing)", part[1:], maxsplit=1)[0]
+    return set(re.findall(r"`([0-9a-f-]{36})`", part))
+
+
+def test_demo_official_list_diff(demo_result):
+    path = DEMO.parent / "official_white_spots.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not generated")
+    readme = _demo_readme()
+    diff = official_list_diff(demo_result.addresses, read_official_list(path, WhiteSpotConfig().official_list_columns))
+    covered = set(diff.loc[diff["set"] == "on_list_covered", "address_id"])
+    missing = set(diff.loc[diff["set"] == "white_not_on_list", "address_id"])
+    # the planted differences are listed (with their ids) in data/demo/README.md
+    assert covered == _readme_section_ids(readme, "On the list but covered")
+    assert missing == _readme_section_ids(readme, "White spots missing from the list")
+    assert len(covered) == 5 and len(missing) == 7
+    assert (diff["set"] == "on_list_white").sum() == 7614 - len(missing)
+    assert not (diff["set"] == "on_list_not_found").any()
+    assert (diff.loc[diff["set"] == "on_list_covered", "covering_operators"] != "").all()
+
+
+def test_demo_barriers_and_reallocation(demo_result):
+    readme = _demo_readme()
+    m = re.search(r"(\d[\d,]*) empty plots.*?(\d[\d,]*) summer houses.*?(\d+) `wTrakcieBudowy` and (\d+) `prognozowany`",
+                  readme, flags=re.S)
+    assert m, "barrier counts not found in data/demo/README.md"
+    empty, summer, building, planned = (int(g.replace(",", "")) for g in m.groups())
+    a = demo_result.addresses
+    counts = a.loc[a["is_barrier"], "barrier_reason"].value_counts().to_dict()
+    assert counts == {"no_building": empty, "summer_house": summer, "status_wTrakcieBudowy": building,
+                      "status_prognozowany": planned}
+    shore = a.loc[a["barrier_reason"] == "summer_house", "locality"].unique()
+    assert set(shore) <= {"Jachranka", "Zegrze", "Wierzbica"}
+    r = demo_result.reallocation
+    assert r is not None and r["accepted"].sum() == min(len(r), int(a["is_barrier"].sum()))
+
+
+# --- more rules -------------------------------------------------------------
+
+
+def test_terc_mismatch_warns():
+    a = _addresses([{"id": "a", "house_number": "7"}])
+    res = run(_area(a, _coverage([{"terc": "1408052", "simc": SIMC, "house_number": "7"}])))
+    assert res.addresses.iloc[0].ws_class == "grey"  # SIMC decides
+    assert any("another commune TERC" in w and "row 0" in w for w in res.warnings)
+    # the rodzaj digit (3 vs 4) is not a mismatch
+    res = run(_area(a, _coverage([{"terc": "1408043", "simc": SIMC, "house_number": "7"}])))
+    assert not any("TERC" in w for w in res.warnings)
+
+
+def test_planned_without_year_counts_and_warns():
+    a = _addresses([{"id": "a1"}])
+    res = run(_area(a, _coverage([{"address_id": "a1", "status": "planned", "year": pd.NA}])))
+    assert res.addresses.iloc[0].ws_class == "grey"
+    assert any("no year" in w for w in res.warnings)
+
+
+def test_empty_status_is_existing_address():
+    out = classify(_area(_addresses([{"id": "a", "status": ""}])))
+    assert (out.iloc[0].is_barrier, out.iloc[0].is_target) == (False, True)
+
+
+def test_codes_read_as_numbers_match():
+    # SIMC/ULIC/house number read from a spreadsheet as numbers lose leading zeros / gain '.0'
+    a = _addresses([{"id": "a", "simc": "0008361", "ulic": "01234", "house_number": "5"}])
+    cov = _coverage([{"operator": "A"}]).astype({"simc": object, "ulic": object, "house_number": object})
+    cov.loc[0, ["simc", "ulic", "house_number"]] = [8361.0, 1234, 5.0]
+    out = classify(_area(a, cov))
+    assert (out.iloc[0].ws_class, out.iloc[0].match_method) == ("grey", "address_key")
+
+
+def test_read_official_list_gpkg(tmp_path):
+    out = _classified_for_list()
+    pts = gpd.GeoDataFrame({"kod_simc": [SIMC, ""], "nr_porzadkowy": ["2", ""]},
+                           geometry=[Point(X0 + 60, Y0), Point(X0 + 90.5, Y0 + 1)], crs=CRS)
+    path = tmp_path / "lista.gpkg"
+    pts.to_crs("EPSG:4326").to_file(path, layer="lista")
+    lst = read_official_list(path)  # columns found by their UKE spellings
+    diff = official_list_diff(out, lst)
+    on = diff[diff["set"] == "on_list_white"].sort_values("list_row")
+    assert on["address_id"].tolist() == ["a2", "a3"]  # a3 by its point, 0.5 m + 1 m away
+
+
+def test_run_uses_area_new_buildings():
+    out, nb = _realloc_case()
+    addr = out[["id", "terc", "simc", "ulic", "locality", "street", "house_number", "postcode", "is_business",
+                "status", "geometry"]]
+    b = _buildings([("b1", 0, 0, "residential"), ("b2", 1000, 0, "residential")])
+    res = run(_area(addr, None, b, new_buildings=nb))
+    assert res.reallocation is not None and res.reallocation["accepted"].sum() == 2
+    assert res.official_diff is None
+
+
+def test_empty_operator_raises():
+    with pytest.raises(InputDataError, match="operator is empty") as exc:
+        _one([{"operator": "A"}, {"operator": "  "}])
+    assert [p.row for p in exc.value.problems] == [1]

@@ -15,6 +15,7 @@
  *   cols: [{label: "...", v: [values], dict: [decoded values] (optional),
  *           unit: " m", dec: 0, lang: "pl" (numbers, formatted here)}, ...],
  *   search: true if the features go into the address search,
+ *   show: false if the layer starts switched off,
  *   tooltip: index of a column shown as a permanent label, or -1
  * }
  */
@@ -72,21 +73,40 @@
   function makeLayer(spec, k) {
     var st = spec.styles[spec.si ? spec.si[k] : 0];
     if (spec.kind === "point") {
-      return L.circleMarker([spec.lat[k], spec.lon[k]], st);
+      var m = L.circleMarker([spec.lat[k], spec.lon[k]], st);
+      m._pmR0 = st.radius;
+      return m;
     }
     var g = spec.geom[k];
     var ll = L.GeoJSON.coordsToLatLngs(g, depth(g) - 2);
     return spec.kind === "line" ? L.polyline(ll, st) : L.polygon(ll, st);
   }
 
-  /* Fill a folium FeatureGroup with the features of one layer. */
-  P.addLayer = function (group, spec) {
+  /* Open the one (reused) popup on a feature, at latlng (default: the point itself). */
+  function openPopup(layer, latlng) {
+    var map = layer._map || P.map;
+    var at = latlng || (layer.getLatLng ? layer.getLatLng() : layer.getCenter());
+    P.popup = P.popup || L.popup({maxWidth: 340});  /* one popup, reused */
+    /* keep the popup clear of the title box (top) and the layer list (right) */
+    var c = map.getContainer().getBoundingClientRect();
+    var info = map.getContainer().querySelector(".pm-info");
+    var layers = map.getContainer().querySelector(".leaflet-control-layers");
+    var top = info ? info.getBoundingClientRect().bottom - c.top + 10 : 10;
+    var right = layers ? c.right - layers.getBoundingClientRect().left + 10 : 10;
+    if (top > 0.5 * c.height) { top = 10; }
+    if (right > 0.5 * c.width) { right = 10; }
+    P.popup.options.autoPanPaddingTopLeft = L.point(10, top);
+    P.popup.options.autoPanPaddingBottomRight = L.point(right, 10);
+    return P.popup.setLatLng(at).setContent(popupHtml(layer._pmSpec, layer._pmK)).openOn(map);
+  }
+  P.openPopup = openPopup;
+
+  function build(group, spec) {
     var n = spec.kind === "point" ? spec.lat.length : spec.geom.length;
-    var popup = function (k) { return function () { return popupHtml(spec, k); }; };
-    var layers = new Array(n);
     for (var k = 0; k < n; k++) {
       var layer = makeLayer(spec, k);
-      layer.bindPopup(popup(k), {maxWidth: 340});
+      layer._pmSpec = spec;
+      layer._pmK = k;
       if (spec.tooltip >= 0) {
         layer.bindTooltip(esc(value(spec, k, spec.tooltip)),
                           {permanent: true, direction: "top", offset: [0, -8], className: "pm-label"});
@@ -96,13 +116,29 @@
         P.index.push({label: label, norm: norm(label), layer: layer, group: group});
         P.sorted = false;
       }
-      layers[k] = layer;
+      group.addLayer(layer);
     }
-    /* Add while the group is off the map: one redraw instead of n. */
-    var map = group._map;
-    if (map) { map.removeLayer(group); }
-    for (k = 0; k < n; k++) { group.addLayer(layers[k]); }
-    if (map) { map.addLayer(group); }
+    if (P.radiusFactor && spec.kind === "point") { P.scaleGroup(group, P.radiusFactor); }
+  }
+
+  /* Fill a folium FeatureGroup with the features of one layer.  The group
+   * stays off the map until init() has set the final view, so that every
+   * feature is projected once; a layer that starts switched off (and is not
+   * searched) is built when first switched on.  One click handler per group
+   * builds popups. */
+  P.addLayer = function (group, spec) {
+    group._pmShow = spec.show !== false;
+    if (group._pmShow || spec.search) {
+      build(group, spec);
+    } else {
+      group.once("add", function () { build(group, spec); });
+    }
+    group.on("click", function (e) {
+      var target = e.propagatedFrom || e.layer;
+      if (target && target._pmSpec) {
+        openPopup(target, target.getLatLng ? null : e.latlng);
+      }
+    });
     return group;
   };
 
@@ -136,7 +172,7 @@
           if (!h) { return; }
           if (!map.hasLayer(h.group)) { map.addLayer(h.group); }
           map.setView(h.layer.getLatLng(), Math.max(map.getZoom(), opts.zoom), {animate: false});
-          h.layer.openPopup();
+          openPopup(h.layer);
           list.innerHTML = "";
         }
         input.addEventListener("input", function () {
@@ -176,20 +212,50 @@
 
   /* Draw order: later groups on top; re-applied when a layer is switched on again. */
   function keepOrder(map, groups) {
-    function apply() {
+    map.on("overlayadd", function () {
       for (var i = 0; i < groups.length; i++) {
         if (map.hasLayer(groups[i])) { groups[i].bringToFront(); }
       }
+    });
+  }
+
+  /* Smaller dots when zoomed out, so that dense villages stay readable. */
+  function radiusFactor(zoom) {
+    return zoom >= 16 ? 1 : zoom >= 15 ? 0.85 : zoom >= 14 ? 0.7 : zoom >= 13 ? 0.6 : 0.5;
+  }
+  P.scaleGroup = function (group, f) {
+    group.eachLayer(function (l) {
+      if (l._pmR0 && !l.getTooltip()) { l.setRadius(Math.max(1.5, l._pmR0 * f)); }
+    });
+  };
+  function scalePoints(map, groups) {
+    var f = radiusFactor(map.getZoom());
+    if (f === P.radiusFactor) { return; }
+    P.radiusFactor = f;
+    for (var i = 0; i < groups.length; i++) { P.scaleGroup(groups[i], f); }
+  }
+
+  /* Fit the study area into the part of the map not covered by the panels. */
+  function fit(map, bounds) {
+    var c = map.getContainer(), size = map.getSize();
+    function box(sel) {
+      var el = c.querySelector(sel);
+      return el ? el.getBoundingClientRect() : null;
     }
-    map.on("overlayadd", apply);
-    apply();
+    var cr = c.getBoundingClientRect(), pad = 20;
+    var legend = box(".pm-legend"), layers = box(".leaflet-control-layers"), info = box(".pm-info");
+    var left = legend ? legend.right - cr.left + pad : pad;
+    var right = layers ? cr.right - layers.left + pad : pad;
+    var top = info ? info.bottom - cr.top + pad : pad;
+    if (size.x - left - right < 0.4 * size.x) { left = right = pad; }
+    if (size.y - top - pad < 0.4 * size.y) { top = pad; }
+    map.fitBounds(bounds, {paddingTopLeft: [left, top], paddingBottomRight: [right, pad], animate: false});
   }
 
   /* Controls, attribution and the ready flag; called once, after every layer. */
   P.init = function (map, groups, cfg) {
     P.map = map;
     P.groups = groups;
-    keepOrder(map, groups);
     if (cfg.attribution) { map.attributionControl.addAttribution(cfg.attribution); }
     L.control.scale({imperial: false}).addTo(map);
     if (cfg.search) { search(map, cfg.search); }
@@ -200,6 +266,14 @@
       L.DomEvent.disableScrollPropagation(box);
     }
     if (cfg.legend) { htmlControl(map, cfg.legend, "bottomleft", "pm-legend"); }
+    if (cfg.bounds) { fit(map, cfg.bounds); }
+    scalePoints(map, groups);
+    map.on("zoomend", function () { scalePoints(map, groups); });
+    /* Put the layers on the map in drawing order (bottom first), at the final view. */
+    for (var i = 0; i < groups.length; i++) {
+      if (groups[i]._pmShow) { map.addLayer(groups[i]); }
+    }
+    keepOrder(map, groups);
     /* Canvas redraws run on the next animation frame; flag after it. */
     L.Util.requestAnimFrame(function () {
       L.Util.requestAnimFrame(function () { global.plannerMapReady = true; });

@@ -134,7 +134,7 @@ def _resolve(source: str | Path) -> tuple[str, dict[str, _Source], dict[str, str
                                         f"{', '.join(LAYERS)}"))
     elif path.suffix.lower() == ".gpkg":
         names = list_layers(path)
-        metadata = read_metadata(path)
+        metadata = {**read_metadata(path), "_path": str(path)}
         for name in LAYERS:
             if name in names:
                 sources[name] = _Source(path, name)
@@ -248,7 +248,8 @@ def _metadata_bounds(metadata: dict[str, str], raw: dict[str, gpd.GeoDataFrame],
         problems.append(Problem(file=source, layer="metadata", message=f"bounds {text!r} are not minx,miny,maxx,maxy",
                                 fix="write the bounds as 'minx,miny,maxx,maxy' in the layers' CRS"))
         return None
-    layer_crs = next((g.crs for g in raw.values() if g.crs is not None), None)
+    # bounds are in the GeoPackage's CRS: its metadata 'crs', else that of its layers
+    layer_crs = metadata.get("crs") or next((g.crs for g in raw.values() if g.crs is not None), None)
     if layer_crs is not None and not CRS.from_user_input(layer_crs).equals(crs):
         vals = Transformer.from_crs(layer_crs, crs, always_xy=True).transform_bounds(*vals)
     return vals  # type: ignore[return-value]
@@ -378,8 +379,9 @@ def load_area(
     origin = "config area.bounds"
     bounds: Bounds | None = tuple(config.area.bounds) if config.area.bounds else None  # type: ignore[assignment]
     if bounds is None:
-        bounds = _metadata_bounds(metadata, raw, crs, str(next(iter(sources.values())).path) if sources else "",
-                                  problems)
+        gpkg = metadata.get("_path", "")
+        gpkg_layers = {k: g for k, g in raw.items() if str(sources[k].path) == gpkg}
+        bounds = _metadata_bounds(metadata, gpkg_layers, crs, gpkg, problems)
         origin = "GeoPackage metadata"
     if bounds is None:
         bounds = _derive_bounds(raw, crs)
@@ -396,6 +398,8 @@ def load_area(
         problems += errs
         warnings += warns
         out[lname] = fixed
+        if errs:
+            failed.add(lname)
 
     if bounds is None:
         bounds = POLAND_BOUNDS_2180 if crs.to_epsg() == 2180 else (-math.inf, -math.inf, math.inf, math.inf)

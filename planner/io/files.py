@@ -34,6 +34,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -45,7 +46,7 @@ import shapely
 from pyproj import CRS
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem, UsageError
-from planner._validate import Bounds, log_warnings, parse_numbers, raise_for_problems, validate_layer
+from planner._validate import Bounds, as_text, log_warnings, parse_numbers, raise_for_problems, validate_layer
 from planner.schema import LAYERS, WORKING_CRS
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "list_layers",
     "read_metadata",
     "table_to_geodataframe",
+    "read_csv_text",
     "write_gpkg",
     "write_csv",
     "write_text",
@@ -126,11 +128,44 @@ def _crs_from_text(text: str, source: str, problems: list[Problem]) -> CRS | Non
         return None
 
 
-def _sniff_sep(path: Path) -> str:
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+def _sniff_sep(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace") as fh:
         head = fh.readline()
     counts = {sep: head.count(sep) for sep in (",", ";", "\t")}
     return max(counts, key=lambda k: (counts[k], k == ","))
+
+
+def read_csv_text(path: str | Path, *, sep: str | None = None, **kwargs) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a CSV with every cell as text (``""`` for empty), tolerant of Polish exports.
+
+    The separator (``,``, ``;`` or tab) is taken from the header line unless
+    given.  Files that are not UTF-8 are read as Windows-1250 (Polish Excel
+    exports) with a warning.
+
+    Parameters
+    ----------
+    path
+        CSV file.
+    sep
+        Field separator; sniffed when ``None``.
+    **kwargs
+        Passed to :func:`pandas.read_csv` (e.g. ``header=None``).
+
+    Returns
+    -------
+    df : pandas.DataFrame
+    warnings : list of Problem
+    """
+    path = Path(path)
+    warnings: list[Problem] = []
+    opts = {"dtype": str, "keep_default_na": False, **kwargs}
+    try:
+        df = pd.read_csv(path, sep=sep or _sniff_sep(path, "utf-8-sig"), encoding="utf-8-sig", **opts)
+    except UnicodeDecodeError:
+        df = pd.read_csv(path, sep=sep or _sniff_sep(path, "cp1250"), encoding="cp1250", **opts)
+        warnings.append(Problem(file=str(path), message="the file is not UTF-8; read as Windows-1250 (cp1250)",
+                                fix="save the CSV as UTF-8 to silence this"))
+    return df, warnings
 
 
 def table_to_geodataframe(df: pd.DataFrame, *, source: str, path: Path | None = None
@@ -179,8 +214,7 @@ def table_to_geodataframe(df: pd.DataFrame, *, source: str, path: Path | None = 
     lower = {str(c).strip().lower(): c for c in df.columns}
     wkt_col = next((lower[c] for c in _WKT_COLUMNS if c in lower), None)
     if wkt_col is not None:
-        text = df[wkt_col].astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
-                                              else str(v).strip())
+        text = as_text(df[wkt_col])
         srid = text.str.extract(r"^\s*SRID=(\d+)\s*;", flags=re.IGNORECASE)[0]
         text = text.str.replace(r"^\s*SRID=\d+\s*;", "", regex=True, flags=re.IGNORECASE)
         srids = sorted(set(srid.dropna()))
@@ -200,7 +234,8 @@ def table_to_geodataframe(df: pd.DataFrame, *, source: str, path: Path | None = 
             rows = np.flatnonzero(bad)
             shown = ", ".join(str(r) for r in rows[:5]) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
             problems.append(Problem(file=source, row=shown,
-                                    message=f"cannot parse the WKT geometry {arr[rows[0]][:60]!r} in column '{wkt_col}'",
+                                    message=f"cannot parse the WKT geometry {arr[rows[0]][:60]!r} "
+                                            f"in column '{wkt_col}'",
                                     fix="write geometries as WKT, e.g. POINT (640340 518062)"))
         gdf = gpd.GeoDataFrame(df.drop(columns=[wkt_col]), geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
         return gdf, problems
@@ -229,10 +264,6 @@ def table_to_geodataframe(df: pd.DataFrame, *, source: str, path: Path | None = 
             return gdf, problems
     gdf = gpd.GeoDataFrame(df, geometry=gpd.GeoSeries([None] * len(df), index=df.index), crs=crs)
     return gdf, problems
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, sep=_sniff_sep(path), encoding="utf-8-sig")
 
 
 def _pick_layer(path: Path, layer_name: str, layer: str | None) -> str | None:
@@ -310,7 +341,7 @@ def read_raw(
             gdf = prg.read_prg(path)
         elif suffix == ".gpkg":
             lyr = _pick_layer(path, layer_name, layer)
-            gdf = gpd.read_file(path, layer=lyr, engine="pyogrio")
+            gdf = gpd.read_file(path, layer=lyr, engine="pyogrio", use_arrow=True)
         elif suffix in (".parquet", ".geoparquet"):
             try:
                 gdf = gpd.read_parquet(path)
@@ -318,7 +349,9 @@ def read_raw(
                 gdf, p = table_to_geodataframe(pd.read_parquet(path), source=source, path=path)
                 problems += p
         elif suffix in (".csv", ".txt", ".tsv"):
-            gdf, p = table_to_geodataframe(_read_csv(path), source=source, path=path)
+            table, warns = read_csv_text(path)
+            warnings += warns
+            gdf, p = table_to_geodataframe(table, source=source, path=path)
             problems += p
         else:
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
@@ -420,9 +453,10 @@ def _atomic_target(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # Not mkstemp: it creates 0600 files, and outputs are meant to be shared.  O_EXCL
+    # with mode 0666 gives a unique file with the usual permissions (0666 & ~umask).
+    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}"
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         yield tmp
         os.replace(tmp, path)
@@ -648,3 +682,50 @@ def staged_output_dir(out_dir: str | Path, *, inputs: Iterable[str | Path] | Non
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     logger.info("outputs written to %s", out)
+
+
+#: Timestamp written into every workbook so that the same plan gives the same bytes.
+XLSX_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
+
+
+def workbook_bytes(wb) -> bytes:
+    """Serialise an openpyxl workbook reproducibly.
+
+    Fixes the document's created/modified properties and every zip entry's
+    time, so that the same content always gives the same bytes.
+
+    Parameters
+    ----------
+    wb
+        ``openpyxl.Workbook``.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file.
+    """
+    import datetime as dt
+    import io
+    import re
+    import zipfile
+
+    stamp_dt = dt.datetime(*XLSX_TIMESTAMP)
+    wb.properties.creator = "planner"
+    wb.properties.created = stamp_dt
+    wb.properties.modified = stamp_dt
+    raw = io.BytesIO()
+    wb.save(raw)
+    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    out = io.BytesIO()
+    stamp = stamp_dt.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                              rb"\g<1>" + stamp + rb"\g<2>", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=XLSX_TIMESTAMP)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, data)
+    return out.getvalue()

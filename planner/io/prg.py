@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
+from planner._validate import as_text
 from planner.schema import ADDRESSES, WORKING_CRS
 
 __all__ = ["read_prg", "is_prg_table", "prg_table_to_schema", "NS_2012", "NS_2021"]
@@ -264,6 +265,15 @@ def _positions(df: pd.DataFrame, source: str) -> tuple[np.ndarray, np.ndarray, l
     return x, y, problems
 
 
+def _text_values(s: pd.Series) -> np.ndarray:
+    """Cells as stripped text, ``""`` for missing (DBF codes may come back as numbers)."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
+        if (np.round(v[np.isfinite(v)]) == v[np.isfinite(v)]).all():
+            s = s.astype("Int64")
+    return as_text(s).to_numpy(dtype=object)
+
+
 def is_prg_table(columns: list[str] | pd.Index) -> str | None:
     """Which PRG SHP column set a table has: ``"old"``, ``"new"`` or ``None``."""
     up = {str(c).upper() for c in columns}
@@ -306,7 +316,7 @@ def prg_table_to_schema(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     out = {}
     for col, cands in mapping.items():
         src = next((by_upper[c] for c in cands if c in by_upper), None)
-        out[col] = gdf[src].to_numpy() if src is not None else np.full(len(gdf), "", dtype=object)
+        out[col] = _text_values(gdf[src]) if src is not None else np.full(len(gdf), "", dtype=object)
     if not any(c in by_upper for c in mapping["id"]):
         stem = Path(source).stem
         out["id"] = np.array([f"{stem}:{i}" for i in range(len(gdf))], dtype=object)

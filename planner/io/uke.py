@@ -34,7 +34,6 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
-from planner._validate import log_warnings, parse_numbers
+from planner._validate import EXTRA_COLUMNS_ATTR, as_text, fold_text, log_warnings, medium_from_text, parse_numbers
+from planner.io.files import read_csv_text
 
 __all__ = [
     "SPEED_CODES_MBPS",
@@ -90,8 +90,6 @@ _ZS_FIELDS = (
     "source_id", "terc", "locality", "simc", "street", "ulic", "house_number", "lat", "lon", "medium",
     "technology", "down", "up", "range_kind", "wholesale", "retail", "po_id",
 )
-#: Coverage columns these readers add beyond the schema (kept, not warned about).
-_EXTRA_COLUMNS_ATTR = "planner_extra_columns"
 
 
 # ---------------------------------------------------------------------------
@@ -99,55 +97,24 @@ _EXTRA_COLUMNS_ATTR = "planner_extra_columns"
 # ---------------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Lower case without Polish diacritics, single spaces."""
-    t = unicodedata.normalize("NFKD", str(text).replace("ł", "l").replace("Ł", "L"))
-    t = "".join(ch for ch in t if not unicodedata.combining(ch))
-    return " ".join(t.lower().split())
-
-
-def medium_from_text(value: str) -> str | None:
-    """Map a UKE/SIDUSIS medium name (or an English one) to the schema vocabulary.
-
-    Returns ``fibre``, ``coax``, ``copper``, ``radio``, ``other`` or ``None`` when
-    the text is not recognised (empty text also gives ``None``).
-
-    Examples
-    --------
-    >>> medium_from_text("światłowodowe"), medium_from_text("kablowe współosiowe miedziane")
-    ('fibre', 'coax')
-    >>> medium_from_text("radiowe (FWA)"), medium_from_text("kablowe parowe miedziane")
-    ('radio', 'copper')
-    """
-    t = _fold(value)
-    if not t:
-        return None
-    if t.startswith(("swiatlowod", "fibre", "fiber", "optical", "optyczn")):
-        return "fibre"
-    if "wspolosiow" in t or t in {"coax", "coaxial", "hfc", "koncentryczne"}:
-        return "coax"
-    if "parow" in t or t.startswith(("copper", "miedzian")):
-        return "copper"
-    if t.startswith(("radio", "wireless", "fwa", "bezprzewod")):
-        return "radio"
-    if t.startswith(("inne", "other")):
-        return "other"
-    return None
-
-
-_TECH_BY_FOLD = {_fold(t): t for t in TECHNOLOGIES}
+_TECH_BY_FOLD = {fold_text(t): t for t in TECHNOLOGIES}
 
 
 def _canonical_technology(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Canonical spellings and a mask of values not on the code lists."""
-    folded = values.map(_fold)
+    folded = values.map({u: fold_text(u) for u in pd.unique(values)})  # few distinct values
     canon = folded.map(_TECH_BY_FOLD)
     unknown = canon.isna() & (folded != "")
     return canon.where(~unknown, values).fillna("").astype(object), unknown
 
 
+def _media(values: pd.Series) -> pd.Series:
+    """Schema media for a column of medium names (None where unknown)."""
+    return values.map({u: medium_from_text(u) for u in pd.unique(values)})
+
+
 def _speed_hint(text: str) -> str:
-    m = re.search(r"(\d+(?:[.,]\d+)?)\s*(g|m)?", _fold(text))
+    m = re.search(r"(\d+(?:[.,]\d+)?)\s*(g|m)?", fold_text(text))
     if not m:
         return ""
     val = float(m.group(1).replace(",", "."))
@@ -159,17 +126,7 @@ def _speed_hint(text: str) -> str:
 
 def _clean(df: pd.DataFrame) -> pd.DataFrame:
     """All cells as stripped ``str`` (``""`` for missing)."""
-    out = {}
-    for c in df.columns:
-        s = df[c].astype(object)
-        out[c] = s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
-    return pd.DataFrame(out, index=df.index)
-
-
-def _sniff_sep(path: Path) -> str:
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        head = fh.readline()
-    return ";" if head.count(";") > head.count(",") else ","
+    return pd.DataFrame({c: as_text(df[c]) for c in df.columns}, index=df.index)
 
 
 def _rows_text(rows: np.ndarray, limit: int = 5) -> str:
@@ -185,7 +142,8 @@ def _points(lat: pd.Series, lon: pd.Series, source: str, errors: list[Problem], 
     if bad.any():
         rows = np.flatnonzero(bad)
         errors.append(Problem(file=source, row=_rows_text(rows),
-                              message=f"cannot read the {what} coordinates {lat.iloc[rows[0]]!r}, {lon.iloc[rows[0]]!r}",
+                              message=f"cannot read the {what} coordinates "
+                                      f"{lat.iloc[rows[0]]!r}, {lon.iloc[rows[0]]!r}",
                               fix="give latitude and longitude as decimal degrees (e.g. 52.25384)"))
     ok = np.isfinite(la) & np.isfinite(lo)
     half = (np.isfinite(la) ^ np.isfinite(lo)) & ~bad
@@ -215,7 +173,7 @@ def _finish(frame: pd.DataFrame, geoms: np.ndarray, source: str, warnings: list[
                                         "medium, technology and speed as an earlier row)",
                                 fix="remove the repeated rows from the file to silence this"))
         gdf = gdf.loc[~dup].reset_index(drop=True)
-    gdf.attrs[_EXTRA_COLUMNS_ATTR] = tuple(extra)
+    gdf.attrs[EXTRA_COLUMNS_ATTR] = tuple(extra)
     return gdf
 
 
@@ -252,8 +210,8 @@ def _uke_services(path: Path, operator: str | None) -> tuple[gpd.GeoDataFrame, l
     warnings: list[Problem] = []
     geom_from_file: np.ndarray | None = None
     if path.suffix.lower() in (".csv", ".txt"):
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, sep=_sniff_sep(path), encoding="utf-8-sig",
-                          skipinitialspace=True)
+        raw, warns = read_csv_text(path, skipinitialspace=True)
+        warnings += warns
     else:
         g = gpd.read_file(path, engine="pyogrio")
         if g.crs is not None and g.crs.to_epsg() not in (4326, None):
@@ -309,12 +267,13 @@ def _uke_services(path: Path, operator: str | None) -> tuple[gpd.GeoDataFrame, l
                               fix="replace it with the code of the actual speed, or remove the rows"))
 
     # medium
-    medium = col("ua10").map(medium_from_text)
+    medium = _media(col("ua10"))
     bad_m = medium.isna().to_numpy()
     if bad_m.any():
         rows = np.flatnonzero(bad_m)
         errors.append(Problem(file=source, row=_rows_text(rows),
-                              message=f"column '{cols['ua10']}': medium {col('ua10').iloc[rows[0]]!r} is not on the UKE list",
+                              message=f"column '{cols['ua10']}': medium {col('ua10').iloc[rows[0]]!r} "
+                                      "is not on the UKE list",
                               fix="use światłowodowe, kablowe współosiowe miedziane, kablowe parowe miedziane, "
                                   "radiowe or inne"))
 
@@ -397,8 +356,8 @@ def read_uke_services(path: str | Path, *, operator: str | None = None) -> gpd.G
     --------
     >>> from planner import datasets
     >>> cov = read_uke_services(datasets.get_path("uke_ua_csv"), operator="Demo")
-    >>> cov[["medium", "technology", "down_mbps"]].iloc[0].tolist()
-    ['fibre', '1 Gigabit Ethernet', 100.0]
+    >>> cov["medium"].iloc[0], cov["technology"].iloc[0], float(cov["down_mbps"].iloc[0])
+    ('fibre', '1 Gigabit Ethernet', 100.0)
     """
     path = Path(path)
     if not path.exists():
@@ -420,8 +379,9 @@ def _sidusis(path: Path, operator: str | None) -> tuple[gpd.GeoDataFrame, list[P
     source = str(path)
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    raw = pd.read_csv(path, header=None, names=list(range(32)), dtype=str, keep_default_na=False,
-                      sep=",", encoding="utf-8-sig", skipinitialspace=True, engine="python")
+    raw, warns = read_csv_text(path, sep=",", header=None, names=list(range(32)), skipinitialspace=True,
+                               engine="python")
+    warnings += warns
     df = _clean(raw)
     kind = df[0]
     di = df[kind == "DI"]
@@ -457,7 +417,7 @@ def _sidusis(path: Path, operator: str | None) -> tuple[gpd.GeoDataFrame, list[P
         errors.append(Problem(file=source, row=_rows_text(rows_in_file[no_down]),
                               message="ZS record without max downlink", fix="give the maximum downlink in Mb/s"))
 
-    medium = z["medium"].map(medium_from_text)
+    medium = _media(z["medium"])
     bad_m = medium.isna().to_numpy()
     if bad_m.any():
         errors.append(Problem(file=source, row=_rows_text(rows_in_file[bad_m]),
