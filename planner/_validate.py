@@ -42,7 +42,7 @@ import shapely
 from pyproj import CRS
 
 from planner._errors import InputDataError, Problem
-from planner.schema import LAYERS, POLAND_BOUNDS_2180, Column, LayerSpec
+from planner.schema import SYNTHETIC_SIMC_PATTERN, LAYERS, POLAND_BOUNDS_2180, Column, LayerSpec
 
 __all__ = [
     "Bounds",
@@ -436,7 +436,8 @@ def _coerce_columns(
                 out[out == ""] = col.default
             width = CODE_WIDTHS.get(name)
             if width:
-                bad = ((out != "") & ~out.astype("str").str.fullmatch(rf"\d{{{width}}}")).to_numpy(bool)
+                pattern = rf"\d{{{width}}}" + ("|" + SYNTHETIC_SIMC_PATTERN if name == "simc" else "")
+                bad = ((out != "") & ~out.astype("str").str.fullmatch(pattern)).to_numpy(bool)
                 if bad.any():
                     rows = np.flatnonzero(bad)
                     _row_problems(problems, source=source, layer=layer, rows=rows, ids=ids,

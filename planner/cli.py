@@ -52,7 +52,8 @@ def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: b
     from planner.io import load_area
 
     overrides = {"progress": False} if quiet else {}
-    cfg = load_config(config)
+    # The demo area ships its own configuration (the contract's milestones by village).
+    cfg = load_config(config if config is not None or area != "demo" else "demo")
     if overrides:
         cfg = cfg.updated(**overrides)
     extra = {k: v for k, v in layers.items() if v is not None}

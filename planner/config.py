@@ -240,17 +240,15 @@ class Milestone(_Section):
     localities: tuple[str, ...] = ()
 
 
-def _demo_milestones() -> tuple[Milestone, ...]:
-    # [MIN] and the operator's published schedule for Serock/Wieliszew (issue #6).  The
-    # contract's M1 also names "Zarzecze", which is not a locality of Serock or Wieliszew
-    # in TERYT (data/teryt/simc_serock_wieliszew.csv); a name not in the study area is a
-    # ConfigError, so it is left out of the defaults.
+def _contract_milestones() -> tuple[Milestone, ...]:
+    # The three milestone deadlines of the Serock/Wieliszew FERC contract [MIN, issue #6];
+    # which localities fall into which milestone depends on the area, so by default the
+    # scheduler assigns them (auto_assign).  The demo area's named assignment is in
+    # data/demo/planner.toml (`load_config("demo")`).
     return (
-        Milestone(name="M1", deadline=dt.date(2025, 7, 31),
-                  localities=("Dębinki", "Wola Kiełpińska", "Wola Smolana", "Szadki")),
-        Milestone(name="M2", deadline=dt.date(2025, 12, 31),
-                  localities=("Ludwinowo Dębskie", "Guty", "Bolesławowo", "Marynino", "Karolino")),
-        Milestone(name="M3", deadline=dt.date(2026, 12, 31), localities=()),
+        Milestone(name="M1", deadline=dt.date(2025, 7, 31)),
+        Milestone(name="M2", deadline=dt.date(2025, 12, 31)),
+        Milestone(name="M3", deadline=dt.date(2026, 12, 31)),
     )
 
 
@@ -261,11 +259,12 @@ class ScheduleConfig(_Section):
     start_date: dt.date = dt.date(2024, 4, 2)
     # Project end. [MIN: 21.01.2027]
     project_end: dt.date = dt.date(2027, 1, 21)
-    milestones: tuple[Milestone, ...] = Field(default_factory=_demo_milestones)
+    milestones: tuple[Milestone, ...] = Field(default_factory=_contract_milestones)
     # Share of a locality's target points that must be passed by its milestone. [MIN: ~80 %]
     pass_threshold: float = Field(0.8, gt=0, le=1)
-    # Choose the locality -> milestone assignment automatically (issue #6 automatic mode).
-    auto_assign: bool = False
+    # Choose the locality -> milestone assignment automatically (issue #6 automatic mode);
+    # the default milestones name no localities, so this is on by default. [A]
+    auto_assign: bool = True
     crews: CrewConfig = Field(default_factory=CrewConfig)
     # Lead time before a segment with a pending consent may start. [A; MIN: consents are the main delay]
     consent_lead_days: int = Field(90, ge=0)
@@ -368,7 +367,8 @@ def load_config(path: str | Path | None = None, **overrides: dict) -> Config:
     Parameters
     ----------
     path
-        TOML file; ``None`` gives the documented defaults.
+        TOML file; ``None`` gives the documented defaults; ``"demo"`` the
+        configuration of the embedded demo area (``data/demo/planner.toml``).
     **overrides
         Section dicts merged over the file (as :meth:`Config.updated`).
 
@@ -381,6 +381,10 @@ def load_config(path: str | Path | None = None, **overrides: dict) -> Config:
         cfg = Config()
     else:
         p = Path(path)
+        if str(path) == "demo":
+            from planner import datasets
+
+            p = datasets.get_path("demo_config")
         if not p.is_file():
             raise ConfigError(f"configuration file not found: {p}",
                               [Problem(file=str(p), message="no such file", fix="give the path of a TOML file")])

@@ -35,6 +35,7 @@ _DATASETS: dict[str, tuple[str, str]] = {
                            "Official white-spot list of the demo area, with planted differences."),
     "demo_as_built": ("demo/serock_wieliszew.gpkg",
                       "Demo area GeoPackage; the as-built example is its 'as_built' layer."),
+    "demo_config": ("demo/planner.toml", "Configuration of the demo area (contract milestones by village)."),
     "demo_readme": ("demo/README.md", "Description of the demo area (bounds, planted cases)."),
     "helsinki": ("osm/helsinki_center.osm.pbf",
                  "OSM PBF, Helsinki centre: street lamps, utility poles, addresses."),

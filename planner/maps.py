@@ -46,6 +46,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
@@ -419,8 +420,12 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
         )
     study = None
     addr = layers["addresses"]
+    # Plans are checked in their own CRS; Poland's extent applies to EPSG:2180 plans only
+    # (an OSM extract abroad is planned in its UTM zone).
+    ref_crs = addr.crs if isinstance(addr, gpd.GeoDataFrame) and addr.crs is not None else WORKING_CRS
+    in_poland = pyproj.CRS(ref_crs) == pyproj.CRS(WORKING_CRS)
     if isinstance(addr, gpd.GeoDataFrame) and addr.crs is not None:
-        ab = addr.to_crs(WORKING_CRS).total_bounds
+        ab = addr.total_bounds
         if np.isfinite(ab).all():
             study = (ab[0] - _STUDY_MARGIN_M, ab[1] - _STUDY_MARGIN_M, ab[2] + _STUDY_MARGIN_M, ab[3] + _STUDY_MARGIN_M)
     for name, gdf in layers.items():
@@ -452,8 +457,8 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
             problems.append(Problem(file=source, layer=name, row=_row_ids(gdf, wrong),
                                     message=f"geometry is not {' or '.join(_GEOM_TYPES[name])}",
                                     fix="check that the right layer was written"))
-        b = gdf.to_crs(WORKING_CRS).total_bounds
-        if not _inside(b, POLAND_BOUNDS_2180):
+        b = gdf.to_crs(ref_crs).total_bounds
+        if in_poland and not _inside(b, POLAND_BOUNDS_2180):
             problems.append(Problem(
                 file=source, layer=name,
                 message=f"coordinates {np.round(b).tolist()} (EPSG:2180) lie outside Poland",
@@ -462,7 +467,7 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
         elif study is not None and not _inside(b, study):
             problems.append(Problem(
                 file=source, layer=name,
-                message=(f"extent {np.round(b).tolist()} (EPSG:2180) lies outside the study area "
+                message=(f"extent {np.round(b).tolist()} ({ref_crs}) lies outside the study area "
                          f"of the address points {np.round(study).tolist()} (+{_STUDY_MARGIN_M / 1000:g} km)"),
                 fix="check this layer's CRS and axis order (easting, northing); swapped axes land elsewhere",
             ))

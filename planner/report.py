@@ -192,7 +192,13 @@ def write_plan(
 def _write_uke(p: Plan, out: Path, operator_id: str, project_number: str | None) -> None:
     from planner._errors import InputFileNotFoundError
     from planner.io import uke_export
+    from planner.schema import WORKING_CRS
 
+    if p.area.crs != WORKING_CRS:
+        # The UKE inventory covers networks in Poland; other areas (e.g. the Finnish
+        # OSM fixtures, planned in UTM) have nothing to report to UKE.
+        logger.info("UKE export skipped: the area is not in Poland (working CRS %s)", p.area.crs)
+        return
     try:
         uke_export.template_columns("lk")
     except (InputDataError, InputFileNotFoundError) as exc:

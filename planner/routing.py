@@ -868,15 +868,15 @@ def csr_arrays(csgraph: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
 def _symmetrize(
     indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR arrays of ``A`` plus ``A.T`` (each edge usable both ways)."""
-    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
-    src = np.concatenate([rows, indices])
-    dst = np.concatenate([indices, rows])
-    w = np.concatenate([data, data])
-    order = np.argsort(src, kind="stable")
-    new_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=new_ptr[1:])
-    return new_ptr, dst[order].astype(np.int32), w[order]
+    """CSR arrays of ``A`` plus ``A.T`` (each edge usable both ways), O(nnz).
+
+    Self-loops are dropped: they never shorten a path.
+    """
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    new_ptr, adj, adj_w, _ = _build_adjacency(
+        n, rows, np.asarray(indices, dtype=np.int64), np.ascontiguousarray(data)
+    )
+    return new_ptr, adj, adj_w
 
 
 def edges_to_csr(
@@ -1007,7 +1007,7 @@ def dijkstra(
     limit = float(limit)
     if limit < 0:
         raise ValueError("limit must be >= 0")
-    if data.size and np.nanmin(data) < 0:
+    if np.any(data < 0):
         raise ValueError(
             "Graph has negative weights: dijkstra needs non-negative weights "
             "(use scipy.sparse.csgraph.johnson or bellman_ford)."
@@ -1264,10 +1264,12 @@ def steiner_tree(
     """Approximate minimum Steiner tree, like networkx's ``steiner_tree``.
 
     Same contract as :func:`networkx.algorithms.approximation.steiner_tree`:
-    an undirected graph and terminal node keys in, the tree as a subgraph
-    view-free copy of ``G`` out (original node keys, node and edge
-    attributes).  For a ``MultiGraph`` the cheapest of parallel edges is
-    used and the result keeps that edge's key, as networkx does.
+    an undirected graph and terminal node keys in, the tree as the subgraph
+    of ``G`` induced by the chosen edges out (original node keys, node and
+    edge attributes; like networkx, a single terminal gives an empty graph).
+    Unlike networkx the result is a mutable copy, not a frozen view.  For a
+    ``MultiGraph`` the cheapest of parallel edges is used and the result
+    keeps that edge's key, as networkx does.
 
     Parameters
     ----------
@@ -1304,8 +1306,6 @@ def steiner_tree(
     index = {node: i for i, node in enumerate(nodes)}
     tid = np.array([index[t] for t in terms], dtype=np.int64)
     chosen = steiner_tree_edges(len(nodes), eu, ev, ew, tid, root=int(tid[0]))
-    if chosen.size == 0:
-        return G.subgraph(terms[:1]).copy()
     return G.edge_subgraph([keys[i] for i in chosen]).copy()
 
 
@@ -1321,14 +1321,17 @@ def warmup() -> None:
     mat = sp.csr_matrix(
         (np.array([1.0, 2.0, 1.0]), (np.array([0, 1, 0]), np.array([1, 2, 2]))), shape=(3, 3)
     )
-    dijkstra(mat, indices=0, return_predecessors=True)
-    dijkstra(mat, indices=[0, 1], return_predecessors=True)
-    dijkstra(mat, indices=[0, 1])
-    dijkstra(mat, indices=[0, 1], min_only=True, return_predecessors=True)
-    steiner_tree_edges(
-        4,
-        np.array([0, 1, 2, 0]),
-        np.array([1, 2, 3, 3]),
-        np.array([1.0, 1.0, 1.0, 5.0]),
-        np.array([0, 3]),
-    )
+    for directed in (True, False):
+        dijkstra(mat, directed=directed, indices=0, return_predecessors=True)
+        dijkstra(mat, directed=directed, indices=[0, 1], return_predecessors=True)
+        dijkstra(mat, directed=directed, indices=[0, 1])
+        dijkstra(mat, directed=directed, indices=[0, 1], min_only=True, return_predecessors=True)
+        dijkstra(mat, directed=directed, indices=[0, 1], min_only=True)
+    # a star whose centre is a Steiner node: the first local-search round
+    # improves the tree, so the second round (own Voronoi regions) compiles too
+    u = np.array([0, 0, 0, 1, 2, 1])
+    v = np.array([1, 2, 3, 2, 3, 3])
+    w = np.array([1.0, 1.0, 1.0, 1.9, 1.9, 1.9])
+    steiner_tree_edges(4, u, v, w, np.array([1, 2, 3]), rel_tol=0.0)
+    steiner_tree_edges(4, u, v, w, np.array([1, 2, 3]), max_rounds=0)
+    reachable_mask(4, u, v, 0)

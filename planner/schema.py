@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 #: order; the planner always uses easting-northing (``always_xy=True``).
 WORKING_CRS = "EPSG:2180"
 
+#: Locality key of addresses without a TERYT SIMC code (OSM data outside Poland):
+#: ``OSM-`` and 8 hex digits of the locality name's hash (see planner.io.osm).
+SYNTHETIC_SIMC_PATTERN = r"OSM-[0-9a-f]{8}"
+
 #: Approximate extent of Poland in EPSG:2180 (easting, northing), metres.
 POLAND_BOUNDS_2180 = (140_000.0, 120_000.0, 880_000.0, 790_000.0)
 
@@ -85,7 +89,7 @@ ADDRESSES = LayerSpec(
     columns=(
         Column("id", "str", description="Address point id (PRG lokalnyId / idIIP, or OSM id)."),
         Column("terc", "str", description="TERYT TERC code of the commune, 7 digits (WWPPGGR)."),
-        Column("simc", "str", description="TERYT SIMC code of the locality, 7 digits."),
+        Column("simc", "str", description="TERYT SIMC code of the locality, 7 digits; OSM data without TERYT tags get a synthetic key 'OSM-<hash of the locality name>'."),
         Column("ulic", "str", required=False, default="", description="TERYT ULIC street code, 5 digits; empty where the address has no street."),
         Column("locality", "str", description="Locality name (miejscowość)."),
         Column("street", "str", required=False, default="", description="Street name without the 'ul.' prefix; empty if none."),

@@ -215,6 +215,7 @@ def main() -> None:
         var_rows.append((label, t_var, c_var))
     G = nx.Graph()
     G.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist()))
+    G = nx.Graph(G.subgraph(nx.node_connected_component(G, root)))  # mehlhorn needs connected
     tlist = terms.tolist()
     t_wrap = best_time(lambda: routing.steiner_tree(G, tlist), max(1, args.repeat // 2))
     T = routing.steiner_tree(G, tlist)

@@ -639,20 +639,21 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
         idx = np.flatnonzero((node_simc[: len(pub_mask)] == s) & pub_mask)
         return int(idx[np.argmin(np.linalg.norm(node_xy[idx] - target, axis=1))])
 
-    for terc_set, hub in (({TERC_SEROCK_TOWN, TERC_SEROCK_RURAL}, SEROCK_TOWN_SIMC), ({TERC_WIELISZEW}, "0008639")):
-        locs = [s for s in simc.simc if loc_rows.loc[s, "terc"] in terc_set]
-        P = np.array([pos[s] for s in locs])
-        D = np.linalg.norm(P[:, None] - P[None], axis=2)
-        mst = minimum_spanning_tree(D).tocoo()
-        pairs = sorted(zip(mst.row.tolist(), mst.col.tolist()))
-        for i, j in pairs:
-            a = nearest_public(locs[i], pos[locs[j]])
-            b = nearest_public(locs[j], node_xy[a])
-            hw = "tertiary" if hub in (locs[i], locs[j]) else "unclassified"
-            add_link(a, b, hw, 150.0, bool(rng.random() < 0.6))
-    a = nearest_public(SEROCK_TOWN_SIMC, WIELISZEW_CENTRE)
-    b = nearest_public("0008639", node_xy[a])
-    add_link(a, b, "secondary", 200.0, False)
+    links = _plan_links(simc, loc_rows, pos, streets, houses, node_xy, node_simc, pub_mask)
+    for a, b, hw, step in links:
+        add_link(a, b, hw, step, bool(rng.random() < 0.6) and hw != "secondary")
+    # main roads pass through the villages: a main street carrying a link takes the link's class
+    rank = {"residential": 0, "unclassified": 1, "tertiary": 2, "secondary": 3}
+    main_of: dict[int, list[int]] = {}
+    for k, st in enumerate(streets):
+        if st["role"] in _MAIN_ROLES:
+            for n_ in st["nodes"]:
+                main_of.setdefault(n_, []).append(k)
+    for a, b, hw, _ in links:
+        for end in (a, b):
+            for k in main_of.get(end, []):
+                if rank[hw] > rank[streets[k]["highway"]]:
+                    streets[k]["highway"] = hw
     # alternatives for private tracks are decided with the consents below
 
     # ---- 3. addresses (before white selection) -------------------------------

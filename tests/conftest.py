@@ -32,10 +32,10 @@ def demo_area():
 
 @pytest.fixture(scope="session")
 def demo_plan(demo_area):
-    from planner.config import Config
+    from planner.config import load_config
     from planner.pipeline import plan
 
-    return plan(demo_area, Config(progress=False))
+    return plan(demo_area, load_config("demo", progress=False))
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,7 @@ def cfg(start=dt.date(2025, 4, 28), milestones=None, **kw) -> ScheduleConfig:
     return ScheduleConfig(
         start_date=start, project_end=kw.pop("project_end", FAR),
         milestones=milestones or (Milestone(name="M1", deadline=FAR),),
-        crews=CrewConfig(**crews), **kw,
+        crews=CrewConfig(**crews), **{"auto_assign": False, **kw},
     )
 
 

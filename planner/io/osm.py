@@ -621,6 +621,9 @@ def _addresses(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     keep, business = _dedupe_address_nodes(feats, street.where(street != "", locality), house, business)
     simc = _tag(feats, "addr:city:simc")
     simc = simc.where(simc != "", _tag(feats, "teryt:simc"))
+    # Stages key localities by SIMC; where OSM carries no TERYT code (outside Poland,
+    # or untagged), a stable synthetic key derived from the locality name stands in.
+    simc = simc.where(simc != "", locality.map(_synthetic_simc))
     data = {
         "id": _osm_ids(feats),
         "terc": _tag(feats, "teryt:terc").to_numpy(dtype=object),
@@ -635,6 +638,13 @@ def _addresses(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     }
     data = {k: np.asarray(v)[keep] for k, v in data.items()}
     return _layer("addresses", data, _point_of(feats.geometry)[keep], crs)
+
+
+def _synthetic_simc(locality: str) -> str:
+    """Stable locality key ``OSM-xxxxxxxx`` for addresses without a TERYT SIMC code."""
+    import hashlib
+
+    return "OSM-" + hashlib.sha1(locality.strip().casefold().encode("utf-8")).hexdigest()[:8]
 
 
 def _dedupe_address_nodes(
