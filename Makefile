@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 ## Run the whole test suite (unit, CLI, notebooks, browser).
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --nbmake
 
 ## Headless Chromium for the map tests (Debian package; skipped quietly where apt is unavailable).
 browser:

@@ -91,7 +91,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from planner._errors import InputDataError, Problem
 from planner.area import Area

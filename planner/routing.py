@@ -1259,7 +1259,10 @@ def graph_to_edge_arrays(
 
 
 def steiner_tree(
-    G: nx.Graph, terminal_nodes: Iterable[Hashable], weight: str = "weight"
+    G: nx.Graph,
+    terminal_nodes: Iterable[Hashable],
+    weight: str = "weight",
+    method: str | None = None,
 ) -> nx.Graph:
     """Approximate minimum Steiner tree, like networkx's ``steiner_tree``.
 
@@ -1279,6 +1282,9 @@ def steiner_tree(
         Nodes the tree must connect.
     weight
         Edge attribute holding the weight (missing -> 1).
+    method
+        Accepted for drop-in compatibility with networkx and ignored: the
+        tree always comes from :func:`steiner_tree_edges`.
 
     Returns
     -------

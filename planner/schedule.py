@@ -1061,7 +1061,7 @@ def _min_crews(P: _Problem, keys: list[tuple], crews_cfg: dict[str, int], cal: _
     search between 1 and the peak concurrency of the unlimited-crew schedule,
     with the types not yet fixed unlimited.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     thr = sc.pass_threshold
     n_of = {t: sum(1 for x in P.crew_type if x == t) for t in _CREW_TYPES}

@@ -39,7 +39,8 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import Transformer
-from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import substring
@@ -59,6 +60,7 @@ N_WHITE_WIELISZEW = N_WHITE - N_WHITE_SEROCK
 AS_BUILT_KM = 59.0
 AS_BUILT_UNDERGROUND_KM = 17.0
 AS_BUILT_SEROCK_SHARE = 0.26
+N_NEW_BUILDINGS = 330  # > the ~257 barrier points, so the reallocation can refill every one [A]
 
 SEROCK_CENTRE = np.array([640_340.0, 518_062.0])
 WIELISZEW_CENTRE = np.array([633_147.0, 511_441.0])
@@ -80,6 +82,16 @@ NO_HOUSE_PREFIXES = ("Rondo", "Most", "Skwer", "Bulwar")
 SPINE_PREFERENCE = ("Warszawska", "Główna", "Zegrzyńska", "Pułtuska", "Nasielska", "Jana Pawła II",
                     "Modlińska", "Legionowska", "Kolejowa")
 SECOND_DUCT_LOCALITY = "Wieliszew"
+WIELISZEW_SIMC = "0008639"
+POP_WIELISZEW_XY = WIELISZEW_CENTRE.copy()  # a node of the Wieliszew main street
+# inter-village road network
+_MAIN_ROLES = ("spine", "grid", "perimeter")  # streets a through road may join
+RADIAL_M = 5_500.0  # radial roads from Serock town / Wieliszew to localities this near (centre to centre)
+LINK_KNN = 2  # each locality linked to its nearest neighbours ...
+KNN_MAX_M = 5_000.0  # ... up to this distance
+SPANNER_MAX_M = 9_000.0  # locality pairs this near whose road distance exceeds SPANNER_STRETCH x
+SPANNER_STRETCH = 1.25  # ... the straight line get a direct road (greedy spanner) [A]
+GATE_M = 100.0  # a link leaves a village continuing its main street this far
 
 # Operators (invented names) and their offers: (operator, medium, technology, down, up, status, year)
 OFFERS: dict[str, list[tuple]] = {
@@ -547,6 +559,190 @@ def _node_crossings(R: pd.DataFrame, node_xy: np.ndarray) -> tuple[pd.DataFrame,
     return pd.DataFrame(rows, columns=["street", "u", "v"]), np.vstack([node_xy, np.array(new_xy)])
 
 
+def _bad_crossing(seg: LineString, others: list[LineString], min_angle_deg: float = 30.0) -> bool:
+    """True if ``seg`` crosses one of ``others`` at a flat angle (a crossroads needs a clear angle)."""
+    for o in others:
+        if not seg.crosses(o):
+            continue
+        p = seg.intersection(o)
+        if p.geom_type != "Point":
+            return True
+        dirs = []
+        for ln in (seg, o):
+            d = ln.project(p)
+            a, b = ln.interpolate(max(d - 1.0, 0.0)), ln.interpolate(min(d + 1.0, ln.length))
+            v = np.array([b.x - a.x, b.y - a.y])
+            dirs.append(v / max(float(np.linalg.norm(v)), 1e-9))
+        if abs(float(dirs[0] @ dirs[1])) > math.cos(math.radians(min_angle_deg)):
+            return True
+    return False
+
+
+def _plan_links(simc: pd.DataFrame, pos: dict[str, np.ndarray], streets: list[dict], houses: list[dict],
+                node_xy: np.ndarray, node_simc: np.ndarray,
+                pub_mask: np.ndarray) -> list[tuple[int, int, str, float, list]]:
+    """Inter-village roads: ``(node_a, node_b, highway, vertex spacing, waypoints)`` of every link.
+
+    Links, in order: the regional road Serock town - Wieliszew (``secondary``),
+    the minimum spanning tree of each commune and radial roads from Serock town
+    and Wieliszew to the localities within ``RADIAL_M`` (``tertiary``, county
+    roads), and each locality to its ``LINK_KNN`` nearest neighbours within
+    ``KNN_MAX_M`` (``unclassified``) -- optional links stay within a commune
+    (the Zegrze reservoir lies between them) -- then a greedy spanner: locality pairs
+    within ``SPANNER_MAX_M`` whose road distance over the links so far exceeds
+    ``SPANNER_STRETCH`` x their distance get a direct ``unclassified`` link.  A link joins main-street nodes of its two
+    localities (so the main road passes through the village), preferably
+    continuing a main street ``GATE_M`` straight out of its end, else directly
+    from a main-street node: the shortest candidate whose line keeps 12 m from
+    houses, 20 m from private tracks (60 m from their far ends; farm tracks may
+    be crossed: a junction) and clear of every other locality; an optional
+    link may cross an accepted one only at >= 30 degrees (a crossroads:
+    :func:`_node_crossings` later splits both at a shared node).
+    """
+    locs = list(simc.simc)
+    commune = {s: ("W" if t == TERC_WIELISZEW else "S") for s, t in zip(simc.simc, simc.terc)}
+    tracks = [LineString(node_xy[st["nodes"]]) for st in streets if st["role"] == "private_track"]
+    zone = [substring(t, 50.0, t.length).buffer(20.0) for t in tracks] + [Point(t.coords[-1]).buffer(60.0)
+                                                                            for t in tracks]
+    track_zone = shapely.union_all(zone)
+    shapely.prepare(track_zone)
+    hx = np.array([(h["x"], h["y"]) for h in houses])
+    hs = np.array([h["simc"] for h in houses])
+    house_tree = shapely.STRtree(shapely.points(hx))
+    hulls = [shapely.convex_hull(shapely.multipoints(np.vstack([node_xy[node_simc == s], hx[hs == s]]))).buffer(40.0)
+             for s in locs]
+    hull_tree = shapely.STRtree(hulls)
+    main: dict[str, list[int]] = {s: [] for s in locs}
+    for st in streets:
+        if st["role"] in _MAIN_ROLES:
+            main[st["simc"]] += st["nodes"]
+    main_n = {s: np.unique(np.array(main[s], dtype=np.int64)) for s in locs}
+    public_n = {s: np.flatnonzero((node_simc == s) & pub_mask) for s in locs}
+    accepted: list[LineString] = []
+
+    def clean(seg: LineString, si: str, sj: str, through: bool) -> bool:
+        if track_zone.intersects(seg) or house_tree.query(seg, predicate="dwithin", distance=12.0).size:
+            return False
+        return through or all(locs[h] in (si, sj) for h in hull_tree.query(seg, predicate="intersects").tolist())
+
+    gates: dict[str, list[tuple[int, np.ndarray]]] = {s: [] for s in locs}  # main-street ends, outward direction
+    for st in streets:
+        if st["role"] in _MAIN_ROLES and len(st["nodes"]) >= 2:
+            ns = st["nodes"]
+            for end, prev in ((ns[-1], ns[-2]),) + (((ns[0], ns[1]),) if st["role"] != "perimeter" else ()):
+                d = node_xy[end] - node_xy[prev]
+                gates[st["simc"]].append((end, d / max(float(np.linalg.norm(d)), 1e-9)))
+
+    def candidates(si: str, sj: str) -> list[list[tuple[float, int, int, list]]]:
+        """Candidate links in order of preference: through a main-street end, then direct."""
+        via = []
+        for a, da in gates[si]:
+            for b, db in gates[sj]:
+                for bend in (0.0, 0.6, -0.6):  # straight on, or bending after GATE_M
+                    pa, pb = node_xy[a] + GATE_M * da, node_xy[b] + GATE_M * db
+                    c, s_ = math.cos(bend), math.sin(bend)
+                    ra = np.array([c * da[0] - s_ * da[1], s_ * da[0] + c * da[1]])
+                    pa2 = pa + GATE_M * ra
+                    d = pb - pa2
+                    L = float(np.linalg.norm(d))
+                    if L < 1.0 or d @ ra / L < -0.2 or -d @ db / L < -0.2:
+                        continue
+                    way = [tuple(pa), tuple(pa2), tuple(pb)] if bend else [tuple(pa), tuple(pb)]
+                    via.append((L + (3 if bend else 2) * GATE_M + 50.0 * abs(bend), int(a), int(b), way))
+        groups = [sorted(via)]
+        for pool_i, pool_j, na, nb in ((main_n[si], main_n[sj], 12, 6), (public_n[si], public_n[sj], 40, 12)):
+            cand = []
+            for a in pool_i[np.argsort(np.linalg.norm(node_xy[pool_i] - pos[sj], axis=1), kind="stable")[:na]]:
+                dj = np.linalg.norm(node_xy[pool_j] - node_xy[a], axis=1)
+                cand += [(float(dj[k]), int(a), int(pool_j[k]), []) for k in np.argsort(dj, kind="stable")[:nb]]
+            groups.append(sorted(cand))
+        return groups
+
+    def best_pair(si: str, sj: str, optional: bool) -> tuple[int, int, list] | None:
+        # a required link may, as a last resort, pass through a third village (split into junctions there)
+        groups = candidates(si, sj)
+        for through in ((False,) if optional else (False, True)):
+            for cand in groups:
+                for _, a, b, way in cand:
+                    seg = LineString([tuple(node_xy[a])] + way + [tuple(node_xy[b])])
+                    if clean(seg, si, sj, through) and not (optional and _bad_crossing(seg, accepted)):
+                        accepted.append(seg)
+                        return a, b, way
+        return None
+
+    spec: list[tuple[str, str, str, bool]] = [(SEROCK_TOWN_SIMC, WIELISZEW_SIMC, "secondary", False)]
+    for c in ("S", "W"):
+        cl = [s for s in locs if commune[s] == c]
+        P = np.array([pos[s] for s in cl])
+        mst = minimum_spanning_tree(np.linalg.norm(P[:, None] - P[None], axis=2)).tocoo()
+        spec += [(cl[i], cl[j], "tertiary", False) for i, j in sorted(zip(mst.row.tolist(), mst.col.tolist()))]
+    for hub in (SEROCK_TOWN_SIMC, WIELISZEW_SIMC):
+        near = sorted((float(np.linalg.norm(pos[s] - pos[hub])), s) for s in locs if s != hub)
+        spec += [(hub, s, "tertiary", True) for d, s in near if d <= RADIAL_M and commune[s] == commune[hub]]
+    knn = set()
+    P = np.array([pos[s] for s in locs])
+    # the Zegrze reservoir lies between the communes: only the regional road crosses
+    C = np.array([commune[s] for s in locs])
+    D = np.where(C[:, None] == C[None], np.linalg.norm(P[:, None] - P[None], axis=2), np.inf)
+    for i in range(len(locs)):
+        for j in np.argsort(D[i], kind="stable")[1:LINK_KNN + 1].tolist():
+            if D[i, j] <= KNN_MAX_M:
+                knn.add((D[i, j], min(i, j), max(i, j)))
+    spec += [(locs[i], locs[j], "unclassified", True) for _, i, j in sorted(knn)]
+    seen: set[frozenset] = set()
+    out = []
+    g = nx.Graph()
+    g.add_nodes_from(locs)
+
+    def try_link(si: str, sj: str, hw: str, optional: bool) -> None:
+        key = frozenset((si, sj))
+        if key in seen:
+            return
+        seen.add(key)
+        pair = best_pair(si, sj, optional)
+        if pair is None and not optional:
+            raise RuntimeError(f"no clean road link between localities {si} and {sj}")
+        if pair is not None:
+            out.append((pair[0], pair[1], hw, 200.0 if hw == "secondary" else 150.0, pair[2]))
+            g.add_edge(si, sj, w=accepted[-1].length)
+
+    for si, sj, hw, optional in spec:
+        try_link(si, sj, hw, optional)
+    # greedy spanner: a pair still far apart by road gets a direct link (shortest pairs first)
+    pairs = sorted((D[i, j], i, j) for i, j in zip(*np.nonzero(np.triu(D <= SPANNER_MAX_M, 1))))
+    for d, i, j in pairs:
+        try:
+            via = nx.dijkstra_path_length(g, locs[i], locs[j], weight="w")
+        except nx.NetworkXNoPath:
+            via = math.inf
+        if via > SPANNER_STRETCH * d:
+            try_link(locs[i], locs[j], "unclassified", True)
+    logger.info("inter-village links: %d (%s)", len(out), pd.Series([o[2] for o in out]).value_counts().to_dict())
+    return out
+
+
+def _road_stats(roads: gpd.GeoDataFrame, R: pd.DataFrame, node_xy: np.ndarray, addresses: gpd.GeoDataFrame,
+                pops: gpd.GeoDataFrame) -> dict:
+    """Road distance of every address (nearest road edge + drop) from the POPs, for the README."""
+    ln = roads.length.to_numpy()
+    n = len(node_xy)
+    G = coo_matrix((np.r_[ln, ln], (np.r_[R.u, R.v], np.r_[R.v, R.u])), shape=(n, n)).tocsr()
+    pxy = shapely.get_coordinates(pops.geometry.values)
+    pop_nodes = [int(np.argmin(np.linalg.norm(node_xy - p, axis=1))) for p in pxy]
+    dist = dijkstra(G, directed=False, indices=pop_nodes)
+    pts = addresses.geometry.values
+    _, near = roads.sindex.nearest(pts, return_all=False)
+    geo = roads.geometry.values[near]
+    along = shapely.line_locate_point(geo, pts)
+    drop = shapely.distance(geo, pts)
+    u, v = R.u.to_numpy()[near], R.v.to_numpy()[near]
+    road = np.minimum(dist[:, u] + along, dist[:, v] + ln[near] - along) + drop  # (pop, address)
+    straight = np.linalg.norm(shapely.get_coordinates(pts)[None] - pxy[:, None], axis=2)
+    ratio0 = road[0] / np.maximum(straight[0], 1.0)
+    return dict(share_ratio_16=float((ratio0 <= 1.6).mean()), median_ratio=float(np.median(ratio0)),
+                max_reach_km=float(road.min(axis=0).max() / 1000), max_reach_pop0_km=float(road[0].max() / 1000))
+
+
 def _uuid(rng) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
@@ -617,11 +813,14 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     node_xy = np.vstack(node_xy)
     node_simc = np.array(node_simc)
 
-    def add_link(a: int, b: int, highway: str, step: float, telecom: bool) -> None:
+    def add_link(a: int, b: int, highway: str, step: float, telecom: bool, way: list | None = None) -> None:
         nonlocal node_xy, node_simc
-        pa, pb = node_xy[a], node_xy[b]
-        n = max(1, int(np.ceil(np.linalg.norm(pb - pa) / step)))
-        mid = pa + (pb - pa) * (np.arange(1, n) / n)[:, None]
+        corners = [node_xy[a]] + [np.asarray(w, float) for w in (way or [])] + [node_xy[b]]
+        mid_parts = []
+        for k, (pa, pb) in enumerate(zip(corners[:-1], corners[1:])):
+            n = max(1, int(np.ceil(np.linalg.norm(pb - pa) / step)))
+            mid_parts.append(pa + (pb - pa) * (np.arange(0 if k else 1, n) / n)[:, None])
+        mid = np.vstack(mid_parts)
         ids = list(range(len(node_xy), len(node_xy) + len(mid)))
         node_xy = np.vstack([node_xy, mid]) if len(mid) else node_xy
         node_simc = np.concatenate([node_simc, [""] * len(mid)])
@@ -635,13 +834,9 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     pub_mask = np.zeros(len(node_xy), bool)
     pub_mask[list(public_nodes)] = True
 
-    def nearest_public(s: str, target: np.ndarray) -> int:
-        idx = np.flatnonzero((node_simc[: len(pub_mask)] == s) & pub_mask)
-        return int(idx[np.argmin(np.linalg.norm(node_xy[idx] - target, axis=1))])
-
-    links = _plan_links(simc, loc_rows, pos, streets, houses, node_xy, node_simc, pub_mask)
-    for a, b, hw, step in links:
-        add_link(a, b, hw, step, bool(rng.random() < 0.6) and hw != "secondary")
+    links = _plan_links(simc, pos, streets, houses, node_xy, node_simc, pub_mask)
+    for a, b, hw, step, way in links:
+        add_link(a, b, hw, step, bool(rng.random() < 0.6) and hw != "secondary", way)
     # main roads pass through the villages: a main street carrying a link takes the link's class
     rank = {"residential": 0, "unclassified": 1, "tertiary": 2, "secondary": 3}
     main_of: dict[int, list[int]] = {}
@@ -649,7 +844,7 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
         if st["role"] in _MAIN_ROLES:
             for n_ in st["nodes"]:
                 main_of.setdefault(n_, []).append(k)
-    for a, b, hw, _ in links:
+    for a, b, hw, _, _ in links:
         for end in (a, b):
             for k in main_of.get(end, []):
                 if rank[hw] > rank[streets[k]["highway"]]:
@@ -679,10 +874,12 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     H["id"] = [_uuid(rng) for _ in range(len(H))]
     H["unit"] = H.simc + "/" + H.street.astype(str)
 
-    # new buildings: last house on one side of some rural side streets (not in addresses)
-    rural_branch = H[(H.simc_terc != TERC_SEROCK_TOWN) & H.role.isin(["branch", "side"]) & (H.kind == "house")]
-    tails = rural_branch.sort_values("s").groupby(["street", "side"]).tail(1)
-    new_idx = rng.choice(tails.index.to_numpy(), size=150, replace=False)
+    # new buildings: last house on one side of some rural named side streets (not in addresses);
+    # more than the barrier points, so every barrier place can be refilled
+    rural_branch = H[(H.simc_terc != TERC_SEROCK_TOWN) & H.role.isin(["branch", "side"]) & (H.kind == "house")
+                     & (H.ulic != "")]
+    tails = rural_branch.sort_values(["s", "id"]).groupby(["street", "side"]).tail(1).sort_index()
+    new_idx = rng.choice(tails.index.to_numpy(), size=N_NEW_BUILDINGS, replace=False)
     H["is_new"] = False
     H.loc[new_idx, "is_new"] = True
 
@@ -692,6 +889,12 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     perm = rng.permutation(tracks).tolist()
     with_alt = [t for t in perm if streets[t]["alt"] is not None]
     without_alt = [t for t in perm if streets[t]["alt"] is None]
+    # the two refused tracks without an alternative: those whose houses lie farthest from a public road
+    pub_lines = shapely.union_all([LineString(node_xy[st["nodes"]]) for st in streets
+                                   if st["role"] not in ("private_track",)])
+    far = {t: float(shapely.distance(shapely.multipoints(H.loc[H.track == t, ["x", "y"]].to_numpy()), pub_lines))
+           for t in without_alt}
+    without_alt.sort(key=lambda t: -round(far[t], 3))
     refused_alt = with_alt[:5]
     refused_noalt = without_alt[:2]
     rest = [t for t in perm if t not in refused_alt + refused_noalt]
@@ -919,9 +1122,12 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
                                 "consent": pd.Series([r[2] for r in par_rows], dtype=object)},
                                geometry=shapely.set_precision([r[3] for r in par_rows], 0.01), crs=CRS)
 
-    pops = gpd.GeoDataFrame({"id": pd.Series(["POP-SEROCK-1"], dtype=object),
-                             "name": pd.Series(["POP Serock (centrala)"], dtype=object)},
-                            geometry=[Point(*POP_XY)], crs=CRS)
+    # one OLT per commune: Serock centre and a node of the Wieliszew main street
+    if np.min(np.linalg.norm(node_xy - POP_WIELISZEW_XY, axis=1)) > 0.01:
+        raise RuntimeError("POP-WIELISZEW-1 is not on a road node")
+    pops = gpd.GeoDataFrame({"id": pd.Series(["POP-SEROCK-1", "POP-WIELISZEW-1"], dtype=object),
+                             "name": pd.Series(["POP Serock (centrala)", "POP Wieliszew"], dtype=object)},
+                            geometry=[Point(*POP_XY), Point(*POP_WIELISZEW_XY)], crs=CRS)
 
     # localities: hull of the locality's nodes and houses
     loc_polys = []
@@ -965,7 +1171,10 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
                  refused_alt_tracks=len(refused_alt), consent_counts=parcels.consent.value_counts().to_dict(),
                  summer_units=summer_units, n_summer_white=int((A.white & (A.use == "summer_house")).sum()),
                  n_empty=int((~A.has_building & (A.status == "istniejacy")).sum()),
-                 second_duct=streets[second]["name"], **ab_facts)
+                 n_barriers=int((A.white & (~A.has_building | (A.use == "summer_house")
+                                            | (A.status != "istniejacy"))).sum()),
+                 second_duct=streets[second]["name"], n_links=len(links),
+                 road=_road_stats(roads, R, node_xy, addresses, pops), **ab_facts)
     return DemoArea(layers=layers, metadata=metadata, official_list=official, facts=facts)
 
 
@@ -1203,8 +1412,9 @@ it again gives the same layer contents. Regenerate with `make demo-data`.
 ## Study-area bounds (EPSG:2180, easting/northing)
 
 `{b[0]:.0f},{b[1]:.0f},{b[2]:.0f},{b[3]:.0f}` (minx, miny, maxx, maxy). Serock town centre
-E 640 340 / N 518 062; Wieliszew E 633 147 / N 511 441; POP `POP-SEROCK-1` at
-E {POP_XY[0]:.0f} / N {POP_XY[1]:.0f}.
+E 640 340 / N 518 062; Wieliszew E 633 147 / N 511 441. POPs (one OLT per commune):
+`POP-SEROCK-1` at E {POP_XY[0]:.0f} / N {POP_XY[1]:.0f} and `POP-WIELISZEW-1` at
+E {POP_WIELISZEW_XY[0]:.0f} / N {POP_WIELISZEW_XY[1]:.0f} (a node of the Wieliszew main street).
 
 ## Layer sizes
 
@@ -1220,9 +1430,24 @@ houses ~0.5 km down private internal roads (parcels with consent granted / pendi
 and a summer-house zone on the Zegrze reservoir shore ({', '.join(SUMMER_LOCALITIES)}).
 Serock localities lie N/E of the town, Wieliszew localities S/W of Wieliszew; a regional road
 (`highway=secondary`) links the two, so the road network is one connected component.
+{f['n_links']} inter-village roads: county roads (`tertiary`: the minimum spanning tree of each
+commune and radial roads from Serock and Wieliszew to the localities within {RADIAL_M / 1000:g} km),
+local roads (`unclassified`: each locality to its {LINK_KNN} nearest neighbours within
+{KNN_MAX_M / 1000:g} km, and a greedy spanner: locality pairs within {SPANNER_MAX_M / 1000:g} km more
+than {SPANNER_STRETCH:g} x their distance apart by road get a direct road). Roads leave a village
+continuing its main street, and that main street takes the road's class, so the through road passes
+along it and side streets meet it at junctions; crossing roads share a node.
+From `POP-SEROCK-1`, {100 * f['road']['share_ratio_16']:.1f} % of the address points are at most
+1.6 x their straight-line distance away by road (median {f['road']['median_ratio']:.2f}); every address
+is within {f['road']['max_reach_km']:.1f} km by road (+ drop) of its nearest POP
+({f['road']['max_reach_pop0_km']:.1f} km from `POP-SEROCK-1` alone).
 Commune lighting poles stand every ~35 m along lit roads, telecom poles every ~45 m along some
 unlit rural roads, power poles along some farm tracks (~4 % of poles `usable = False`).
 Technological ducts: ul. Cypriana Kamila Norwida in Serock and ul. {f['second_duct']} in Wieliszew.
+
+`new_buildings`: {len(L['new_buildings'])} new houses (not in `addresses`; real street names and ULIC of
+their locality, unique address keys) at the ends of rural side streets, more than the
+{f['n_barriers']} barrier points, so the reallocation can refill every barrier place.
 
 ## White spots
 

@@ -34,8 +34,8 @@ from _map_fixtures import (
 from planner import maps
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 
-#: One xdist worker runs this module, so the fixtures (plan, maps, Chromium) are built once.
-pytestmark = pytest.mark.xdist_group("maps")
+#: The demo plan's xdist group: one worker builds the demo plan, its map and Chromium once.
+pytestmark = pytest.mark.xdist_group("demo")
 
 _TO_WGS84 = pyproj.Transformer.from_crs("EPSG:2180", "EPSG:4326", always_xy=True)
 _LAYER_DATA = re.compile(r'<script type="application/json" id="\w+">(.*?)</script>', re.S)
@@ -329,14 +329,17 @@ class _Page:
         return [u for u in self.requests if u.startswith(("http:", "https:"))]
 
 
-#: The browser tests run on the pipeline's demo plan when it exists (or on the plan directory in
-#: $PLANNER_MAP_TEST_PLAN), else on the synthetic plan; they only use properties every plan has.
-_DEMO_PLAN = Path(os.environ.get("PLANNER_MAP_TEST_PLAN", Path(__file__).resolve().parents[1] / "out" / "demo"))
+#: The browser tests run on the demo plan written by the pipeline (the session fixture
+#: ``demo_plan_dir`` of conftest.py), or on the plan directory in $PLANNER_MAP_TEST_PLAN;
+#: they only use properties every plan has.
+_ENV_PLAN = os.environ.get("PLANNER_MAP_TEST_PLAN")
 
 
 @pytest.fixture(scope="module")
-def browser_plan(plan_dir):
-    return _DEMO_PLAN if (_DEMO_PLAN / "plan.gpkg").is_file() else plan_dir
+def browser_plan(request):
+    if _ENV_PLAN:
+        return Path(_ENV_PLAN)
+    return request.getfixturevalue("demo_plan_dir")
 
 
 @pytest.fixture(scope="module")

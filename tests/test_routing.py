@@ -335,7 +335,8 @@ def test_steiner_unreachable_terminals_raise_and_are_listed():
 def test_steiner_root_and_trivial_cases():
     u, v, w = np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([1.0, 1.0, 1.0])
     assert routing.steiner_tree_edges(4, u, v, w, np.array([2])).size == 0
-    np.testing.assert_array_equal(routing.steiner_tree_edges(4, u, v, w, np.array([2]), root=0), [0, 1])
+    rooted = routing.steiner_tree_edges(4, u, v, w, np.array([2]), root=0)
+    np.testing.assert_array_equal(rooted, [0, 1])
     with pytest.raises(ValueError, match="negative|>= 0"):
         routing.steiner_tree_edges(4, u, v, -w, np.array([0, 3]))
     with pytest.raises(ValueError, match="terminal"):

@@ -315,7 +315,7 @@ def load_area(
     >>> area.addresses.crs.to_epsg()                        # doctest: +SKIP
     2180
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from planner.config import Config
 

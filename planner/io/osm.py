@@ -89,7 +89,7 @@ import osmium
 import pandas as pd
 import pyproj
 import shapely
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from planner._errors import ConfigError, InputDataError, InputFileNotFoundError, Problem
 from planner.area import empty_layer
