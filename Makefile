@@ -11,9 +11,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-## Run the full plan on the embedded demo area (Serock + Wieliszew) into out/demo/.
+## Run the full plan on the embedded demo area (Serock + Wieliszew) into out/demo/,
+## then the two alternative scenarios and their comparison (out/scenarios/).
 demo: $(STAMP)
 	$(BIN)/planner plan --area demo --out out/demo
+	@echo "Scenarios: aerial-first (out/demo) vs all-underground vs no duct reuse"
+	$(BIN)/planner plan --area demo --config examples/all_underground.toml --out out/scenarios/all_underground --quiet > /dev/null
+	$(BIN)/planner plan --area demo --config examples/no_duct_reuse.toml --out out/scenarios/no_duct_reuse --quiet > /dev/null
+	$(BIN)/planner compare out/demo out/scenarios/all_underground out/scenarios/no_duct_reuse \
+	    --names aerial_first,all_underground,no_duct_reuse --out out/scenarios/comparison.csv
+	@echo "Map: out/demo/map.html"
 
 ## Run the whole test suite (unit, CLI, notebooks, browser).
 test: $(STAMP) browser

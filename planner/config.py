@@ -361,6 +361,53 @@ def config_from_dict(data: dict, source: str = "<dict>") -> Config:
         raise ConfigError(f"invalid configuration in {source}", _problems_from_validation(exc, source)) from None
 
 
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve_config_path(path: str | Path, relative_to: Path | None = None) -> Path:
+    if str(path) == "demo":
+        from planner import datasets
+
+        return datasets.get_path("demo_config")
+    p = Path(path)
+    if relative_to is not None and not p.is_absolute():
+        p = relative_to / p
+    return p
+
+
+def _read_toml(p: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """Read a TOML file, following ``extends = "<base file or 'demo'>"`` (base first, this file over it)."""
+    if not p.is_file():
+        where = f" (extended by {seen[-1]})" if seen else ""
+        raise ConfigError(f"configuration file not found: {p}{where}",
+                          [Problem(file=str(p), message="no such file", fix="give the path of a TOML file")])
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot parse {p}",
+                          [Problem(file=str(p), message=str(exc), fix="fix the TOML syntax")]) from None
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError(f"invalid configuration in {p}",
+                          [Problem(file=str(p), message="'extends' must be a file name or \"demo\"",
+                                   fix='e.g. extends = "demo"')])
+    base_path = _resolve_config_path(base, p.parent).resolve()
+    if base_path in seen or base_path == p.resolve():
+        raise ConfigError(f"invalid configuration in {p}",
+                          [Problem(file=str(p), message=f"'extends' loops back to {base_path}",
+                                   fix="remove the cycle")])
+    return _deep_merge(_read_toml(base_path, seen + (p.resolve(),)), data)
+
+
 def load_config(path: str | Path | None = None, **overrides: dict) -> Config:
     """Read and validate a TOML configuration file.
 
@@ -369,6 +416,8 @@ def load_config(path: str | Path | None = None, **overrides: dict) -> Config:
     path
         TOML file; ``None`` gives the documented defaults; ``"demo"`` the
         configuration of the embedded demo area (``data/demo/planner.toml``).
+        A file may start from another one with ``extends = "base.toml"``
+        (relative to the file) or ``extends = "demo"``; its own keys win.
     **overrides
         Section dicts merged over the file (as :meth:`Config.updated`).
 
@@ -380,18 +429,6 @@ def load_config(path: str | Path | None = None, **overrides: dict) -> Config:
     if path is None:
         cfg = Config()
     else:
-        p = Path(path)
-        if str(path) == "demo":
-            from planner import datasets
-
-            p = datasets.get_path("demo_config")
-        if not p.is_file():
-            raise ConfigError(f"configuration file not found: {p}",
-                              [Problem(file=str(p), message="no such file", fix="give the path of a TOML file")])
-        try:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot parse {p}",
-                              [Problem(file=str(p), message=str(exc), fix="fix the TOML syntax")]) from None
-        cfg = config_from_dict(data, source=str(p))
+        p = _resolve_config_path(path)
+        cfg = config_from_dict(_read_toml(p), source=str(p))
     return cfg.updated(**overrides) if overrides else cfg

@@ -546,8 +546,15 @@ def _node_crossings(R: pd.DataFrame, node_xy: np.ndarray) -> tuple[pd.DataFrame,
         p = shapely.intersection(lines[a], lines[b])
         if p.geom_type != "Point":
             continue
-        n = len(node_xy) + len(new_xy)
-        new_xy.append((p.x, p.y))
+        # several roads crossing at one point (or at a vertex) share one node
+        ends = [R.u.iat[a], R.v.iat[a], R.u.iat[b], R.v.iat[b]]
+        same = [m for m in ends if math.dist(node_xy[m], (p.x, p.y)) < 0.05]
+        same += [len(node_xy) + k for k, q in enumerate(new_xy) if math.dist(q, (p.x, p.y)) < 0.05]
+        if same:
+            n = int(same[0])
+        else:
+            n = len(node_xy) + len(new_xy)
+            new_xy.append((p.x, p.y))
         for e in (a, b):
             splits.setdefault(e, []).append((shapely.line_locate_point(lines[e], p), n))
     if not splits:
@@ -555,6 +562,7 @@ def _node_crossings(R: pd.DataFrame, node_xy: np.ndarray) -> tuple[pd.DataFrame,
     rows = []
     for e, r in enumerate(R.itertuples(index=False)):
         chain = [r.u] + [n for _, n in sorted(splits.get(e, []))] + [r.v]
+        chain = [n for k, n in enumerate(chain) if k == 0 or n != chain[k - 1]]
         rows += [(r.street, x, y) for x, y in zip(chain[:-1], chain[1:])]
     return pd.DataFrame(rows, columns=["street", "u", "v"]), np.vstack([node_xy, np.array(new_xy)])
 
@@ -836,7 +844,8 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
 
     links = _plan_links(simc, pos, streets, houses, node_xy, node_simc, pub_mask)
     for a, b, hw, step, way in links:
-        add_link(a, b, hw, step, bool(rng.random() < 0.6) and hw != "secondary", way)
+        # telecom poles: along every county road, along some local roads, none along the regional road
+        add_link(a, b, hw, step, hw == "tertiary" or (hw == "unclassified" and bool(rng.random() < 0.5)), way)
     # main roads pass through the villages: a main street carrying a link takes the link's class
     rank = {"residential": 0, "unclassified": 1, "tertiary": 2, "secondary": 3}
     main_of: dict[int, list[int]] = {}
@@ -1241,7 +1250,7 @@ def _as_built(rng: np.random.Generator, roads: gpd.GeoDataFrame, R: pd.DataFrame
         for t in sorted((n for n in want_nodes if node_simc[n] == s and n in dist), key=lambda n: dist[n]):
             build_path(paths[t])
     # phase 2: grow the shortest-path tree where it serves most white points per metre
-    tree_nodes = sorted(dist, key=lambda n: (dist[n], n))
+    tree_nodes = sorted(dist, key=lambda n: (dist[n], len(paths[n]), n))  # parents first, also on 0-length edges
     parent = {n: paths[n][-2] for n in tree_nodes if n != pop_node}
     pedge = {n: G[parent[n]][n]["k"] for n in parent}
     w_edge = np.bincount(near, minlength=len(roads)).astype(float)

@@ -63,3 +63,20 @@ def test_milestone_rules(tmp_path: Path):
         Config().updated(schedule={"trench_winter_stop": ("12-45", "02-28")})
     with pytest.raises(ConfigError, match="bounds"):
         Config().updated(area={"bounds": (10, 10, 5, 20)})
+
+
+def test_extends_demo_and_cycles(tmp_path: Path):
+    f = tmp_path / "scenario.toml"
+    f.write_text('extends = "demo"\nname = "s"\n[design]\nallow_aerial = false\n', encoding="utf-8")
+    c = load_config(f)
+    demo = load_config("demo")
+    assert c.design.allow_aerial is False and c.name == "s"
+    assert c.schedule.milestones == demo.schedule.milestones and not c.schedule.auto_assign
+    loop = tmp_path / "loop.toml"
+    loop.write_text('extends = "loop.toml"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="loops"):
+        load_config(loop)
+    missing = tmp_path / "m.toml"
+    missing.write_text('extends = "base.toml"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="extended by"):
+        load_config(missing)

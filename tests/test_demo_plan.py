@@ -120,3 +120,26 @@ def test_plan_directory_has_every_output(demo_plan_dir):
     addr = pd.read_csv(demo_plan_dir / "addresses.csv", dtype=str)
     assert (addr["ws_class"] == "white").sum() == 7614
     assert (demo_plan_dir / "map.html").stat().st_size <= 10 * 1024 * 1024
+
+
+def test_three_demo_scenarios_compare(demo_plan, demo_plan_dir, demo_area, tmp_path):
+    from planner import compare
+    from planner.config import load_config
+    from planner.pipeline import plan
+    from planner.report import write_plan
+
+    dirs = [demo_plan_dir]
+    for name, section in (("all_underground", {"allow_aerial": False}),
+                          ("no_duct_reuse", {"allow_duct_reuse": False})):
+        cfg = load_config("demo", progress=False).updated(design=section)
+        out = tmp_path / name
+        write_plan(plan(demo_area, cfg), out, write_map=False, uke=False)
+        dirs.append(out)
+    df = compare.compare_plans(dirs, ["aerial_first", "all_underground", "no_duct_reuse"])
+    assert df.loc["all_underground", "km_aerial"] == 0
+    assert df.loc["no_duct_reuse", "km_duct"] == 0
+    assert df.loc["aerial_first", "km_aerial"] > 0 and df.loc["aerial_first", "km_duct"] > 0
+    # Using the existing poles and ducts is what makes the default cheapest.
+    assert df.loc["all_underground", "cost_total_pln"] > df.loc["aerial_first", "cost_total_pln"]
+    assert df.loc["no_duct_reuse", "cost_total_pln"] >= df.loc["aerial_first", "cost_total_pln"]
+    assert "all_underground" in compare.format_comparison(df)
