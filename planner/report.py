@@ -114,7 +114,7 @@ def format_summary(p: Plan) -> str:
             f"NOT all milestones met; binding constraint: {sch.binding_constraint}; "
             f"smallest crews that meet them: {sch.min_crews}")
         lines.append(f"Schedule: {verdict}")
-        if sch.progress_summary is not None:
+        if getattr(sch, "progress_summary", None) is not None:
             lines += ["", sch.progress_summary.to_text()]
     return "\n".join(lines)
 

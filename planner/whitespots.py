@@ -117,6 +117,7 @@ _CAT_NGA_NOW, _CAT_NGA_PLANNED, _CAT_SLOW, _CAT_NOT_FIXED, _CAT_BEYOND, _CAT_PLA
 
 _PL_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 _MAX_EXAMPLES = 5
+_GRID_MAX_CELLS = 50_000_000  # cells of the grid hash of _within before the STRtree is used [A]
 
 
 # --------------------------------------------------------------------------
@@ -564,12 +565,83 @@ def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
             distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (point position, layer position, distance) closer than ``distance``.
 
-    Uses the layer's STRtree with the ``dwithin`` predicate, which is much faster
-    than ``sindex.nearest(max_distance=...)`` when most points have nothing near.
+    Candidates come from a uniform grid hash of the layer's envelopes
+    (:func:`_grid_candidates`, numpy sorting only, no spatial index to build);
+    the exact test is shapely's ``dwithin``, the same GEOS predicate as
+    ``sindex.query(..., predicate="dwithin")``, which is used instead when the
+    grid does not apply (query geometries other than points, huge envelopes).
+    Pairs are ordered by point, then layer position.
     """
-    qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
-    dist = shapely.distance(points.to_numpy()[qi], layer.geometry.to_numpy()[li])
+    pts = np.asarray(points.to_numpy(), dtype=object)
+    geoms = np.asarray(layer.geometry.to_numpy(), dtype=object)
+    cand = _grid_candidates(pts, geoms, distance)
+    if cand is None:
+        qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
+        order = np.lexsort((li, qi))
+        qi, li = qi[order], li[order]
+    else:
+        qi, li = cand
+        keep = shapely.dwithin(pts[qi], geoms[li], distance)
+        qi, li = qi[keep], li[keep]
+    dist = shapely.distance(pts[qi], geoms[li])
     return qi.astype(np.int64), li.astype(np.int64), dist
+
+
+def _grid_cells(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+                size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(owner, cell column, cell row) of every grid cell that a box overlaps."""
+    cx0, cx1 = np.floor(x0 / size).astype(np.int64), np.floor(x1 / size).astype(np.int64)
+    cy0, cy1 = np.floor(y0 / size).astype(np.int64), np.floor(y1 / size).astype(np.int64)
+    ny = cy1 - cy0 + 1
+    count = (cx1 - cx0 + 1) * ny
+    owner = np.repeat(np.arange(len(x0), dtype=np.int64), count)
+    k = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    return owner, cx0[owner] + k // ny[owner], cy0[owner] + k % ny[owner]
+
+
+def _grid_candidates(pts: np.ndarray, geoms: np.ndarray,
+                     distance: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """Candidate pairs (point, geometry) whose envelopes are within ``distance``.
+
+    A superset of the ``dwithin`` pairs, without repeats, sorted by point and
+    geometry position.  ``None`` when the grid does not apply: a query geometry
+    that is not a point, or envelopes covering too many cells.
+    """
+    e = np.empty(0, dtype=np.int64)
+    if not len(pts) or not len(geoms):
+        return e, e
+    tid = shapely.get_type_id(pts)
+    if not np.all((tid == 0) | (tid == -1)):  # points (or missing) only
+        return None
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    qok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    b = shapely.bounds(geoms)
+    gok = np.flatnonzero(np.isfinite(b).all(axis=1))
+    if not len(qok) or not len(gok) or not np.isfinite(distance) or distance < 0:
+        return (e, e) if np.isfinite(distance) and distance >= 0 else None
+    x, y, b = x[qok], y[qok], b[gok]
+    size = max(2.0 * float(distance), 1.0)
+    cells = ((np.floor(b[:, 2] / size) - np.floor(b[:, 0] / size) + 1)
+             * (np.floor(b[:, 3] / size) - np.floor(b[:, 1] / size) + 1)).sum()
+    if cells > _GRID_MAX_CELLS:
+        return None
+    # padding beyond the distance: rounding of x +- d can never lose a pair
+    pad = float(distance) + 1e-7 * (1.0 + np.maximum(np.abs(x), np.abs(y)))
+    q_own, q_cx, q_cy = _grid_cells(x - pad, y - pad, x + pad, y + pad, size)
+    g_own, g_cx, g_cy = _grid_cells(b[:, 0], b[:, 1], b[:, 2], b[:, 3], size)
+    cx_min = min(int(q_cx.min()), int(g_cx.min()))
+    cy_min = min(int(q_cy.min()), int(g_cy.min()))
+    ny = max(int(q_cy.max()), int(g_cy.max())) - cy_min + 1
+    qk = (q_cx - cx_min) * ny + (q_cy - cy_min)
+    gk = (g_cx - cx_min) * ny + (g_cy - cy_min)
+    i, j = _join(qk, gk)
+    qi, gi = q_own[i], g_own[j]
+    # envelope test (loose, with the padding), then unique pairs in (point, geometry) order
+    p = pad[qi]
+    near = ((b[gi, 0] - x[qi] <= p) & (x[qi] - b[gi, 2] <= p)
+            & (b[gi, 1] - y[qi] <= p) & (y[qi] - b[gi, 3] <= p))
+    pair = np.unique(qi[near] * len(gok) + gi[near])
+    return qok[pair // len(gok)], gok[pair % len(gok)]
 
 
 def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFrame:

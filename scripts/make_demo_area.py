@@ -734,7 +734,7 @@ def _road_stats(roads: gpd.GeoDataFrame, R: pd.DataFrame, node_xy: np.ndarray, a
     """Road distance of every address (nearest road edge + drop) from the POPs, for the README."""
     ln = roads.length.to_numpy()
     n = len(node_xy)
-    G = coo_matrix((np.r_[ln, ln], (np.r_[R.u, R.v], np.r_[R.v, R.u])), shape=(n, n)).tocsr()
+    G = coo_matrix((ln, (R.u, R.v)), shape=(n, n)).tocsr()  # one row per node pair (see build_demo_area)
     pxy = shapely.get_coordinates(pops.geometry.values)
     pop_nodes = [int(np.argmin(np.linalg.norm(node_xy - p, axis=1))) for p in pxy]
     dist = dijkstra(G, directed=False, indices=pop_nodes)
@@ -821,17 +821,25 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     node_xy = np.vstack(node_xy)
     node_simc = np.array(node_simc)
 
+    corner_node: dict[tuple[float, float], int] = {}  # links leaving one main-street end share its first stub
+
     def add_link(a: int, b: int, highway: str, step: float, telecom: bool, way: list | None = None) -> None:
         nonlocal node_xy, node_simc
         corners = [node_xy[a]] + [np.asarray(w, float) for w in (way or [])] + [node_xy[b]]
-        mid_parts = []
+        ids: list[int] = []
         for k, (pa, pb) in enumerate(zip(corners[:-1], corners[1:])):
+            if k:  # a waypoint: reuse the node another link placed there
+                key = (round(float(pa[0]), 2), round(float(pa[1]), 2))
+                if key not in corner_node:
+                    corner_node[key] = len(node_xy)
+                    node_xy = np.vstack([node_xy, pa[None]])
+                    node_simc = np.concatenate([node_simc, [""]])
+                ids.append(corner_node[key])
             n = max(1, int(np.ceil(np.linalg.norm(pb - pa) / step)))
-            mid_parts.append(pa + (pb - pa) * (np.arange(0 if k else 1, n) / n)[:, None])
-        mid = np.vstack(mid_parts)
-        ids = list(range(len(node_xy), len(node_xy) + len(mid)))
-        node_xy = np.vstack([node_xy, mid]) if len(mid) else node_xy
-        node_simc = np.concatenate([node_simc, [""] * len(mid)])
+            mid = pa + (pb - pa) * (np.arange(1, n) / n)[:, None]
+            ids += list(range(len(node_xy), len(node_xy) + len(mid)))
+            node_xy = np.vstack([node_xy, mid]) if len(mid) else node_xy
+            node_simc = np.concatenate([node_simc, [""] * len(mid)])
         streets.append(dict(simc="", name="", street="", ulic="", role="link", nodes=[a] + ids + [b],
                             highway=highway, lit=False, surface="paved", private=False, telecom=telecom, alt=None))
 
@@ -898,12 +906,13 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
     perm = rng.permutation(tracks).tolist()
     with_alt = [t for t in perm if streets[t]["alt"] is not None]
     without_alt = [t for t in perm if streets[t]["alt"] is None]
-    # the two refused tracks without an alternative: those whose houses lie farthest from a public road
+    # the two refused tracks without an alternative: single-house tracks whose house lies farthest from
+    # a public road (so exactly two address points are reachable only through a refused parcel)
     pub_lines = shapely.union_all([LineString(node_xy[st["nodes"]]) for st in streets
                                    if st["role"] not in ("private_track",)])
     far = {t: float(shapely.distance(shapely.multipoints(H.loc[H.track == t, ["x", "y"]].to_numpy()), pub_lines))
            for t in without_alt}
-    without_alt.sort(key=lambda t: -round(far[t], 3))
+    without_alt.sort(key=lambda t: (int((H.track == t).sum()) != 1, -round(far[t], 3)))
     refused_alt = with_alt[:5]
     refused_noalt = without_alt[:2]
     rest = [t for t in perm if t not in refused_alt + refused_noalt]
@@ -1066,6 +1075,9 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
         for a, b in zip(st["nodes"][:-1], st["nodes"][1:]):
             road_rows.append((k, a, b))
     R = pd.DataFrame(road_rows, columns=["street", "u", "v"])
+    # one road per node pair (links sharing a stub): the first street keeps it
+    R = R[~pd.DataFrame({"a": R[["u", "v"]].min(axis=1), "b": R[["u", "v"]].max(axis=1)}).duplicated()]
+    R = R.reset_index(drop=True)
     R, node_xy = _node_crossings(R, node_xy)
     node_simc = np.concatenate([node_simc, [""] * (len(node_xy) - len(node_simc))])
     S = pd.DataFrame(streets)
@@ -1450,8 +1462,9 @@ From `POP-SEROCK-1`, {100 * f['road']['share_ratio_16']:.1f} % of the address po
 1.6 x their straight-line distance away by road (median {f['road']['median_ratio']:.2f}); every address
 is within {f['road']['max_reach_km']:.1f} km by road (+ drop) of its nearest POP
 ({f['road']['max_reach_pop0_km']:.1f} km from `POP-SEROCK-1` alone).
-Commune lighting poles stand every ~35 m along lit roads, telecom poles every ~45 m along some
-unlit rural roads, power poles along some farm tracks (~4 % of poles `usable = False`).
+Commune lighting poles stand every ~35 m along lit roads, telecom poles every ~45 m along every
+county road between villages, half of the local ones and some unlit village streets (none along
+the regional road), power poles along some farm tracks (~4 % of poles `usable = False`).
 Technological ducts: ul. Cypriana Kamila Norwida in Serock and ul. {f['second_duct']} in Wieliszew.
 
 `new_buildings`: {len(L['new_buildings'])} new houses (not in `addresses`; real street names and ULIC of

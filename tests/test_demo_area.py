@@ -232,6 +232,7 @@ def test_barrier_share(layers, white):
 def test_roads_form_one_connected_component(layers):
     roads = layers["roads"]
     assert 5_000 <= len(roads) <= 15_000
+    assert not roads.geometry.normalize().to_wkb().duplicated().any()  # no road drawn twice
     g = nx.Graph()
     for geom in roads.geometry:
         c = np.asarray(geom.coords)
@@ -305,8 +306,9 @@ def _road_distance_from_pops(layers) -> tuple[np.ndarray, np.ndarray]:
     inv = inv.reshape(-1, 2)
     ln = roads.length.to_numpy()
     n = len(keys)
-    graph = coo_matrix((np.r_[ln, ln], (np.r_[inv[:, 0], inv[:, 1]], np.r_[inv[:, 1], inv[:, 0]])),
-                       shape=(n, n)).tocsr()
+    # parallel segments: keep the shortest (a sparse matrix would add them up)
+    e = pd.DataFrame({"a": inv.min(axis=1), "b": inv.max(axis=1), "w": ln}).groupby(["a", "b"]).w.min().reset_index()
+    graph = coo_matrix((e.w, (e.a, e.b)), shape=(n, n)).tocsr()
     pxy = shapely.get_coordinates(pops.geometry.values)
     src = [int(np.argmin(np.linalg.norm(keys - p, axis=1))) for p in pxy]
     off = np.array([np.linalg.norm(keys[k] - p) for k, p in zip(src, pxy)])
