@@ -62,9 +62,10 @@ def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: b
 
 
 def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
+    from planner import datasets
+
     out = [Path(p) for p in paths if p is not None]
-    if area != "demo":
-        out.append(Path(area))
+    out.append(datasets.get_path("demo") if area == "demo" else Path(area))
     return out
 
 
@@ -81,6 +82,11 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
         map_over = {k: v for k, v in (("lang", lang), ("offline", offline)) if v is not None}
         if map_over:
             cfg = cfg.updated(map=map_over)
+        if official_list is None and area == "demo":
+            # The demo ships its official white-spot list (with planted differences).
+            from planner import datasets
+
+            official_list = datasets.get_path("demo_official_list")
         p = plan(a, cfg, official_list=official_list, until=until)
         out_dir = out or Path("out") / a.name
         write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,

@@ -182,6 +182,9 @@ class DesignConfig(_Section):
     long_drop_policy: Literal["connect", "exclude"] = "connect"
     # Maximum fibre distance from the POP (GPON class B+ budget with 1:64 split ~20 km). [A]
     max_reach_m: float = Field(20_000.0, gt=0)
+    # Rounds of Steiner rebuilds that force the shortest paths of reach violators into the
+    # tree before the remaining ones are grafted on directly (see design._reach_tree). [A]
+    reach_repair_rounds: int = Field(5, ge=0)
     # An access point is the projection of the address point onto the nearest usable
     # road within this distance; farther addresses are unreachable. [A]
     max_access_distance_m: float = Field(1_500.0, gt=0)

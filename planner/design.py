@@ -21,13 +21,16 @@ Unconnected targets (``unconnected_reason``), checked in this order
     refused parcels.  ``consent_refused``: reachable only through edges whose
     parcel consent is refused.  ``long_drop_excluded``: the drop is longer than
     ``drop_contract_max_m`` and ``long_drop_policy == 'exclude'``.
-    ``reach``: the fibre distance (along the network from the POP to the access
-    node, plus the drop) exceeds ``max_reach_m``.  Reach is first screened
-    with shortest path lengths (a lower bound of the tree distance); then the
-    tree is built and violators along the tree are excluded (and reported, not
-    connected).  The tree is rebuilt once without them; if the new tree puts
-    other targets out of reach, the first tree pruned to the remaining targets
-    is kept instead (their paths, hence their distances, are unchanged).
+    ``reach``: even the shortest road path from the nearest POP plus the drop
+    exceeds ``max_reach_m`` (no tree can do better).
+Reach
+    Every other target is connected within ``max_reach_m`` of fibre (along
+    the network from the POP to the access node, plus the drop).  The cheapest
+    tree follows pole lines and may take long detours; its violators are
+    repaired by forcing their shortest-length paths into the tree (a Steiner
+    rebuild with those edges nearly free, then grafting the paths on), for up
+    to ``reach_repair_rounds`` rounds and finally by grafting alone, which
+    never lengthens a path -- see :func:`_reach_tree`.
 Drops
     A drop runs from the access node to the fence (see
     :mod:`planner.costgraph`); it carries ``drop_slack_m`` of slack (own BOM
@@ -191,13 +194,14 @@ def _orient(rg: _RoutingGraph, chosen: np.ndarray) -> dict[str, np.ndarray]:
     return {"pred": pred, "pred_edge": pred_edge, "order": order, "dist": dist}
 
 
-def _tree(rg: _RoutingGraph, terminals: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Steiner tree (:func:`planner.routing.steiner_tree_edges`) from the root, oriented."""
-    chosen = routing.steiner_tree_edges(rg.n_nodes, rg.u, rg.v, rg.w, np.unique(terminals), root=rg.root)
-    return _tree_from_edges(rg, chosen)
+def _tree(rg: _RoutingGraph, terminals: np.ndarray,
+          w: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Steiner tree (:func:`planner.routing.steiner_tree_edges`) from the root, oriented.
 
-
-def _tree_from_edges(rg: _RoutingGraph, chosen: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    ``w`` overrides the edge weights (default: the edge costs ``rg.w``).
+    """
+    w = rg.w if w is None else w
+    chosen = routing.steiner_tree_edges(rg.n_nodes, rg.u, rg.v, w, np.unique(terminals), root=rg.root)
     return chosen, _orient(rg, chosen)
 
 
@@ -427,29 +431,25 @@ def design_network(
         detail[long] = ("drop " + _fmt(drop_len[long]) + f" m > {dc.drop_contract_max_m:g} m (fee would be "
                         + _fmt(over[long] * config.costs.drop_distance_fee_pln_per_m) + " PLN)")
 
-    # -- reach screen with shortest path lengths (lower bound) -------------------------------
-    csr_len = _csr(rg, rg.length)
-    sp_len = routing.dijkstra(csr_len, directed=False, indices=rg.root)
+    # -- reach screen with shortest path lengths (a lower bound of any tree distance) ------
+    sp_len, sp_pred = routing.dijkstra(_csr(rg, rg.length), directed=False, indices=rg.root,
+                                       return_predecessors=True)
     _mark_reach(reason, detail, (reason == "") & (sp_len[np.maximum(node, 0)] + drop_len > dc.max_reach_m),
                 sp_len[np.maximum(node, 0)] + drop_len, dc.max_reach_m, "shortest path")
 
-    # -- shared tree, rebuilt until no reach violation --------------------------------------
-    chosen, tree = _tree(rg, node[reason == ""])
-    fibre = tree["dist"][np.maximum(node, 0)] + drop_len
-    viol = (reason == "") & (fibre > dc.max_reach_m)
-    if viol.any():
-        _mark_reach(reason, detail, viol, fibre, dc.max_reach_m, "tree")
-        # rebuild once without them; if the new tree breaks the reach of others, keep the
-        # first tree pruned to the remaining targets instead (their paths are unchanged)
-        chosen1, tree1 = _tree(rg, node[reason == ""])
-        fibre1 = tree1["dist"][np.maximum(node, 0)] + drop_len
-        if ((reason == "") & (fibre1 > dc.max_reach_m)).any():
-            down = _downstream(tree, rg.n_nodes, node[reason == ""])
-            child = np.flatnonzero((tree["pred_edge"] >= 0) & (down > 0))
-            chosen, tree = _tree_from_edges(rg, np.sort(tree["pred_edge"][child]))
-        else:
-            chosen, tree = chosen1, tree1
+    # -- naive alternative: cheapest path per target, reach repaired the same way ------------
     conn = reason == ""
+    term, tdrop = node[conn], drop_len[conn]
+    dist_sp, pred_sp = routing.dijkstra(_csr(rg, rg.w), directed=False, indices=rg.root, return_predecessors=True)
+    unshared = float(dist_sp[term].sum())  # every address its own path, nothing shared
+    naive_edges = _path_union(rg, pred_sp, np.unique(term))
+    naive = _graft_violators(rg, naive_edges, _orient(rg, naive_edges), term, tdrop, sp_pred, dc.max_reach_m)
+
+    # -- shared tree, repaired until every target is within reach -------------------------
+    chosen, tree = _reach_tree(rg, term, tdrop, sp_pred, dc.max_reach_m, dc.reach_repair_rounds)
+    if routing.tree_cost(rg.w, naive[0]) < routing.tree_cost(rg.w, chosen):
+        logger.info("design: the reach-repaired tree costs more than the naive one; using the naive tree")
+        chosen, tree = naive
     logger.info("design: %d of %d targets connected, tree of %d edges", int(conn.sum()), n_t, chosen.size)
 
     # -- tables ---------------------------------------------------------------------------
@@ -459,11 +459,7 @@ def design_network(
     seg_i, seg_of_node = _segments(graph, rg, tree, down, ctg)
     drops_i = _drops(graph, config, cacc, ctg, seg_i, seg_of_node, tree["dist"])
 
-    # naive: union of cheapest paths from the POP(s)
-    dist_sp, pred_sp = routing.dijkstra(_csr(rg, rg.w), directed=False, indices=rg.root, return_predecessors=True)
-    unshared = float(dist_sp[node[conn]].sum())  # every address its own path, nothing shared
-    naive_edges = _path_union(rg, pred_sp, np.unique(node[conn]))
-    ntree = _orient(rg, naive_edges)
+    ntree = naive[1]
     nseg_i, nseg_of_node = _segments(graph, rg, ntree, _downstream(ntree, rg.n_nodes, node[conn]), ctg)
     ndrops_i = _drops(graph, config, cacc, ctg, nseg_i, nseg_of_node, ntree["dist"])
 
@@ -486,6 +482,97 @@ def design_network(
     summary = _summary(bom, bom_naive, segments, reason, n_t, unshared)
     return DesignResult(segments=segments, drops=drops, unconnected=unconnected, addresses=out_addr,
                         bom=bom, bom_naive=bom_naive, summary=summary, graph=graph)
+
+
+def _prune(rg: _RoutingGraph, tree: dict[str, np.ndarray],
+           terminals: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Drop the branches of ``tree`` that lead to no terminal."""
+    down = _downstream(tree, rg.n_nodes, terminals)
+    child = np.flatnonzero((tree["pred_edge"] >= 0) & (down > 0))
+    chosen = np.sort(tree["pred_edge"][child])
+    return chosen, _orient(rg, chosen)
+
+
+def _graft(rg: _RoutingGraph, chosen: np.ndarray, tree: dict[str, np.ndarray], forced: np.ndarray,
+           terminals: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Graft the shortest-length paths ``forced`` onto ``tree``.
+
+    ``forced`` is a subtree of the shortest-length path tree that contains the
+    root.  Every node on it takes its parent from ``forced`` and every other
+    tree node keeps its parent, so the result is again a tree; each node's
+    distance from the root can only shrink (it follows the tree to its first
+    ancestor on ``forced`` and from there the shortest path), and the nodes on
+    ``forced`` are at their shortest path length.  Branches left without a
+    terminal are pruned.
+    """
+    fnodes = np.setdiff1d(np.r_[rg.u[forced], rg.v[forced]], [rg.root])
+    old = tree["pred_edge"][fnodes]
+    keep = np.setdiff1d(chosen, old[old >= 0])
+    merged = np.union1d(keep, forced)
+    return _prune(rg, _orient(rg, merged), terminals)
+
+
+def _violators(tree: dict[str, np.ndarray], terminals: np.ndarray, drop_len: np.ndarray,
+               max_reach_m: float) -> np.ndarray:
+    """Access nodes whose fibre distance along ``tree`` plus the drop exceeds the reach."""
+    return np.unique(terminals[tree["dist"][terminals] + drop_len > max_reach_m])
+
+
+def _graft_violators(rg: _RoutingGraph, chosen: np.ndarray, tree: dict[str, np.ndarray], terminals: np.ndarray,
+                     drop_len: np.ndarray, sp_pred: np.ndarray,
+                     max_reach_m: float) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Graft the shortest-length paths of the reach violators of ``tree`` onto it.
+
+    Afterwards every terminal whose shortest path plus drop is within
+    ``max_reach_m`` is within reach (see :func:`_graft`: no path gets longer).
+    """
+    viol = _violators(tree, terminals, drop_len, max_reach_m)
+    if viol.size == 0:
+        return chosen, tree
+    return _graft(rg, chosen, tree, _path_union(rg, sp_pred, viol), terminals)
+
+
+def _reach_tree(rg: _RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp_pred: np.ndarray,
+                max_reach_m: float, rounds: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Cheapest tree found that keeps every terminal within ``max_reach_m``.
+
+    Every terminal must satisfy ``shortest path length + drop <= max_reach_m``
+    (screened before).  The Steiner tree on the edge costs is checked; the
+    shortest-length paths (predecessors ``sp_pred``, one shortest-path tree, so
+    their union is a subtree containing the root) of its violators are
+    *forced*: the Steiner tree is rebuilt with forced edges at ``1e-9`` PLN/m
+    (near zero, ties stay deterministic) and the forced paths are grafted
+    onto it (:func:`_graft`), which puts every forced terminal at its shortest
+    path length.  The violators of that tree add their paths in turn, for at
+    most ``rounds`` rounds.  If violators remain, their paths are grafted onto
+    the last tree; grafting never lengthens any path, so the result has no
+    violator.  Among the reach-feasible trees met on the way (including the
+    first tree grafted with its violators' paths) the cheapest one is returned
+    (ties: the earliest).
+    """
+    chosen, tree = _tree(rg, terminals)
+    viol = _violators(tree, terminals, drop_len, max_reach_m)
+    if viol.size == 0:
+        return chosen, tree
+    forced = _path_union(rg, sp_pred, viol)
+    best = _graft(rg, chosen, tree, forced, terminals)
+    best_cost = routing.tree_cost(rg.w, best[0])
+    logger.info("design: %d access node(s) beyond reach along the cheapest tree; repairing", viol.size)
+    w = rg.w.copy()
+    for i in range(rounds):
+        w[forced] = 1e-9 * rg.length[forced]
+        c0, t0 = _tree(rg, terminals, w)
+        chosen, tree = _graft(rg, c0, t0, forced, terminals)
+        viol = _violators(tree, terminals, drop_len, max_reach_m)
+        logger.debug("design: reach repair round %d: %d forced edges, %d violators", i + 1, forced.size, viol.size)
+        if viol.size == 0:
+            break
+        forced = np.union1d(forced, _path_union(rg, sp_pred, viol))
+    chosen, tree = _graft_violators(rg, chosen, tree, terminals, drop_len, sp_pred, max_reach_m)
+    cost = routing.tree_cost(rg.w, chosen)
+    if cost < best_cost:
+        best, best_cost = (chosen, tree), cost
+    return best
 
 
 def _csr(rg: _RoutingGraph, w: np.ndarray) -> sparse.csr_matrix:

@@ -117,7 +117,6 @@ _CAT_NGA_NOW, _CAT_NGA_PLANNED, _CAT_SLOW, _CAT_NOT_FIXED, _CAT_BEYOND, _CAT_PLA
 
 _PL_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 _MAX_EXAMPLES = 5
-_GRID_MAX_CELLS = 50_000_000  # cells of the grid hash of _within before the STRtree is used [A]
 
 
 # --------------------------------------------------------------------------
@@ -289,15 +288,42 @@ def _codes(values: pd.Series | np.ndarray, norm: Callable[[pa.Array], pa.Array] 
 
 
 def _combine(*codes: np.ndarray) -> np.ndarray:
-    """One int64 code per distinct tuple of integer codes (order of first appearance)."""
+    """One int64 code per distinct tuple of integer codes (order of first appearance).
+
+    The codes are packed into one integer (mixed radix) and factorized once;
+    only when the packed value would overflow is the prefix factorized first.
+    """
     out = np.asarray(codes[0], dtype=np.int64)
     out = out - out.min(initial=0)
+    if len(codes) == 1:
+        return out
+    span = int(out.max(initial=0)) + 1
     for c in codes[1:]:
         c = np.asarray(c, dtype=np.int64)
         c = c - c.min(initial=0)  # factorize's -1 (missing) must not collide
-        out, _ = pd.factorize(out * (int(c.max(initial=0)) + 1) + c)
-        out = out.astype(np.int64)
-    return out
+        m = int(c.max(initial=0)) + 1
+        if span * m >= 2**62:  # renumber the prefix tuples densely first
+            out, uniq = pd.factorize(out)
+            out, span = out.astype(np.int64), max(len(uniq), 1)
+        out = out * m + c
+        span *= m
+    out, _ = pd.factorize(out)
+    return out.astype(np.int64)
+
+
+def _first_positions(codes: np.ndarray) -> np.ndarray:
+    """Position of the first row of each distinct code, in code order.
+
+    Equals ``np.unique(codes, return_index=True)[1]``; linear time when the codes
+    are numbered 0, 1, ... by first appearance (as :func:`_combine` numbers
+    tuples), a sort otherwise.
+    """
+    if not len(codes):
+        return np.empty(0, dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
+    if codes[0] == 0 and np.array_equal(codes[first], np.arange(len(first))):
+        return first
+    return np.unique(codes, return_index=True)[1]
 
 
 def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -501,8 +527,8 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     add(r, pos[r], 0)
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number
-    sc, sc_u = _codes(_column(cov, "simc"), _a_strip)
-    simc_given = sc_u[sc] != ""
+    simc_given = pc.fill_null(pc.not_equal(_a_strip(_to_arrow(_column(cov, "simc"))), ""), False)
+    simc_given = simc_given.to_numpy(zero_copy_only=False).astype(bool)
     todo_idx = np.flatnonzero(~matched & simc_given)
     if len(todo_idx):
         (ka_u, kc_u), (ka_s, kc_s) = _address_keys([addresses, cov.iloc[todo_idx]])
@@ -565,83 +591,31 @@ def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
             distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (point position, layer position, distance) closer than ``distance``.
 
-    Candidates come from a uniform grid hash of the layer's envelopes
-    (:func:`_grid_candidates`, numpy sorting only, no spatial index to build);
-    the exact test is shapely's ``dwithin``, the same GEOS predicate as
-    ``sindex.query(..., predicate="dwithin")``, which is used instead when the
-    grid does not apply (query geometries other than points, huge envelopes).
-    Pairs are ordered by point, then layer position.
+    Uses the layer's STRtree with the ``dwithin`` predicate, which is much faster
+    than ``sindex.nearest(max_distance=...)`` when most points have nothing near.
     """
-    pts = np.asarray(points.to_numpy(), dtype=object)
-    geoms = np.asarray(layer.geometry.to_numpy(), dtype=object)
-    cand = _grid_candidates(pts, geoms, distance)
-    if cand is None:
-        qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
-        order = np.lexsort((li, qi))
-        qi, li = qi[order], li[order]
-    else:
-        qi, li = cand
-        keep = shapely.dwithin(pts[qi], geoms[li], distance)
-        qi, li = qi[keep], li[keep]
-    dist = shapely.distance(pts[qi], geoms[li])
+    qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
+    dist = shapely.distance(points.to_numpy()[qi], layer.geometry.to_numpy()[li])
     return qi.astype(np.int64), li.astype(np.int64), dist
 
 
-def _grid_cells(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
-                size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(owner, cell column, cell row) of every grid cell that a box overlaps."""
-    cx0, cx1 = np.floor(x0 / size).astype(np.int64), np.floor(x1 / size).astype(np.int64)
-    cy0, cy1 = np.floor(y0 / size).astype(np.int64), np.floor(y1 / size).astype(np.int64)
-    ny = cy1 - cy0 + 1
-    count = (cx1 - cx0 + 1) * ny
-    owner = np.repeat(np.arange(len(x0), dtype=np.int64), count)
-    k = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
-    return owner, cx0[owner] + k // ny[owner], cy0[owner] + k % ny[owner]
+def _hash_codes(values: pd.Series) -> pd.Series | np.ndarray:
+    """Values to hash for finding duplicate candidates: text as Arrow dictionary codes.
 
-
-def _grid_candidates(pts: np.ndarray, geoms: np.ndarray,
-                     distance: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """Candidate pairs (point, geometry) whose envelopes are within ``distance``.
-
-    A superset of the ``dwithin`` pairs, without repeats, sorted by point and
-    geometry position.  ``None`` when the grid does not apply: a query geometry
-    that is not a point, or envelopes covering too many cells.
+    Equal texts get equal codes (missing values -1), so exact duplicates keep
+    equal row hashes; other columns (numbers, mixed objects) are returned as is.
     """
-    e = np.empty(0, dtype=np.int64)
-    if not len(pts) or not len(geoms):
-        return e, e
-    tid = shapely.get_type_id(pts)
-    if not np.all((tid == 0) | (tid == -1)):  # points (or missing) only
-        return None
-    x, y = shapely.get_x(pts), shapely.get_y(pts)
-    qok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    b = shapely.bounds(geoms)
-    gok = np.flatnonzero(np.isfinite(b).all(axis=1))
-    if not len(qok) or not len(gok) or not np.isfinite(distance) or distance < 0:
-        return (e, e) if np.isfinite(distance) and distance >= 0 else None
-    x, y, b = x[qok], y[qok], b[gok]
-    size = max(2.0 * float(distance), 1.0)
-    cells = ((np.floor(b[:, 2] / size) - np.floor(b[:, 0] / size) + 1)
-             * (np.floor(b[:, 3] / size) - np.floor(b[:, 1] / size) + 1)).sum()
-    if cells > _GRID_MAX_CELLS:
-        return None
-    # padding beyond the distance: rounding of x +- d can never lose a pair
-    pad = float(distance) + 1e-7 * (1.0 + np.maximum(np.abs(x), np.abs(y)))
-    q_own, q_cx, q_cy = _grid_cells(x - pad, y - pad, x + pad, y + pad, size)
-    g_own, g_cx, g_cy = _grid_cells(b[:, 0], b[:, 1], b[:, 2], b[:, 3], size)
-    cx_min = min(int(q_cx.min()), int(g_cx.min()))
-    cy_min = min(int(q_cy.min()), int(g_cy.min()))
-    ny = max(int(q_cy.max()), int(g_cy.max())) - cy_min + 1
-    qk = (q_cx - cx_min) * ny + (q_cy - cy_min)
-    gk = (g_cx - cx_min) * ny + (g_cy - cy_min)
-    i, j = _join(qk, gk)
-    qi, gi = q_own[i], g_own[j]
-    # envelope test (loose, with the padding), then unique pairs in (point, geometry) order
-    p = pad[qi]
-    near = ((b[gi, 0] - x[qi] <= p) & (x[qi] - b[gi, 2] <= p)
-            & (b[gi, 1] - y[qi] <= p) & (y[qi] - b[gi, 3] <= p))
-    pair = np.unique(qi[near] * len(gok) + gi[near])
-    return qok[pair // len(gok)], gok[pair % len(gok)]
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        try:
+            arr = pa.array(values.array if values.dtype != object else values.to_numpy(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return values
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_binary(arr.type)
+                or pa.types.is_large_binary(arr.type)):
+            return pc.fill_null(pc.dictionary_encode(arr).indices, -1).to_numpy(zero_copy_only=False)
+    return values
 
 
 def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFrame:
@@ -659,7 +633,8 @@ def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.
     if has.any():
         wkb[has] = shapely.to_wkb(geom[has])
     frame = cov[cols].assign(wkb=wkb)
-    h = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    h = pd.util.hash_pandas_object(
+        pd.DataFrame({c: _hash_codes(frame[c]) for c in frame.columns}, copy=False), index=False).to_numpy()
     cand = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
     dup = np.zeros(len(cov), dtype=bool)
     if len(cand):
@@ -694,7 +669,7 @@ def _row_descriptions(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """
     combo = _combine(cov["cat"].to_numpy(), cov["op"].to_numpy(), cov["tech"].to_numpy(),
                      cov["medium"].to_numpy(), pd.factorize(cov["down"])[0], pd.factorize(cov["year"])[0])
-    _, first = np.unique(combo, return_index=True)
+    first = _first_positions(combo)
     u = cov.iloc[first]
     cat = u["cat"].to_numpy()
     op = cov.attrs["op_display"][u["op"].to_numpy()]
@@ -725,6 +700,32 @@ def _row_descriptions(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return lookup[combo], uniq.astype(object)
 
 
+def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """:func:`numpy.lexsort` (last key primary, stable) of integer or finite float keys.
+
+    The keys are packed into one int64 (floats by their rank) and sorted once
+    with a stable argsort, which is much faster than a multi-key lexsort; keys
+    whose ranges would overflow (or non-finite floats) use ``np.lexsort``.
+    """
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for k in reversed(keys):
+        k = np.asarray(k)
+        if k.dtype.kind == "f":
+            if not np.isfinite(k).all():
+                return np.lexsort(keys)
+            k, uniq = pd.factorize(k, sort=True)
+            m = max(len(uniq), 1)
+        else:
+            k = k.astype(np.int64) - int(k.min(initial=0))
+            m = int(k.max(initial=0)) + 1
+        if span * m >= 2**62:
+            return np.lexsort(keys)
+        packed = packed * m + k
+        span *= m
+    return np.argsort(packed, kind="stable")
+
+
 def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame,
              counting_ops: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Reason of every address from its matched rows, as codes into texts.
@@ -745,13 +746,13 @@ def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame,
     # An address with NGA lists its NGA rows; a white spot lists what it has instead.
     keep = counting == classified
     desc, cat, op, down, a = desc[keep], cat[keep], op[keep], down[keep], paddr[keep]
-    order = np.lexsort((desc, op, -down, cat, a))
+    order = _lexsort((desc, op, -down, cat, a))
     a, op, cat, desc = a[order], op[order], cat[order], desc[order]
     # one fragment per (address, operator), then the first two per address
     first_op = np.r_[True, (a[1:] != a[:-1]) | (op[1:] != op[:-1])]
     a, cat, desc = a[first_op], cat[first_op], desc[first_op]
     # re-sort by (address, category) so the listing follows the category order
-    order = np.lexsort((desc, cat, a))
+    order = _lexsort((desc, cat, a))
     a, cat, desc = a[order], cat[order], desc[order]
     start = np.r_[True, a[1:] != a[:-1]]
     grp = np.cumsum(start) - 1
@@ -765,7 +766,7 @@ def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame,
     prefix = np.where(c1 <= _CAT_NGA_PLANNED, 0, np.where(c1 <= _CAT_NOT_FIXED, 1, 2))
     more = np.maximum(count - 2, 0)
     combo = _combine(prefix, d1, d2, more)
-    _, first = np.unique(combo, return_index=True)
+    first = _first_positions(combo)
     words = ("NGA: ", "only ", "")
     out_texts = ["no offer"] + [
         words[prefix[i]] + texts[d1[i]] + (f"; {texts[d2[i]]}" if d2[i] >= 0 else "")
@@ -878,12 +879,47 @@ def _nga_operators(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFram
     mat = np.full((int(start.sum()), int(rank.max()) + 1), -1, dtype=np.int64)
     mat[grp, rank] = op
     combo = _combine(*mat.T)
-    _, first = np.unique(combo, return_index=True)
+    first = _first_positions(combo)
     texts = [""] + ["; ".join(names[c] for c in row if c >= 0) for row in mat[first]]
     lookup = np.zeros(int(combo.max()) + 1, dtype=np.int64)
     lookup[combo[first]] = np.arange(1, len(first) + 1)
     out[a[start]] = lookup[combo]
     return out, texts
+
+
+def _nearest_first(q: np.ndarray, dist: np.ndarray,
+                   ids_of: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest pair of every query, ties broken by id, then by pair position.
+
+    Parameters
+    ----------
+    q, dist
+        Query position and distance of every pair (any order).
+    ids_of
+        Ids of the pairs at the given positions; called only for the pairs
+        tied at their query's smallest distance (ids ranked as by
+        ``pd.factorize(..., sort=True)``), so the ids of all pairs need not be
+        sorted.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The queries (ascending) and the position of each one's nearest pair.
+    """
+    order = np.lexsort((dist, q))
+    qs, ds = q[order], dist[order]
+    start = np.r_[True, qs[1:] != qs[:-1]]
+    grp = np.cumsum(start) - 1
+    at_min = ds == ds[start][grp]
+    tied = at_min & (np.bincount(grp, weights=at_min)[grp] >= 2)
+    if tied.any():
+        sel = np.sort(order[tied])
+        rank = np.zeros(len(q), dtype=np.int64)
+        rank[sel] = pd.factorize(ids_of(sel), sort=True)[0]
+        order = np.lexsort((rank, dist, q))
+        qs = q[order]
+        start = np.r_[True, qs[1:] != qs[:-1]]
+    return qs[start], order[start]
 
 
 def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: WhiteSpotConfig,
@@ -916,15 +952,13 @@ def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: Whit
         has[qi] = True
         no_building[wpos[~has]] = True
         if len(qi):
-            # equidistant buildings: the smallest building id decides, whatever the order
-            ids = buildings["id"].iloc[bi] if "id" in buildings.columns else pd.Series(bi)
-            bid = pd.factorize(ids.to_numpy(dtype=object), sort=True)[0]
-            order = np.lexsort((bid, dist, qi))
-            qi, bi = qi[order], bi[order]
-            first = np.r_[True, qi[1:] != qi[:-1]]
-            use_codes, use_u = _codes(_column(buildings, "use", "residential"), _a_strip)
-            is_summer = np.isin(use_u, list(config.barrier_building_uses))[use_codes[bi[first]]]
-            summer[wpos[qi[first][is_summer]]] = True
+            # nearest building; equidistant buildings: the smallest building id
+            # decides, whatever the order (ids are ranked only where there is a tie)
+            ids = buildings["id"] if "id" in buildings.columns else pd.Series(np.arange(len(buildings)))
+            q1, k1 = _nearest_first(qi, dist, lambda sel: ids.iloc[bi[sel]].to_numpy(dtype=object))
+            use_codes, use_u = _codes(_column(buildings, "use", "residential").iloc[bi[k1]], _a_strip)
+            is_summer = np.isin(use_u, list(config.barrier_building_uses))[use_codes]
+            summer[wpos[q1[is_summer]]] = True
     texts = ["", "no_building", "summer_house"] + ["status_" + s for s in st_u]
     code = np.where(bad_status, 3 + st_codes, np.where(no_building, 1, np.where(summer, 2, 0)))
     code[~white] = 0

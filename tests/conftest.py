@@ -35,7 +35,10 @@ def demo_plan(demo_area):
     from planner.config import load_config
     from planner.pipeline import plan
 
-    return plan(demo_area, load_config("demo", progress=False))
+    from planner import datasets
+
+    return plan(demo_area, load_config("demo", progress=False),
+                official_list=datasets.get_path("demo_official_list"))
 
 
 @pytest.fixture(scope="session")

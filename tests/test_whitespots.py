@@ -297,6 +297,66 @@ def test_barrier_reasons():
     assert out2.loc["far", "barrier_reason"] == ""
 
 
+def test_equidistant_buildings_smallest_id_decides_whatever_the_order():
+    addr = _addresses([{"id": "a", "x": 0}])
+    # two buildings 15 m from the address (edges at x = +-15), one summer house
+    rows = [("b2", 20, 0, "residential"), ("b1", -20, 0, "summer_house"), ("b0", 60, 0, "residential")]
+    for order in (rows, rows[::-1], [rows[1], rows[2], rows[0]]):
+        out = classify(_area(addr, None, _buildings(order)))
+        assert out["barrier_reason"].tolist() == ["summer_house"]  # b1 < b2; b0 is farther
+    swapped = [("b1", 20, 0, "residential"), ("b2", -20, 0, "summer_house")]
+    for order in (swapped, swapped[::-1]):
+        assert classify(_area(addr, None, _buildings(order)))["barrier_reason"].tolist() == [""]
+
+
+def test_nearest_first_matches_full_sort():
+    from planner.whitespots import _nearest_first
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(1, 300))
+        q = rng.integers(0, 40, n)
+        dist = rng.integers(0, 4, n).astype(float)  # many ties
+        ids = rng.choice(np.array(["b3", "b10", "b2", "a", "b2"], dtype=object), n)  # repeated ids too
+        q1, k1 = _nearest_first(q, dist, lambda sel: ids[sel])
+        # oracle: the full three-key sort (id rank of every pair), first pair per query
+        order = np.lexsort((pd.factorize(ids, sort=True)[0], dist, q))
+        first = np.r_[True, q[order][1:] != q[order][:-1]]
+        assert np.array_equal(q1, q[order][first])
+        assert np.array_equal(k1, order[first])
+
+
+@pytest.mark.parametrize("scale", [1, 2**40])  # 2**40: packing overflows, prefixes renumbered first
+def test_combine_numbers_tuples_by_first_appearance(scale):
+    from planner.whitespots import _combine
+
+    rng = np.random.default_rng(5)
+    cols = [rng.integers(-1, 4, 500) * scale, rng.integers(0, 3, 500) * scale, rng.integers(-1, 2, 500) * scale]
+    got = _combine(*cols)
+    seen: dict[tuple, int] = {}  # oracle: a plain dict over the tuples, in row order
+    want = [seen.setdefault(t, len(seen)) for t in zip(*(c.tolist() for c in cols))]
+    assert got.tolist() == want
+
+
+@pytest.mark.parametrize("scale", [1, 2**40])  # 2**40: too wide to pack, np.lexsort fallback
+def test_lexsort_equals_numpy_lexsort(scale):
+    from planner.whitespots import _lexsort
+
+    rng = np.random.default_rng(7)
+    keys = (rng.integers(0, 3, 400), -rng.choice([0.0, 50.0, 100.0, 1000.0], 400),
+            rng.integers(-1, 3, 400) * scale, rng.integers(0, 5, 400).astype(np.int8))
+    assert np.array_equal(_lexsort(keys), np.lexsort(keys))
+
+
+def test_first_positions_equals_numpy_unique():
+    from planner.whitespots import _combine, _first_positions
+
+    rng = np.random.default_rng(11)
+    for codes in (_combine(rng.integers(0, 5, 300), rng.integers(0, 4, 300)),  # first-appearance numbering
+                  rng.integers(0, 9, 300), rng.integers(-1, 3, 50) + 7, np.array([3, 1, 3, 0])):
+        assert np.array_equal(_first_positions(codes), np.unique(codes, return_index=True)[1])
+
+
 def test_empty_buildings_layer_skips_building_rules():
     addr = _addresses([{"id": "a", "x": 0}, {"id": "p", "x": 50, "status": "prognozowany"}])
     empty = _buildings([]).iloc[0:0]
