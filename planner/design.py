@@ -5,8 +5,8 @@ graph (:func:`planner.costgraph.build_cost_graph`), connects every target
 address with the cheapest shared tree it can find
 (:func:`planner.routing.steiner_tree_edges` on the edges' ``cost_pln``), adds
 the drops and prices the whole plan, per locality and in total, next to the
-naive alternative (the union of every address's own cheapest path from the
-POP).
+naive alternative (the union of every address's own shortest road path from
+the POP, priced with the same per-edge rules: routing without a cost model).
 
 Rules
 -----
@@ -27,10 +27,12 @@ Reach
     Every other target is connected within ``max_reach_m`` of fibre (along
     the network from the POP to the access node, plus the drop).  The cheapest
     tree follows pole lines and may take long detours; its violators are
-    repaired by forcing their shortest-length paths into the tree (a Steiner
-    rebuild with those edges nearly free, then grafting the paths on), for up
-    to ``reach_repair_rounds`` rounds and finally by grafting alone, which
-    never lengthens a path -- see :func:`_reach_tree`.
+    repaired by forcing paths that fit the reach into the tree (cheapest on
+    ``cost + lam x length`` for the smallest fitting ``lam``; a Steiner rebuild
+    with those edges nearly free, then grafting the paths on), for up to
+    ``reach_repair_rounds`` rounds and finally by grafting the shortest-length
+    paths, which never lengthens a path -- see :func:`_reach_tree`.  If the
+    naive alternative (below) is cheaper than the repaired tree, it is used.
 Drops
     A drop runs from the access node to the fence (see
     :mod:`planner.costgraph`); it carries ``drop_slack_m`` of slack (own BOM
@@ -46,8 +48,9 @@ Segments
 Naive alternative
     Union of the cheapest paths (on the same edge costs) from the nearest POP
     to every connected target -- the shortest-path tree pruned to the
-    targets -- priced with the same rules, so the saving of sharing the trench
-    is the difference of the two network costs.  The summary also gives the
+    targets, its reach violators' shortest-length paths grafted on -- priced
+    with the same rules, so the saving of sharing the trench is the difference
+    of the two network costs.  The summary also gives the
     *unshared* cost (the sum of every address's own cheapest path, each
     trench dug once per address) and the saving against it.
 """
@@ -437,12 +440,14 @@ def design_network(
     _mark_reach(reason, detail, (reason == "") & (sp_len[np.maximum(node, 0)] + drop_len > dc.max_reach_m),
                 sp_len[np.maximum(node, 0)] + drop_len, dc.max_reach_m, "shortest path")
 
-    # -- naive alternative: cheapest path per target, reach repaired the same way ------------
+    # -- naive alternative: union of every target's shortest (by length) path from the POP,
+    # priced with the same per-edge rules: routing without a cost model.  Shortest paths
+    # are within reach after the screen above; the graft below is a no-op safeguard. ------
     conn = reason == ""
     term, tdrop = node[conn], drop_len[conn]
-    dist_sp, pred_sp = routing.dijkstra(_csr(rg, rg.w), directed=False, indices=rg.root, return_predecessors=True)
-    unshared = float(dist_sp[term].sum())  # every address its own path, nothing shared
-    naive_edges = _path_union(rg, pred_sp, np.unique(term))
+    dist_sp = routing.dijkstra(_csr(rg, rg.w), directed=False, indices=rg.root)
+    unshared = float(dist_sp[term].sum())  # every address its own cheapest path, nothing shared
+    naive_edges = _path_union(rg, sp_pred, np.unique(term))
     naive = _graft_violators(rg, naive_edges, _orient(rg, naive_edges), term, tdrop, sp_pred, dc.max_reach_m)
 
     # -- shared tree, repaired until every target is within reach -------------------------
@@ -537,29 +542,37 @@ def _reach_tree(rg: _RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, 
     """Cheapest tree found that keeps every terminal within ``max_reach_m``.
 
     Every terminal must satisfy ``shortest path length + drop <= max_reach_m``
-    (screened before).  The Steiner tree on the edge costs is checked; the
-    shortest-length paths (predecessors ``sp_pred``, one shortest-path tree, so
-    their union is a subtree containing the root) of its violators are
-    *forced*: the Steiner tree is rebuilt with forced edges at ``1e-9`` PLN/m
-    (near zero, ties stay deterministic) and the forced paths are grafted
-    onto it (:func:`_graft`), which puts every forced terminal at its shortest
-    path length.  The violators of that tree add their paths in turn, for at
-    most ``rounds`` rounds.  If violators remain, their paths are grafted onto
-    the last tree; grafting never lengthens any path, so the result has no
-    violator.  Among the reach-feasible trees met on the way (including the
-    first tree grafted with its violators' paths) the cheapest one is returned
-    (ties: the earliest).
+    (screened before; ``sp_pred`` are the predecessors of the shortest-length
+    paths).  The Steiner tree on the edge costs is checked and the paths of
+    its violators are *forced* into the network: the forced paths come from
+    one path tree on the weights ``cost + lam x length`` with the smallest
+    ``lam`` of :data:`_REACH_LAMBDAS` under which every violator met so far is
+    within reach (the last step is the shortest-length tree, which always
+    fits), so the union of the paths is a subtree that contains the root.  The
+    Steiner tree is rebuilt with forced edges at ``1e-9`` PLN/m (nearly free;
+    ties stay deterministic) and the forced paths are grafted onto it
+    (:func:`_graft`), for at most ``rounds`` rounds, each adding the violators
+    of the last tree.  Violators left after that get their shortest-length
+    paths grafted on (:func:`_graft_violators`), which never lengthens any
+    path, so the result has no violator.  The cheaper (by edge cost) of that
+    tree and the first tree grafted with its violators' shortest paths is
+    returned (ties: the latter).
     """
     chosen, tree = _tree(rg, terminals)
     viol = _violators(tree, terminals, drop_len, max_reach_m)
     if viol.size == 0:
         return chosen, tree
-    forced = _path_union(rg, sp_pred, viol)
-    best = _graft(rg, chosen, tree, forced, terminals)
+    logger.info("design: %d access node(s) beyond reach along the cheapest tree (cost %.0f PLN); repairing",
+                viol.size, routing.tree_cost(rg.w, chosen))
+    best = _graft_violators(rg, chosen, tree, terminals, drop_len, sp_pred, max_reach_m)
     best_cost = routing.tree_cost(rg.w, best[0])
-    logger.info("design: %d access node(s) beyond reach along the cheapest tree; repairing", viol.size)
-    w = rg.w.copy()
+    budget = np.full(rg.n_nodes, np.inf)
+    np.minimum.at(budget, terminals, max_reach_m - drop_len)
+    ladder = _PathLadder(rg, sp_pred)
+    seen = viol
     for i in range(rounds):
+        forced = _path_union(rg, ladder.pred_fitting(seen, budget[seen]), seen)
+        w = rg.w.copy()
         w[forced] = 1e-9 * rg.length[forced]
         c0, t0 = _tree(rg, terminals, w)
         chosen, tree = _graft(rg, c0, t0, forced, terminals)
@@ -567,12 +580,47 @@ def _reach_tree(rg: _RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, 
         logger.debug("design: reach repair round %d: %d forced edges, %d violators", i + 1, forced.size, viol.size)
         if viol.size == 0:
             break
-        forced = np.union1d(forced, _path_union(rg, sp_pred, viol))
+        seen = np.union1d(seen, viol)
     chosen, tree = _graft_violators(rg, chosen, tree, terminals, drop_len, sp_pred, max_reach_m)
     cost = routing.tree_cost(rg.w, chosen)
+    logger.info("design: reach repair cost %.0f PLN (shortest-path graft alone: %.0f PLN)", cost, best_cost)
     if cost < best_cost:
-        best, best_cost = (chosen, tree), cost
+        best = (chosen, tree)
     return best
+
+
+# Length penalties (PLN/m) tried for the forced paths of reach violators, cheapest
+# first; after the last one the shortest-length paths are used. [A]
+_REACH_LAMBDAS: tuple[float, ...] = (5.0, 20.0, 50.0, 150.0, 500.0)
+
+
+class _PathLadder:
+    """Path trees on ``cost + lam x length`` for increasing ``lam``, computed lazily."""
+
+    def __init__(self, rg: _RoutingGraph, sp_pred: np.ndarray) -> None:
+        self.rg = rg
+        self.sp_pred = sp_pred
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Predecessors and path lengths of ladder step ``k``."""
+        if k not in self._cache:
+            rg = self.rg
+            lam = _REACH_LAMBDAS[k]
+            _, pred = routing.dijkstra(_csr(rg, rg.w + lam * rg.length), directed=False, indices=rg.root,
+                                       return_predecessors=True)
+            nodes = np.flatnonzero(pred >= 0)
+            dist = _orient(rg, _path_union(rg, pred, nodes))["dist"]
+            self._cache[k] = (pred, dist)
+        return self._cache[k]
+
+    def pred_fitting(self, nodes: np.ndarray, budget: np.ndarray) -> np.ndarray:
+        """Predecessors of the first step whose paths to all ``nodes`` are within ``budget``."""
+        for k in range(len(_REACH_LAMBDAS)):
+            pred, dist = self._level(k)
+            if (dist[nodes] <= budget).all():
+                return pred
+        return self.sp_pred
 
 
 def _csr(rg: _RoutingGraph, w: np.ndarray) -> sparse.csr_matrix:

@@ -261,16 +261,25 @@ def _to_arrow(values: pd.Series | np.ndarray) -> pa.Array:
     return pa.array(text, type=pa.string(), from_pandas=True)
 
 
-def _codes(values: pd.Series | np.ndarray, norm: Callable[[pa.Array], pa.Array] | None, *,
+def _to_arrow_concat(columns: list[pd.Series]) -> pa.Array:
+    """:func:`_to_arrow` of several columns, concatenated as one Arrow string array."""
+    arrs = [_to_arrow(c) for c in columns]
+    if len({a.type for a in arrs}) > 1:
+        arrs = [a.cast(pa.large_string()) for a in arrs]
+    return pa.concat_arrays(arrs) if arrs else pa.array([], type=pa.string())
+
+
+def _codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Callable[[pa.Array], pa.Array] | None, *,
            sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of normalised values; missing values normalise as ``''``.
 
-    The (pyarrow) normaliser runs once per *distinct* raw value.  Returns the
+    ``values`` may be a list of columns, read as one column (without a
+    pandas concatenation).  The (pyarrow) normaliser runs once per *distinct* raw value.  Returns the
     codes (one per value) and the normalised uniques they index.  With ``sort``
     the codes follow the sorted normalised values (UTF-8 order), so they do not
     depend on row order.
     """
-    enc = pc.dictionary_encode(_to_arrow(values))
+    enc = pc.dictionary_encode(_to_arrow_concat(values) if isinstance(values, list) else _to_arrow(values))
     raw = enc.dictionary
     idx = pc.fill_null(enc.indices, len(raw)).to_numpy(zero_copy_only=False).astype(np.int64)
     normed = norm(raw) if norm is not None else raw
@@ -321,7 +330,7 @@ def _first_positions(codes: np.ndarray) -> np.ndarray:
     if not len(codes):
         return np.empty(0, dtype=np.int64)
     first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
-    if codes[0] == 0 and np.array_equal(codes[first], np.arange(len(first))):
+    if codes[0] == 0 and codes.min() >= 0 and np.array_equal(codes[first], np.arange(len(first))):
         return first
     return np.unique(codes, return_index=True)[1]
 
@@ -367,7 +376,7 @@ def _address_keys(frames: list[pd.DataFrame]) -> tuple[list[np.ndarray], list[np
     is missing.
     """
     sizes = [len(f) for f in frames]
-    cat = lambda col: pd.concat([_column(f, col) for f in frames], ignore_index=True)  # noqa: E731
+    cat = lambda col: [_column(f, col) for f in frames]  # noqa: E731
     simc, simc_u = _codes(cat("simc"), _a_code(7))
     ulic, _ = _codes(cat("ulic"), _a_code(5))
     street, _ = _codes(cat("street"), _a_street)
@@ -539,7 +548,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     key_r = np.concatenate(pair_r[1:]) if len(pair_r) > 1 else np.empty(0, dtype=np.int64)
     key_a = np.concatenate(pair_a[1:]) if len(pair_a) > 1 else np.empty(0, dtype=np.int64)
     if len(key_r):
-        t6, t6_u = _codes(pd.concat([_column(addresses, "terc"), _column(cov, "terc")], ignore_index=True), _a_terc6)
+        t6, t6_u = _codes([_column(addresses, "terc"), _column(cov, "terc")], _a_terc6)
         a6, c6 = t6[: len(addresses)][key_a], t6[len(addresses):][key_r]
         bad = (t6_u[c6] != "") & (t6_u[a6] != "") & (c6 != a6)
         if bad.any():

@@ -132,10 +132,10 @@ def _grid_area(n: int, step: float, rng: np.random.Generator, *, poles: bool = T
     return roads, pl, parcels
 
 
-def _nx_graph(graph) -> nx.Graph:
+def _nx_graph(graph, weight: str = "cost_pln") -> nx.Graph:
     G = nx.Graph()
     e = graph.edges[graph.edges["usable"]]
-    for u, v, w in zip(e["u"], e["v"], e["cost_pln"]):
+    for u, v, w in zip(e["u"], e["v"], e[weight]):
         if G.has_edge(u, v):
             w = min(w, G[u][v]["weight"])
         G.add_edge(int(u), int(v), weight=float(w))
@@ -155,7 +155,14 @@ def test_single_target_tree_equals_networkx_shortest_path(seed):
     pop = int(g.pop_nodes[0])
     if len(r.drops) == 1:
         assert _tree_cost(r) == pytest.approx(nx.shortest_path_length(G, pop, t, weight="weight"))
-        assert r.bom_naive.iloc[-1]["cost_network_pln"] == pytest.approx(_tree_cost(r))
+        # The naive alternative routes along the shortest road path (by length), priced
+        # with the same rules: never cheaper than the cost-optimal path, and exactly as long
+        # as networkx's shortest path.
+        naive = r.bom_naive.iloc[-1]
+        assert naive["cost_network_pln"] >= _tree_cost(r) - 1e-6
+        km = sum(naive[c] for c in naive.index if c.startswith(("km_aerial", "km_duct", "km_trench")))
+        assert km * 1000 == pytest.approx(nx.shortest_path_length(_nx_graph(g, "length_m"), pop, t, weight="weight"),
+                                          abs=1.0)
     else:
         assert r.unconnected["reason"].iloc[0] in {"consent_refused", "no_road_access"}
         assert not (G.has_node(t) and nx.has_path(G, pop, t))
@@ -350,3 +357,132 @@ def test_parallel_roads_cheaper_one_used():
     n_p = len(poles)
     assert _tree_cost(r) == pytest.approx(bow.length * C.aerial_pln_per_m + n_p * C.pole_fee_commune_lighting_pln
                                           + 60 * C.trench_paved_pln_per_m)
+
+
+# -- reach repair: re-route instead of excluding ---------------------------------------------------
+
+
+def _detour_area():
+    """A short paved road to address 1 and a cheap aerial detour (3 km of pole line) that also serves 2.
+
+    Road ``a`` (0,0)-(1000,0) is trenched (190 PLN/m); roads ``b, c, d`` run round a 1 km square on
+    lighting poles every 50 m (22 PLN/m + 30 PLN/pole).  Address 1 sits 10 m off ``a`` at x = 990
+    (990 m along ``a``, 3010 m along the detour), address 2 sits 10 m off ``b`` at 600 m.
+    """
+    roads = [_road("a", (0, 0), (1000, 0)), _road("b", (0, 0), (0, 1000)),
+             _road("c", (0, 1000), (1000, 1000)), _road("d", (1000, 1000), (1000, 0))]
+    poles = []
+    for k in range(21):
+        t = 50.0 * k
+        for x, y in ((4.0, t), (t, 996.0), (996.0, t)):
+            poles.append({"id": f"p{len(poles)}", "owner": "commune_lighting", "geometry": point(x, y)})
+    addrs = addresses_gdf([address(1, 990, -10), address(2, -10, 600)])
+    return make_area(roads=roads, poles=poles), addrs
+
+
+def _check_fibre(r) -> None:
+    """Fibre distances agree with the tree: parent chain lengths plus the drop."""
+    seg = r.segments.set_index("segment_id")
+    up = np.where(seg["parent_id"] >= 0, seg["parent_id"].map(seg["dist_from_pop_m"]).fillna(0.0), 0.0)
+    assert np.allclose(seg["dist_from_pop_m"].to_numpy(), up + seg["length_m"].to_numpy())
+    at = dict(zip(r.segments["v"], r.segments["dist_from_pop_m"]))
+    node_dist = np.array([at.get(int(n), 0.0) for n in r.drops["access_node"]])
+    assert np.allclose(r.drops["fibre_distance_m"].to_numpy(), node_dist + r.drops["length_m"].to_numpy())
+
+
+def test_reach_repair_control_cheapest_tree_takes_the_detour():
+    area, addrs = _detour_area()
+    r = design_network(area, CFG.updated(design={"max_reach_m": 20_000.0}), addrs)
+    _check_contract(r, addrs)
+    _check_fibre(r)
+    d = r.drops.set_index("address_id")["fibre_distance_m"]
+    assert d["1"] == pytest.approx(3020.0, abs=1.0)  # the premise: without a reach limit the detour wins
+    seg = r.segments  # 3 km round the square on poles, the last 10 m back along a in trench
+    assert seg.loc[seg["deployment"] == "aerial", "length_m"].sum() == pytest.approx(3000.0, abs=1.0)
+    assert seg.loc[seg["deployment"] == "trench", "length_m"].sum() == pytest.approx(10.0, abs=1.0)
+
+
+def test_reach_repair_reroutes_via_short_expensive_trench():
+    area, addrs = _detour_area()
+    r = design_network(area, CFG.updated(design={"max_reach_m": 1500.0}), addrs)
+    _check_contract(r, addrs)
+    _check_fibre(r)
+    assert r.unconnected.empty
+    d = r.drops.set_index("address_id")["fibre_distance_m"]
+    assert d["1"] == pytest.approx(1000.0, abs=1.0) and d["1"] <= 1500.0
+    assert d["2"] == pytest.approx(610.0, abs=1.0)
+    seg = r.segments
+    # trench along a to address 1, aerial up b to address 2, nothing on c or d
+    assert seg.loc[seg["deployment"] == "trench", "length_m"].sum() == pytest.approx(990.0, abs=1.0)
+    assert seg.loc[seg["deployment"] == "aerial", "length_m"].sum() == pytest.approx(600.0, abs=1.0)
+    assert r.summary["unconnected_by_reason"] == {}
+
+
+def test_reach_unconnected_only_when_shortest_path_too_long():
+    area, addrs = _detour_area()
+    r = design_network(area, CFG.updated(design={"max_reach_m": 800.0}), addrs)
+    _check_contract(r, addrs)
+    _check_fibre(r)
+    u = r.unconnected.set_index("address_id")
+    assert u["reason"].to_dict() == {"1": "reach"}
+    assert "shortest path" in u.loc["1", "detail"]
+    assert r.drops.set_index("address_id")["fibre_distance_m"]["2"] == pytest.approx(610.0, abs=1.0)
+    assert r.summary["unconnected_by_reason"] == {"reach": 1}
+
+
+def _length_oracle(graph) -> dict[int, float]:
+    """networkx multi-source shortest LENGTH from the POPs over usable edges."""
+    G = nx.Graph()
+    G.add_nodes_from(int(p) for p in graph.pop_nodes)
+    e = graph.edges[graph.edges["usable"]]
+    for u, v, w in zip(e["u"], e["v"], e["length_m"]):
+        u, v = int(u), int(v)
+        if u != v and (not G.has_edge(u, v) or w < G[u][v]["weight"]):
+            G.add_edge(u, v, weight=float(w))
+    return nx.multi_source_dijkstra_path_length(G, {int(p) for p in graph.pop_nodes}, weight="weight")
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n_addr=st.integers(1, 30), n=st.integers(3, 6), two_pops=st.booleans())
+def test_reach_every_feasible_target_connected_within_reach(seed, n_addr, n, two_pops):
+    rng = np.random.default_rng(seed)
+    step = 70.0
+    roads, poles, parcels = _grid_area(n, step, rng, refused=True, drop_frac=0.2)
+    pts = rng.uniform(-30, (n - 1) * step + 30, (n_addr, 2))
+    addrs = addresses_gdf([address(i, *p) for i, p in enumerate(pts)])
+    pops = [{"id": "P0", "geometry": point(0, 0)}]
+    if two_pops:
+        pops.append({"id": "P1", "geometry": point((n - 1) * step, (n - 1) * step)})
+    reach = float(rng.uniform(60, 2.5 * n * step))
+    cfg = CFG.updated(design={"max_reach_m": reach, "reach_repair_rounds": int(rng.integers(0, 4))})
+    r = design_network(make_area(roads=roads, poles=poles, parcels=parcels, pops=pops), cfg, addrs)
+    _check_contract(r, addrs)
+    _check_fibre(r)
+    sp = _length_oracle(r.graph)
+    acc = r.graph.access
+    fibre = r.drops.set_index("address_id")["fibre_distance_m"]
+    reason = r.unconnected.set_index("address_id")["reason"]
+    for aid, node, drop, why in zip(acc["address_id"], acc["access_node"], acc["drop_length_m"], acc["reason"]):
+        if why != "" or int(node) not in sp:
+            continue  # no road / refused consent: not a reach question
+        need = sp[int(node)] + float(drop)
+        if need <= reach - 1e-6:
+            assert aid in fibre.index, (aid, need, reach, reason.get(aid))
+            assert need - 1e-6 <= fibre[aid] <= reach + 1e-6
+        elif need > reach + 1e-6:
+            assert reason[aid] == "reach"
+    assert (r.drops["fibre_distance_m"] <= reach + 1e-6).all()
+
+
+def test_reach_repair_deterministic():
+    rng = np.random.default_rng(7)
+    roads, poles, parcels = _grid_area(6, 70.0, rng, drop_frac=0.2)
+    addrs = addresses_gdf([address(i, *p) for i, p in enumerate(rng.uniform(-30, 380, (30, 2)))])
+    area = make_area(roads=roads, poles=poles, parcels=parcels)
+    cfg = CFG.updated(design={"max_reach_m": 450.0})
+    a, b = design_network(area, cfg, addrs), design_network(area, cfg, addrs)
+    pd.testing.assert_frame_equal(pd.DataFrame(a.segments.drop(columns="geometry")),
+                                  pd.DataFrame(b.segments.drop(columns="geometry")))
+    assert shapely.equals_exact(a.segments.geometry.values, b.segments.geometry.values, 0).all()
+    pd.testing.assert_frame_equal(pd.DataFrame(a.drops.drop(columns="geometry")),
+                                  pd.DataFrame(b.drops.drop(columns="geometry")))

@@ -23,6 +23,12 @@ from planner._errors import InputDataError
 from planner.area import Area
 from planner.config import WhiteSpotConfig
 from planner.whitespots import (
+    _a_code,
+    _codes,
+    _combine,
+    _first_positions,
+    _lexsort,
+    _nearest_first,
     classify,
     locality_table,
     normalise_house_number,
@@ -310,8 +316,6 @@ def test_equidistant_buildings_smallest_id_decides_whatever_the_order():
 
 
 def test_nearest_first_matches_full_sort():
-    from planner.whitespots import _nearest_first
-
     rng = np.random.default_rng(3)
     for _ in range(20):
         n = int(rng.integers(1, 300))
@@ -328,8 +332,6 @@ def test_nearest_first_matches_full_sort():
 
 @pytest.mark.parametrize("scale", [1, 2**40])  # 2**40: packing overflows, prefixes renumbered first
 def test_combine_numbers_tuples_by_first_appearance(scale):
-    from planner.whitespots import _combine
-
     rng = np.random.default_rng(5)
     cols = [rng.integers(-1, 4, 500) * scale, rng.integers(0, 3, 500) * scale, rng.integers(-1, 2, 500) * scale]
     got = _combine(*cols)
@@ -340,8 +342,6 @@ def test_combine_numbers_tuples_by_first_appearance(scale):
 
 @pytest.mark.parametrize("scale", [1, 2**40])  # 2**40: too wide to pack, np.lexsort fallback
 def test_lexsort_equals_numpy_lexsort(scale):
-    from planner.whitespots import _lexsort
-
     rng = np.random.default_rng(7)
     keys = (rng.integers(0, 3, 400), -rng.choice([0.0, 50.0, 100.0, 1000.0], 400),
             rng.integers(-1, 3, 400) * scale, rng.integers(0, 5, 400).astype(np.int8))
@@ -349,12 +349,20 @@ def test_lexsort_equals_numpy_lexsort(scale):
 
 
 def test_first_positions_equals_numpy_unique():
-    from planner.whitespots import _combine, _first_positions
-
     rng = np.random.default_rng(11)
     for codes in (_combine(rng.integers(0, 5, 300), rng.integers(0, 4, 300)),  # first-appearance numbering
-                  rng.integers(0, 9, 300), rng.integers(-1, 3, 50) + 7, np.array([3, 1, 3, 0])):
+                  rng.integers(0, 9, 300), rng.integers(-1, 3, 50) + 7, np.array([3, 1, 3, 0]), np.array([0, -5, 1, 0])):
         assert np.array_equal(_first_positions(codes), np.unique(codes, return_index=True)[1])
+
+
+def test_codes_of_column_list_equal_codes_of_concatenation():
+    parts = [pd.Series(["0921645", " 921645", None, "12"], dtype="str"),
+             pd.Series([921645, 12.0, None, "x1"], dtype=object),
+             pd.Series([7, 921645], dtype="Int64"), pd.Series([], dtype=object)]
+    got_codes, got_u = _codes(parts, _a_code(7))
+    want_codes, want_u = _codes(pd.concat(parts, ignore_index=True), _a_code(7))
+    assert got_codes.tolist() == want_codes.tolist() and got_u.tolist() == want_u.tolist()
+    assert got_u[got_codes[:3]].tolist() == ["0921645", "0921645", ""]
 
 
 def test_empty_buildings_layer_skips_building_rules():
