@@ -333,13 +333,7 @@ class Config(_Section):
         >>> Config().updated(design={"allow_aerial": False}).design.allow_aerial
         False
         """
-        data = self.model_dump()
-        for key, value in sections.items():
-            if isinstance(value, dict) and isinstance(data.get(key), dict):
-                data[key] = {**data[key], **value}
-            else:
-                data[key] = value
-        return config_from_dict(data, source="<updated>")
+        return config_from_dict(_deep_merge(self.model_dump(), sections), source="<updated>")
 
 
 def _problems_from_validation(exc: ValidationError, source: str) -> list[Problem]:

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
@@ -29,6 +30,7 @@ from planner.whitespots import (
     _first_positions,
     _lexsort,
     _nearest_first,
+    _within,
     classify,
     locality_table,
     normalise_house_number,
@@ -351,7 +353,8 @@ def test_lexsort_equals_numpy_lexsort(scale):
 def test_first_positions_equals_numpy_unique():
     rng = np.random.default_rng(11)
     for codes in (_combine(rng.integers(0, 5, 300), rng.integers(0, 4, 300)),  # first-appearance numbering
-                  rng.integers(0, 9, 300), rng.integers(-1, 3, 50) + 7, np.array([3, 1, 3, 0]), np.array([0, -5, 1, 0])):
+                  rng.integers(0, 9, 300), rng.integers(-1, 3, 50) + 7, np.array([3, 1, 3, 0]),
+                  np.array([0, -5, 1, 0])):
         assert np.array_equal(_first_positions(codes), np.unique(codes, return_index=True)[1])
 
 
@@ -363,6 +366,23 @@ def test_codes_of_column_list_equal_codes_of_concatenation():
     want_codes, want_u = _codes(pd.concat(parts, ignore_index=True), _a_code(7))
     assert got_codes.tolist() == want_codes.tolist() and got_u.tolist() == want_u.tolist()
     assert got_u[got_codes[:3]].tolist() == ["0921645", "0921645", ""]
+
+
+@pytest.mark.parametrize("distance", [0.0, 3.0, 25.0, 40.5])
+def test_point_grid_pairs_equal_strtree_dwithin(distance):
+    rng = np.random.default_rng(13)
+    # integer coordinates: many pairs exactly at the distance (3-4-5 triangles, axis offsets)
+    layer = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.integers(-300, 300, 2000) * 1.0,
+                                                         rng.integers(-300, 300, 2000) * 1.0), crs=CRS)
+    layer.loc[[5, 17], "geometry"] = None
+    q = gpd.GeoSeries(gpd.points_from_xy(rng.integers(-320, 320, 150) * 1.0, rng.integers(-320, 320, 150) * 1.0),
+                      crs=CRS)
+    q.iloc[3] = None
+    qi, li, dist = _within(q, layer, distance, grid=True)
+    assert not layer.has_sindex  # the grid was used, no index built
+    q2, l2 = layer.sindex.query(q, predicate="dwithin", distance=distance)  # oracle: the STRtree
+    assert sorted(zip(qi.tolist(), li.tolist())) == sorted(zip(q2.tolist(), l2.tolist()))
+    assert len(q2) > 0 and np.allclose(dist, shapely.distance(q.to_numpy()[qi], layer.geometry.to_numpy()[li]))
 
 
 def test_empty_buildings_layer_skips_building_rules():
