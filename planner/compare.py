@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
+from planner.report import format_figure
 
 __all__ = ["METRICS", "compare_plans", "format_comparison", "write_comparison"]
 
@@ -144,19 +145,6 @@ def compare_plans(dirs: list[str | Path], names: list[str] | None = None) -> pd.
     return df
 
 
-def _fmt(metric: str, v: float, diff: bool = False) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return ""
-    sign = "+" if diff and v > 0 else ""
-    if metric.startswith("km_"):
-        return f"{sign}{v:.2f}"
-    if metric.endswith("_pln"):
-        return f"{sign}{v:,.0f}".replace(",", " ")
-    if "pct" in metric:
-        return f"{sign}{v:.1f}"
-    return f"{sign}{v:.0f}"
-
-
 def _table(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     names = list(df.index)
     head = ["Wskaźnik (metric)"] + [str(names[0])] + [f"{n} (Δ vs {names[0]})" for n in names[1:]]
@@ -164,10 +152,10 @@ def _table(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     for m, label in METRICS.items():
         if df[m].isna().all():
             continue
-        row = [label, _fmt(m, df[m].iloc[0])]
+        row = [label, format_figure(m, df[m].iloc[0])]
         for i in range(1, len(names)):
             v, dv = df[m].iloc[i], df[f"{m}_diff"].iloc[i]
-            row.append(f"{_fmt(m, v)} ({_fmt(m, dv, diff=True) or '0'})" if not np.isnan(v) else "")
+            row.append(f"{format_figure(m, v)} ({format_figure(m, dv, signed=True) or '0'})" if not np.isnan(v) else "")
         body.append(row)
     return head, body
 

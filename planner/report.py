@@ -21,6 +21,7 @@ import logging
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError
@@ -29,6 +30,7 @@ from planner.pipeline import Plan, _jsonable
 __all__ = [
     "plan_layers", "plan_tables", "write_plan", "format_summary", "bom_workbook_bytes", "write_bom_xlsx",
     "consent_worklist", "report_figures", "report_markdown", "report_html", "static_map_png", "write_report",
+    "format_figure",
 ]
 
 logger = logging.getLogger(__name__)
@@ -612,6 +614,28 @@ _REPORT_COLUMNS = {
 }
 
 
+def format_figure(name: str, value: float, *, signed: bool = False) -> str:
+    """Format a figure by the unit in its name: ``km_*`` 2 decimals, ``*_pln`` whole
+    złoty with a thin space per thousand, ``*pct*`` 1 decimal, counts as integers.
+
+    Examples
+    --------
+    >>> format_figure("cost_total_pln", 1234567.8), format_figure("km_aerial", -0.5, signed=True)
+    ('1 234 568', '-0.50')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    v = float(value)
+    sign = "+" if signed and v > 0 else ""
+    if name.startswith("km_"):
+        return f"{sign}{v:.2f}"
+    if name.endswith("_pln"):
+        return f"{sign}{v:,.0f}".replace(",", " ")
+    if "pct" in name:
+        return f"{sign}{v:.1f}"
+    return f"{sign}{v:.0f}" if v.is_integer() else f"{sign}{v:g}"
+
+
 def _fmt_cell(col: str, v) -> str:
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
@@ -619,14 +643,8 @@ def _fmt_cell(col: str, v) -> str:
         return "tak (yes)" if v else "NIE (no)"
     if isinstance(v, pd.Timestamp):
         return v.date().isoformat()
-    if col.startswith("km_"):
-        return f"{float(v):.2f}"
-    if col.endswith("_pln"):
-        return f"{float(v):,.0f}".replace(",", " ")
-    if "pct" in col:
-        return f"{float(v):.1f}"
-    if isinstance(v, float) and float(v).is_integer():
-        return str(int(v))
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return format_figure(col, v)
     return str(v)
 
 
