@@ -335,6 +335,51 @@ def _sph(indptr, adj, adj_w, adj_e, is_term, root, n_edges):
 
 
 @njit(cache=True, nogil=True)
+def _argsort_stable(x, descending):
+    """Stable argsort of a float64 array (ties keep index order), like
+    ``np.argsort(x, kind="mergesort")`` (of ``-x`` if ``descending``).
+
+    An LSD radix sort on the order-preserving unsigned-integer image of the
+    floats (four passes of 16 bits), ~4x faster than numba's mergesort on
+    the 10^4..10^5 keys the local search sorts; small inputs use mergesort.
+    ``-0.0`` counts as ``0.0``; NaN is not expected.
+    """
+    n = x.shape[0]
+    if n < 4096:
+        return np.argsort(-x if descending else x, kind="mergesort")
+    sign = np.uint64(1) << np.uint64(63)
+    keys = np.empty(n, np.uint64)
+    bits = (x + 0.0).view(np.uint64)
+    for i in range(n):
+        k = bits[i]
+        k = ~k if k & sign else k | sign  # order-preserving map of IEEE doubles
+        keys[i] = ~k if descending else k
+    idx = np.arange(n)
+    tmp_idx = np.empty(n, np.int64)
+    tmp_key = np.empty(n, np.uint64)
+    cnt = np.empty(65537, np.int64)
+    mask = np.uint64(0xFFFF)
+    for shift in range(0, 64, 16):
+        sh = np.uint64(shift)
+        cnt[:] = 0
+        for i in range(n):
+            cnt[((keys[i] >> sh) & mask) + 1] += 1
+        if cnt[((keys[0] >> sh) & mask) + 1] == n:
+            continue  # all keys share this digit
+        for b in range(65536):
+            cnt[b + 1] += cnt[b]
+        for i in range(n):
+            d = (keys[i] >> sh) & mask
+            j = cnt[d]
+            tmp_idx[j] = idx[i]
+            tmp_key[j] = keys[i]
+            cnt[d] = j + 1
+        idx, tmp_idx = tmp_idx, idx
+        keys, tmp_key = tmp_key, keys
+    return idx
+
+
+@njit(cache=True, nogil=True)
 def _tree_degrees(edge_u, edge_v, chosen, n):
     deg = np.zeros(n, np.int32)
     for e in range(chosen.shape[0]):
@@ -388,8 +433,7 @@ def _find(parent, x):
 
 
 @njit(cache=True, nogil=True)
-def _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, by_weight,
-               insert):
+def _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, insert):
     """MST over the tree's nodes, then removal of non-terminal leaves.
 
     Replaces the tree (in place in ``chosen``) by the minimum spanning tree
@@ -397,8 +441,8 @@ def _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, by_w
     repeatedly; this never costs more.  With ``insert`` the node set also
     gets every non-tree node adjacent to two or more tree nodes (Steiner
     node insertion, e.g. the centre of a star); the result is kept only if
-    it is cheaper.  ``by_weight`` lists all edges by increasing weight
-    (Kruskal scans it instead of sorting).  Returns the cost saved.
+    it is cheaper.  Kruskal sorts only the edges induced by the node set
+    (stable, so ties keep edge order).  Returns the cost saved.
     """
     n = indptr.shape[0] - 1
     m = chosen.shape[0]
@@ -417,14 +461,20 @@ def _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, by_w
                         c += 1
                 if c >= 2:
                     use[v] = True
-    parent = np.arange(n).astype(np.int32)
-    new = np.zeros(m, np.bool_)
-    for i in range(m):
-        e = by_weight[i]
+    n_cand = 0
+    cand = np.empty(m, np.int64)
+    for e in range(m):
         a = edge_u[e]
         b = edge_v[e]
-        if a == b or not use[a] or not use[b]:
-            continue
+        if a != b and use[a] and use[b]:
+            cand[n_cand] = e
+            n_cand += 1
+    cand = cand[:n_cand]
+    by_weight = cand[_argsort_stable(edge_w[cand], False)]
+    parent = np.arange(n).astype(np.int32)
+    new = np.zeros(m, np.bool_)
+    for i in range(n_cand):
+        e = by_weight[i]
         ra = _find(parent, edge_u[e])
         rb = _find(parent, edge_v[e])
         if ra != rb:
@@ -644,7 +694,7 @@ def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_ter
         n_links += 1
     link = link[:n_links]
     link_cost = link_cost[:n_links]
-    order = np.argsort(link_cost, kind="mergesort")
+    order = _argsort_stable(link_cost, False)
     dsu = np.arange(n).astype(np.int32)
     best = np.full(n, -1, np.int64)  # best link index per lower key node
     for oi in range(n_links):
@@ -721,7 +771,7 @@ def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_ter
                 c_link[n_cand] = li
                 c_gain[n_cand] = g
                 n_cand += 1
-    corder = np.argsort(-c_gain[:n_cand], kind="mergesort")
+    corder = _argsort_stable(c_gain[:n_cand], True)
     # -- apply them, largest saving first, while still valid --
     removed = np.zeros(n, np.bool_)  # key paths (by lower key node) already cut
     gained = 0.0
@@ -792,15 +842,15 @@ def _local_search(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_term, ch
                   root, sph_d, sph_pred_n, sph_pred_e, max_rounds, rel_tol):
     """Local search on the SPH tree in ``chosen`` (modified in place).
 
-    Each round runs key-path exchange, MST-prune and MST-prune with Steiner
-    node insertion; rounds repeat until one saves no more than ``rel_tol``
-    of the cost, or ``max_rounds`` were run.  The first round takes its
-    Voronoi regions from the SPH labels ``sph_*``.  The result has no
-    non-terminal leaf.
+    Each round runs key-path exchange and MST-prune; rounds repeat until
+    one saves no more than ``rel_tol`` of the cost, or ``max_rounds`` were
+    run.  A final MST-prune with Steiner node insertion follows (once: on
+    road graphs it rarely pays, on star-like cases it does).  The first
+    round takes its Voronoi regions from the SPH labels ``sph_*``.  The
+    result has no non-terminal leaf.
     """
-    by_weight = np.argsort(edge_w, kind="mergesort")
     if max_rounds <= 0:
-        _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, by_weight,
+        _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen,
                    False)
         return
     for rnd in range(max_rounds):
@@ -810,16 +860,15 @@ def _local_search(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_term, ch
                 before += edge_w[e]
         _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_term,
                            chosen, root, sph_d, sph_pred_n, sph_pred_e, rnd == 0)
-        _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, by_weight,
+        _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen,
                    False)
-        _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, by_weight,
-                   True)
         after = 0.0
         for e in range(chosen.shape[0]):
             if chosen[e]:
                 after += edge_w[e]
         if before - after <= rel_tol * before:
             break
+    _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, True)
 
 
 # ---------------------------------------------------------------------------

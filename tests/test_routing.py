@@ -448,3 +448,23 @@ def test_steiner_on_grids_valid_deterministic_and_better_than_mehlhorn(seed):
     G = G.subgraph(nx.node_connected_component(G, 0))  # mehlhorn needs a connected graph
     ref = nx_steiner_tree(G, terms.tolist(), method="mehlhorn")
     assert w[results["{}"]].sum() < ref.size(weight="weight")
+
+
+@SETTINGS
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.sampled_from([0, 1, 7, 4095, 4096, 9000]),
+    kind=st.sampled_from(["uniform", "ties", "signed", "zeros"]),
+    descending=st.booleans(),
+)
+def test_argsort_stable_equals_numpy_mergesort(seed, size, kind, descending):
+    """The radix argsort of the local search orders exactly like numpy's stable sort."""
+    rng = np.random.default_rng(seed)
+    x = {
+        "uniform": lambda: rng.uniform(0, 1e4, size),
+        "ties": lambda: rng.integers(0, 30, size).astype(np.float64),  # many equal keys
+        "signed": lambda: rng.normal(0, 1e6, size),
+        "zeros": lambda: np.where(rng.random(size) < 0.5, -0.0, 0.0) + rng.integers(0, 2, size),
+    }[kind]()
+    expected = np.argsort(-x if descending else x, kind="mergesort")
+    np.testing.assert_array_equal(routing._argsort_stable(x, descending), expected)
