@@ -897,7 +897,8 @@ def validate_area(area, *, require: bool = True) -> list[Problem]:
                     file=area.sources.get(name) or f"study area {area.name!r}", layer=name,
                     message=f"required layer '{name}' is missing or empty",
                     fix=f"add a '{name}' layer (a '{name}' layer in the GeoPackage, {name}.gpkg/.csv in the "
-                        f"directory, or layers={{'{name}': PATH}})"))
+                        f"directory, `--layer {name}=PATH` on the command line, or layers={{'{name}': PATH}} "
+                        f"in Python)"))
             continue
         missing = [c for c in spec.column_names if c not in g.columns]
         if missing:

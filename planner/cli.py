@@ -31,6 +31,9 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML 
 OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
 AssumeCrsOpt = Annotated[Optional[str], typer.Option("--assume-crs", help="CRS for input layers that carry none, e.g. EPSG:2180.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")]
+LayerOpt = Annotated[list[str], typer.Option(
+    "--layer", "-l", metavar="NAME=PATH",
+    help="Add or replace one layer of the area (repeatable), e.g. pops=pops.csv or coverage=uke_ua.csv.")]
 
 
 def _setup_logging(quiet: bool) -> None:
@@ -47,7 +50,24 @@ def _fail(exc: PlannerError) -> typer.Exit:
     return typer.Exit(code=exc.exit_code)
 
 
-def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: bool, **layers: Optional[Path]):
+def _layer_args(specs: list[str]) -> dict[str, Path]:
+    """``--layer NAME=PATH`` options as a dict (a usage error names the bad one)."""
+    from planner._errors import Problem, UsageError
+    from planner.schema import LAYERS
+
+    out: dict[str, Path] = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not path or name.strip() not in LAYERS:
+            raise UsageError(f"bad --layer {spec!r}", [Problem(
+                file=spec, message="expected NAME=PATH with NAME a layer of the study area",
+                fix=f"use one of: {', '.join(LAYERS)}, e.g. --layer pops=pops.csv")])
+        out[name.strip()] = Path(path)
+    return out
+
+
+def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: bool,
+          layer_specs: Optional[list[str]] = None, partial: bool = False, **layers: Optional[Path]):
     from planner.config import load_config
     from planner.io import load_area
 
@@ -56,8 +76,8 @@ def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: b
     cfg = load_config(config if config is not None or area != "demo" else "demo")
     if overrides:
         cfg = cfg.updated(**overrides)
-    extra = {k: v for k, v in layers.items() if v is not None}
-    a = load_area(area, cfg, assume_crs=assume_crs, layers=extra or None, progress=cfg.progress)
+    extra = {**_layer_args(layer_specs or []), **{k: v for k, v in layers.items() if v is not None}}
+    a = load_area(area, cfg, assume_crs=assume_crs, layers=extra or None, progress=cfg.progress, partial=partial)
     return a, cfg
 
 
@@ -72,13 +92,15 @@ def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
 def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Optional[str], quiet: bool,
          until: str, official_list: Optional[Path] = None, new_buildings: Optional[Path] = None,
          as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
-         write_map: bool = True, formats: tuple[str, ...] = ("gpkg",)) -> None:
+         write_map: bool = True, formats: tuple[str, ...] = ("gpkg",),
+         layer_specs: Optional[list[str]] = None) -> None:
     from planner.pipeline import plan
     from planner.report import format_summary, write_plan
 
     _setup_logging(quiet)
     try:
-        a, cfg = _load(area, config, assume_crs, quiet, new_buildings=new_buildings, as_built=as_built)
+        a, cfg = _load(area, config, assume_crs, quiet, layer_specs, new_buildings=new_buildings,
+                       as_built=as_built)
         map_over = {k: v for k, v in (("lang", lang), ("offline", offline)) if v is not None}
         if map_over:
             cfg = cfg.updated(map=map_over)
@@ -90,7 +112,8 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
         p = plan(a, cfg, official_list=official_list, until=until)
         out_dir = out or Path("out") / a.name
         write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
-                   inputs=_inputs(area, config, official_list, new_buildings, as_built))
+                   inputs=_inputs(area, config, official_list, new_buildings, as_built,
+                                  *_layer_args(layer_specs or []).values()))
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(format_summary(p))
@@ -105,6 +128,7 @@ def plan_cmd(
     config: ConfigOpt = None,
     out: OutOpt = None,
     assume_crs: AssumeCrsOpt = None,
+    layer: LayerOpt = [],
     official_list: Annotated[Optional[Path], typer.Option(help="Official white-spot list (CSV/XLSX/GPKG) to diff against.")] = None,
     as_built: Annotated[Optional[Path], typer.Option(help="As-built layer for progress tracking.")] = None,
     lang: Annotated[Optional[str], typer.Option(help="Map language: pl or en.")] = None,
@@ -114,7 +138,8 @@ def plan_cmd(
 ) -> None:
     """Run every stage: white spots, design, schedule, map and reports."""
     _run(area, config, out, assume_crs, quiet, "schedule", official_list=official_list,
-         as_built=as_built, lang=lang, offline=offline, formats=("gpkg", *[f for f in fmt if f != "gpkg"]))
+         as_built=as_built, lang=lang, offline=offline, formats=("gpkg", *[f for f in fmt if f != "gpkg"]),
+         layer_specs=layer)
 
 
 @app.command("whitespots")
@@ -123,13 +148,14 @@ def whitespots_cmd(
     config: ConfigOpt = None,
     out: OutOpt = None,
     assume_crs: AssumeCrsOpt = None,
+    layer: LayerOpt = [],
     official_list: Annotated[Optional[Path], typer.Option(help="Official white-spot list (CSV/XLSX/GPKG).")] = None,
     new_buildings: Annotated[Optional[Path], typer.Option(help="Newly built houses for the reallocation proposal.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Classify address points (white/grey/black), flag barriers, diff the official list."""
     _run(area, config, out, assume_crs, quiet, "whitespots", official_list=official_list,
-         new_buildings=new_buildings, write_map=False)
+         new_buildings=new_buildings, write_map=False, layer_specs=layer)
 
 
 @app.command("design")
@@ -138,10 +164,11 @@ def design_cmd(
     config: ConfigOpt = None,
     out: OutOpt = None,
     assume_crs: AssumeCrsOpt = None,
+    layer: LayerOpt = [],
     quiet: QuietOpt = False,
 ) -> None:
     """Route the network (shared-trench Steiner tree), drops, fees and bill of quantities."""
-    _run(area, config, out, assume_crs, quiet, "design", write_map=False)
+    _run(area, config, out, assume_crs, quiet, "design", write_map=False, layer_specs=layer)
 
 
 @app.command("schedule")
@@ -150,11 +177,13 @@ def schedule_cmd(
     config: ConfigOpt = None,
     out: OutOpt = None,
     assume_crs: AssumeCrsOpt = None,
+    layer: LayerOpt = [],
     as_built: Annotated[Optional[Path], typer.Option(help="As-built layer (dated segments and connections).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Milestone schedule by village with crews, calendar and consents; progress tracking."""
-    _run(area, config, out, assume_crs, quiet, "schedule", as_built=as_built, write_map=False)
+    _run(area, config, out, assume_crs, quiet, "schedule", as_built=as_built, write_map=False,
+         layer_specs=layer)
 
 
 @app.command("validate")
@@ -162,12 +191,19 @@ def validate_cmd(
     path: Annotated[str, typer.Argument(help="Area to check: 'demo', a .gpkg, a layer directory, .osm/.pbf, PRG GML.")],
     config: ConfigOpt = None,
     assume_crs: AssumeCrsOpt = None,
+    layer: LayerOpt = [],
+    partial: Annotated[Optional[bool], typer.Option(
+        "--partial/--complete",
+        help="Check only the layers present, without requiring roads/POPs (default: partial for a single PRG "
+             "file, complete otherwise).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Check input layers only; report every problem at once."""
     _setup_logging(quiet)
+    if partial is None:
+        partial = Path(path).suffix.lower() in (".gml", ".xml", ".shp", ".zip")
     try:
-        a, _ = _load(path, config, assume_crs, quiet)
+        a, _ = _load(path, config, assume_crs, quiet, layer, partial=partial)
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(a.summary().to_string(index=False))

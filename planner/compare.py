@@ -52,7 +52,17 @@ def _read_json(path: Path) -> dict:
         raise InputFileNotFoundError(f"{path} not found", [Problem(
             file=str(path), message="not a plan directory (summary.json missing)",
             fix="give directories written by `planner plan --out DIR`")])
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputDataError(f"{path} is not valid JSON", [Problem(
+            file=str(path), message=f"cannot parse the plan summary: {exc}",
+            fix="re-run `planner plan --out DIR` to rewrite the plan directory")]) from exc
+    if not isinstance(data, dict):
+        raise InputDataError(f"{path} is not a plan summary", [Problem(
+            file=str(path), message="summary.json does not hold a JSON object",
+            fix="re-run `planner plan --out DIR` to rewrite the plan directory")])
+    return data
 
 
 def _plan_figures(d: Path) -> dict[str, float]:

@@ -83,6 +83,8 @@ def plan_tables(p: Plan) -> dict[str, pd.DataFrame]:
         tables["milestones"] = s.milestones
         if s.progress is not None:
             tables["progress"] = s.progress
+        if s.progress_summary is not None:
+            tables["progress_milestones"] = s.progress_summary.milestones
     return tables
 
 
@@ -314,6 +316,9 @@ def _milestone_of_simc(p: Plan) -> pd.Series:
 def consent_worklist(p: Plan) -> pd.DataFrame:
     """Parcels with a pending consent on the planned route and the addresses that depend on them.
 
+    Pending segments on private roads outside any parcel are listed too, as
+    ``parcel_id = "private road, segment N"`` (the road owner must consent).
+
     An address depends on a parcel when a segment crossing the parcel lies on
     its path from the POP (the segment its drop hangs off, or any segment
     upstream of it through ``parent_id``).
@@ -327,9 +332,13 @@ def consent_worklist(p: Plan) -> pd.DataFrame:
     """
     cols = ["parcel_id", "segments", "length_m", "localities", "n_addresses", "address_ids", "addresses"]
     seg = p.design.segments
-    pend = seg[(seg["consent"] == "pending") & (seg["parcel_id"].fillna("") != "")]
+    pend = seg[seg["consent"] == "pending"].copy()
     if not len(pend):
         return pd.DataFrame(columns=cols)
+    # a private road outside any parcel needs its owner's consent too: one row per segment
+    no_parcel = pend["parcel_id"].fillna("").astype(str) == ""
+    pend["parcel_id"] = pend["parcel_id"].fillna("").astype(str).where(
+        ~no_parcel, "private road, segment " + pend["segment_id"].astype(int).astype(str))
     pending_parcel = dict(zip(pend["segment_id"].astype(int), pend["parcel_id"].astype(str)))
     # pending parcels on the path POP -> segment, propagated down the tree (parents first)
     order = seg.sort_values(["dist_from_pop_m", "segment_id"], kind="stable")

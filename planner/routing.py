@@ -48,7 +48,9 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from llvmlite import ir
+from numba import get_num_threads, njit, prange, types
+from numba.extending import intrinsic
 
 from planner._errors import Problem, UnreachableError
 
@@ -78,6 +80,35 @@ NO_PRED = -9999  # scipy's marker for "no predecessor"
 # ---------------------------------------------------------------------------
 # kernels (compiled on first call, cached on disk; nothing compiles at import)
 # ---------------------------------------------------------------------------
+
+
+# -- software prefetch ------------------------------------------------------
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Hint the CPU to load ``arr[idx]`` into cache (LLVM ``llvm.prefetch``).
+
+    Dijkstra on a large road graph is bound by cache misses, not by heap
+    work: nodes are settled in distance order, i.e. scattered in memory.
+    Prefetching the next node's arcs and its neighbours' labels while the
+    current node is relaxed overlaps those misses (see the README's
+    benchmark notes).  A prefetch never faults and has no visible effect.
+    """
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        i8p = ir.IntType(8).as_pointer()
+        addr = builder.bitcast(builder.gep(ary.data, [args[1]]), i8p)
+        i32 = ir.IntType(32)
+        fn = builder.module.declare_intrinsic(
+            "llvm.prefetch", [i8p], ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        )
+        # read access, high temporal locality, data cache
+        builder.call(fn, [addr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 # -- indexed 4-ary min-heap keyed by an external ``key`` array -----------
@@ -187,6 +218,8 @@ def _sssp(indptr, indices, data, seeds, limit, dist, pred, src, heap, hkey, pos,
             size = _push_or_decrease(heap, hkey, pos, size, s, dist[s])
     while size > 0:
         u, size = _pop(heap, hkey, pos, size)
+        if size > 0:
+            _prefetch(indptr, heap[0])  # likely the next node to settle
         du = dist[u]
         for k in range(indptr[u], indptr[u + 1]):
             v = indices[k]
@@ -198,6 +231,14 @@ def _sssp(indptr, indices, data, seeds, limit, dist, pred, src, heap, hkey, pos,
                 if want_src:
                     src[v] = src[u]
                 size = _push_or_decrease(heap, hkey, pos, size, v, nd)
+        if size > 0:  # fetch the next node's arcs and neighbour labels now
+            t = heap[0]
+            a = indptr[t]
+            _prefetch(indices, a)
+            _prefetch(data, a)
+            for k in range(a, indptr[t + 1]):
+                _prefetch(dist, indices[k])
+                _prefetch(pos, indices[k])
 
 @njit(cache=True, parallel=True, nogil=True)
 def _sssp_many(indptr, indices, data, sources, limit, dist, pred, want_pred, n_chunks):
@@ -297,6 +338,8 @@ def _sph(indptr, adj, adj_w, adj_e, is_term, root, n_edges):
         if size > 0 and hkey[0] <= bound:
             # lazy repair: settle labels only up to the nearest terminal
             u, size = _pop(heap, hkey, pos, size)
+            if size > 0:
+                _prefetch(indptr, heap[0])
             du = d[u]
             for k in range(indptr[u], indptr[u + 1]):
                 v = adj[k]
@@ -308,6 +351,13 @@ def _sph(indptr, adj, adj_w, adj_e, is_term, root, n_edges):
                     size = _push_or_decrease(heap, hkey, pos, size, v, d[v])
                     if is_term[v] and not in_tree[v]:
                         tsize = _push_or_decrease(theap, thkey, tpos, tsize, v, d[v])
+            if size > 0:
+                t = heap[0]
+                a = indptr[t]
+                _prefetch(adj, a)
+                _prefetch(adj_w, a)
+                for k in range(a, indptr[t + 1]):
+                    _prefetch(d, adj[k])
             continue
         if tsize == 0:
             break
@@ -496,36 +546,15 @@ def _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, inse
 @njit(cache=True, nogil=True)
 def _voronoi(indptr, adj, adj_w, adj_e, in_tree):
     """Multi-source Dijkstra from all tree nodes: nearest tree node ``base``,
-    distance ``vd`` and shortest-path predecessors of every node."""
+    distance ``vd`` and shortest-path predecessors of every node (exact;
+    :func:`_voronoi_update` from an empty tree)."""
     n = indptr.shape[0] - 1
     vd = np.full(n, np.inf)
     base = np.full(n, -1, np.int32)
     vpred_n = np.full(n, -1, np.int32)
     vpred_e = np.full(n, -1, np.int32)
-    heap = np.empty(n, np.int32)
-    hkey = np.empty(n, np.float64)
-    pos = np.full(n, -1, np.int32)
-    size = 0
-    for v in range(n):
-        if in_tree[v]:
-            vd[v] = 0.0
-            base[v] = v
-            heap[size] = v
-            hkey[size] = 0.0
-            pos[v] = size
-            size += 1
-    while size > 0:
-        u, size = _pop(heap, hkey, pos, size)
-        du = vd[u]
-        for k in range(indptr[u], indptr[u + 1]):
-            v = adj[k]
-            nd = du + adj_w[k]
-            if nd < vd[v]:
-                vd[v] = nd
-                base[v] = base[u]
-                vpred_n[v] = u
-                vpred_e[v] = adj_e[k]
-                size = _push_or_decrease(heap, hkey, pos, size, v, vd[v])
+    _voronoi_update(indptr, adj, adj_w, adj_e, vd, base, vpred_n, vpred_e,
+                    np.zeros(n, np.bool_), in_tree)
     return vd, base, vpred_n, vpred_e
 
 
@@ -556,6 +585,66 @@ def _voronoi_from_labels(d, pred_n, pred_e, in_tree):
 
 
 @njit(cache=True, nogil=True)
+def _voronoi_update(indptr, adj, adj_w, adj_e, vd, base, vpred_n, vpred_e, old_tree, in_tree):
+    """Update Voronoi regions of the tree ``old_tree`` to the tree ``in_tree``.
+
+    In place and local: nodes whose base left the tree are reset, nodes that
+    joined it become bases, and a Dijkstra seeded with the new tree nodes
+    and the labelled nodes around the reset regions relabels only what
+    changed.  Invariant kept (what :func:`_key_path_exchange` relies on):
+    the predecessor chain of every labelled node runs outside the tree to
+    its ``base``, with length at most ``vd``; labels that were exact
+    distances to the old tree stay exact for the new one.  Returns the
+    number of nodes settled.
+    """
+    n = indptr.shape[0] - 1
+    reset = np.zeros(n, np.bool_)
+    for v in range(n):
+        b = base[v]
+        if in_tree[v]:
+            if not old_tree[v] or b != v:
+                vd[v] = 0.0
+                base[v] = v
+                vpred_n[v] = -1
+                vpred_e[v] = -1
+        elif b >= 0 and (b == v or not in_tree[b]):
+            reset[v] = True
+    for v in range(n):  # chains whose base left the tree (same base along a chain)
+        if reset[v]:
+            vd[v] = np.inf
+            base[v] = -1
+            vpred_n[v] = -1
+            vpred_e[v] = -1
+    heap = np.empty(n, np.int32)
+    hkey = np.empty(n, np.float64)
+    pos = np.full(n, -1, np.int32)
+    size = 0
+    for v in range(n):
+        if in_tree[v] and not old_tree[v]:
+            size = _push_or_decrease(heap, hkey, pos, size, v, 0.0)
+        elif reset[v]:
+            for k in range(indptr[v], indptr[v + 1]):
+                x = adj[k]
+                if base[x] >= 0:
+                    size = _push_or_decrease(heap, hkey, pos, size, x, vd[x])
+    settled = 0
+    while size > 0:
+        u, size = _pop(heap, hkey, pos, size)
+        settled += 1
+        du = vd[u]
+        for k in range(indptr[u], indptr[u + 1]):
+            v = adj[k]
+            nd = du + adj_w[k]
+            if nd < vd[v]:
+                vd[v] = nd
+                base[v] = base[u]
+                vpred_n[v] = u
+                vpred_e[v] = adj_e[k]
+                size = _push_or_decrease(heap, hkey, pos, size, v, nd)
+    return settled
+
+
+@njit(cache=True, nogil=True)
 def _static_path_intact(p, q, key, anc_key, low_key, tin, tout, removed):
     """True if no key path on the (pre-round) tree path ``p``..``q`` is removed."""
     for side in range(2):
@@ -582,7 +671,7 @@ def _static_path_intact(p, q, key, anc_key, low_key, tin, tout, removed):
 
 @njit(cache=True, nogil=True)
 def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_term, chosen,
-                       root, vor_d, vor_pred_n, vor_pred_e, have_vor):
+                       root, vd, base, vpred_n, vpred_e):
     """One round of key-path exchange on the boundary of Voronoi regions.
 
     A key path joins two key nodes (terminals or tree nodes of degree >= 3)
@@ -596,7 +685,9 @@ def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_ter
     then applied, largest saving first, each after checking that it is
     still valid on the current tree (its key path and link chains intact,
     and no key path on the tree path between the link's ends exchanged
-    already).  Returns the total cost saved.
+    already).  ``vd, base, vpred_n, vpred_e`` are the Voronoi regions of the
+    current tree (:func:`_voronoi_from_labels`, :func:`_voronoi_update`);
+    they are read only.  Returns the total cost saved.
     """
     n = indptr.shape[0] - 1
     m = chosen.shape[0]
@@ -604,15 +695,11 @@ def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_ter
     in_tree = deg > 0
     if not in_tree[root]:
         return 0.0
-    if have_vor:  # labels left by the SPH for this very tree
-        vd, base, vpred_n, vpred_e = _voronoi_from_labels(vor_d, vor_pred_n, vor_pred_e, in_tree)
-    else:
-        vd, base, vpred_n, vpred_e = _voronoi(indptr, adj, adj_w, adj_e, in_tree)
     # -- DFS of the tree from the root: parent, pre-order interval --
     parent = np.full(n, -1, np.int32)
     parent_e = np.full(n, -1, np.int32)
-    tin = np.full(n, -1, np.int64)
-    tout = np.full(n, -1, np.int64)
+    tin = np.full(n, -1, np.int32)
+    tout = np.full(n, -1, np.int32)
     preorder = np.empty(n, np.int32)
     stack = np.empty(n, np.int32)
     sk = np.empty(n, np.int64)
@@ -677,7 +764,7 @@ def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_ter
     for i in range(n_seen):
         if path_cost[preorder[i]] > max_path:
             max_path = path_cost[preorder[i]]
-    link = np.empty(m, np.int64)
+    link = np.empty(m, np.int32)
     link_cost = np.empty(m, np.float64)
     n_links = 0
     for e in range(m):
@@ -697,7 +784,7 @@ def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_ter
     link_cost = link_cost[:n_links]
     order = _argsort_stable(link_cost, False)
     dsu = np.arange(n).astype(np.int32)
-    best = np.full(n, -1, np.int64)  # best link index per lower key node
+    best = np.full(n, -1, np.int32)  # best link index per lower key node
     for oi in range(n_links):
         li = order[oi]
         e = link[li]
@@ -733,7 +820,7 @@ def _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_ter
     c_lo = np.empty(max_c, np.int32)
     c_hi = np.empty(max_c, np.int32)
     c_key = np.empty(max_c, np.int32)
-    c_link = np.empty(max_c, np.int64)
+    c_link = np.empty(max_c, np.int32)
     c_gain = np.empty(max_c, np.float64)
     n_cand = 0
     for i in range(1, n_seen):  # whole key paths (from the painting)
@@ -847,20 +934,28 @@ def _local_search(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_term, ch
     one saves no more than ``rel_tol`` of the cost, or ``max_rounds`` were
     run.  A final MST-prune with Steiner node insertion follows (once: on
     road graphs it rarely pays, on star-like cases it does).  The first
-    round takes its Voronoi regions from the SPH labels ``sph_*``.  The
-    result has no non-terminal leaf.
+    round takes its Voronoi regions from the SPH labels ``sph_*``; later
+    rounds update them locally (:func:`_voronoi_update`).  The result has
+    no non-terminal leaf.
     """
     if max_rounds <= 0:
         _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen,
                    False)
         return
+    n = indptr.shape[0] - 1
+    vor_tree = _tree_degrees(edge_u, edge_v, chosen, n) > 0
+    vd, base, vpred_n, vpred_e = _voronoi_from_labels(sph_d, sph_pred_n, sph_pred_e, vor_tree)
     for rnd in range(max_rounds):
         before = 0.0
         for e in range(chosen.shape[0]):
             if chosen[e]:
                 before += edge_w[e]
+        if rnd > 0:  # relabel only around what the last round changed
+            tree = _tree_degrees(edge_u, edge_v, chosen, n) > 0
+            _voronoi_update(indptr, adj, adj_w, adj_e, vd, base, vpred_n, vpred_e, vor_tree, tree)
+            vor_tree = tree
         _key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_term,
-                           chosen, root, sph_d, sph_pred_n, sph_pred_e, rnd == 0)
+                           chosen, root, vd, base, vpred_n, vpred_e)
         _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen,
                    False)
         after = 0.0

@@ -153,8 +153,10 @@ class ProgressReport:
     localities
         Per locality and milestone (also :attr:`ScheduleResult.progress`).
     milestones
-        Per milestone: remaining km (its localities and their feeders),
-        forecast date of that work, ``at_risk``.
+        Per milestone: its localities, target points, points passed and
+        percent, localities below the pass threshold, remaining km (its
+        localities and their feeders), forecast date of that work,
+        ``at_risk`` (written as ``progress_milestones.csv``).
     milestones_at_risk
         Names of milestones whose forecast misses the deadline.
     """
@@ -1353,9 +1355,15 @@ def _progress(result: ScheduleResult, segments: Any, seg: pd.DataFrame, seg_pk_r
         risk = below and (fc is None or fc > dl)
         if risk:
             at_risk.append(m)
-        ms_rows.append({"milestone": m, "deadline": dl, "remaining_km": round(rem / 1000.0, 3), "forecast": fc,
-                        "at_risk": risk})
-    ms_tab = pd.DataFrame(ms_rows, columns=["milestone", "deadline", "remaining_km", "forecast", "at_risk"])
+        n_t = int(rows_m["targets"].sum()) if len(rows_m) else 0
+        n_p = int(rows_m["passed"].sum()) if len(rows_m) else 0
+        ms_rows.append({"milestone": m, "deadline": dl, "localities": len(rows_m), "targets": n_t, "passed": n_p,
+                        "pct_passed": round(100.0 * n_p / n_t, 1) if n_t else np.nan,
+                        "localities_below_threshold": int((rows_m["pct_passed"] < thr * 100).sum())
+                        if len(rows_m) else 0,
+                        "remaining_km": round(rem / 1000.0, 3), "forecast": fc, "at_risk": risk})
+    ms_tab = pd.DataFrame(ms_rows, columns=["milestone", "deadline", "localities", "targets", "passed", "pct_passed",
+                                           "localities_below_threshold", "remaining_km", "forecast", "at_risk"])
     if len(loc_tab):
         loc_tab["forecast"] = loc_tab["milestone"].map(dict(zip(ms_tab["milestone"], ms_tab["forecast"])))
         loc_tab["at_risk"] = loc_tab["milestone"].isin(at_risk) & (loc_tab["pct_passed"] < thr * 100)

@@ -110,3 +110,46 @@ def test_plan_on_real_osm_uses_lamps_and_utility_poles(tmp_path):
     named = {i for ids in aerial["pole_ids"] for i in ids.split(";") if i}
     assert named == set(used["id"])
     assert used["owner"].isin(["commune_lighting", "telecom"]).all()
+
+
+def test_corrupt_files_give_a_message_not_a_traceback(tmp_path):
+    """Junk behind a valid suffix: one message naming the file and a fix, exit 1."""
+    import shutil
+
+    junk = bytes(range(256)) * 2
+    (tmp_path / "junk.gpkg").write_bytes(junk)
+    area = tmp_path / "area"
+    shutil.copytree(MINI, area)
+    for f in area.glob("roads.*"):
+        f.unlink()
+    (area / "roads.parquet").write_bytes(junk)
+    plan_dir = tmp_path / "plan"
+    plan_dir.mkdir()
+    (plan_dir / "summary.json").write_text("{not json", encoding="utf-8")
+    cases = [
+        (("validate", str(tmp_path / "junk.gpkg")), "junk.gpkg"),
+        (("validate", str(area)), "roads.parquet"),
+        (("compare", str(plan_dir), str(plan_dir)), "summary.json"),
+    ]
+    for args, name in cases:
+        r = run(*args)
+        assert r.returncode == 1, (args, r.stderr)
+        assert "Traceback" not in r.stderr, r.stderr
+        assert name in r.stderr and "fix" in r.stderr, r.stderr
+
+
+def test_layer_option_and_partial_validation(tmp_path):
+    # a single coverage file checked against an area, with its own clear message
+    r = run("validate", "demo", "--layer", f"coverage={BAD / 'uke_speed_as_text.csv'}", "-q")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "uke_speed_as_text.csv" in r.stderr and "ua21" in r.stderr and "fix" in r.stderr
+    # a bare PRG file is validated on its own (no roads/POPs required) ...
+    prg = ROOT / "data" / "prg" / "prg_punkty_adresowe_model2021_sample.gml"
+    r = run("validate", str(prg), "-q")
+    assert r.returncode == 0 and "OK" in r.stdout, r.stderr
+    # ... unless a complete area is asked for
+    r = run("validate", str(prg), "--complete", "-q")
+    assert r.returncode == 1 and "roads" in r.stderr and "--layer roads=PATH" in r.stderr
+    # a bad --layer is a usage error
+    r = run("plan", "--layer", "popz=x.csv", "--out", str(tmp_path / "o"), "-q")
+    assert r.returncode == 2 and "popz" in r.stderr and not (tmp_path / "o").exists()

@@ -104,6 +104,16 @@ def test_as_built_progress_resembles_the_march_2025_report(demo_plan):
     progress = demo_plan.schedule.progress_summary
     assert progress is not None, "the demo has an as-built layer"
     assert 55 <= progress.km_built <= 63 and 15 <= progress.km_underground <= 19, progress.to_text()
+    # about a quarter of Serock's (TERC 140804) points passed by March 2025
+    serock = progress.by_commune.set_index("commune").loc["140804"]
+    assert 20 <= serock["pct_passed"] <= 32, progress.by_commune
+    # per milestone: the points of its localities add up, and the at-risk list agrees
+    ms = progress.milestones.set_index("milestone")
+    loc = progress.localities
+    for m, row in ms.iterrows():
+        sub = loc[loc["milestone"] == m]
+        assert row["targets"] == sub["targets"].sum() and row["passed"] == sub["passed"].sum()
+    assert sorted(ms.index[ms["at_risk"]]) == sorted(progress.milestones_at_risk)
 
 
 def test_plan_directory_has_every_output(demo_plan_dir):
@@ -111,7 +121,7 @@ def test_plan_directory_has_every_output(demo_plan_dir):
     expected = {"plan.gpkg", "area.gpkg", "addresses.csv", "localities.csv", "bom.csv", "bom_naive.csv",
                 "bom.xlsx", "schedule.csv", "schedule.xlsx", "compliance.csv", "gantt.html", "gantt.png",
                 "map.html", "report.html", "report.md", "summary.json", "uke", "official_diff.csv",
-                "reallocation.csv", "progress.csv"}
+                "reallocation.csv", "progress.csv", "progress_milestones.csv"}
     assert expected <= names, expected - names
     layers = set(gpd.list_layers(demo_plan_dir / "plan.gpkg")["name"])
     assert {"addresses", "segments", "drops", "poles_used", "localities", "pops", "ducts", "layer_styles"} <= layers

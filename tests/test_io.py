@@ -96,7 +96,7 @@ def test_prg_not_prg_xml_rejected(tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["old", "new"])
-def test_prg_shp_column_sets(tmp_path, kind):
+def test_prg_shp_column_sets(tmp_path, kind, caplog):
     pts = [Point(640340, 518062), Point(640350, 518070)]
     if kind == "old":
         cols = {"TERYT": ["1408044", "1408044"], "PNA": ["05-140", "05-140"], "SIMC_id": ["0921645"] * 2,
@@ -117,6 +117,9 @@ def test_prg_shp_column_sets(tmp_path, kind):
         assert g["id"].tolist() == ["1408:0", "1408:1"]
     else:
         assert g["id"].tolist() == ["PL.PZGIK.200_x1", "PL.PZGIK.200_x2"]
+        # no TERYT code columns in this file: codes empty, and the user is told so
+        assert g["terc"].tolist() == g["simc"].tolist() == g["ulic"].tolist() == ["", ""]
+        assert any("TERC/SIMC/ULIC" in r.getMessage() and "fix" in r.getMessage() for r in caplog.records)
     # and through the validating reader
     v = read_layer(path, "addresses")
     assert len(v) == 2 and v.crs.to_epsg() == 2180

@@ -207,6 +207,18 @@ def test_consent_worklist_drop_at_node_and_upstream_only():
     assert wl.loc["P0", "address_ids"] == "a1;a2;a3;a4;a5;a6"
 
 
+def test_consent_worklist_lists_pending_private_road_outside_parcels():
+    p = make_fixture_plan()
+    seg = p.design.segments
+    # s3 (the duct towards C, D) crosses a private road in no parcel: its owner must consent
+    seg.loc[seg["segment_id"] == 3, ["consent", "parcel_id"]] = ["pending", None]
+    wl = report.consent_worklist(p).set_index("parcel_id")
+    row = wl.loc["private road, segment 3"]
+    assert (row["segments"], row["length_m"]) == ("3", 400.0)
+    # a4 hangs off s3; a5, a6 off s4 downstream of it
+    assert row["address_ids"] == "a4;a5;a6" and row["n_addresses"] == 3
+
+
 # --- report ---------------------------------------------------------------------
 
 def test_report_figures_hand_computed():

@@ -468,3 +468,29 @@ def test_argsort_stable_equals_numpy_mergesort(seed, size, kind, descending):
     }[kind]()
     expected = np.argsort(-x if descending else x, kind="mergesort")
     np.testing.assert_array_equal(routing._argsort_stable(x, descending), expected)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_voronoi_update_equals_full_recomputation(seed):
+    """Updating the Voronoi regions locally gives the distances of a full multi-source Dijkstra."""
+    n, u, v, w = _grid(25, seed)
+    uu, vv, ww = routing._check_edges(n, u, v, w)
+    indptr, adj, adj_w, adj_e = routing.edges_to_csr(n, uu, vv, ww)
+    rng = np.random.default_rng(seed)
+    old_tree = rng.random(n) < 0.15
+    new_tree = old_tree.copy()
+    flip = rng.choice(n, n // 10, replace=False)  # some tree nodes leave, others join
+    new_tree[flip] = ~new_tree[flip]
+    vd, base, pn, pe = routing._voronoi(indptr, adj, adj_w, adj_e, old_tree)
+    routing._voronoi_update(indptr, adj, adj_w, adj_e, vd, base, pn, pe, old_tree, new_tree)
+    sources = np.flatnonzero(new_tree)
+    A = sp.csr_matrix((adj_w, adj, indptr), shape=(n, n))
+    ref = scipy_dijkstra(A, indices=sources, min_only=True)
+    np.testing.assert_allclose(vd, ref, rtol=1e-12)
+    # every labelled node's chain runs outside the tree to its base with length vd
+    for x in np.flatnonzero(np.isfinite(vd)):
+        length, y = 0.0, x
+        while not new_tree[y]:
+            length += ww[pe[y]]
+            y = pn[y]
+        assert y == base[x] and length == pytest.approx(vd[x])

@@ -153,8 +153,9 @@ def _resolve(source: str | Path) -> tuple[str, dict[str, _Source], dict[str, str
     else:
         raise UsageError(f"cannot load a study area from {path}", [Problem(
             file=str(path), message="not a GeoPackage, directory, OSM extract or PRG file",
-            fix="put single-layer files in a directory named by layer (addresses.csv, roads.gpkg, ...) or pass "
-                "them with layers={'coverage': PATH}")])
+            fix="put single-layer files in a directory named by layer (addresses.csv, roads.gpkg, ...) or add "
+                "one to an area with `--layer NAME=PATH` (Python: layers={'coverage': PATH}), e.g. "
+                "`planner validate demo --layer coverage=FILE`")])
     name = metadata.get("name") or ("demo" if str(source) == "demo" else _area_name(path))
     return name, sources, metadata, warnings
 

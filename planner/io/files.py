@@ -41,6 +41,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow
 import pyogrio
 import shapely
 from pyproj import CRS
@@ -105,8 +106,20 @@ def _missing_file(path: Path) -> InputFileNotFoundError:
 
 
 def list_layers(path: str | Path) -> list[str]:
-    """Layer (table) names of a GeoPackage or other multi-layer file."""
-    return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    """Layer (table) names of a GeoPackage or other multi-layer file.
+
+    Raises
+    ------
+    InputDataError
+        If the file cannot be opened as a vector data source.
+    """
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise InputDataError(f"cannot read {path}", [Problem(
+            file=str(path), message=f"not a readable GeoPackage/vector file: {exc}",
+            fix="check that the file is complete and really in the format its suffix says "
+                "(e.g. re-export it from QGIS)")]) from exc
 
 
 def read_metadata(path: str | Path) -> dict[str, str]:
@@ -364,7 +377,7 @@ def read_raw(
         problems += exc.problems or [Problem(file=source, message=str(exc))]
         return gpd.GeoDataFrame(geometry=[], crs=None), problems, warnings
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, UnicodeDecodeError,
-            pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            pd.errors.ParserError, pd.errors.EmptyDataError, pyarrow.ArrowException) as exc:
         problems.append(Problem(file=source, message=f"cannot read the file: {exc}",
                                 fix=f"give a readable {', '.join(LAYER_SUFFIXES)} file (CSV in UTF-8)"))
         return gpd.GeoDataFrame(geometry=[], crs=None), problems, warnings

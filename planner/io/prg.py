@@ -323,6 +323,14 @@ def prg_table_to_schema(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
         logger.warning("%s: no PRG identifier column; ids are '<file>:<row>'", source)
     if not any(c in by_upper for c in mapping["status"]):
         out["status"] = np.full(len(gdf), "istniejacy", dtype=object)
+    missing_codes = [c for c in ("terc", "simc", "ulic") if not any(k in by_upper for k in mapping[c])]
+    if missing_codes:
+        logger.warning(
+            "%s: no %s column(s) in this PRG %s-model SHP (looked for %s); those codes are left empty, "
+            "so coverage keyed by TERYT codes will match by street name or nearest point only -> fix: add "
+            "the TERYT code columns (or load the PRG GML, which carries them)",
+            source, "/".join(c.upper() for c in missing_codes), kind,
+            ", ".join(k for c in missing_codes for k in mapping[c]))
     res = gpd.GeoDataFrame(pd.DataFrame(out), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     res["is_business"] = False
     logger.info("%s: PRG SHP, %s column set, %d address points", source, kind, len(res))
