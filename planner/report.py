@@ -83,7 +83,7 @@ def plan_tables(p: Plan) -> dict[str, pd.DataFrame]:
         tables["milestones"] = s.milestones
         if s.progress is not None:
             tables["progress"] = s.progress
-        if s.progress_summary is not None:
+        if getattr(s, "progress_summary", None) is not None:
             tables["progress_milestones"] = s.progress_summary.milestones
     return tables
 

@@ -111,6 +111,20 @@ def _prefetch(typingctx, arr, idx):
     return sig, codegen
 
 
+@njit(cache=True, inline="always")
+def _prefetch_top(heap, size, indptr, adj, adj_w, label, pos):
+    """Prefetch the arcs of the node on top of the heap (likely the next one
+    settled) and its neighbours' labels and heap slots."""
+    if size > 0:
+        t = heap[0]
+        a = indptr[t]
+        _prefetch(adj, a)
+        _prefetch(adj_w, a)
+        for k in range(a, indptr[t + 1]):
+            _prefetch(label, adj[k])
+            _prefetch(pos, adj[k])
+
+
 # -- indexed 4-ary min-heap keyed by an external ``key`` array -----------
 # ``heap[0:size]`` holds node ids, ``pos[node]`` its slot or -1.
 
@@ -231,14 +245,8 @@ def _sssp(indptr, indices, data, seeds, limit, dist, pred, src, heap, hkey, pos,
                 if want_src:
                     src[v] = src[u]
                 size = _push_or_decrease(heap, hkey, pos, size, v, nd)
-        if size > 0:  # fetch the next node's arcs and neighbour labels now
-            t = heap[0]
-            a = indptr[t]
-            _prefetch(indices, a)
-            _prefetch(data, a)
-            for k in range(a, indptr[t + 1]):
-                _prefetch(dist, indices[k])
-                _prefetch(pos, indices[k])
+        _prefetch_top(heap, size, indptr, indices, data, dist, pos)
+
 
 @njit(cache=True, parallel=True, nogil=True)
 def _sssp_many(indptr, indices, data, sources, limit, dist, pred, want_pred, n_chunks):
@@ -351,13 +359,7 @@ def _sph(indptr, adj, adj_w, adj_e, is_term, root, n_edges):
                     size = _push_or_decrease(heap, hkey, pos, size, v, d[v])
                     if is_term[v] and not in_tree[v]:
                         tsize = _push_or_decrease(theap, thkey, tpos, tsize, v, d[v])
-            if size > 0:
-                t = heap[0]
-                a = indptr[t]
-                _prefetch(adj, a)
-                _prefetch(adj_w, a)
-                for k in range(a, indptr[t + 1]):
-                    _prefetch(d, adj[k])
+            _prefetch_top(heap, size, indptr, adj, adj_w, d, pos)
             continue
         if tsize == 0:
             break

@@ -154,7 +154,7 @@ def test_address_points_coordinates_and_popups(offline_html, layers):
     unconnected = _spec(text, "Biała plama – niepodłączona")
     assert set(_values(unconnected, "Powód")) == {"brak zgody właściciela działki"}
     grey = _spec(text, "Punkt szary (zasięg NGA jednego operatora)")
-    assert set(_values(grey, "Powód")) == {"only VDSL2 30 Mb/s (Orange)"}
+    assert set(_values(grey, "Powód")) == {"tylko VDSL2 30 Mb/s (Orange)"}
 
 
 def _flatten(coords) -> list:
