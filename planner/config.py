@@ -185,6 +185,12 @@ class DesignConfig(_Section):
     # Rounds of Steiner rebuilds that force the shortest paths of reach violators into the
     # tree before the remaining ones are grafted on directly (see design._reach_tree). [A]
     reach_repair_rounds: int = Field(5, ge=0)
+    # Local search of the shared Steiner tree (planner.routing.steiner_tree_edges): the
+    # design runs it to a local optimum (no round-count or gain cut-off). [A: on a 94 k-edge
+    # road grid with 7,600 terminals rounds save 1.1 %, 0.2 %, 0.07 %, ... of the cost at
+    # ~15-20 ms each; the routing function's default stops after one round for speed]
+    steiner_max_rounds: int = Field(50, ge=0)
+    steiner_rel_tol: float = Field(0.0, ge=0, lt=1)
     # An access point is the projection of the address point onto the nearest usable
     # road within this distance; farther addresses are unreachable. [A]
     max_access_distance_m: float = Field(1_500.0, gt=0)

@@ -197,14 +197,17 @@ def _orient(rg: _RoutingGraph, chosen: np.ndarray) -> dict[str, np.ndarray]:
     return {"pred": pred, "pred_edge": pred_edge, "order": order, "dist": dist}
 
 
-def _tree(rg: _RoutingGraph, terminals: np.ndarray,
-          w: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _tree(rg: _RoutingGraph, terminals: np.ndarray, w: np.ndarray | None = None, *,
+          search: tuple[int, float] = (50, 0.0)) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Steiner tree (:func:`planner.routing.steiner_tree_edges`) from the root, oriented.
 
-    ``w`` overrides the edge weights (default: the edge costs ``rg.w``).
+    ``w`` overrides the edge weights (default: the edge costs ``rg.w``);
+    ``search`` is ``(max_rounds, rel_tol)`` of the local search
+    (``design.steiner_max_rounds``, ``design.steiner_rel_tol``).
     """
     w = rg.w if w is None else w
-    chosen = routing.steiner_tree_edges(rg.n_nodes, rg.u, rg.v, w, np.unique(terminals), root=rg.root)
+    chosen = routing.steiner_tree_edges(rg.n_nodes, rg.u, rg.v, w, np.unique(terminals), root=rg.root,
+                                        max_rounds=search[0], rel_tol=search[1])
     return chosen, _orient(rg, chosen)
 
 
@@ -451,7 +454,8 @@ def design_network(
     naive = _graft_violators(rg, naive_edges, _orient(rg, naive_edges), term, tdrop, sp_pred, dc.max_reach_m)
 
     # -- shared tree, repaired until every target is within reach -------------------------
-    chosen, tree = _reach_tree(rg, term, tdrop, sp_pred, dc.max_reach_m, dc.reach_repair_rounds)
+    chosen, tree = _reach_tree(rg, term, tdrop, sp_pred, dc.max_reach_m, dc.reach_repair_rounds,
+                               (dc.steiner_max_rounds, dc.steiner_rel_tol))
     if routing.tree_cost(rg.w, naive[0]) < routing.tree_cost(rg.w, chosen):
         logger.info("design: the reach-repaired tree costs more than the naive one; using the naive tree")
         chosen, tree = naive
@@ -538,7 +542,8 @@ def _graft_violators(rg: _RoutingGraph, chosen: np.ndarray, tree: dict[str, np.n
 
 
 def _reach_tree(rg: _RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp_pred: np.ndarray,
-                max_reach_m: float, rounds: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                max_reach_m: float, rounds: int,
+                search: tuple[int, float] = (50, 0.0)) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Cheapest tree found that keeps every terminal within ``max_reach_m``.
 
     Every terminal must satisfy ``shortest path length + drop <= max_reach_m``
@@ -558,7 +563,7 @@ def _reach_tree(rg: _RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, 
     tree and the first tree grafted with its violators' shortest paths is
     returned (ties: the latter).
     """
-    chosen, tree = _tree(rg, terminals)
+    chosen, tree = _tree(rg, terminals, search=search)
     viol = _violators(tree, terminals, drop_len, max_reach_m)
     if viol.size == 0:
         return chosen, tree
@@ -574,7 +579,7 @@ def _reach_tree(rg: _RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, 
         forced = _path_union(rg, ladder.pred_fitting(seen, budget[seen]), seen)
         w = rg.w.copy()
         w[forced] = 1e-9 * rg.length[forced]
-        c0, t0 = _tree(rg, terminals, w)
+        c0, t0 = _tree(rg, terminals, w, search=search)
         chosen, tree = _graft(rg, c0, t0, forced, terminals)
         viol = _violators(tree, terminals, drop_len, max_reach_m)
         logger.debug("design: reach repair round %d: %d forced edges, %d violators", i + 1, forced.size, viol.size)
