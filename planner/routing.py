@@ -76,11 +76,6 @@ __all__ = [
 
 NO_PRED = -9999  # scipy's marker for "no predecessor"
 
-# Software prefetching in multi-source runs (see _sssp).  Off: with one thread per core the
-# runs saturate the memory system and prefetching gained ~3 % throughput on 2 threads
-# (948 vs 977 ms for 16 sources, 547 k nodes) against 14 % for a single source. [A]
-_PREFETCH_MANY = False
-
 
 # ---------------------------------------------------------------------------
 # kernels (compiled on first call, cached on disk; nothing compiles at import)
@@ -210,15 +205,14 @@ def _pop(heap, hkey, pos, size):
 
 @njit(cache=True, nogil=True)
 def _sssp(indptr, indices, data, seeds, limit, dist, pred, src, heap, hkey, pos, want_pred,
-          want_src, prefetch):
+          want_src):
     """Dijkstra from ``seeds`` (all at distance 0) into ``dist``/``pred``/``src``.
 
     ``pred`` is written only if ``want_pred``, ``src`` (nearest seed) only if
     ``want_src``.
 
     ``heap`` and ``pos`` are scratch buffers of length n; ``pos`` must be
-    all -1 on entry and is all -1 again on exit.  ``prefetch`` turns on
-    software prefetching (:func:`_prefetch_top`).
+    all -1 on entry and is all -1 again on exit.
     """
     n = dist.shape[0]
     for v in range(n):
@@ -238,7 +232,7 @@ def _sssp(indptr, indices, data, seeds, limit, dist, pred, src, heap, hkey, pos,
             size = _push_or_decrease(heap, hkey, pos, size, s, dist[s])
     while size > 0:
         u, size = _pop(heap, hkey, pos, size)
-        if prefetch and size > 0:
+        if size > 0:
             _prefetch(indptr, heap[0])  # likely the next node to settle
         du = dist[u]
         for k in range(indptr[u], indptr[u + 1]):
@@ -251,12 +245,11 @@ def _sssp(indptr, indices, data, seeds, limit, dist, pred, src, heap, hkey, pos,
                 if want_src:
                     src[v] = src[u]
                 size = _push_or_decrease(heap, hkey, pos, size, v, nd)
-        if prefetch:
-            _prefetch_top(heap, size, indptr, indices, data, dist, pos)
+        _prefetch_top(heap, size, indptr, indices, data, dist, pos)
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _sssp_many(indptr, indices, data, sources, limit, dist, pred, want_pred, n_chunks, prefetch):
+def _sssp_many(indptr, indices, data, sources, limit, dist, pred, want_pred, n_chunks):
     """One Dijkstra per source, sources spread over threads."""
     n_src = sources.shape[0]
     n = dist.shape[1]
@@ -270,10 +263,10 @@ def _sssp_many(indptr, indices, data, sources, limit, dist, pred, want_pred, n_c
             seeds[0] = sources[i]
             if want_pred:
                 _sssp(indptr, indices, data, seeds, limit, dist[i], pred[i], scratch,
-                      heap, hkey, pos, True, False, prefetch)
+                      heap, hkey, pos, True, False)
             else:
                 _sssp(indptr, indices, data, seeds, limit, dist[i], scratch, scratch,
-                      heap, hkey, pos, False, False, prefetch)
+                      heap, hkey, pos, False, False)
 
 
 @njit(cache=True, nogil=True)
@@ -1186,7 +1179,7 @@ def dijkstra(
         hkey = np.empty(n, dtype=np.float64)
         pos = np.full(n, -1, dtype=np.int32)
         want = bool(return_predecessors)
-        _sssp(indptr, idx, data, src, limit, dist, pred, sources, heap, hkey, pos, want, want, True)
+        _sssp(indptr, idx, data, src, limit, dist, pred, sources, heap, hkey, pos, want, want)
         if return_predecessors:
             return dist, pred, sources
         return dist
@@ -1199,7 +1192,7 @@ def dijkstra(
         pos = np.full(n, -1, dtype=np.int32)
         _sssp(
             indptr, idx, data, src, limit, dist, pred, pred, heap, hkey, pos,
-            bool(return_predecessors), False, True,
+            bool(return_predecessors), False,
         )
         return (dist, pred) if return_predecessors else dist
 
@@ -1208,8 +1201,7 @@ def dijkstra(
     if src.size:
         n_chunks = min(src.size, 4 * get_num_threads())
         _sssp_many(
-            indptr, idx, data, src, limit, dist, pred, bool(return_predecessors), n_chunks,
-            _PREFETCH_MANY,
+            indptr, idx, data, src, limit, dist, pred, bool(return_predecessors), n_chunks
         )
     return (dist, pred) if return_predecessors else dist
 
