@@ -1571,7 +1571,10 @@ def gantt_figure(result: ScheduleResult):
     ax.grid(axis="x", linewidth=0.3)
     handles = [Patch(color=colours[m], label=m) for m in result.milestones["milestone"]]
     if handles:
-        ax.legend(handles=handles, loc="lower right", fontsize=7, title="kamień milowy")
+        # top right, below the deadline labels and left of the last deadline line: the
+        # first (M1) rows end early, so that corner is free of bars
+        ax.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.93, 0.975), fontsize=7,
+                  title="kamień milowy")
     ax.set_title("Harmonogram budowy według miejscowości (Gantt)" + ("" if result.feasible else
                  f" — NIEWYKONALNY: {result.binding_constraint}"), fontsize=9)
     fig.tight_layout()
