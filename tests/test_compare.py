@@ -69,3 +69,21 @@ def test_format_and_write(dirs, tmp_path):
     assert back.loc["underground", "cost_total_pln_diff"] == pytest.approx(92_290.0)
     md = out["md"].read_text(encoding="utf-8")
     assert md.count("\n|") >= 10 and "(+92 290)" in md
+
+
+def test_compare_command_line(dirs, tmp_path):
+    """`planner compare` prints the table and writes the CSV; a bad call exits 2."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("planner")
+    out = tmp_path / "cmp.csv"
+    r = subprocess.run([str(exe), "compare", str(dirs[0]), str(dirs[1]), "--names", "A,B", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "B (Δ vs A)" in r.stdout and "(+92 290)" in r.stdout
+    back = pd.read_csv(out).set_index("scenario")
+    assert back.loc["B", "cost_total_pln_diff"] == pytest.approx(92_290.0)
+    r = subprocess.run([str(exe), "compare", str(dirs[0]), str(dirs[1]), "--names", "A"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "Traceback" not in r.stderr

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from planner._errors import InputDataError
+
 pytestmark = pytest.mark.xdist_group("demo")
 
 STASI_LAS_WHITE_STREETS = {"Jutrzenki", "Księżycowa", "Pałacowa", "Pogodna", "Prosta", "Radosna", "Tęczowa",
@@ -153,3 +155,23 @@ def test_three_demo_scenarios_compare(demo_plan, demo_plan_dir, demo_area, tmp_p
     assert df.loc["all_underground", "cost_total_pln"] > df.loc["aerial_first", "cost_total_pln"]
     assert df.loc["no_duct_reuse", "cost_total_pln"] >= df.loc["aerial_first", "cost_total_pln"]
     assert "all_underground" in compare.format_comparison(df)
+
+
+def test_demo_uke_files_read_back_validate(demo_plan_dir):
+    """The UKE CSVs as written (read back as text) pass the XSD and code-list checks."""
+    from planner.io import uke_export as ue
+
+    tables = {}
+    for key, name in ue.UKE_LAYERS.items():
+        stem = name.replace("_szablon_20230131", "")
+        geo = gpd.read_file(demo_plan_dir / "uke" / f"{stem}.geojson")
+        text = pd.read_csv(demo_plan_dir / "uke" / f"{stem}.csv", dtype=str, keep_default_na=False)
+        assert list(text.columns) == ue.template_columns(key) and len(text) == len(geo) > 0
+        tables[key] = gpd.GeoDataFrame(text, geometry=geo.geometry.to_numpy(), crs=geo.crs)
+    ue.validate_uke(tables)
+    # and the check is live: a code outside the lk06 list is reported
+    bad = dict(tables)
+    bad["lk"] = tables["lk"].copy()
+    bad["lk"].iloc[0, bad["lk"].columns.get_loc("lk06_rodzaj_linii_kablowej")] = "99"
+    with pytest.raises(InputDataError, match="does not validate"):
+        ue.validate_uke(bad)
