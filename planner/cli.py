@@ -67,7 +67,7 @@ def _layer_args(specs: list[str]) -> dict[str, Path]:
 
 
 def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: bool,
-          layer_specs: Optional[list[str]] = None, partial: bool = False, **layers: Optional[Path]):
+          layers: Optional[dict[str, Path]] = None, partial: bool = False):
     from planner.config import load_config
     from planner.io import load_area
 
@@ -76,8 +76,7 @@ def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: b
     cfg = load_config(config if config is not None or area != "demo" else "demo")
     if overrides:
         cfg = cfg.updated(**overrides)
-    extra = {**_layer_args(layer_specs or []), **{k: v for k, v in layers.items() if v is not None}}
-    a = load_area(area, cfg, assume_crs=assume_crs, layers=extra or None, progress=cfg.progress, partial=partial)
+    a = load_area(area, cfg, assume_crs=assume_crs, layers=layers or None, progress=cfg.progress, partial=partial)
     return a, cfg
 
 
@@ -99,8 +98,9 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
 
     _setup_logging(quiet)
     try:
-        a, cfg = _load(area, config, assume_crs, quiet, layer_specs, new_buildings=new_buildings,
-                       as_built=as_built)
+        layers = _layer_args(layer_specs or [])
+        layers.update({k: v for k, v in (("new_buildings", new_buildings), ("as_built", as_built)) if v is not None})
+        a, cfg = _load(area, config, assume_crs, quiet, layers)
         map_over = {k: v for k, v in (("lang", lang), ("offline", offline)) if v is not None}
         if map_over:
             cfg = cfg.updated(map=map_over)
@@ -112,8 +112,7 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
         p = plan(a, cfg, official_list=official_list, until=until)
         out_dir = out or Path("out") / a.name
         write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
-                   inputs=_inputs(area, config, official_list, new_buildings, as_built,
-                                  *_layer_args(layer_specs or []).values()))
+                   inputs=_inputs(area, config, official_list, *layers.values()))
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(format_summary(p))
@@ -203,7 +202,7 @@ def validate_cmd(
     if partial is None:
         partial = Path(path).suffix.lower() in (".gml", ".xml", ".shp", ".zip")
     try:
-        a, _ = _load(path, config, assume_crs, quiet, layer, partial=partial)
+        a, _ = _load(path, config, assume_crs, quiet, _layer_args(layer), partial=partial)
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(a.summary().to_string(index=False))

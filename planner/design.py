@@ -198,7 +198,7 @@ def _orient(rg: _RoutingGraph, chosen: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _tree(rg: _RoutingGraph, terminals: np.ndarray, w: np.ndarray | None = None, *,
-          search: tuple[int, float] = (50, 0.0)) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+          search: tuple[int, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Steiner tree (:func:`planner.routing.steiner_tree_edges`) from the root, oriented.
 
     ``w`` overrides the edge weights (default: the edge costs ``rg.w``);
@@ -543,7 +543,7 @@ def _graft_violators(rg: _RoutingGraph, chosen: np.ndarray, tree: dict[str, np.n
 
 def _reach_tree(rg: _RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp_pred: np.ndarray,
                 max_reach_m: float, rounds: int,
-                search: tuple[int, float] = (50, 0.0)) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                search: tuple[int, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Cheapest tree found that keeps every terminal within ``max_reach_m``.
 
     Every terminal must satisfy ``shortest path length + drop <= max_reach_m``

@@ -55,6 +55,7 @@ from planner.io import files
 from planner._errors import InputDataError, InputFileNotFoundError, Problem, UsageError
 from planner.config import DesignConfig, MapConfig
 from planner.schema import DEPLOYMENT_TYPES, POLAND_BOUNDS_2180, WORKING_CRS
+from planner.whitespots import localize_reasons
 
 logger = logging.getLogger(__name__)
 
@@ -161,11 +162,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "barrier.no_building": "brak budynku (pusta działka)",
         "barrier.summer_house": "zabudowa letniskowa",
         "barrier.status": "status w PRG: {status}",
-        "reason.no_offer": "brak oferty",
-        "reason.only": "tylko ",
-        "reason.more": "; +{n} kolejnych",
-        "reason.planned": "planowane {offer} {year} ({operator})",
-        "reason.beyond": "planowane {offer} {year} ({operator}), poza horyzontem {horizon}",
         "unconnected.consent_refused": "brak zgody właściciela działki",
         "unconnected.no_road_access": "brak dostępu od drogi",
         "unconnected.reach": "poza zasięgiem sieci (zbyt daleko od POP)",
@@ -263,11 +259,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "barrier.no_building": "no building (empty plot)",
         "barrier.summer_house": "summer house",
         "barrier.status": "PRG status: {status}",
-        "reason.no_offer": "no offer",
-        "reason.only": "only ",
-        "reason.more": "; +{n} more",
-        "reason.planned": "planned {offer} {year} ({operator})",
-        "reason.beyond": "planned {offer} {year} by {operator}, beyond horizon {horizon}",
         "unconnected.consent_refused": "landowner's consent refused",
         "unconnected.no_road_access": "no access from a road",
         "unconnected.reach": "out of reach (too far from the POP)",
@@ -722,33 +713,9 @@ def _address_labels(a: gpd.GeoDataFrame) -> pd.Series:
     return with_street.where(street != "", loc + " " + house)
 
 
-def _translate_ws_reason(ws: pd.Series, t: dict[str, str]) -> pd.Series:
-    """The white-spot reasons of :mod:`planner.whitespots` (English phrases
-    such as ``only VDSL2 30 Mb/s (X)``, ``planned GPON 2027 by X, beyond
-    horizon 2026``) in the map's language; operator and technology names stay.
-    Each distinct text is translated once."""
-    planned = re.compile(
-        r"planned (.+?) (\d{4})(?: by ([^;]+?), beyond horizon (\d{4})| by ([^;]+)| \(([^;]+?)\))")
-
-    def planned_text(m: re.Match) -> str:
-        offer, year, op_beyond, horizon, op_by, op_paren = m.groups()
-        if horizon is not None:
-            return t["reason.beyond"].format(offer=offer, year=year, operator=op_beyond, horizon=horizon)
-        return t["reason.planned"].format(offer=offer, year=year, operator=op_by or op_paren)
-
-    def translate(text: str) -> str:
-        text = planned.sub(planned_text, text)
-        text = re.sub(r"; \+(\d+) more$", lambda m: t["reason.more"].format(n=m.group(1)), text)
-        text = re.sub(r"^only ", lambda m: t["reason.only"], text)
-        return t["reason.no_offer"] if text == "no offer" else text
-
-    text = ws.astype(object).fillna("").astype(str)
-    return text.map({u: translate(u) for u in pd.unique(text)})
-
-
-def _address_reason(a: gpd.GeoDataFrame, t: dict[str, str]) -> pd.Series:
+def _address_reason(a: gpd.GeoDataFrame, t: dict[str, str], lang: str) -> pd.Series:
     status = _col(a, "plan_status")
-    ws = _translate_ws_reason(_col(a, "ws_reason"), t)
+    ws = localize_reasons(_col(a, "ws_reason"), lang)
     br = _col(a, "barrier_reason")
     br_text = br.map({"no_building": t["barrier.no_building"], "summer_house": t["barrier.summer_house"]})
     prg = br.str.startswith("status_")
@@ -807,7 +774,7 @@ def _address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: _Ctx) -> list[_G
     """One point layer per plan status; ``a`` and ``label`` sorted by label."""
     t, lang = ctx.t, ctx.lang
     status = _col(a, "plan_status")
-    reason = _address_reason(a, t)
+    reason = _address_reason(a, t, lang)
     milestone = _milestone_labels(_col(a, "milestone"), _dates(_col(a, "milestone_date", pd.NaT), lang), t)
     passed = _dates(_col(a, "passed_date", pd.NaT), lang)
     drop_len = _num(a, "drop_length_m")

@@ -546,21 +546,6 @@ def _mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, inse
 
 
 @njit(cache=True, nogil=True)
-def _voronoi(indptr, adj, adj_w, adj_e, in_tree):
-    """Multi-source Dijkstra from all tree nodes: nearest tree node ``base``,
-    distance ``vd`` and shortest-path predecessors of every node (exact;
-    :func:`_voronoi_update` from an empty tree)."""
-    n = indptr.shape[0] - 1
-    vd = np.full(n, np.inf)
-    base = np.full(n, -1, np.int32)
-    vpred_n = np.full(n, -1, np.int32)
-    vpred_e = np.full(n, -1, np.int32)
-    _voronoi_update(indptr, adj, adj_w, adj_e, vd, base, vpred_n, vpred_e,
-                    np.zeros(n, np.bool_), in_tree)
-    return vd, base, vpred_n, vpred_e
-
-
-@njit(cache=True, nogil=True)
 def _voronoi_from_labels(d, pred_n, pred_e, in_tree):
     """Voronoi regions from exact distance-to-tree labels and their
     shortest-path predecessors (as left by :func:`_sph`): the base of a node

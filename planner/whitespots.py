@@ -55,6 +55,7 @@ is no Python loop over address points or coverage rows.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -84,6 +85,7 @@ __all__ = [
     "run",
     "normalise_street",
     "normalise_house_number",
+    "localize_reasons",
 ]
 
 logger = logging.getLogger(__name__)
@@ -795,6 +797,50 @@ def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
         packed = packed * m + k
         span *= m
     return np.argsort(packed, kind="stable")
+
+
+# Polish wording of the reason texts built by _row_descriptions/_reasons (English is the
+# classifier's own).  Operator, technology and speed stay as they are.
+_REASON_PL = {
+    "no offer": "brak oferty",
+    "only ": "tylko ",
+    "more": "; +{n} kolejnych",
+    "no year": "(rok nieznany)",
+    "planned": "planowane {offer} {year} ({operator})",
+    "beyond": "planowane {offer} {year} ({operator}), poza horyzontem {horizon}",
+}
+_PLANNED_RE = re.compile(
+    r"planned (.+?) (\d{4}|\(no year\))(?: by ([^;]+?), beyond horizon (\d{4})| by ([^;]+)| \(([^;]+?)\))")
+
+
+def localize_reasons(reasons: pd.Series, lang: str) -> pd.Series:
+    """White-spot reasons (``ws_reason``) in ``lang`` (``"pl"`` or ``"en"``).
+
+    The classifier writes English phrases (``no offer``, ``only VDSL2 30 Mb/s
+    (X)``, ``planned GPON 2027 by X, beyond horizon 2026``, ``; +2 more``);
+    ``"pl"`` rewords them for the councillor map, keeping operator and
+    technology names.  Each distinct text is translated once.
+    """
+    text = reasons.astype(object).fillna("").astype(str)
+    if lang != "pl":
+        return text
+    t = _REASON_PL
+
+    def planned(m: re.Match) -> str:
+        offer, year, op_beyond, horizon, op_by, op_paren = m.groups()
+        year = t["no year"] if year == "(no year)" else year
+        if horizon is not None:
+            return t["beyond"].format(offer=offer, year=year, operator=op_beyond, horizon=horizon)
+        return t["planned"].format(offer=offer, year=year, operator=op_by or op_paren)
+
+    def translate(x: str) -> str:
+        if x == "no offer":
+            return t["no offer"]
+        x = _PLANNED_RE.sub(planned, x)
+        x = re.sub(r"; \+(\d+) more$", lambda m: t["more"].format(n=m.group(1)), x)
+        return t["only "] + x[5:] if x.startswith("only ") else x
+
+    return text.map({u: translate(u) for u in pd.unique(text)})
 
 
 def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame,

@@ -522,27 +522,3 @@ def test_hidden_layer_is_built_when_switched_on(browser, offline_html, layers):
         assert p.errors == []
     finally:
         p.page.close()
-
-
-def test_white_spot_reasons_are_translated_for_the_polish_map():
-    from planner.maps import _TEXT, _translate_ws_reason
-
-    reasons = pd.Series([
-        "no offer",
-        "only VDSL2 30 Mb/s (MiedzTel); LTE 150 Mb/s radio (RadioLink); +2 more",
-        "NGA: planned GPON 2025 (FiberPlan)",
-        "planned GPON 2027 by FiberPlan, beyond horizon 2026",
-        "NGA: GPON 1000 Mb/s (ŚwiatłoNet)",
-        "",
-    ])
-    pl = _translate_ws_reason(reasons, _TEXT["pl"]).tolist()
-    assert pl == [
-        "brak oferty",
-        "tylko VDSL2 30 Mb/s (MiedzTel); LTE 150 Mb/s radio (RadioLink); +2 kolejnych",
-        "NGA: planowane GPON 2025 (FiberPlan)",
-        "planowane GPON 2027 (FiberPlan), poza horyzontem 2026",
-        "NGA: GPON 1000 Mb/s (ŚwiatłoNet)",
-        "",
-    ]
-    # the English map shows the classifier's own words
-    assert _translate_ws_reason(reasons, _TEXT["en"]).tolist() == reasons.tolist()

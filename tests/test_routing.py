@@ -482,7 +482,12 @@ def test_voronoi_update_equals_full_recomputation(seed):
     new_tree = old_tree.copy()
     flip = rng.choice(n, n // 10, replace=False)  # some tree nodes leave, others join
     new_tree[flip] = ~new_tree[flip]
-    vd, base, pn, pe = routing._voronoi(indptr, adj, adj_w, adj_e, old_tree)
+    # full regions of the old tree: an update from no tree at all
+    vd, base = np.full(n, np.inf), np.full(n, -1, np.int32)
+    pn, pe = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
+    routing._voronoi_update(indptr, adj, adj_w, adj_e, vd, base, pn, pe, np.zeros(n, bool), old_tree)
+    np.testing.assert_allclose(vd, scipy_dijkstra(sp.csr_matrix((adj_w, adj, indptr), shape=(n, n)),
+                                                  indices=np.flatnonzero(old_tree), min_only=True))
     routing._voronoi_update(indptr, adj, adj_w, adj_e, vd, base, pn, pe, old_tree, new_tree)
     sources = np.flatnonzero(new_tree)
     A = sp.csr_matrix((adj_w, adj, indptr), shape=(n, n))

@@ -754,3 +754,28 @@ def test_empty_operator_raises():
     with pytest.raises(InputDataError, match="operator is empty") as exc:
         _one([{"operator": "A"}, {"operator": "  "}])
     assert [p.row for p in exc.value.problems] == [1]
+
+
+def test_reasons_are_localized_for_the_polish_map():
+    from planner.whitespots import localize_reasons
+
+    reasons = pd.Series([
+        "no offer",
+        "only VDSL2 30 Mb/s (MiedzTel); LTE 150 Mb/s radio (RadioLink); +2 more",
+        "NGA: planned GPON 2025 (FiberPlan)",
+        "planned GPON 2027 by FiberPlan, beyond horizon 2026",
+        "planned GPON (no year) (FiberPlan)",
+        "NGA: GPON 1000 Mb/s (ŚwiatłoNet)",
+        None,
+    ])
+    assert localize_reasons(reasons, "pl").tolist() == [
+        "brak oferty",
+        "tylko VDSL2 30 Mb/s (MiedzTel); LTE 150 Mb/s radio (RadioLink); +2 kolejnych",
+        "NGA: planowane GPON 2025 (FiberPlan)",
+        "planowane GPON 2027 (FiberPlan), poza horyzontem 2026",
+        "planowane GPON (rok nieznany) (FiberPlan)",
+        "NGA: GPON 1000 Mb/s (ŚwiatłoNet)",
+        "",
+    ]
+    # English is the classifier's own wording
+    assert localize_reasons(reasons, "en").tolist() == reasons.fillna("").tolist()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -327,6 +328,21 @@ def _uke_services(path: Path, operator: str | None) -> tuple[gpd.GeoDataFrame, l
     return gdf, errors, warnings
 
 
+def _read_checked(path: str | Path, reader: Callable[..., tuple], what: str,
+                  operator: str | None) -> gpd.GeoDataFrame:
+    """Run a coverage ``reader`` (returns rows, errors, warnings); log the
+    warnings and raise all errors at once."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileNotFoundError(f"coverage file not found: {path}",
+                                     [Problem(file=str(path), message="no such file", fix="check the path")])
+    gdf, errors, warnings = reader(path, operator)
+    log_warnings(warnings)
+    if errors:
+        raise InputDataError(f"{path}: cannot read {what}", errors)
+    return gdf
+
+
 def read_uke_services(path: str | Path, *, operator: str | None = None) -> gpd.GeoDataFrame:
     """Read a UKE inventory ``z7_uslugi_wadresach`` file (CSV or GeoJSON) as coverage.
 
@@ -359,15 +375,7 @@ def read_uke_services(path: str | Path, *, operator: str | None = None) -> gpd.G
     >>> cov["medium"].iloc[0], cov["technology"].iloc[0], float(cov["down_mbps"].iloc[0])
     ('fibre', '1 Gigabit Ethernet', 100.0)
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputFileNotFoundError(f"coverage file not found: {path}",
-                                     [Problem(file=str(path), message="no such file", fix="check the path")])
-    gdf, errors, warnings = _uke_services(path, operator)
-    log_warnings(warnings)
-    if errors:
-        raise InputDataError(f"{path}: cannot read the UKE 'usługi w adresach' file", errors)
-    return gdf
+    return _read_checked(path, _uke_services, "the UKE 'usługi w adresach' file", operator)
 
 
 # ---------------------------------------------------------------------------
@@ -497,12 +505,4 @@ def read_sidusis(path: str | Path, *, operator: str | None = None) -> gpd.GeoDat
     >>> len(cov), cov["operator"].iloc[0]
     (6, 'Szkolenie OP01')
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputFileNotFoundError(f"coverage file not found: {path}",
-                                     [Problem(file=str(path), message="no such file", fix="check the path")])
-    gdf, errors, warnings = _sidusis(path, operator)
-    log_warnings(warnings)
-    if errors:
-        raise InputDataError(f"{path}: cannot read the SIDUSIS file", errors)
-    return gdf
+    return _read_checked(path, _sidusis, "the SIDUSIS file", operator)
