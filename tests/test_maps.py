@@ -366,6 +366,18 @@ def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
+def _open_popup(page, text: str):
+    """The popup showing ``text``, checked to still be open after Leaflet's 200 ms fade-out
+    (a popup that a stray map click closes stays in the DOM, transparent, for 200 ms)."""
+    popup = page.locator(".leaflet-popup-content").filter(has_text=text)
+    popup.wait_for(timeout=30_000)
+    page.wait_for_timeout(400)
+    assert page.evaluate("() => !!plannerMap.map._popup && plannerMap.map._popup.isOpen()"), "popup closed again"
+    assert popup.count() == 1
+    assert popup.evaluate("e => getComputedStyle(e.closest('.leaflet-popup')).opacity") == "1"
+    return popup
+
+
 @pytest.mark.browser
 def test_offline_map_loads_without_network_or_errors(offline_page, browser_layers):
     assert offline_page.errors == []
@@ -430,8 +442,7 @@ def test_click_on_white_spot_opens_its_popup(offline_page, browser_layers):
         const r = plannerMap.map.getContainer().getBoundingClientRect();
         return [r.left + p.x, r.top + p.y]; }""", [lat, lon])
     page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content").filter(has_text=_label(row))
-    popup.wait_for(timeout=5_000)
+    popup = _open_popup(page, _label(row))
     text = popup.inner_text()
     assert _label(row) in text
     assert "Biała plama – do podłączenia" in text
@@ -453,8 +464,7 @@ def test_search_finds_an_address(offline_page, browser_layers):
     hits = page.locator(".pm-results li.pm-hit")
     assert target in hits.all_inner_texts()
     hits.filter(has_text=re.compile("^" + re.escape(target) + "$")).first.click()
-    popup = page.locator(".leaflet-popup-content").filter(has_text=target)
-    popup.wait_for(timeout=5_000)
+    _open_popup(page, target)
     center = page.evaluate("() => { const c = plannerMap.map.getCenter(); return [c.lat, c.lng]; }")
     lon, lat = _TO_WGS84.transform(row.geometry.x, row.geometry.y)
     assert abs(center[0] - lat) < 1e-4 and abs(center[1] - lon) < 1e-4  # the map moved to the address
@@ -473,7 +483,7 @@ def test_search_enter_opens_first_hit(browser, offline_html, layers):
         farm = layers["addresses"].set_index("id").loc[LONG_DROP_ID]
         assert p.page.locator(".pm-results li.pm-hit").all_inner_texts() == [_label(farm)]
         box.press("Enter")
-        p.page.locator(".leaflet-popup-content").filter(has_text=_label(farm)).wait_for(timeout=5_000)
+        _open_popup(p.page, _label(farm))
         box.fill("kielpinska")
         hits = p.page.locator(".pm-results li.pm-hit").all_inner_texts()
         assert hits and all("Wola Kiełpińska" in h for h in hits)

@@ -198,7 +198,10 @@
           hits.forEach(function (h, j) {
             var li = L.DomUtil.create("li", "pm-hit", list);
             li.textContent = h.label;
-            li.addEventListener("click", function () { show(j); });
+            /* stop the click here: show() empties the list, and a click whose
+             * target is no longer inside the control would reach the map as a
+             * "preclick" and close the popup it has just opened */
+            li.addEventListener("click", function (ev) { L.DomEvent.stop(ev); show(j); });
           });
         });
         input.addEventListener("keydown", function (ev) {
