@@ -48,8 +48,9 @@ status counts as existing), ``no_building`` (no building within
 is in ``barrier_building_uses``; equidistant buildings: smallest id).  An empty buildings layer disables the two
 building rules with a warning instead of making every point a barrier.
 
-Everything is vectorised (pandas factorize/merge, numpy sorting, STRtree); there
-is no Python loop over address points or coverage rows.
+Everything is vectorised (pyarrow dictionary encoding, numpy sorting and joins,
+the numba proximity grid of :mod:`planner._proximity`); there is no Python loop
+over address points or coverage rows.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ import pyproj
 import shapely
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
+from planner._proximity import box_pairs
 from planner.area import Area
 from planner.config import WhiteSpotConfig
 
@@ -569,7 +571,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         has = todo & ~geoms.isna().to_numpy() & ~geoms.is_empty.to_numpy()
         pts = np.flatnonzero(has & np.isin(gtype, ["Point"]))
         if len(pts):
-            qi, ai, dist = _within(geoms.iloc[pts], addresses, config.match_distance_m, grid=True)
+            qi, ai, dist = _within(geoms.iloc[pts], addresses, config.match_distance_m)
             # nearest; ties: the smallest address position, whatever the row order
             order = np.lexsort((ai, dist, qi))
             qi, ai = qi[order], ai[order]
@@ -598,78 +600,34 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     return np.concatenate(pair_r), np.concatenate(pair_a), np.concatenate(pair_m)
 
 
-def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
-            grid: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (point position, layer position, distance) closer than ``distance``.
+def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
+            distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (point position, layer position, distance) not farther apart than ``distance``.
 
-    Uses the layer's STRtree with the ``dwithin`` predicate, which is much faster
-    than ``sindex.nearest(max_distance=...)`` when most points have nothing near.
-    With ``grid``, a few query points against a large point layer whose index
-    is not built yet are paired through a grid hash instead
-    (:func:`_point_grid_pairs`; same ``dwithin`` test, pairs in another order),
-    which saves building the index.
+    Same pairs as ``layer.sindex.query(points, predicate="dwithin")``.  Point
+    queries go through the numba grid of :func:`planner._proximity.box_pairs`
+    (exact for point layers; for other layers a superset of candidates,
+    filtered with :func:`shapely.dwithin`), which needs no STRtree; the tree is
+    used only for non-point queries or features too large for a grid.
     """
     pts = points.to_numpy()
     geoms = layer.geometry.to_numpy()
     pairs = None
-    if grid and 4 * len(pts) < len(geoms) and not layer.has_sindex:
-        pairs = _point_grid_pairs(pts, geoms, distance)
+    qtype = shapely.get_type_id(pts)
+    if np.isfinite(distance) and distance >= 0 and np.all((qtype == 0) | (qtype == -1)):
+        qxy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+        pairs = box_pairs(qxy, shapely.bounds(geoms), distance)
     if pairs is None:
         qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
-    else:
-        qi, li = pairs
+        qi, li = qi.astype(np.int64), li.astype(np.int64)
+        return qi, li, shapely.distance(pts[qi], geoms[li])
+    qi, li, dist = pairs
+    ltype = shapely.get_type_id(geoms)
+    if not np.all((ltype == 0) | (ltype == -1)):  # box distance is a lower bound only
         keep = shapely.dwithin(pts[qi], geoms[li], distance)
         qi, li = qi[keep], li[keep]
-    dist = shapely.distance(pts[qi], geoms[li])
-    return qi.astype(np.int64), li.astype(np.int64), dist
-
-
-def _grid_cells(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
-                size: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(owner, cell column, cell row) of every grid cell that a box overlaps."""
-    cx0, cx1 = np.floor(x0 / size).astype(np.int64), np.floor(x1 / size).astype(np.int64)
-    cy0, cy1 = np.floor(y0 / size).astype(np.int64), np.floor(y1 / size).astype(np.int64)
-    ny = cy1 - cy0 + 1
-    count = (cx1 - cx0 + 1) * ny
-    owner = np.repeat(np.arange(len(x0), dtype=np.int64), count)
-    k = np.arange(len(owner), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
-    return owner, cx0[owner] + k // ny[owner], cy0[owner] + k % ny[owner]
-
-
-def _point_grid_pairs(pts: np.ndarray, layer: np.ndarray,
-                      distance: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """Candidate pairs (query point, layer point) that may be within ``distance``.
-
-    Every query point goes into the grid cells its square of side
-    ``2 * distance`` (slightly padded, so rounding never loses a pair) overlaps;
-    every layer point is looked up in its one cell.  A superset of the
-    ``dwithin`` pairs, without repeats.  ``None`` unless both sides are points
-    (or missing) and the distance is finite.
-    """
-    if not np.isfinite(distance) or distance < 0:
-        return None
-    for g in (pts, layer):
-        tid = shapely.get_type_id(g)
-        if not np.all((tid == 0) | (tid == -1)):
-            return None
-    e = np.empty(0, dtype=np.int64)
-    qx, qy = shapely.get_x(pts), shapely.get_y(pts)
-    lx, ly = shapely.get_x(layer), shapely.get_y(layer)
-    qok = np.flatnonzero(np.isfinite(qx) & np.isfinite(qy))
-    lok = np.flatnonzero(np.isfinite(lx) & np.isfinite(ly))
-    if not len(qok) or not len(lok):
-        return e, e
-    qx, qy, lx, ly = qx[qok], qy[qok], lx[lok], ly[lok]
-    size = max(2.0 * float(distance), 1.0)
-    pad = float(distance) + 1e-7 * (1.0 + np.maximum(np.abs(qx), np.abs(qy)))
-    own, cx, cy = _grid_cells(qx - pad, qy - pad, qx + pad, qy + pad, size)
-    lcx, lcy = np.floor(lx / size).astype(np.int64), np.floor(ly / size).astype(np.int64)
-    cx_min, cy_min = int(cx.min()), int(cy.min())
-    nx, ny = int(cx.max()) - cx_min + 1, int(cy.max()) - cy_min + 1
-    inside = (lcx >= cx_min) & (lcx - cx_min < nx) & (lcy >= cy_min) & (lcy - cy_min < ny)
-    lk = np.where(inside, (lcx - cx_min) * ny + (lcy - cy_min), -1)
-    i, j = _join(lk, (cx - cx_min) * ny + (cy - cy_min))
-    return qok[own[j]], lok[i]
+        dist = shapely.distance(pts[qi], geoms[li])
+    return qi, li, dist
 
 
 def _hash_codes(values: pd.Series) -> pd.Series | np.ndarray:

@@ -369,20 +369,29 @@ def test_codes_of_column_list_equal_codes_of_concatenation():
 
 
 @pytest.mark.parametrize("distance", [0.0, 3.0, 25.0, 40.5])
-def test_point_grid_pairs_equal_strtree_dwithin(distance):
+@pytest.mark.parametrize("kind", ["points", "polygons", "huge polygons"])
+def test_within_equals_strtree_dwithin(distance, kind):
     rng = np.random.default_rng(13)
     # integer coordinates: many pairs exactly at the distance (3-4-5 triangles, axis offsets)
-    layer = gpd.GeoDataFrame(geometry=gpd.points_from_xy(rng.integers(-300, 300, 2000) * 1.0,
-                                                         rng.integers(-300, 300, 2000) * 1.0), crs=CRS)
+    xy = rng.integers(-300, 300, (2000, 2)) * 1.0
+    geoms = gpd.points_from_xy(xy[:, 0], xy[:, 1])
+    if kind != "points":  # buildings as small rectangles, a few large ones spanning many grid cells
+        w = rng.integers(1, 15, (2000, 2)) * 1.0
+        w[:5] *= 20
+        if kind == "huge polygons":  # too large for the grid: the STRtree answers
+            w += 150
+        geoms = shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + w[:, 0], xy[:, 1] + w[:, 1])
+    layer = gpd.GeoDataFrame(geometry=geoms, crs=CRS)
     layer.loc[[5, 17], "geometry"] = None
     q = gpd.GeoSeries(gpd.points_from_xy(rng.integers(-320, 320, 150) * 1.0, rng.integers(-320, 320, 150) * 1.0),
                       crs=CRS)
     q.iloc[3] = None
-    qi, li, dist = _within(q, layer, distance, grid=True)
-    assert not layer.has_sindex  # the grid was used, no index built
+    qi, li, dist = _within(q, layer, distance)
+    assert layer.has_sindex == (kind == "huge polygons")  # the grid was used, no index built
     q2, l2 = layer.sindex.query(q, predicate="dwithin", distance=distance)  # oracle: the STRtree
     assert sorted(zip(qi.tolist(), li.tolist())) == sorted(zip(q2.tolist(), l2.tolist()))
-    assert len(q2) > 0 and np.allclose(dist, shapely.distance(q.to_numpy()[qi], layer.geometry.to_numpy()[li]))
+    assert len(q2) > 0
+    assert np.array_equal(dist, shapely.distance(q.to_numpy()[qi], layer.geometry.to_numpy()[li]))
 
 
 def test_empty_buildings_layer_skips_building_rules():

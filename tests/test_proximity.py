@@ -1,0 +1,93 @@
+"""The numba proximity grid against brute force and the GEOS STRtree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner._proximity import box_pairs
+
+
+def _brute(qxy: np.ndarray, boxes: np.ndarray, distance: float) -> set[tuple[int, int]]:
+    dx = np.maximum.reduce([boxes[None, :, 0] - qxy[:, None, 0], qxy[:, None, 0] - boxes[None, :, 2],
+                            np.zeros((len(qxy), len(boxes)))])
+    dy = np.maximum.reduce([boxes[None, :, 1] - qxy[:, None, 1], qxy[:, None, 1] - boxes[None, :, 3],
+                            np.zeros((len(qxy), len(boxes)))])
+    with np.errstate(invalid="ignore"):
+        d = np.sqrt(dx * dx + dy * dy)
+    qi, li = np.nonzero(d <= distance)
+    return set(zip(qi.tolist(), li.tolist()))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 60), m=st.integers(0, 80),
+       distance=st.sampled_from([0.0, 0.5, 3.0, 5.0, 30.0, 250.0]),
+       offset=st.sampled_from([0.0, 480_000.0, -1e7]), scale=st.sampled_from([1.0, 10.0, 1000.0]))
+def test_pairs_equal_brute_force(seed, n, m, distance, offset, scale):
+    rng = np.random.default_rng(seed)
+    # integer grid coordinates: many features exactly at the distance
+    qxy = offset + rng.integers(-20, 20, (n, 2)) * scale / 4
+    lo = offset + rng.integers(-20, 20, (m, 2)) * scale / 4
+    size = rng.integers(0, 3, (m, 2)) * scale / 4 * (rng.random((m, 1)) < 0.5)  # half are points
+    boxes = np.column_stack([lo, lo + size])
+    if m:
+        boxes[rng.random(m) < 0.1] = np.nan  # missing geometries
+    if n:
+        qxy[rng.random(n) < 0.1] = np.nan
+    got = box_pairs(qxy, boxes, distance)
+    assert got is not None
+    qi, li, d = got
+    assert set(zip(qi.tolist(), li.tolist())) == _brute(qxy, boxes, distance)
+    assert len(set(zip(qi.tolist(), li.tolist()))) == len(qi)  # no pair twice
+    assert np.all(np.diff(qi) >= 0)
+    if len(qi):
+        b = boxes[li]
+        dx = np.maximum.reduce([b[:, 0] - qxy[qi, 0], qxy[qi, 0] - b[:, 2], np.zeros(len(qi))])
+        dy = np.maximum.reduce([b[:, 1] - qxy[qi, 1], qxy[qi, 1] - b[:, 3], np.zeros(len(qi))])
+        assert np.array_equal(d, np.sqrt(dx * dx + dy * dy))
+
+
+def test_point_distances_are_those_of_geos():
+    rng = np.random.default_rng(3)
+    q = rng.uniform(400_000, 401_000, (500, 2))
+    p = rng.uniform(400_000, 401_000, (3000, 2))
+    qi, li, d = box_pairs(q, np.column_stack([p, p]), 40.0)
+    want = shapely.distance(shapely.points(q[qi]), shapely.points(p[li]))
+    assert len(qi) > 100 and np.array_equal(d, want)
+    tree = shapely.STRtree(shapely.points(p))
+    q2, l2 = tree.query(shapely.points(q), predicate="dwithin", distance=40.0)
+    assert sorted(zip(qi.tolist(), li.tolist())) == sorted(zip(q2.tolist(), l2.tolist()))
+
+
+def test_deterministic_and_independent_of_thread_count():
+    from numba import get_num_threads, set_num_threads
+
+    rng = np.random.default_rng(5)
+    q = rng.uniform(0, 1000, (2000, 2))
+    p = rng.uniform(0, 1000, (2000, 2))
+    boxes = np.column_stack([p, p + 2])
+    first = box_pairs(q, boxes, 25.0)
+    n = get_num_threads()
+    try:
+        set_num_threads(1)
+        single = box_pairs(q, boxes, 25.0)
+    finally:
+        set_num_threads(n)
+    for a, b in zip(first, single):
+        assert np.array_equal(a, b)
+
+
+def test_huge_features_ask_for_an_strtree_and_bad_distance_is_refused():
+    # 100 overlapping boxes each as large as the whole extent: each would fill ~121 cells
+    big = np.array([[i * 1.0, i * 1.0, 1e6 + i, 1e6 + i] for i in range(100)])
+    assert box_pairs(np.zeros((1, 2)), big, 1.0) is None
+    boxes = np.array([[i * 1.0, 0.0, i * 1.0, 0.0] for i in range(100)])
+    with pytest.raises(ValueError, match="distance"):
+        box_pairs(np.zeros((1, 2)), boxes, -1.0)
+    with pytest.raises(ValueError, match="distance"):
+        box_pairs(np.zeros((1, 2)), boxes, float("nan"))
+    qi, li, d = box_pairs(np.zeros((0, 2)), boxes, 1.0)
+    assert len(qi) == len(li) == len(d) == 0
