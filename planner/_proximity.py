@@ -42,6 +42,17 @@ def _cell_range(lo: float, hi: float, origin: float, size: float, n: int) -> tup
     return a, b
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _box_cells(boxes: np.ndarray, i: int, origin_x: float, origin_y: float, size: float, nx: int,
+               ny: int) -> tuple[int, int, int, int]:
+    """Cell columns ``x0..x1`` and rows ``y0..y1`` of feature ``i`` (an empty range if it has no box)."""
+    if not np.isfinite(boxes[i, 0]):
+        return 1, 0, 1, 0
+    x0, x1 = _cell_range(boxes[i, 0], boxes[i, 2], origin_x, size, nx)
+    y0, y1 = _cell_range(boxes[i, 1], boxes[i, 3], origin_y, size, ny)
+    return x0, x1, y0, y1
+
+
 @njit(cache=True, nogil=True)
 def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int,
            ny: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -52,10 +63,7 @@ def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx:
     m = boxes.shape[0]
     count = np.zeros(nx * ny + 1, dtype=np.int64)
     for i in range(m):
-        if not np.isfinite(boxes[i, 0]):
-            continue
-        x0, x1 = _cell_range(boxes[i, 0], boxes[i, 2], origin_x, size, nx)
-        y0, y1 = _cell_range(boxes[i, 1], boxes[i, 3], origin_y, size, ny)
+        x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
         for cx in range(x0, x1 + 1):
             for cy in range(y0, y1 + 1):
                 count[cx * ny + cy + 1] += 1
@@ -64,16 +72,12 @@ def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx:
     items = np.empty(start[-1], dtype=np.int64)
     gbox = np.empty((start[-1], 4), dtype=np.float64)
     for i in range(m):
-        if not np.isfinite(boxes[i, 0]):
-            continue
-        x0, x1 = _cell_range(boxes[i, 0], boxes[i, 2], origin_x, size, nx)
-        y0, y1 = _cell_range(boxes[i, 1], boxes[i, 3], origin_y, size, ny)
+        x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
         for cx in range(x0, x1 + 1):
             for cy in range(y0, y1 + 1):
                 c = cx * ny + cy
                 items[fill[c]] = i
-                for k in range(4):
-                    gbox[fill[c], k] = boxes[i, k]
+                gbox[fill[c], :] = boxes[i, :]
                 fill[c] += 1
     return start, items, gbox
 
