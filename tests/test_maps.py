@@ -473,6 +473,96 @@ def test_search_finds_an_address(offline_page, browser_layers):
     page.evaluate("() => { plannerMap.map.closePopup(); }")
 
 
+def _diacritic_target(a: pd.DataFrame) -> str:
+    labels = a.apply(_label, axis=1)
+    polish = labels[labels.str.contains("[ąćęłńóśźż]", case=False, regex=True)
+                    & (a["plan_status"] == "connect").to_numpy()]
+    return sorted(polish)[-1] if len(polish) else sorted(labels)[-1]
+
+
+@pytest.mark.browser
+def test_search_hit_double_click_keeps_popup_and_enter_after_map_click_does_nothing(offline_page, browser_layers):
+    page = offline_page.page
+    target = _diacritic_target(browser_layers["addresses"])
+    box = page.locator(".pm-search input")
+    box.fill(_fold(target))
+    hit = page.locator(".pm-results li.pm-hit").filter(has_text=re.compile("^" + re.escape(target) + "$")).first
+    hit.click()
+    _open_popup(page, target)
+    zoom = page.evaluate("() => plannerMap.map.getZoom()")
+    assert "pm-chosen" in hit.get_attribute("class")  # the list stays, the chosen hit marked
+    page.evaluate("() => { plannerMap.map.closePopup(); }")
+    # a double click on a hit: both clicks land on the hit; no map click, no zoom
+    b = hit.bounding_box()
+    page.mouse.dblclick(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
+    _open_popup(page, target)
+    assert page.evaluate("() => plannerMap.map.getZoom()") == zoom
+    # a click on the map closes the list; Enter then has no stale hit to jump to
+    size = page.evaluate("() => { const s = plannerMap.map.getSize(); return [s.x, s.y]; }")
+    rect = page.evaluate("() => { const r = plannerMap.map.getContainer().getBoundingClientRect(); return [r.left, r.top]; }")
+    page.evaluate("() => { plannerMap.map.closePopup(); }")
+    page.mouse.click(rect[0] + size[0] * 0.6, rect[1] + size[1] * 0.7)
+    assert page.locator(".pm-results li").count() == 0
+    page.wait_for_timeout(500)  # a popup the click opened (a locality) may auto-pan the map
+    page.evaluate("() => { plannerMap.map.closePopup(); }")
+    center = page.evaluate("() => { const c = plannerMap.map.getCenter(); return [c.lat, c.lng]; }")
+    box.press("Enter")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => { const c = plannerMap.map.getCenter(); return [c.lat, c.lng]; }") == center
+    assert not page.evaluate("() => !!plannerMap.map._popup && plannerMap.map._popup.isOpen()")
+    box.fill("")
+    assert offline_page.errors == []
+
+
+@pytest.mark.browser
+def test_popup_closes_when_its_layer_is_switched_off(offline_page, browser_layers):
+    page = offline_page.page
+    target = _diacritic_target(browser_layers["addresses"])
+    page.locator(".pm-search input").fill(_fold(target))
+    page.locator(".pm-results li.pm-hit").filter(has_text=re.compile("^" + re.escape(target) + "$")).first.click()
+    _open_popup(page, target)
+    label = page.locator(".leaflet-control-layers-overlays label").filter(has_text="Biała plama – do podłączenia")
+    assert label.count() == 1
+    label.locator("input").click()
+    page.wait_for_timeout(400)
+    try:
+        assert not page.evaluate("() => !!plannerMap.map._popup && plannerMap.map._popup.isOpen()")
+    finally:
+        label.locator("input").click()  # the page is shared by the module's tests
+        page.locator(".pm-search input").fill("")
+
+
+@pytest.mark.browser
+def test_popup_of_a_point_beside_the_legend_is_not_hidden_under_it(offline_page, browser_layers):
+    a = browser_layers["addresses"].reset_index(drop=True)
+    idx, dist = a.sindex.nearest(a.geometry, return_all=False, exclusive=True, return_distance=True)
+    nearest = np.full(len(a), -1.0)
+    nearest[idx[0]] = dist
+    nearest[a["plan_status"].to_numpy() != "connect"] = -1.0
+    row = a.iloc[int(np.argmax(nearest))]
+    lon, lat = _TO_WGS84.transform(row.geometry.x, row.geometry.y)
+    page = offline_page.page
+    legend = page.evaluate("() => { const r = document.querySelector('.pm-legend').getBoundingClientRect();"
+                           " return [r.left, r.top, r.right, r.bottom]; }")
+    # put the point 40 px right of the legend, 120 px below its top edge; its popup opens above it
+    x, y = page.evaluate("""([lat, lon, tx, ty]) => { const m = plannerMap.map;
+        m.setView([lat, lon], 17, {animate: false});
+        const r = m.getContainer().getBoundingClientRect();
+        const p = m.latLngToContainerPoint([lat, lon]);
+        m.panBy([p.x - (tx - r.left), p.y - (ty - r.top)], {animate: false});
+        const q = m.latLngToContainerPoint([lat, lon]);
+        return [r.left + q.x, r.top + q.y]; }""", [lat, lon, legend[2] + 40, legend[1] + 120])
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.mouse.click(x, y)
+    popup = _open_popup(page, _label(row))
+    page.wait_for_timeout(400)  # the auto-pan animation
+    w = popup.evaluate("e => { const r = e.closest('.leaflet-popup').getBoundingClientRect();"
+                       " return [r.left, r.top, r.right, r.bottom]; }")
+    overlap = w[0] < legend[2] and legend[0] < w[2] and w[1] < legend[3] and legend[1] < w[3]
+    page.evaluate("() => { plannerMap.map.closePopup(); }")
+    assert not overlap, (w, legend)
+
+
 @pytest.mark.browser
 def test_search_enter_opens_first_hit(browser, offline_html, layers):
     """Fixture plan: 'jadwisin 77' has exactly one hit, the farmstead; Enter opens it."""

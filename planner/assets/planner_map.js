@@ -91,12 +91,23 @@
     var c = map.getContainer().getBoundingClientRect();
     var info = map.getContainer().querySelector(".pm-info");
     var layers = map.getContainer().querySelector(".leaflet-control-layers");
+    var legend = map.getContainer().querySelector(".pm-legend");
     var top = info ? info.getBoundingClientRect().bottom - c.top + 10 : 10;
     var right = layers ? c.right - layers.getBoundingClientRect().left + 10 : 10;
+    var left = 10;
+    if (legend) {
+      /* the popup opens above its point: a point lower than the legend's top
+       * edge would put the popup over the legend (which is drawn above popups),
+       * so such a popup is panned to the right of the legend */
+      var lr = legend.getBoundingClientRect();
+      if (map.latLngToContainerPoint(at).y > lr.top - c.top - 20) { left = lr.right - c.left + 10; }
+    }
     if (top > 0.5 * c.height) { top = 10; }
     if (right > 0.5 * c.width) { right = 10; }
-    P.popup.options.autoPanPaddingTopLeft = L.point(10, top);
+    if (left > 0.5 * c.width) { left = 10; }
+    P.popup.options.autoPanPaddingTopLeft = L.point(left, top);
     P.popup.options.autoPanPaddingBottomRight = L.point(right, 10);
+    P.popupLayer = layer;
     return P.popup.setLatLng(at).setContent(popupHtml(layer._pmSpec, layer._pmK)).openOn(map);
   }
   P.openPopup = openPopup;
@@ -167,22 +178,31 @@
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
         var hits = [];
+        function clear() {
+          list.innerHTML = "";
+          hits = [];
+        }
+        /* The list stays, with the chosen hit marked, until the map is clicked,
+         * Escape is pressed or the query changes: removing the clicked item
+         * inside its own click would let the click (or the second click of a
+         * double click) reach the map, which closes the popup just opened. */
         function show(i) {
           var h = hits[i];
           if (!h) { return; }
           if (!map.hasLayer(h.group)) { map.addLayer(h.group); }
           map.setView(h.layer.getLatLng(), Math.max(map.getZoom(), opts.zoom), {animate: false});
           openPopup(h.layer);
-          list.innerHTML = "";
+          var items = list.querySelectorAll("li.pm-hit");
+          for (var k = 0; k < items.length; k++) { items[k].classList.toggle("pm-chosen", k === i); }
         }
+        map.on("click", clear);
         input.addEventListener("input", function () {
           if (!P.sorted) {
             P.index.sort(function (a, b) { return a.label.localeCompare(b.label, opts.lang, {numeric: true}); });
             P.sorted = true;
           }
           var q = norm(input.value.trim());
-          list.innerHTML = "";
-          hits = [];
+          clear();
           if (q.length < 2) { return; }
           var toks = q.split(/[\s,]+/).filter(Boolean);
           for (var i = 0; i < P.index.length && hits.length < opts.max; i++) {
@@ -198,14 +218,12 @@
           hits.forEach(function (h, j) {
             var li = L.DomUtil.create("li", "pm-hit", list);
             li.textContent = h.label;
-            /* stop the click here: show() empties the list, and a click whose
-             * target is no longer inside the control would reach the map as a
-             * "preclick" and close the popup it has just opened */
             li.addEventListener("click", function (ev) { L.DomEvent.stop(ev); show(j); });
           });
         });
         input.addEventListener("keydown", function (ev) {
           if (ev.key === "Enter") { show(0); }
+          if (ev.key === "Escape") { clear(); }
         });
         return div;
       }
@@ -277,6 +295,9 @@
       if (groups[i]._pmShow) { map.addLayer(groups[i]); }
     }
     keepOrder(map, groups);
+    map.on("overlayremove", function () {
+      if (P.popupLayer && !map.hasLayer(P.popupLayer)) { map.closePopup(); }
+    });
     /* Canvas redraws run on the next animation frame; flag after it. */
     L.Util.requestAnimFrame(function () {
       L.Util.requestAnimFrame(function () { global.plannerMapReady = true; });
