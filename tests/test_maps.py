@@ -424,15 +424,20 @@ def test_legend_present(offline_page, browser_layers):
         assert all(re.fullmatch(r"[\d\s\u00a0]+ zł", f) for f in fees), fees
 
 
-@pytest.mark.browser
-def test_click_on_white_spot_opens_its_popup(offline_page, browser_layers):
-    a = browser_layers["addresses"].reset_index(drop=True)
-    # the white spot farthest from any other address point: a click there hits only it
+def _isolated_white_spot(addresses: pd.DataFrame) -> pd.Series:
+    """The white spot farthest from any other address point: a click there hits only it."""
+    a = addresses.reset_index(drop=True)
     idx, dist = a.sindex.nearest(a.geometry, return_all=False, exclusive=True, return_distance=True)
     nearest = np.full(len(a), -1.0)
     nearest[idx[0]] = dist
     nearest[a["plan_status"].to_numpy() != "connect"] = -1.0
     row = a.iloc[int(np.argmax(nearest))]
+    return row
+
+
+@pytest.mark.browser
+def test_click_on_white_spot_opens_its_popup(offline_page, browser_layers):
+    row = _isolated_white_spot(browser_layers["addresses"])
     lon, lat = _TO_WGS84.transform(row.geometry.x, row.geometry.y)
     page = offline_page.page
     page.evaluate("([lat, lon]) => { plannerMap.map.setView([lat, lon], 18, {animate: false}); }", [lat, lon])
@@ -534,12 +539,7 @@ def test_popup_closes_when_its_layer_is_switched_off(offline_page, browser_layer
 
 @pytest.mark.browser
 def test_popup_of_a_point_beside_the_legend_is_not_hidden_under_it(offline_page, browser_layers):
-    a = browser_layers["addresses"].reset_index(drop=True)
-    idx, dist = a.sindex.nearest(a.geometry, return_all=False, exclusive=True, return_distance=True)
-    nearest = np.full(len(a), -1.0)
-    nearest[idx[0]] = dist
-    nearest[a["plan_status"].to_numpy() != "connect"] = -1.0
-    row = a.iloc[int(np.argmax(nearest))]
+    row = _isolated_white_spot(browser_layers["addresses"])
     lon, lat = _TO_WGS84.transform(row.geometry.x, row.geometry.y)
     page = offline_page.page
     legend = page.evaluate("() => { const r = document.querySelector('.pm-legend').getBoundingClientRect();"
