@@ -212,14 +212,20 @@ def test_milestone_villages_have_white_spots(layers, white):
     assert "Zarzecze" in README.read_text(encoding="utf-8")
 
 
-def test_barrier_share(layers, white):
-    a, b = layers["addresses"], layers["buildings"]
-    w = a[white.values]
+def _building_flags(w, b) -> tuple[np.ndarray, np.ndarray]:
+    """Per address of ``w``: a building within 30 m; a summer house among those (STRtree oracle)."""
     idx_a, idx_b = b.sindex.query(w.geometry.values, predicate="dwithin", distance=30.0)
     has_building = np.zeros(len(w), bool)
     has_building[idx_a] = True
     summer = np.zeros(len(w), bool)
     summer[idx_a[b.use.to_numpy()[idx_b] == "summer_house"]] = True
+    return has_building, summer
+
+
+def test_barrier_share(layers, white):
+    a, b = layers["addresses"], layers["buildings"]
+    w = a[white.values]
+    has_building, summer = _building_flags(w, b)
     share = (~has_building | summer).sum() / len(w)
     assert 0.03 <= share <= 0.05
     assert (~has_building).sum() >= 50 and summer.sum() >= 50
@@ -397,11 +403,7 @@ def test_new_buildings_not_in_addresses(layers, white):
     assert [names.get(k) for k in zip(nb.simc, nb.ulic)] == nb.street.tolist()
     # more new buildings than barrier points (empty plot / summer house / PRG status) among the white spots
     w = a[white.values]
-    idx_a, idx_b = b.sindex.query(w.geometry.values, predicate="dwithin", distance=30.0)
-    has_building = np.zeros(len(w), bool)
-    has_building[idx_a] = True
-    summer = np.zeros(len(w), bool)
-    summer[idx_a[b.use.to_numpy()[idx_b] == "summer_house"]] = True
+    has_building, summer = _building_flags(w, b)
     barriers = (~has_building | summer | (w.status != "istniejacy").to_numpy()).sum()
     assert 200 <= barriers < len(nb)
 
