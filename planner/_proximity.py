@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from planner._radix import argsort_u64
+
 #: Largest number of (feature, cell) entries per feature before the grid is
 #: judged unsuitable (huge polygons) and the caller should use an STRtree.
 MAX_ENTRIES_PER_FEATURE = 8
@@ -53,35 +55,54 @@ def _box_cells(boxes: np.ndarray, i: int, origin_x: float, origin_y: float, size
     return x0, x1, y0, y1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int,
            ny: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR grid: ``start[c]:start[c + 1]`` of ``items`` are the features in cell ``c = cx * ny + cy``
-    (in ascending feature order -- a counting sort, stable); ``gbox`` holds their
-    boxes in the same order, so that a scan reads one contiguous run per cell
-    instead of one random row per feature (the scan is memory-bound)."""
+    (in ascending feature order); ``gbox`` holds their boxes in the same order,
+    so that a scan reads one contiguous run per cell instead of one random row
+    per feature (the scan is memory-bound).
+
+    The (cell, feature) entries are ordered by a stable radix sort on the cell
+    number: a counting sort scattering a million features straight into a
+    million cells misses the cache on every write and took 4-5x longer.
+    """
     m = boxes.shape[0]
-    count = np.zeros(nx * ny + 1, dtype=np.int64)
-    for i in range(m):
+    first = np.zeros(m + 1, dtype=np.int64)
+    for i in prange(m):
         x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
+        first[i + 1] = max(x1 - x0 + 1, 0) * max(y1 - y0 + 1, 0)
+    for i in range(m):
+        first[i + 1] += first[i]
+    n_entries = first[m]
+    cell = np.empty(n_entries, dtype=np.uint64)
+    feature = np.empty(n_entries, dtype=np.int64)
+    for i in prange(m):
+        x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
+        k = first[i]
         for cx in range(x0, x1 + 1):
             for cy in range(y0, y1 + 1):
-                count[cx * ny + cy + 1] += 1
-    start = np.cumsum(count)
-    fill = start[:-1].copy()
-    items = np.empty(start[-1], dtype=np.int64)
-    gbox = np.empty((start[-1], 4), dtype=np.float64)
-    for i in range(m):
-        x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
-        for cx in range(x0, x1 + 1):
-            for cy in range(y0, y1 + 1):
-                c = cx * ny + cy
-                items[fill[c]] = i
-                gbox[fill[c], :] = boxes[i, :]
-                fill[c] += 1
+                cell[k] = cx * ny + cy
+                feature[k] = i
+                k += 1
+    order = argsort_u64(cell)
+    items = np.empty(n_entries, dtype=np.int64)
+    gbox = np.empty((n_entries, 4), dtype=np.float64)
+    for e in prange(n_entries):
+        i = feature[order[e]]
+        items[e] = i
+        gbox[e, 0], gbox[e, 1], gbox[e, 2], gbox[e, 3] = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+    start = np.empty(nx * ny + 1, dtype=np.int64)
+    c = 0
+    for e in range(n_entries):
+        ce = cell[order[e]]
+        while c <= ce:
+            start[c] = e
+            c += 1
+    while c <= nx * ny:
+        start[c] = n_entries
+        c += 1
     return start, items, gbox
-
-
 
 
 @njit(cache=True, nogil=True)

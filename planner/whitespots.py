@@ -73,6 +73,7 @@ import pyproj
 import shapely
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
+from planner import _textkeys
 from planner._proximity import box_pairs
 from planner.area import Area
 from planner.config import WhiteSpotConfig
@@ -339,25 +340,13 @@ def _first_positions(codes: np.ndarray) -> np.ndarray:
     return np.unique(codes, return_index=True)[1]
 
 
-def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(i, j)`` with ``left[i] == right[j] >= 0`` (many-to-many join)."""
-    order = np.argsort(right, kind="stable")
-    sr = right[order]
-    lo = np.searchsorted(sr, left, side="left")
-    hi = np.searchsorted(sr, left, side="right")
-    n = np.where(left >= 0, hi - lo, 0)
-    li = np.repeat(np.arange(len(left)), n)
-    starts = np.repeat(lo - np.cumsum(n) + n, n)
-    rj = order[starts + np.arange(n.sum())] if len(li) else np.empty(0, dtype=np.int64)
-    return li.astype(np.int64), np.asarray(rj, dtype=np.int64)
-
-
 def _id_positions(address_ids: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Position of each id among the (unique) address ids, -1 if absent or empty."""
-    values = _to_arrow(ids)
-    pos = pc.index_in(values, value_set=_to_arrow(address_ids))
-    pos = pc.if_else(pc.equal(values, ""), pa.scalar(None, pos.type), pos)
-    return pc.fill_null(pos, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    """Position of each id among the (unique) address ids, -1 if absent, empty or missing."""
+    col = _textkeys.text_column(_to_arrow_concat([ids, address_ids]), _textkeys.RAW)
+    li, rj = _textkeys.join_rows([col], [_textkeys.RAW], None, len(ids), required=[True])
+    pos = np.full(len(ids), -1, dtype=np.int64)
+    pos[li] = rj
+    return pos
 
 
 def _str_series(codes: np.ndarray, categories: list[str] | np.ndarray, index: pd.Index) -> pd.Series:
@@ -372,25 +361,34 @@ def _column(df: pd.DataFrame, name: str, default: object = "") -> pd.Series:
     return pd.Series([default] * len(df), index=df.index, dtype=object)
 
 
-def _address_keys(frames: list[pd.DataFrame]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Matching keys of several address-like tables, in one code space.
+def _key_pairs(left: pd.DataFrame, right: pd.DataFrame,
+               left_mask: np.ndarray | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Pairs (left row, right row) with the same address key.
 
-    Returns, per frame, the ULIC key (SIMC+ULIC+number) and the street key
-    (SIMC+street name+number); keys are ``-1`` where SIMC or the house number
-    is missing.
+    Returns the pairs of the ULIC key (SIMC + ULIC + house number) and, for
+    the left rows in ``left_mask`` (all when ``None``) that the ULIC key did not
+    match, of the street key (SIMC + street name + house number); each as
+    ``(left positions, right positions)`` ordered by left, then right
+    position.  Values compare in their normalised forms (:func:`_a_code`,
+    :func:`_a_street`, :func:`_a_house`); rows without SIMC or house number
+    match nothing.
     """
-    sizes = [len(f) for f in frames]
-    cat = lambda col: [_column(f, col) for f in frames]  # noqa: E731
-    simc, simc_u = _codes(cat("simc"), _a_code(7))
-    ulic, _ = _codes(cat("ulic"), _a_code(5))
-    street, _ = _codes(cat("street"), _a_street)
-    hn, hn_u = _codes(cat("house_number"), _a_house)
-    valid = (simc_u[simc] != "") & (hn_u[hn] != "")
-    k_ulic = np.where(valid, _combine(simc, ulic, hn), -1)
-    k_street = np.where(valid, _combine(simc, street, hn), -1)
-    bounds = np.cumsum([0] + sizes)
-    split = lambda a: [a[bounds[i]:bounds[i + 1]] for i in range(len(frames))]  # noqa: E731
-    return split(k_ulic), split(k_street)
+    n_left = len(left)
+    frames = [left, right]
+
+    def column(name: str, kind: int, width: int, norm: Callable[[pa.Array], pa.Array]) -> _textkeys.TextColumn:
+        return _textkeys.text_column(_to_arrow_concat([_column(f, name) for f in frames]), kind, width, norm)
+
+    simc = column("simc", _textkeys.CODE, 7, _a_code(7))
+    hn = column("house_number", _textkeys.HOUSE, 0, _a_house)
+    kinds, widths, required = [_textkeys.CODE, _textkeys.CODE, _textkeys.HOUSE], [7, 5, 0], [True, False, True]
+    cols = [simc, column("ulic", _textkeys.CODE, 5, _a_code(5)), hn]
+    by_ulic = _textkeys.join_rows(cols, kinds, widths, n_left, required, left_mask)
+    todo = np.ones(n_left, dtype=bool) if left_mask is None else left_mask.copy()
+    todo[by_ulic[0]] = False
+    cols[1], kinds[1], widths[1] = column("street", _textkeys.STREET, 0, _a_street), _textkeys.STREET, 0
+    by_street = _textkeys.join_rows(cols, kinds, widths, n_left, required, todo)
+    return by_ulic, by_street
 
 
 # --------------------------------------------------------------------------
@@ -544,11 +542,9 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     simc_given = simc_given.to_numpy(zero_copy_only=False).astype(bool)
     todo_idx = np.flatnonzero(~matched & simc_given)
     if len(todo_idx):
-        (ka_u, kc_u), (ka_s, kc_s) = _address_keys([addresses, cov.iloc[todo_idx]])
-        r, a = _join(kc_u, ka_u)
+        (r, a), (r2, a2) = _key_pairs(cov.iloc[todo_idx], addresses)
         add(todo_idx[r], a, 1)
-        r, a = _join(np.where(matched[todo_idx], -1, kc_s), ka_s)
-        add(todo_idx[r], a, 1)
+        add(todo_idx[r2], a2, 1)
     key_r = np.concatenate(pair_r[1:]) if len(pair_r) > 1 else np.empty(0, dtype=np.int64)
     key_a = np.concatenate(pair_a[1:]) if len(pair_a) > 1 else np.empty(0, dtype=np.int64)
     if len(key_r):
@@ -868,7 +864,7 @@ def _prepare_addresses(area: Area) -> gpd.GeoDataFrame:
                                     fix="see planner/schema.py ADDRESSES"))
     if problems:
         raise InputDataError(f"address layer {source} lacks required columns", problems)
-    dup = addr["id"].duplicated(keep=False).to_numpy()
+    dup = _textkeys.duplicated([_textkeys.text_column(_to_arrow(addr["id"]), _textkeys.RAW)], [_textkeys.RAW])
     if dup.any():
         rows = np.flatnonzero(dup)
         raise InputDataError(
@@ -1293,10 +1289,7 @@ def official_list_diff(addresses: gpd.GeoDataFrame, official: pd.DataFrame, *,
     matched = np.full(n_off, -1, dtype=np.int64)
 
     matched[:] = _id_positions(addresses["id"], _column(off, "id"))
-    (ka_u, ko_u), (ka_s, ko_s) = _address_keys([addresses, off])
-    for left, right in ((ko_u, ka_u), (ko_s, ka_s)):
-        todo = matched < 0
-        oi, ai = _join(np.where(todo, left, -1), right)
+    for oi, ai in _key_pairs(off, addresses, matched < 0):
         # one address per entry: the smallest position (keys are unique in valid PRG data)
         first = np.r_[True, oi[1:] != oi[:-1]] if len(oi) else np.empty(0, dtype=bool)
         matched[oi[first]] = ai[first]
@@ -1417,8 +1410,7 @@ def propose_reallocation(addresses: gpd.GeoDataFrame, new_buildings: gpd.GeoData
         (qi, ri), d = ref.sindex.nearest(nb.geometry, return_all=False, return_distance=True)
         dist[qi] = d
 
-    (ka, kn), _ = _address_keys([addresses, nb])
-    li, _ = _join(kn, ka)
+    (li, _), _ = _key_pairs(nb, addresses)
     existing = np.zeros(n, dtype=bool)
     existing[li] = True
     ids = _column(nb, "id").astype(object).fillna("").astype(str).to_numpy(dtype=object)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from planner.area import Area
 from planner.config import WhiteSpotConfig
-from planner.whitespots import _address_keys, _join, _within, classify
+from planner.whitespots import _key_pairs, _within, classify
 
 CRS = "EPSG:2180"
 
@@ -122,9 +122,7 @@ def main() -> None:
     best_keys = best_all = cpu_keys = cpu_all = float("inf")
     for _ in range(args.repeat):
         t, c = time.perf_counter(), time.process_time()
-        (ka, kc), (sa, sc) = _address_keys([area.addresses, area["coverage"]])
-        r1, _ = _join(kc, ka)
-        r2, _ = _join(sc, sa)
+        (r1, _), (r2, _) = _key_pairs(area["coverage"], area.addresses)
         best_keys = min(best_keys, time.perf_counter() - t)
         cpu_keys = min(cpu_keys, time.process_time() - c)
         t, c = time.perf_counter(), time.process_time()
