@@ -55,6 +55,30 @@ def _box_cells(boxes: np.ndarray, i: int, origin_x: float, origin_y: float, size
     return x0, x1, y0, y1
 
 
+@njit(cache=True, nogil=True)
+def _extent(boxes: np.ndarray) -> tuple[int, float, float, float, float]:
+    """Number of boxes without NaN, and the bounds of those boxes."""
+    m = 0
+    xmin, ymin, xmax, ymax = np.inf, np.inf, -np.inf, -np.inf
+    for i in range(boxes.shape[0]):
+        x0, y0, x1, y1 = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+        if np.isfinite(x0) and np.isfinite(y0) and np.isfinite(x1) and np.isfinite(y1):
+            m += 1
+            xmin, ymin, xmax, ymax = min(xmin, x0), min(ymin, y0), max(xmax, x1), max(ymax, y1)
+    return m, xmin, ymin, xmax, ymax
+
+
+@njit(cache=True, nogil=True)
+def _n_entries(boxes: np.ndarray, size: float) -> float:
+    """Number of (feature, cell) entries of a grid of cells of side ``size`` (boxes with NaN skipped;
+    a float, which cannot overflow for huge boxes)."""
+    total = 0.0
+    for i in range(boxes.shape[0]):
+        if np.isfinite(boxes[i, 0]):
+            total += ((boxes[i, 2] - boxes[i, 0]) // size + 1) * ((boxes[i, 3] - boxes[i, 1]) // size + 1)
+    return total
+
+
 @njit(cache=True, nogil=True, parallel=True)
 def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int,
            ny: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -194,21 +218,18 @@ def box_pairs(qxy: np.ndarray, boxes: np.ndarray,
     if not np.isfinite(distance) or distance < 0:
         raise ValueError(f"distance must be finite and >= 0, got {distance!r}")
     empty = np.empty(0, dtype=np.int64)
-    ok = np.isfinite(boxes).all(axis=1)
-    if not ok.all():
+    m, xmin, ymin, xmax, ymax = _extent(boxes)
+    if m < len(boxes):  # missing or empty geometries: no box
+        ok = np.isfinite(boxes).all(axis=1)
         boxes = np.where(ok[:, None], boxes, np.nan)
-    if not ok.any() or not len(qxy):
+    if not m or not len(qxy):
         return empty, empty, np.empty(0, dtype=np.float64)
-    xmin, ymin = boxes[ok, 0].min(), boxes[ok, 1].min()
-    xmax, ymax = boxes[ok, 2].max(), boxes[ok, 3].max()
-    m = int(ok.sum())
     w, h = xmax - xmin, ymax - ymin
     # about one cell per feature, never smaller than the search distance (so a
     # query scans at most 3 x 3 cells) nor so fine that cell numbers overflow
     size = max(distance, np.sqrt(w * h / m), (w + h) / m, 1e-9 * (1.0 + max(abs(xmin), abs(ymin), w, h)))
     nx, ny = int(w // size) + 1, int(h // size) + 1
-    spans = ((boxes[ok, 2] - boxes[ok, 0]) // size + 1) * ((boxes[ok, 3] - boxes[ok, 1]) // size + 1)
-    if spans.sum() > MAX_ENTRIES_PER_FEATURE * m:
+    if _n_entries(boxes, size) > MAX_ENTRIES_PER_FEATURE * m:
         return None
     start, items, gbox = _build(boxes, xmin, ymin, size, nx, ny)
     # widen the scanned square by a few ulps of the coordinates, so that rounding in

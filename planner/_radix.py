@@ -67,3 +67,44 @@ def argsort_u64(keys: np.ndarray, digit_bits: int = 11) -> np.ndarray:
         idx, tmp_idx = tmp_idx, idx
         cur_key, tmp_key = tmp_key, cur_key
     return idx
+
+
+@njit(cache=True, nogil=True)
+def sort_rows_u64(rows: np.ndarray, shift: int, digit_bits: int = 11) -> np.ndarray:
+    """The rows of ``rows`` (``(n, k)`` uint64) stably sorted by ``rows[:, 0] >> shift``.
+
+    Like :func:`argsort_u64`, but moving whole rows in every pass, so that the
+    payload (other columns) arrives in sorted order without a random-access
+    gather afterwards.  Returns a new array; ``rows`` is not modified.
+    """
+    n, k = rows.shape
+    cur = rows.copy()
+    if n < 2:
+        return cur
+    sh0 = np.uint64(shift)
+    top = np.uint64(0)
+    for i in range(n):
+        top |= rows[i, 0] >> sh0
+    radix = 1 << digit_bits
+    mask = np.uint64(radix - 1)
+    tmp = np.empty_like(cur)
+    cnt = np.empty(radix + 1, np.int64)
+    done = 0
+    while done < 64 and (top >> np.uint64(done)) != 0:
+        sh = np.uint64(shift + done)
+        done += digit_bits
+        cnt[:] = 0
+        for i in range(n):
+            cnt[((cur[i, 0] >> sh) & mask) + 1] += 1
+        if cnt[((cur[0, 0] >> sh) & mask) + 1] == n:
+            continue  # all keys share this digit
+        for b in range(radix):
+            cnt[b + 1] += cnt[b]
+        for i in range(n):
+            d = (cur[i, 0] >> sh) & mask
+            j = cnt[d]
+            for c in range(k):
+                tmp[j, c] = cur[i, c]
+            cnt[d] = j + 1
+        cur, tmp = tmp, cur
+    return cur

@@ -75,6 +75,7 @@ import shapely
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
 from planner import _textkeys
 from planner._proximity import box_pairs
+from planner._radix import argsort_u64
 from planner.area import Area
 from planner.config import WhiteSpotConfig
 
@@ -342,9 +343,10 @@ def _first_positions(codes: np.ndarray) -> np.ndarray:
 
 def _id_positions(address_ids: pd.Series, ids: pd.Series) -> np.ndarray:
     """Position of each id among the (unique) address ids, -1 if absent, empty or missing."""
-    col = _textkeys.text_column(_to_arrow_concat([ids, address_ids]), _textkeys.RAW)
-    li, rj = _textkeys.join_rows([col], [_textkeys.RAW], None, len(ids), required=[True])
-    pos = np.full(len(ids), -1, dtype=np.int64)
+    n = len(ids)
+    h, g, empty = _textkeys.hash_column(_to_arrow_concat([ids, address_ids]), _textkeys.RAW)
+    li, rj = _textkeys.join((h[:n], g[:n]), ~empty[:n], (h[n:], g[n:]), ~empty[n:])
+    pos = np.full(n, -1, dtype=np.int64)
     pos[li] = rj
     return pos
 
@@ -374,20 +376,25 @@ def _key_pairs(left: pd.DataFrame, right: pd.DataFrame,
     match nothing.
     """
     n_left = len(left)
-    frames = [left, right]
 
-    def column(name: str, kind: int, width: int, norm: Callable[[pa.Array], pa.Array]) -> _textkeys.TextColumn:
-        return _textkeys.text_column(_to_arrow_concat([_column(f, name) for f in frames]), kind, width, norm)
+    def column(name: str, kind: int, width: int,
+               norm: Callable[[pa.Array], pa.Array]) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        h, g, empty = _textkeys.hash_column(_to_arrow_concat([_column(left, name), _column(right, name)]),
+                                            kind, width, norm)
+        return (h, g), empty
 
-    simc = column("simc", _textkeys.CODE, 7, _a_code(7))
-    hn = column("house_number", _textkeys.HOUSE, 0, _a_house)
-    kinds, widths, required = [_textkeys.CODE, _textkeys.CODE, _textkeys.HOUSE], [7, 5, 0], [True, False, True]
-    cols = [simc, column("ulic", _textkeys.CODE, 5, _a_code(5)), hn]
-    by_ulic = _textkeys.join_rows(cols, kinds, widths, n_left, required, left_mask)
-    todo = np.ones(n_left, dtype=bool) if left_mask is None else left_mask.copy()
+    def pairs(middle: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        h, g = _textkeys.combine(simc, middle, hn)
+        return _textkeys.join((h[:n_left], g[:n_left]), ok_left, (h[n_left:], g[n_left:]), ok[n_left:])
+
+    simc, simc_empty = column("simc", _textkeys.CODE, 7, _a_code(7))
+    hn, hn_empty = column("house_number", _textkeys.HOUSE, 0, _a_house)
+    ok = ~simc_empty & ~hn_empty
+    todo = ok[:n_left] if left_mask is None else ok[:n_left] & left_mask
+    by_ulic = pairs(column("ulic", _textkeys.CODE, 5, _a_code(5))[0], todo)
+    todo = todo.copy()
     todo[by_ulic[0]] = False
-    cols[1], kinds[1], widths[1] = column("street", _textkeys.STREET, 0, _a_street), _textkeys.STREET, 0
-    by_street = _textkeys.join_rows(cols, kinds, widths, n_left, required, todo)
+    by_street = pairs(column("street", _textkeys.STREET, 0, _a_street)[0], todo)
     return by_ulic, by_street
 
 
@@ -560,23 +567,23 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
                 "-> fix: check the TERC codes of those rows")
 
     # 3. nearest address point within match_distance_m; 4. areas
-    geoms = gpd.GeoSeries(cov["geometry"].to_numpy(), crs=addresses.crs) if m else gpd.GeoSeries([], crs=addresses.crs)
-    todo = ~matched
-    if m and todo.any() and len(addresses):
-        gtype = geoms.geom_type.to_numpy(dtype=object)
-        has = todo & ~geoms.isna().to_numpy() & ~geoms.is_empty.to_numpy()
-        pts = np.flatnonzero(has & np.isin(gtype, ["Point"]))
+    todo = np.flatnonzero(~matched)
+    if len(todo) and len(addresses):
+        geoms = cov["geometry"].to_numpy()[todo]
+        gtype = shapely.get_type_id(geoms)  # -1: missing
+        has = (gtype >= 0) & ~shapely.is_empty(geoms)
+        pts = np.flatnonzero(has & (gtype == shapely.GeometryType.POINT))
         if len(pts):
-            qi, ai, dist = _within(geoms.iloc[pts], addresses, config.match_distance_m)
+            qi, ai, dist = _within(gpd.GeoSeries(geoms[pts], crs=addresses.crs), addresses, config.match_distance_m)
             # nearest; ties: the smallest address position, whatever the row order
             order = np.lexsort((ai, dist, qi))
             qi, ai = qi[order], ai[order]
             first = np.r_[True, qi[1:] != qi[:-1]]
-            add(pts[qi[first]], ai[first].astype(np.int64), 2)
-        polys = np.flatnonzero(has & np.isin(gtype, ["Polygon", "MultiPolygon"]))
+            add(todo[pts[qi[first]]], ai[first].astype(np.int64), 2)
+        polys = np.flatnonzero(has & np.isin(gtype, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON]))
         if len(polys):
-            qi, ai = addresses.sindex.query(geoms.iloc[polys], predicate="intersects")
-            add(polys[qi], ai.astype(np.int64), 3)
+            qi, ai = addresses.sindex.query(geoms[polys], predicate="intersects")
+            add(todo[polys[qi]], ai.astype(np.int64), 3)
 
     unmatched = np.flatnonzero(~matched)
     if len(unmatched):
@@ -626,23 +633,18 @@ def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
     return qi, li, dist
 
 
-def _hash_codes(values: pd.Series) -> pd.Series | np.ndarray:
-    """Values to hash for finding duplicate candidates: text as Arrow dictionary codes.
+def _value_hashes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two 64-bit hashes per value, equal for values that compare equal (a filter for duplicates).
 
-    Equal texts get equal codes (missing values -1), so exact duplicates keep
-    equal row hashes; other columns (numbers, mixed objects) are returned as is.
+    Numbers hash their (canonical) bits -- all NaN alike, ``-0.0`` as ``0.0``;
+    anything else hashes its text (:func:`_to_arrow`), missing values alike.
     """
-    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
-        try:
-            arr = pa.array(values.array if values.dtype != object else values.to_numpy(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return values
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_binary(arr.type)
-                or pa.types.is_large_binary(arr.type)):
-            return pc.fill_null(pc.dictionary_encode(arr).indices, -1).to_numpy(zero_copy_only=False)
-    return values
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biuf":
+        x = np.asarray(values, dtype=np.float64) + 0.0
+        bits = np.where(np.isnan(x), np.nan, x).view(np.uint64)
+        return bits, bits
+    h, g, _ = _textkeys.hash_column(_to_arrow(values), _textkeys.RAW)
+    return h, g
 
 
 def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFrame:
@@ -651,28 +653,39 @@ def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.
         return cov
     # raw values (not normalised): exact repeats only; spelling variants are harmless
     # anyway, since classes count distinct operators.  A row hash finds the
-    # candidates; only rows sharing a hash are compared exactly.
+    # candidates (numba, one pass per column); only rows sharing a hash are
+    # compared exactly (pandas), geometries as WKB.
     cols = ["address_id", "terc", "simc", "ulic", "street", "house_number", "op", "tech", "medium", "down", "year",
             "cat"]
     geom = cov["geometry"].to_numpy()
     has = ~pd.isna(geom)
-    wkb = np.full(len(cov), b"", dtype=object)
+    box = np.full((len(cov), 4), np.nan)
     if has.any():
-        wkb[has] = shapely.to_wkb(geom[has])
-    frame = cov[cols].assign(wkb=wkb)
-    h = pd.util.hash_pandas_object(
-        pd.DataFrame({c: _hash_codes(frame[c]) for c in frame.columns}, copy=False), index=False).to_numpy()
-    cand = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
+        box[has] = shapely.bounds(geom[has])  # equal geometries, equal bounds
+    hashes = [_value_hashes(cov[c]) for c in cols] + [_value_hashes(box[:, j]) for j in range(4)]
+    h, _ = _textkeys.combine(*hashes)
+    order = argsort_u64(h)
+    sh = h[order]
+    same = sh[1:] == sh[:-1]
+    cand_sorted = np.zeros(len(h), dtype=bool)
+    cand_sorted[1:] |= same
+    cand_sorted[:-1] |= same
+    cand = np.sort(order[cand_sorted])
     dup = np.zeros(len(cov), dtype=bool)
     if len(cand):
-        dup[cand] = frame.iloc[cand].duplicated().to_numpy()
+        g = geom[cand]
+        wkb = np.full(len(cand), b"", dtype=object)
+        g_has = ~pd.isna(g)
+        if g_has.any():
+            wkb[g_has] = shapely.to_wkb(g[g_has])
+        dup[cand] = cov[cols].iloc[cand].assign(wkb=wkb).duplicated().to_numpy()
     if dup.any():
         rows = cov["row"].to_numpy()[dup]
         warnings.append(
             f"{int(dup.sum())} duplicate coverage row(s) of {source} dropped (e.g. rows "
             f"{rows[:_MAX_EXAMPLES].tolist()}) -> fix: remove repeated declarations from the coverage file")
         attrs = cov.attrs
-        cov = cov.loc[~dup].reset_index(drop=True)
+        cov = cov.take(np.flatnonzero(~dup)).reset_index(drop=True)
         cov.attrs = attrs
     return cov
 
@@ -731,8 +744,9 @@ def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
     """:func:`numpy.lexsort` (last key primary, stable) of integer or finite float keys.
 
     The keys are packed into one int64 (floats by their rank) and sorted once
-    with a stable argsort, which is much faster than a multi-key lexsort; keys
-    whose ranges would overflow (or non-finite floats) use ``np.lexsort``.
+    with a stable radix argsort (:func:`planner._radix.argsort_u64`), which is
+    much faster than a multi-key lexsort; keys whose ranges would overflow (or
+    non-finite floats) use ``np.lexsort``.
     """
     packed = np.zeros(len(keys[0]), dtype=np.int64)
     span = 1
@@ -750,7 +764,7 @@ def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
             return np.lexsort(keys)
         packed = packed * m + k
         span *= m
-    return np.argsort(packed, kind="stable")
+    return argsort_u64(packed.view(np.uint64))
 
 
 # Polish wording of the reason texts built by _row_descriptions/_reasons (English is the
@@ -864,7 +878,7 @@ def _prepare_addresses(area: Area) -> gpd.GeoDataFrame:
                                     fix="see planner/schema.py ADDRESSES"))
     if problems:
         raise InputDataError(f"address layer {source} lacks required columns", problems)
-    dup = _textkeys.duplicated([_textkeys.text_column(_to_arrow(addr["id"]), _textkeys.RAW)], [_textkeys.RAW])
+    dup = _textkeys.duplicated(_to_arrow(addr["id"]))
     if dup.any():
         rows = np.flatnonzero(dup)
         raise InputDataError(
@@ -899,7 +913,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     # distinct (address, operator) pairs of the NGA rows, with "now" / "planned" flags
     sel = cat <= _CAT_NGA_PLANNED
     key = paddr[sel] * n_ops + op[sel]
-    order = np.argsort(key, kind="stable")
+    order = argsort_u64(key.astype(np.uint64))
     key, kcat = key[order], cat[sel][order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, dtype=np.int64)
     pair_addr = key[starts] // n_ops
@@ -916,7 +930,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     out["n_nga_now"] = n_now
     out["n_nga_planned"] = n_planned
     out["match_method"] = _str_series(method, _METHODS, out.index)
-    out["nga_operators"] = _str_series(*_nga_operators(n, prow, paddr, cov), out.index)
+    out["nga_operators"] = _str_series(*_nga_operators(n, key[starts], cov.attrs["op_display"]), out.index)
     is_barrier, reason_codes, reasons = _barriers(out, ws_code == 0, area, config, warnings)
     out["is_barrier"] = is_barrier
     out["barrier_reason"] = _str_series(reason_codes, reasons, out.index)
@@ -929,20 +943,18 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     return out, warnings
 
 
-def _nga_operators(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+def _nga_operators(n: int, keys: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """'; '-joined display names of the NGA operators (now or planned) of every address.
 
-    Vectorised: the sorted operator lists are encoded as one code per address
-    and the names are joined once per distinct list.
+    ``keys`` are the sorted distinct ``address * len(names) + operator`` codes
+    of the NGA rows.  Vectorised: the sorted operator lists are encoded as one
+    code per address and the names are joined once per distinct list.
     """
     out = np.zeros(n, dtype=np.int64)
-    sel = cov["cat"].to_numpy()[prow] <= _CAT_NGA_PLANNED
-    if not sel.any():
+    if not len(keys):
         return out, [""]
-    names = cov.attrs["op_display"]
     n_ops = len(names)
     # op codes are sorted by normalised name, so the listing is stable
-    keys = np.unique(paddr[sel] * n_ops + cov["op"].to_numpy()[prow][sel])
     a, op = keys // n_ops, keys % n_ops
     start = np.r_[True, a[1:] != a[:-1]]
     grp = np.cumsum(start) - 1
