@@ -26,6 +26,8 @@ from numba import njit, prange
 
 from planner._radix import argsort_u64
 
+from planner._radix import argsort_u64
+
 #: Largest number of (feature, cell) entries per feature before the grid is
 #: judged unsuitable (huge polygons) and the caller should use an STRtree.
 MAX_ENTRIES_PER_FEATURE = 8
@@ -53,6 +55,15 @@ def _box_cells(boxes: np.ndarray, i: int, origin_x: float, origin_y: float, size
     x0, x1 = _cell_range(boxes[i, 0], boxes[i, 2], origin_x, size, nx)
     y0, y1 = _cell_range(boxes[i, 1], boxes[i, 3], origin_y, size, ny)
     return x0, x1, y0, y1
+
+
+@njit(cache=True, nogil=True)
+def degenerate_boxes(boxes: np.ndarray) -> bool:
+    """Whether every box is a point (``xmin == xmax`` and ``ymin == ymax``) or missing (NaN)."""
+    for i in range(boxes.shape[0]):
+        if np.isfinite(boxes[i, 0]) and (boxes[i, 0] != boxes[i, 2] or boxes[i, 1] != boxes[i, 3]):
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)
@@ -169,23 +180,49 @@ def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
 def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin_y: float,
            size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
            gbox: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs, grouped by query (ascending).
+
+    The queries are scanned in the order of their grid cell (a radix sort), so
+    that neighbouring queries read the same cells while they are in cache; in
+    input order every query missed the cache on its cells.  Each query's pairs
+    are still written at its place in query order.
+    """
     n = qxy.shape[0]
+    cell = np.empty(n, dtype=np.uint64)
+    for q in prange(n):
+        px, py = qxy[q, 0], qxy[q, 1]
+        if np.isfinite(px) and np.isfinite(py):
+            cx = min(max(int(np.floor((px - origin_x) / size)), 0), nx - 1)
+            cy = min(max(int(np.floor((py - origin_y) / size)), 0), ny - 1)
+            cell[q] = cx * ny + cy
+        else:
+            cell[q] = nx * ny
+    order = argsort_u64(cell)
+    sxy = np.empty((n, 2), dtype=np.float64)
+    for s in prange(n):
+        sxy[s, 0], sxy[s, 1] = qxy[order[s], 0], qxy[order[s], 1]
     dummy_l = np.empty(0, dtype=np.int64)
     dummy_d = np.empty(0, dtype=np.float64)
+    count_s = np.empty(n, dtype=np.int64)
+    for s in prange(n):
+        count_s[s] = _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox,
+                           dummy_l, dummy_d, -1)
     count = np.empty(n, dtype=np.int64)
-    for q in prange(n):
-        count[q] = _scan(q, qxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox,
-                         dummy_l, dummy_d, -1)
+    for s in range(n):
+        count[order[s]] = count_s[s]
     offset = np.zeros(n + 1, dtype=np.int64)
     for q in range(n):
         offset[q + 1] = offset[q] + count[q]
     out_q = np.empty(offset[n], dtype=np.int64)
     out_l = np.empty(offset[n], dtype=np.int64)
     out_d = np.empty(offset[n], dtype=np.float64)
-    for q in prange(n):
-        _scan(q, qxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, out_l, out_d, offset[q])
-        for e in range(offset[q], offset[q + 1]):
-            out_q[e] = q
+    for s in prange(n):
+        if count_s[s]:
+            q = order[s]
+            _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, out_l, out_d,
+                  offset[q])
+            for e in range(offset[q], offset[q + 1]):
+                out_q[e] = q
     return out_q, out_l, out_d
 
 

@@ -74,7 +74,7 @@ import shapely
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
 from planner import _textkeys
-from planner._proximity import box_pairs
+from planner._proximity import box_pairs, degenerate_boxes
 from planner._radix import argsort_u64
 from planner.area import Area
 from planner.config import WhiteSpotConfig
@@ -611,22 +611,25 @@ def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
     queries go through the numba grid of :func:`planner._proximity.box_pairs`
     (exact for point layers; for other layers a superset of candidates,
     filtered with :func:`shapely.dwithin`), which needs no STRtree; the tree is
-    used only for non-point queries or features too large for a grid.
+    used only for non-point queries or features too large for a grid.  A
+    geometry counts as a point when its bounds do (all its coordinates
+    coincide): GEOS measures a degenerate segment as the point it is.
     """
     pts = points.to_numpy()
     geoms = layer.geometry.to_numpy()
     pairs = None
-    qtype = shapely.get_type_id(pts)
-    if np.isfinite(distance) and distance >= 0 and np.all((qtype == 0) | (qtype == -1)):
-        qxy = np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
-        pairs = box_pairs(qxy, shapely.bounds(geoms), distance)
+    boxes = None
+    if np.isfinite(distance) and distance >= 0:
+        qbox = shapely.bounds(pts)
+        if degenerate_boxes(qbox):  # points (or geometries whose coordinates all coincide)
+            boxes = shapely.bounds(geoms)
+            pairs = box_pairs(qbox[:, :2], boxes, distance)
     if pairs is None:
         qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
         qi, li = qi.astype(np.int64), li.astype(np.int64)
         return qi, li, shapely.distance(pts[qi], geoms[li])
     qi, li, dist = pairs
-    ltype = shapely.get_type_id(geoms)
-    if not np.all((ltype == 0) | (ltype == -1)):  # box distance is a lower bound only
+    if not degenerate_boxes(boxes):  # box distance is a lower bound only
         keep = shapely.dwithin(pts[qi], geoms[li], distance)
         qi, li = qi[keep], li[keep]
         dist = shapely.distance(pts[qi], geoms[li])

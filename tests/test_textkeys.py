@@ -1,0 +1,163 @@
+"""The compiled text-key kernels against the pyarrow normalisers, pandas and numpy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner import _textkeys as tk
+from planner._radix import argsort_u64, sort_rows_u64
+from planner.whitespots import _a_code, _a_house, _a_street, _key_pairs
+
+# pieces that address texts are made of, including every case the kernels hand
+# over to pyarrow (other diacritics, other scripts, control characters, NBSP)
+_PIECES = ["ul.", "UL", "ul ", "ulica ", "al.", "Aleje ", "pl.", "os.", "osiedle", "Księżycowa", "KSIĘŻYCOWA",
+           "Łąkowa", "ŻÓŁTA", "źródlana", "3 Maja", "12", "012", "0", "00", "12.0", "1.0", "a", "A", " ", "  ",
+           "/", "/3", "-", ".", ",", "é", "ß", "Ж", "\t", "\x1c", "\u00a0", "ą", "Ć", "ę", "ń", "ó", "Ś", "ż"]
+_texts = st.lists(st.sampled_from(_PIECES), max_size=5).map("".join)
+_values = st.lists(st.one_of(_texts, st.none()), max_size=40)
+
+_KINDS = [(tk.CODE, 7, _a_code(7)), (tk.CODE, 5, _a_code(5)), (tk.STREET, 0, _a_street), (tk.HOUSE, 0, _a_house)]
+
+
+def _pyarrow_norm(values: list, norm) -> list[str]:
+    """The pyarrow normaliser of every value (missing as '')."""
+    return [norm(pa.array([v if isinstance(v, str) else ""], type=pa.string()))[0].as_py() for v in values]
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=_values, kind=st.sampled_from(range(len(_KINDS))))
+def test_kernel_normalises_as_pyarrow(values, kind):
+    code, width, norm = _KINDS[kind]
+    arr = pa.array(values, type=pa.string())
+    want = _pyarrow_norm(values, norm)
+    # the value the kernel writes (where it handles the value) is the pyarrow one
+    data, offsets, missing = tk._buffers(arr)
+    buf = np.empty(max(64, width), dtype=np.uint8)
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        k = tk.normalise_into(code, width, data, offsets[i], offsets[i + 1], buf)
+        if k >= 0:
+            assert bytes(buf[:k]).decode() == want[i], (v, want[i])
+        else:  # handed over: outside printable ASCII (and, for names and numbers, Polish letters)
+            handled = "" if code == tk.CODE else "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
+            assert any(not (" " <= ch <= "~" or ch in handled) for ch in v)
+    # and the hash of every value is the hash of its pyarrow form, whichever path made it
+    h, g, empty = tk.hash_column(arr, code, width, norm)
+    wh, wg, wempty = tk.hash_column(pa.array(want, type=pa.string()), tk.RAW)
+    assert np.array_equal(h, wh) and np.array_equal(g, wg)
+    assert np.array_equal(empty, wempty) and np.array_equal(empty, np.array([w == "" for w in want], dtype=bool))
+
+
+_EDGE_CASES = ["00", "000", "0", "0a", "00a", "012", "12.0", "1.0a", "012/3", " 1 2 a", "/3", "ul", "ul.", "ulica",
+               "ul ul x", "UL.X", "os.-a", "  al.  3 Maja ", "000012", " 7 ", "-1", "", "x1A", "Ąą Żż", "é", "a\x1cb"]
+
+
+@pytest.mark.parametrize("kind", range(len(_KINDS)))
+def test_edge_cases_hash_as_their_pyarrow_form(kind):
+    code, width, norm = _KINDS[kind]
+    h, g, _ = tk.hash_column(pa.array(_EDGE_CASES), code, width, norm)
+    wh, wg, _ = tk.hash_column(pa.array(_pyarrow_norm(_EDGE_CASES, norm)), tk.RAW)
+    assert np.array_equal(h, wh) and np.array_equal(g, wg)
+
+
+def test_spellings_of_one_address_share_a_hash():
+    streets = pa.array(["ul. Księżycowa", "KSIEZYCOWA", "ulica księżycowa", "  Ul.Księżycowa ", "Księżycowa"])
+    h, g, _ = tk.hash_column(streets, tk.STREET, 0, _a_street)
+    assert len(set(zip(h.tolist(), g.tolist()))) == 1
+    numbers = pa.array(["12A", "12 a", "12a", "012a", "12a/3"])
+    h, g, _ = tk.hash_column(numbers, tk.HOUSE, 0, _a_house)
+    assert len(set(zip(h.tolist(), g.tolist()))) == 1
+    h, _, _ = tk.hash_column(pa.array(["12", "13", "12/3", "1 2", "21"]), tk.HOUSE, 0, _a_house)
+    assert h[0] == h[2] == h[3] and len({h[0], h[1], h[4]}) == 3
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_left=st.integers(0, 60), n_right=st.integers(0, 60),
+       n_values=st.integers(1, 8))
+def test_join_equals_pandas_merge(seed, n_left, n_right, n_values):
+    rng = np.random.default_rng(seed)
+    words = np.array([f"k{i}" for i in range(n_values)] + [""], dtype=object)
+    a_left, b_left = rng.choice(words, n_left), rng.choice(words, n_left)
+    a_right, b_right = rng.choice(words, n_right), rng.choice(words, n_right)
+    ok_left, ok_right = rng.random(n_left) < 0.9, rng.random(n_right) < 0.9
+
+    def key(a, b):
+        return tk.combine(tk.hash_column(pa.array(list(a), type=pa.string()), tk.RAW)[:2],
+                          tk.hash_column(pa.array(list(b), type=pa.string()), tk.RAW)[:2])
+
+    li, rj = tk.join(key(a_left, b_left), ok_left, key(a_right, b_right), ok_right)
+    left = pd.DataFrame({"a": a_left, "b": b_left, "i": np.arange(n_left)})[ok_left]
+    right = pd.DataFrame({"a": a_right, "b": b_right, "j": np.arange(n_right)})[ok_right]
+    want = left.merge(right, on=["a", "b"]).sort_values(["i", "j"])
+    assert li.tolist() == want["i"].tolist() and rj.tolist() == want["j"].tolist()
+
+
+def test_combine_keeps_column_order():
+    ab = tk.hash_column(pa.array(["a", "b"]), tk.RAW)[:2]
+    ba = tk.hash_column(pa.array(["b", "a"]), tk.RAW)[:2]
+    h, _ = tk.combine(ab, ba)  # rows ("a", "b") and ("b", "a")
+    assert h[0] != h[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(st.sampled_from(["", "a", "b", "ab", "ba", "Ą", "id-1"]), st.none()),
+                       max_size=50))
+def test_duplicated_equals_pandas(values):
+    got = tk.duplicated(pa.array(values, type=pa.string()))
+    want = pd.Series(values, dtype=object).duplicated(keep=False).to_numpy()
+    assert np.array_equal(got, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 5000), high=st.sampled_from([2, 300, 2**21, 2**64 - 1]),
+       digit_bits=st.sampled_from([4, 11, 16]))
+def test_radix_argsort_equals_numpy_stable(seed, n, high, digit_bits):
+    keys = np.random.default_rng(seed).integers(0, high, n, dtype=np.uint64, endpoint=True)
+    assert np.array_equal(argsort_u64(keys, digit_bits), np.argsort(keys, kind="stable"))
+    rows = np.column_stack([keys, np.arange(n, dtype=np.uint64)])
+    for shift in (0, 7):
+        got = sort_rows_u64(rows, shift)
+        assert np.array_equal(got, rows[np.argsort(keys >> np.uint64(shift), kind="stable")])
+
+
+def _merge_oracle(left: pd.DataFrame, right: pd.DataFrame, middle: str) -> set[tuple[int, int]]:
+    """Pairs of rows with equal pyarrow-normalised SIMC, ULIC/street and number (pandas merge)."""
+    def norm(df):
+        out = pd.DataFrame({
+            "simc": _pyarrow_norm(df["simc"].tolist(), _a_code(7)),
+            "mid": _pyarrow_norm(df[middle].tolist(), _a_code(5) if middle == "ulic" else _a_street),
+            "hn": _pyarrow_norm(df["house_number"].tolist(), _a_house),
+            "pos": np.arange(len(df))})
+        return out[(out["simc"] != "") & (out["hn"] != "")]
+    m = norm(left).merge(norm(right), on=["simc", "mid", "hn"])
+    return set(zip(m["pos_x"].tolist(), m["pos_y"].tolist()))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_key_pairs_equal_a_merge_of_normalised_columns(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+
+    def frame(k):
+        return pd.DataFrame({
+            "simc": rng.choice(["0001234", "1234", " 0001234 ", "1234.0", "0005678", "", None], k),
+            "ulic": rng.choice(["00012", "12", "12.0", "00034", "", None], k),
+            "street": rng.choice(["ul. Księżycowa", "KSIEZYCOWA", "al. Łąkowa", "Lakowa", "Straße", "", None], k),
+            "house_number": rng.choice(["12", "012", "12 a", "12A", "12/3", "7", "", None, "１２"], k),
+        })
+    left, right = frame(n), frame(n)
+    mask = rng.random(n) < 0.8
+    (ui, uj), (si, sj) = _key_pairs(left, right, mask)
+    want_u = {(i, j) for i, j in _merge_oracle(left, right, "ulic") if mask[i]}
+    assert set(zip(ui.tolist(), uj.tolist())) == want_u
+    by_ulic = {i for i, _ in want_u}
+    want_s = {(i, j) for i, j in _merge_oracle(left, right, "street") if mask[i] and i not in by_ulic}
+    assert set(zip(si.tolist(), sj.tolist())) == want_s
+    for i, j in ((ui, uj), (si, sj)):
+        assert np.all(np.diff(i) >= 0) and np.all((np.diff(i) > 0) | (np.diff(j) > 0))
