@@ -32,6 +32,10 @@ from planner._radix import argsort_u64
 #: judged unsuitable (huge polygons) and the caller should use an STRtree.
 MAX_ENTRIES_PER_FEATURE = 8
 
+#: With fewer than one query per this many features, only the features in
+#: cells that some query scans are entered into the grid.
+FEW_QUERIES = 4
+
 
 @njit(cache=True, nogil=True)
 def _cell_range(lo: float, hi: float, origin: float, size: float, n: int) -> tuple[int, int]:
@@ -138,6 +142,38 @@ def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx:
         start[c] = n_entries
         c += 1
     return start, items, gbox
+
+
+@njit(cache=True, nogil=True)
+def _reached_cells(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin_y: float, size: float,
+                   nx: int, ny: int) -> np.ndarray:
+    """Cells scanned by some query (as in :func:`_scan`)."""
+    reached = np.zeros(nx * ny, dtype=np.bool_)
+    r = distance + pad
+    for q in range(qxy.shape[0]):
+        px, py = qxy[q, 0], qxy[q, 1]
+        if np.isfinite(px) and np.isfinite(py):
+            qx0, qx1 = _cell_range(px - r, px + r, origin_x, size, nx)
+            qy0, qy1 = _cell_range(py - r, py + r, origin_y, size, ny)
+            for cx in range(qx0, qx1 + 1):
+                for cy in range(qy0, qy1 + 1):
+                    reached[cx * ny + cy] = True
+    return reached
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _touching(boxes: np.ndarray, reached: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int,
+              ny: int) -> np.ndarray:
+    """Features whose box overlaps a reached cell."""
+    m = boxes.shape[0]
+    keep = np.zeros(m, dtype=np.bool_)
+    for i in prange(m):
+        x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
+        for cx in range(x0, x1 + 1):
+            for cy in range(y0, y1 + 1):
+                if reached[cx * ny + cy]:
+                    keep[i] = True
+    return keep
 
 
 @njit(cache=True, nogil=True)
@@ -268,8 +304,16 @@ def box_pairs(qxy: np.ndarray, boxes: np.ndarray,
     nx, ny = int(w // size) + 1, int(h // size) + 1
     if _n_entries(boxes, size) > MAX_ENTRIES_PER_FEATURE * m:
         return None
-    start, items, gbox = _build(boxes, xmin, ymin, size, nx, ny)
     # widen the scanned square by a few ulps of the coordinates, so that rounding in
     # px +- distance never drops a cell holding a feature exactly at the distance
     pad = 4 * np.finfo(float).eps * (max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) + distance + 1.0)
-    return _query(qxy, distance, pad, xmin, ymin, size, nx, ny, start, items, gbox)
+    subset = None
+    if FEW_QUERIES * len(qxy) < m:
+        # few queries (coverage points against all address points): enter only the
+        # features in cells some query scans; positions map back in ascending order
+        reached = _reached_cells(qxy, distance, pad, xmin, ymin, size, nx, ny)
+        subset = np.flatnonzero(_touching(boxes, reached, xmin, ymin, size, nx, ny))
+        boxes = boxes[subset]
+    start, items, gbox = _build(boxes, xmin, ymin, size, nx, ny)
+    qi, li, d = _query(qxy, distance, pad, xmin, ymin, size, nx, ny, start, items, gbox)
+    return qi, (li if subset is None else subset[li]), d

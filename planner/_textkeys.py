@@ -15,9 +15,9 @@ string buffers directly:
   normaliser, whose result is then hashed instead -- so every value
   normalises exactly as before.
 * :func:`hash_column` hashes the normalised value of every row into two
-  independent 64-bit hashes (FNV-1a and a polynomial hash over the bytes,
-  each with a splitmix64 finaliser); :func:`combine` chains the hashes of
-  several columns into the hash of a multi-column key.
+  independent 64-bit hashes (two chains of splitmix64 mixing over its 8-byte
+  words, with different seeds and steps, and the length); :func:`combine`
+  chains the hashes of several columns into the hash of a multi-column key.
 * :func:`join` finds the rows of one side with the key of each row of the
   other: the right side is bucketed by a radix sort on the top bits of its
   hash (about one row per bucket), and each left row reads its bucket.  Keys
@@ -41,7 +41,6 @@ from planner._radix import argsort_u64, sort_rows_u64
 RAW, CODE, STREET, HOUSE = 0, 1, 2, 3
 
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
 _POLY_SEED = np.uint64(0x9E3779B97F4A7C15)
 _POLY_MULT = np.uint64(0xD6E8FEB86659FD93)
 
@@ -280,19 +279,22 @@ def _hash_column(kind: int, width: int, data: np.ndarray, offsets: np.ndarray, m
         longest = width
         for i in range(lo, hi):
             longest = max(longest, offsets[i + 1] - offsets[i])
-        buf = np.empty(longest, dtype=np.uint8)
+        words = np.zeros(longest // 8 + 2, dtype=np.uint64)
+        buf = words.view(np.uint8)  # the normalised bytes, read back 8 at a time
         for i in range(lo, hi):
             m = 0 if missing[i] else normalise_into(kind, width, data, offsets[i], offsets[i + 1], buf)
             if m < 0:
                 bad[i] = True
                 continue
+            for j in range(m, (m + 7) // 8 * 8):
+                buf[j] = 0  # zero the tail of the last word
             hh = _FNV_OFFSET
             gg = _POLY_SEED
-            for j in range(m):
-                hh = (hh ^ np.uint64(buf[j])) * _FNV_PRIME
-                gg = (gg + np.uint64(buf[j]) + np.uint64(1)) * _POLY_MULT
-            h[i] = _mix(hh)
-            g[i] = _mix(gg ^ np.uint64(m))
+            for k in range((m + 7) // 8):
+                hh = _mix(hh ^ words[k])
+                gg = _mix((gg + words[k]) * _POLY_MULT)
+            h[i] = _mix(hh ^ np.uint64(m))
+            g[i] = _mix(gg + np.uint64(m))
             empty[i] = m == 0
 
 
@@ -343,36 +345,47 @@ def combine(*hashes: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndar
 # join and duplicates
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _join(h_left: np.ndarray, g_left: np.ndarray, ok_left: np.ndarray, h_right: np.ndarray,
-          g_right: np.ndarray, ok_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # bucket the right rows by the top `bits` bits of h (about one row per bucket): a
-    # stable radix sort of (h, g, row) moves the hashes along, so that a probe
-    # reads one contiguous run and the rows of a bucket stay in ascending order
+@njit(cache=True, nogil=True)
+def _buckets(h: np.ndarray, g: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The rows in ``ok`` as ``(h, g, row)`` triples grouped by the top ``bits`` bits of ``h``.
+
+    About one row per bucket; bucket ``b`` is ``rows[start[b]:start[b + 1]]``,
+    its rows in ascending order (a stable radix sort that moves the hashes
+    along, so that reading a bucket reads one contiguous run).  Returns
+    ``rows``, ``start`` and ``bits``.
+    """
     m = 0
-    for r in range(h_right.shape[0]):
-        m += ok_right[r]
+    for r in range(h.shape[0]):
+        m += ok[r]
     bits = 1
     while (1 << bits) < m and bits < 40:
         bits += 1
     shift = np.uint64(64 - bits)
     rows = np.empty((m, 3), np.uint64)
     t = 0
-    for r in range(h_right.shape[0]):
-        if ok_right[r]:
-            rows[t, 0], rows[t, 1], rows[t, 2] = h_right[r], g_right[r], r
+    for r in range(h.shape[0]):
+        if ok[r]:
+            rows[t, 0], rows[t, 1], rows[t, 2] = h[r], g[r], r
             t += 1
     rows = sort_rows_u64(rows, 64 - bits)
-    bstart = np.empty((1 << bits) + 1, dtype=np.int64)
+    start = np.empty((1 << bits) + 1, dtype=np.int64)
     b = 0
     for e in range(m):
         top = rows[e, 0] >> shift
         while b <= top:
-            bstart[b] = e
+            start[b] = e
             b += 1
     while b <= (1 << bits):
-        bstart[b] = m
+        start[b] = m
         b += 1
+    return rows, start, bits
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _join(h_left: np.ndarray, g_left: np.ndarray, ok_left: np.ndarray, h_right: np.ndarray,
+          g_right: np.ndarray, ok_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows, bstart, bits = _buckets(h_right, g_right, ok_right)
+    shift = np.uint64(64 - bits)
     n = h_left.shape[0]
     count = np.zeros(n, dtype=np.int64)
     for i in prange(n):
@@ -434,37 +447,62 @@ def _same_bytes(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, i: i
 
 
 @njit(cache=True, nogil=True)
-def _duplicated(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray) -> np.ndarray:
+def _duplicated(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray,
+                g: np.ndarray) -> np.ndarray:
     n = h.shape[0]
     dup = np.zeros(n, dtype=np.bool_)
-    order = argsort_u64(h)
-    a = 0
-    while a < n:
-        b = a + 1
-        while b < n and h[order[b]] == h[order[a]]:
-            b += 1
-        if b - a > 1:
-            # rows a..b-1 share a hash: split them into groups of equal values
-            done = np.zeros(b - a, dtype=np.bool_)
-            for t in range(b - a):
-                if done[t]:
-                    continue
-                done[t] = True
-                for u in range(t + 1, b - a):
-                    if not done[u] and _same_bytes(data, offsets, missing, order[a + t], order[a + u]):
-                        done[u] = True
-                        dup[order[a + u]] = True
-                        dup[order[a + t]] = True
-        a = b
+    rows, start, _ = _buckets(h, g, np.ones(n, dtype=np.bool_))
+    done = np.zeros(n, dtype=np.bool_)
+    for b in range(start.shape[0] - 1):
+        lo, hi = start[b], start[b + 1]
+        if hi - lo < 2:
+            continue
+        # split the bucket into groups of equal values (compared byte by byte)
+        for t in range(lo, hi):
+            if done[t]:
+                continue
+            for u in range(t + 1, hi):
+                if (not done[u] and rows[u, 0] == rows[t, 0]
+                        and _same_bytes(data, offsets, missing, rows[t, 2], rows[u, 2])):
+                    done[u] = True
+                    dup[rows[u, 2]] = True
+                    dup[rows[t, 2]] = True
     return dup
+
+
+@njit(cache=True, nogil=True)
+def _shared(h: np.ndarray, g: np.ndarray) -> np.ndarray:
+    n = h.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    rows, start, _ = _buckets(h, g, np.ones(n, dtype=np.bool_))
+    done = np.zeros(n, dtype=np.bool_)
+    for b in range(start.shape[0] - 1):
+        # each not yet grouped row collects the later rows of its bucket with its hash:
+        # linear in the bucket size times the number of distinct hashes in it (about 1)
+        for t in range(start[b], start[b + 1]):
+            if done[t]:
+                continue
+            for u in range(t + 1, start[b + 1]):
+                if not done[u] and rows[u, 0] == rows[t, 0] and rows[u, 1] == rows[t, 1]:
+                    done[u] = True
+                    out[rows[t, 2]] = True
+                    out[rows[u, 2]] = True
+    return out
+
+
+def shared_hashes(h: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Rows whose ``(h, g)`` hash equals another row's: the candidates for duplicates."""
+    if not len(h):
+        return np.zeros(0, dtype=bool)
+    return _shared(np.ascontiguousarray(h, dtype=np.uint64), np.ascontiguousarray(g, dtype=np.uint64))
 
 
 def duplicated(values: pa.Array) -> np.ndarray:
     """Rows whose value occurs more than once (``pandas.Series.duplicated(keep=False)``; missing
     values are equal to each other).  Candidates found by hash are compared byte by byte."""
     data, offsets, missing = _buffers(values)
-    h, _, _ = hash_column(values, RAW)
+    h, g, _ = hash_column(values, RAW)
     if not len(h):
         return np.zeros(0, dtype=bool)
     h = np.where(missing, np.uint64(0), h)
-    return _duplicated(data, offsets, missing, h)
+    return _duplicated(data, offsets, missing, h, g)

@@ -446,7 +446,7 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
             "map the medium onto fibre/coax/copper/radio/other (the readers do this for UKE/SIDUSIS files)")
 
     op_codes, op_u = _codes(cov["operator"], _a_operator)
-    bad = np.flatnonzero(op_u[op_codes] == "")
+    bad = np.flatnonzero((op_u == "")[op_codes])
     if len(bad):
         problems += _problem_rows(source, bad, lambda r: "operator is empty",
                                   "name the operator of every coverage row (classes count distinct operators)")
@@ -463,9 +463,8 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
                              problems)
 
     year = pd.to_numeric(_column(cov, "year", np.nan), errors="coerce").to_numpy(dtype=float)
-    planned = st_u[st_codes] == "planned"
-    medium = med_u[med_codes]
-    fixed = np.isin(medium, list(config.fixed_media))
+    planned = (st_u == "planned")[st_codes]
+    fixed = np.isin(med_u, list(config.fixed_media))[med_codes]
     nga = fixed & (down >= config.nga_min_down_mbps)
     horizon = config.analysis_date.year + config.horizon_years
     no_year = planned & nga & ~np.isfinite(year)
@@ -484,7 +483,7 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
     # Display name of an operator: the smallest raw spelling of its key (deterministic).
     raw_codes, raw_u = pd.factorize(cov["operator"], use_na_sentinel=False)
     raw_names = np.array([str(u).strip() if isinstance(u, str) else "" for u in raw_u], dtype=object)
-    _, first = np.unique(raw_codes, return_index=True)
+    first = _first_positions(raw_codes)
     disp = pd.Series(raw_names[raw_codes[first]]).groupby(op_codes[first]).min()
     op_display = disp.reindex(np.arange(len(op_u))).fillna("").to_numpy(dtype=object)
 
@@ -524,14 +523,18 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
 # matching
 
 
-def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig,
-           source: str, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (coverage row, address position, method index) of all matches."""
-    m = len(cov)
+def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig, source: str,
+           warnings: list[str], dropped: np.ndarray,
+           address_bounds: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (coverage row, address position, method index) of all matches.
+
+    Rows in ``dropped`` match nothing; ``address_bounds()`` gives the bounds of
+    the address points (computed once per run).
+    """
     pair_r: list[np.ndarray] = []
     pair_a: list[np.ndarray] = []
     pair_m: list[np.ndarray] = []
-    matched = np.zeros(m, dtype=bool)
+    matched = dropped.copy()  # dropped rows: neither matched nor reported as unmatched
 
     def add(rows: np.ndarray, addrs: np.ndarray, method: int) -> None:
         pair_r.append(rows)
@@ -541,7 +544,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
 
     # 1. address id
     pos = _id_positions(addresses["id"], cov["address_id"])
-    r = np.flatnonzero(pos >= 0)
+    r = np.flatnonzero((pos >= 0) & ~dropped)
     add(r, pos[r], 0)
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number
@@ -574,7 +577,8 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         has = (gtype >= 0) & ~shapely.is_empty(geoms)
         pts = np.flatnonzero(has & (gtype == shapely.GeometryType.POINT))
         if len(pts):
-            qi, ai, dist = _within(gpd.GeoSeries(geoms[pts], crs=addresses.crs), addresses, config.match_distance_m)
+            qi, ai, dist = _within(gpd.GeoSeries(geoms[pts], crs=addresses.crs), addresses, config.match_distance_m,
+                                   layer_bounds=address_bounds())
             # nearest; ties: the smallest address position, whatever the row order
             order = np.lexsort((ai, dist, qi))
             qi, ai = qi[order], ai[order]
@@ -603,8 +607,9 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     return np.concatenate(pair_r), np.concatenate(pair_a), np.concatenate(pair_m)
 
 
-def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
-            distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
+            points_bounds: np.ndarray | None = None,
+            layer_bounds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (point position, layer position, distance) not farther apart than ``distance``.
 
     Same pairs as ``layer.sindex.query(points, predicate="dwithin")``.  Point
@@ -614,15 +619,18 @@ def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame,
     used only for non-point queries or features too large for a grid.  A
     geometry counts as a point when its bounds do (all its coordinates
     coincide): GEOS measures a degenerate segment as the point it is.
+    ``points_bounds`` / ``layer_bounds``, when given, are the
+    :func:`shapely.bounds` of the two (so that a caller asking twice about
+    the same layer extracts its coordinates once).
     """
     pts = points.to_numpy()
     geoms = layer.geometry.to_numpy()
     pairs = None
     boxes = None
     if np.isfinite(distance) and distance >= 0:
-        qbox = shapely.bounds(pts)
+        qbox = shapely.bounds(pts) if points_bounds is None else points_bounds
         if degenerate_boxes(qbox):  # points (or geometries whose coordinates all coincide)
-            boxes = shapely.bounds(geoms)
+            boxes = shapely.bounds(geoms) if layer_bounds is None else layer_bounds
             pairs = box_pairs(qbox[:, :2], boxes, distance)
     if pairs is None:
         qi, li = layer.sindex.query(points, predicate="dwithin", distance=distance)
@@ -650,10 +658,15 @@ def _value_hashes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarra
     return h, g
 
 
-def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFrame:
-    """Drop exact duplicate declarations (same key, operator, technology, speed, geometry)."""
+def _duplicate_rows(cov: pd.DataFrame, source: str, warnings: list[str]) -> np.ndarray:
+    """Exact repeats of an earlier declaration (same key, operator, technology, speed, geometry).
+
+    Returns a mask of the rows to drop (all but the first of each set of
+    repeats).  :func:`_match` skips them, instead of a copy of the table
+    without them being made.
+    """
     if not len(cov):
-        return cov
+        return np.zeros(0, dtype=bool)
     # raw values (not normalised): exact repeats only; spelling variants are harmless
     # anyway, since classes count distinct operators.  A row hash finds the
     # candidates (numba, one pass per column); only rows sharing a hash are
@@ -666,14 +679,7 @@ def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.
     if has.any():
         box[has] = shapely.bounds(geom[has])  # equal geometries, equal bounds
     hashes = [_value_hashes(cov[c]) for c in cols] + [_value_hashes(box[:, j]) for j in range(4)]
-    h, _ = _textkeys.combine(*hashes)
-    order = argsort_u64(h)
-    sh = h[order]
-    same = sh[1:] == sh[:-1]
-    cand_sorted = np.zeros(len(h), dtype=bool)
-    cand_sorted[1:] |= same
-    cand_sorted[:-1] |= same
-    cand = np.sort(order[cand_sorted])
+    cand = np.flatnonzero(_textkeys.shared_hashes(*_textkeys.combine(*hashes)))
     dup = np.zeros(len(cov), dtype=bool)
     if len(cand):
         g = geom[cand]
@@ -687,10 +693,7 @@ def _dedupe_coverage(cov: pd.DataFrame, source: str, warnings: list[str]) -> pd.
         warnings.append(
             f"{int(dup.sum())} duplicate coverage row(s) of {source} dropped (e.g. rows "
             f"{rows[:_MAX_EXAMPLES].tolist()}) -> fix: remove repeated declarations from the coverage file")
-        attrs = cov.attrs
-        cov = cov.take(np.flatnonzero(~dup)).reset_index(drop=True)
-        cov.attrs = attrs
-    return cov
+    return dup
 
 
 # --------------------------------------------------------------------------
@@ -903,8 +906,9 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     if cov_layer.crs is not None and addr.crs is not None and len(cov_layer) and cov_layer.crs != addr.crs:
         cov_layer = cov_layer.to_crs(addr.crs)
     cov = _prepare_coverage(cov_layer, config, source, warnings)
-    cov = _dedupe_coverage(cov, source, warnings)
-    prow, paddr, pm = _match(addr, cov, config, source, warnings)
+    dropped = _duplicate_rows(cov, source, warnings)
+    address_bounds = lru_cache(maxsize=1)(lambda: shapely.bounds(addr.geometry.to_numpy()))
+    prow, paddr, pm = _match(addr, cov, config, source, warnings, dropped, address_bounds)
 
     method = np.full(n, _NO_MATCH, dtype=np.int8)
     np.minimum.at(method, paddr, pm)
@@ -934,7 +938,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     out["n_nga_planned"] = n_planned
     out["match_method"] = _str_series(method, _METHODS, out.index)
     out["nga_operators"] = _str_series(*_nga_operators(n, key[starts], cov.attrs["op_display"]), out.index)
-    is_barrier, reason_codes, reasons = _barriers(out, ws_code == 0, area, config, warnings)
+    is_barrier, reason_codes, reasons = _barriers(out, ws_code == 0, area, config, warnings, address_bounds)
     out["is_barrier"] = is_barrier
     out["barrier_reason"] = _str_series(reason_codes, reasons, out.index)
     out["is_target"] = (ws_code == 0) & ~is_barrier
@@ -1009,8 +1013,8 @@ def _nearest_first(q: np.ndarray, dist: np.ndarray,
 
 
 def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: WhiteSpotConfig,
-              warnings: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Barrier flag, reason code and reason texts of every address.
+              warnings: list[str], address_bounds: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Barrier flag, reason code and reason texts of every address (``address_bounds()``: their bounds).
 
     Only white spots can be barriers.  The codes index the texts ``['',
     'no_building', 'summer_house', 'status_<status>'...]``.
@@ -1033,7 +1037,8 @@ def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: Whit
     elif len(wpos):
         if buildings.crs is not None and out.crs is not None and buildings.crs != out.crs:
             buildings = buildings.to_crs(out.crs)
-        qi, bi, dist = _within(out.geometry.iloc[wpos], buildings, config.barrier_building_distance_m)
+        qi, bi, dist = _within(out.geometry.iloc[wpos], buildings, config.barrier_building_distance_m,
+                               points_bounds=address_bounds()[wpos])
         has = np.zeros(len(wpos), dtype=bool)
         has[qi] = True
         no_building[wpos[~has]] = True

@@ -91,3 +91,19 @@ def test_huge_features_ask_for_an_strtree_and_bad_distance_is_refused():
         box_pairs(np.zeros((1, 2)), boxes, float("nan"))
     qi, li, d = box_pairs(np.zeros((0, 2)), boxes, 1.0)
     assert len(qi) == len(li) == len(d) == 0
+
+
+def test_few_queries_enter_only_the_reached_features(monkeypatch):
+    """The subset grid (few queries, many features) returns the very same arrays as the full one."""
+    import planner._proximity as proximity
+
+    rng = np.random.default_rng(11)
+    lo = rng.uniform(0, 5000, (20_000, 2))
+    boxes = np.column_stack([lo, lo + rng.uniform(0, 20, (20_000, 2)) * (rng.random((20_000, 1)) < 0.3)])
+    qxy = rng.uniform(-50, 5050, (300, 2))
+    few = box_pairs(qxy, boxes, 30.0)
+    monkeypatch.setattr(proximity, "FEW_QUERIES", 10**9)  # never "few": every feature in the grid
+    full = box_pairs(qxy, boxes, 30.0)
+    assert len(few[0]) > 100
+    for a, b in zip(few, full):
+        assert np.array_equal(a, b)
