@@ -9,8 +9,8 @@ then times
 
 * the key matching alone (normalised SIMC+ULIC+number and SIMC+street+number
   keys of addresses and coverage, and the join), and
-* the whole :func:`planner.whitespots.classify` (checks, id/key/point matching,
-  classes, reasons, barriers with the STRtree),
+* the whole :func:`planner.whitespots.classify` (checks, duplicate rows,
+  id/key/point matching, classes, reasons, barriers),
 
 and prints points per second.  The building-barrier search (every address
 point against the buildings within 30 m) is also timed against geopandas'
