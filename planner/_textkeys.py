@@ -49,28 +49,23 @@ _POLY_MULT = np.uint64(0xD6E8FEB86659FD93)
 # one value
 
 
+def _polish_table() -> np.ndarray:
+    """ASCII lower-case letter of each two-byte UTF-8 Polish letter, by (lead byte - 0xC3, next byte - 0x80)."""
+    table = np.zeros((3, 64), dtype=np.uint8)
+    for letter, plain in zip("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzacelnoszz"):
+        b0, b1 = letter.encode()
+        table[b0 - 0xC3, b1 - 0x80] = ord(plain)
+    return table
+
+
+_POLISH = _polish_table()
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _polish(b0: int, b1: int) -> int:
     """ASCII lower-case letter of a two-byte Polish letter (either case), 0 if none."""
-    if b0 == 0xC4:
-        if b1 == 0x84 or b1 == 0x85:
-            return 97  # ą
-        if b1 == 0x86 or b1 == 0x87:
-            return 99  # ć
-        if b1 == 0x98 or b1 == 0x99:
-            return 101  # ę
-    elif b0 == 0xC5:
-        if b1 == 0x81 or b1 == 0x82:
-            return 108  # ł
-        if b1 == 0x83 or b1 == 0x84:
-            return 110  # ń
-        if b1 == 0x9A or b1 == 0x9B:
-            return 115  # ś
-        if b1 == 0xB9 or b1 == 0xBA or b1 == 0xBB or b1 == 0xBC:
-            return 122  # ź ż
-    elif b0 == 0xC3:
-        if b1 == 0x93 or b1 == 0xB3:
-            return 111  # ó
+    if 0xC3 <= b0 <= 0xC5 and 0x80 <= b1 <= 0xBF:
+        return _POLISH[b0 - 0xC3, b1 - 0x80]
     return 0
 
 
