@@ -552,14 +552,16 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     simc_given = simc_given.to_numpy(zero_copy_only=False).astype(bool)
     todo_idx = np.flatnonzero(~matched & simc_given)
     if len(todo_idx):
-        (r, a), (r2, a2) = _key_pairs(cov.iloc[todo_idx], addresses)
+        keys = cov[["simc", "ulic", "street", "house_number"]].iloc[todo_idx]
+        (r, a), (r2, a2) = _key_pairs(keys, addresses)
         add(todo_idx[r], a, 1)
         add(todo_idx[r2], a2, 1)
     key_r = np.concatenate(pair_r[1:]) if len(pair_r) > 1 else np.empty(0, dtype=np.int64)
     key_a = np.concatenate(pair_a[1:]) if len(pair_a) > 1 else np.empty(0, dtype=np.int64)
     if len(key_r):
-        t6, t6_u = _codes([_column(addresses, "terc"), _column(cov, "terc")], _a_terc6)
-        a6, c6 = t6[: len(addresses)][key_a], t6[len(addresses):][key_r]
+        # the TERC of both sides of every key-matched pair
+        t6, t6_u = _codes([_column(addresses, "terc").iloc[key_a], _column(cov, "terc").iloc[key_r]], _a_terc6)
+        a6, c6 = t6[: len(key_a)], t6[len(key_a):]
         bad = (t6_u[c6] != "") & (t6_u[a6] != "") & (c6 != a6)
         if bad.any():
             rows = np.unique(key_r[bad])
@@ -911,7 +913,8 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     prow, paddr, pm = _match(addr, cov, config, source, warnings, dropped, address_bounds)
 
     method = np.full(n, _NO_MATCH, dtype=np.int8)
-    np.minimum.at(method, paddr, pm)
+    for m in range(_NO_MATCH - 1, -1, -1):  # the best (smallest) method of each address wins
+        method[paddr[pm == m]] = m
 
     n_ops = max(len(cov.attrs["op_display"]), 1)
     cat = cov["cat"].to_numpy()[prow]
