@@ -15,9 +15,10 @@ string buffers directly:
   normaliser, whose result is then hashed instead -- so every value
   normalises exactly as before.
 * :func:`hash_column` hashes the normalised value of every row into two
-  independent 64-bit hashes (two chains of splitmix64 mixing over its 8-byte
-  words, with different seeds and steps, and the length); :func:`combine`
-  chains the hashes of several columns into the hash of a multi-column key.
+  independent 64-bit hashes (two multiply chains over its 8-byte words, with
+  different seeds and steps, each finished with the length and a splitmix64
+  finaliser); :func:`combine` chains the hashes of several columns into the
+  hash of a multi-column key.
 * :func:`join` finds the rows of one side with the key of each row of the
   other: the right side is bucketed by a radix sort on the top bits of its
   hash (about one row per bucket), and each left row reads its bucket.  Keys
@@ -40,9 +41,10 @@ from planner._radix import argsort_u64, sort_rows_u64
 #: Kinds of normalisation (see :func:`normalise_into`).
 RAW, CODE, STREET, HOUSE = 0, 1, 2, 3
 
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_POLY_SEED = np.uint64(0x9E3779B97F4A7C15)
-_POLY_MULT = np.uint64(0xD6E8FEB86659FD93)
+_SEED_H = np.uint64(0xCBF29CE484222325)
+_SEED_G = np.uint64(0x9E3779B97F4A7C15)
+_MULT_H = np.uint64(0xFF51AFD7ED558CCD)
+_MULT_G = np.uint64(0xD6E8FEB86659FD93)
 
 
 # --------------------------------------------------------------------------
@@ -283,11 +285,11 @@ def _hash_column(kind: int, width: int, data: np.ndarray, offsets: np.ndarray, m
                 continue
             for j in range(m, (m + 7) // 8 * 8):
                 buf[j] = 0  # zero the tail of the last word
-            hh = _FNV_OFFSET
-            gg = _POLY_SEED
-            for k in range((m + 7) // 8):
-                hh = _mix(hh ^ words[k])
-                gg = _mix((gg + words[k]) * _POLY_MULT)
+            hh = _SEED_H
+            gg = _SEED_G
+            for k in range((m + 7) // 8):  # one multiply per word and chain; the mixing comes last
+                hh = (hh ^ words[k]) * _MULT_H
+                gg = (gg + words[k]) * _MULT_G
             h[i] = _mix(hh ^ np.uint64(m))
             g[i] = _mix(gg + np.uint64(m))
             empty[i] = m == 0
@@ -324,13 +326,13 @@ def hash_column(values: pa.Array, kind: int, width: int = 0,
 def _chain(h: np.ndarray, g: np.ndarray, h_next: np.ndarray, g_next: np.ndarray) -> None:
     for i in prange(h.shape[0]):
         h[i] = _mix(h[i] ^ h_next[i])
-        g[i] = _mix((g[i] + g_next[i]) * _POLY_MULT)
+        g[i] = _mix((g[i] + g_next[i]) * _MULT_G)
 
 
 def combine(*hashes: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The 128-bit hash of a multi-column key from its columns' ``(h, g)`` hashes (order matters)."""
     n = len(hashes[0][0])
-    h, g = np.full(n, _FNV_OFFSET, dtype=np.uint64), np.full(n, _POLY_SEED, dtype=np.uint64)
+    h, g = np.full(n, _SEED_H, dtype=np.uint64), np.full(n, _SEED_G, dtype=np.uint64)
     for hc, gc in hashes:
         _chain(h, g, np.ascontiguousarray(hc, dtype=np.uint64), np.ascontiguousarray(gc, dtype=np.uint64))
     return h, g
