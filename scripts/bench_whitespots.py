@@ -15,20 +15,25 @@ then times
 and prints points per second.  The building-barrier search (every address
 point against the buildings within 30 m) is also timed against geopandas'
 STRtree (``sindex`` build + ``query(predicate="dwithin")``) in the same
-process, with the same pairs asserted.  Run: ``python scripts/bench_whitespots.py``.
+process, with the same pairs asserted.  ``--stages`` also prints the time of
+each stage of ``classify`` (best of the runs; stages nest, e.g. the key
+matching is part of the matching).  Run: ``python scripts/bench_whitespots.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import time
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+import planner.whitespots as ws
 from planner.area import Area
 from planner.config import WhiteSpotConfig
 from planner.whitespots import _key_pairs, _within, classify
@@ -105,10 +110,35 @@ def make_area(n: int, seed: int = 0) -> Area:
                 layers={"addresses": addresses, "coverage": coverage, "buildings": buildings})
 
 
+#: Stages of classify timed by --stages (functions of planner.whitespots).
+STAGES = ("_prepare_addresses", "_prepare_coverage", "_duplicate_rows", "_match", "_id_positions", "_key_pairs",
+          "_reasons", "_nga_operators", "_barriers", "_within")
+
+
+def time_stages(names: tuple[str, ...]) -> dict[str, float]:
+    """Wrap the named functions of planner.whitespots so that each call adds its time to the returned dict."""
+    spent: dict[str, float] = {}
+
+    def timed(name: str, f: Callable) -> Callable:
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+        return wrapper
+
+    for name in names:
+        setattr(ws, name, timed(name, getattr(ws, name)))
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--stages", action="store_true", help="also print the time of each stage of classify")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
 
@@ -120,15 +150,20 @@ def main() -> None:
     cfg = WhiteSpotConfig()
     n = len(area.addresses)
     best_keys = best_all = cpu_keys = cpu_all = float("inf")
+    spent = time_stages(STAGES) if args.stages else {}
+    best_stage: dict[str, float] = {}
     for _ in range(args.repeat):
         t, c = time.perf_counter(), time.process_time()
         (r1, _), (r2, _) = _key_pairs(area["coverage"], area.addresses)
         best_keys = min(best_keys, time.perf_counter() - t)
         cpu_keys = min(cpu_keys, time.process_time() - c)
+        spent.clear()
         t, c = time.perf_counter(), time.process_time()
         out = classify(area, cfg)
         best_all = min(best_all, time.perf_counter() - t)
         cpu_all = min(cpu_all, time.process_time() - c)
+        for name, sec in spent.items():
+            best_stage[name] = min(best_stage.get(name, float("inf")), sec)
     # barrier search: numba grid vs geopandas' STRtree (a fresh index each time: classify builds none)
     pts, bld, d = area.addresses.geometry, area["buildings"], cfg.barrier_building_distance_m
     best_grid = best_tree = float("inf")
@@ -149,6 +184,9 @@ def main() -> None:
           f"({cpu_keys:.2f} s CPU) -> {n / best_keys:,.0f} points/s wall, {n / cpu_keys:,.0f} points/CPU-s")
     print(f"classify:     {n:,} points in {best_all:.2f} s wall ({cpu_all:.2f} s CPU) -> {n / best_all:,.0f} points/s "
           f"wall, {n / cpu_all:,.0f} points/CPU-s (best of {args.repeat}; goal >= 1,000,000 points/s)")
+    if best_stage:
+        print("stages of classify (best of the runs, s): "
+              + ", ".join(f"{name.lstrip('_')} {sec:.2f}" for name, sec in best_stage.items()))
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"classes {counts}; match methods {methods}; barriers {int(out['is_barrier'].sum()):,}")
 
