@@ -425,8 +425,13 @@ def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[
     if not len(left[0]) or not len(right[0]):
         e = np.empty(0, dtype=np.int64)
         return e, e
-    return _join(left[0], left[1], np.asarray(ok_left, dtype=np.bool_), right[0], right[1],
-                 np.asarray(ok_right, dtype=np.bool_))
+    ok_left, ok_right = np.asarray(ok_left, dtype=np.bool_), np.asarray(ok_right, dtype=np.bool_)
+    if len(right[0]) <= len(left[0]):
+        return _join(left[0], left[1], ok_left, right[0], right[1], ok_right)
+    # bucket the smaller side (a smaller table stays in cache), then order the pairs by left row
+    rj, li = _join(right[0], right[1], ok_right, left[0], left[1], ok_left)
+    order = argsort_u64(li.astype(np.uint64))  # stable: right rows stay ascending within a left row
+    return li[order], rj[order]
 
 
 @njit(cache=True, nogil=True)
