@@ -343,9 +343,10 @@ def _first_positions(codes: np.ndarray) -> np.ndarray:
 
 def _id_positions(address_ids: pd.Series, ids: pd.Series) -> np.ndarray:
     """Position of each id among the (unique) address ids, -1 if absent, empty or missing."""
+    h, g, empty = _textkeys.hash_column(_to_arrow(ids), _textkeys.RAW)
+    ha, ga, empty_a = _textkeys.hash_column(_to_arrow(address_ids), _textkeys.RAW)
+    li, rj = _textkeys.join((h, g), ~empty, (ha, ga), ~empty_a)
     n = len(ids)
-    h, g, empty = _textkeys.hash_column(_to_arrow_concat([ids, address_ids]), _textkeys.RAW)
-    li, rj = _textkeys.join((h[:n], g[:n]), ~empty[:n], (h[n:], g[n:]), ~empty[n:])
     pos = np.full(n, -1, dtype=np.int64)
     pos[li] = rj
     return pos
@@ -379,8 +380,9 @@ def _key_pairs(left: pd.DataFrame, right: pd.DataFrame,
 
     def column(name: str, kind: int, width: int,
                norm: Callable[[pa.Array], pa.Array]) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-        h, g, empty = _textkeys.hash_column(_to_arrow_concat([_column(left, name), _column(right, name)]),
-                                            kind, width, norm)
+        # left rows, then right rows (hashed where they are: no concatenated copy of the text)
+        parts = [_textkeys.hash_column(_to_arrow(_column(f, name)), kind, width, norm) for f in (left, right)]
+        h, g, empty = (np.concatenate(a) for a in zip(*parts))
         return (h, g), empty
 
     def pairs(middle: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
