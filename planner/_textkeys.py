@@ -20,9 +20,10 @@ string buffers directly:
   finaliser); :func:`combine` chains the hashes of several columns into the
   hash of a multi-column key.
 * :func:`join` finds the rows of one side with the key of each row of the
-  other: the right side is bucketed by a radix sort on the top bits of its
-  hash (about one row per bucket), and each left row reads its bucket.  Keys
-  are compared by their 128-bit hash (see :func:`join` for the odds).
+  other: the smaller side is bucketed by a radix sort on the top bits of its
+  hash (about one row per bucket), and each row of the other side reads its
+  bucket.  Keys are compared by their 128-bit hash (see :func:`join` for the
+  odds).
 * :func:`duplicated` finds repeated values, comparing candidates byte by byte.
 
 Compiled on first call (``cache=True``), never at import time.
