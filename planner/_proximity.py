@@ -26,9 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planner._radix import argsort_u64
-
-from planner._radix import argsort_u64
+from planner._radix import argsort_u64, bin_starts
 
 #: Largest number of (feature, cell) entries per feature before the grid is
 #: judged unsuitable (huge polygons) and the caller should use an STRtree.
@@ -133,16 +131,7 @@ def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx:
         i = feature[order[e]]
         items[e] = i
         gbox[e, 0], gbox[e, 1], gbox[e, 2], gbox[e, 3] = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
-    start = np.empty(nx * ny + 1, dtype=np.int64)
-    c = 0
-    for e in range(n_entries):
-        ce = cell[order[e]]
-        while c <= ce:
-            start[c] = e
-            c += 1
-    while c <= nx * ny:
-        start[c] = n_entries
-        c += 1
+    start = bin_starts(cell[order], nx * ny)
     return start, items, gbox
 
 

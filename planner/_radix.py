@@ -18,6 +18,21 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
+def _digit_starts(keys: np.ndarray, shift: np.uint64, mask: np.uint64, cnt: np.ndarray) -> bool:
+    """Start of every digit value's run in the output of one pass, in ``cnt``;
+    ``False`` when all keys share the digit (the pass can be skipped)."""
+    n = keys.shape[0]
+    cnt[:] = 0
+    for i in range(n):
+        cnt[((keys[i] >> shift) & mask) + 1] += 1
+    if cnt[((keys[0] >> shift) & mask) + 1] == n:
+        return False
+    for b in range(cnt.shape[0] - 1):
+        cnt[b + 1] += cnt[b]
+    return True
+
+
+@njit(cache=True, nogil=True)
 def argsort_u64(keys: np.ndarray, digit_bits: int = 11) -> np.ndarray:
     """Stable argsort of ``keys`` (uint64): equals ``np.argsort(keys, kind="stable")``.
 
@@ -51,13 +66,8 @@ def argsort_u64(keys: np.ndarray, digit_bits: int = 11) -> np.ndarray:
     while shift < 64 and (top >> np.uint64(shift)) != 0:
         sh = np.uint64(shift)
         shift += digit_bits
-        cnt[:] = 0
-        for i in range(n):
-            cnt[((cur_key[i] >> sh) & mask) + 1] += 1
-        if cnt[((cur_key[0] >> sh) & mask) + 1] == n:
-            continue  # all keys share this digit
-        for b in range(radix):
-            cnt[b + 1] += cnt[b]
+        if not _digit_starts(cur_key, sh, mask, cnt):
+            continue
         for i in range(n):
             d = (cur_key[i] >> sh) & mask
             j = cnt[d]
@@ -67,6 +77,22 @@ def argsort_u64(keys: np.ndarray, digit_bits: int = 11) -> np.ndarray:
         idx, tmp_idx = tmp_idx, idx
         cur_key, tmp_key = tmp_key, cur_key
     return idx
+
+
+@njit(cache=True, nogil=True)
+def bin_starts(sorted_bins: np.ndarray, n_bins: int) -> np.ndarray:
+    """CSR offsets of ascending bin numbers: bin ``b`` is ``sorted_bins[start[b]:start[b + 1]]``."""
+    m = sorted_bins.shape[0]
+    start = np.empty(n_bins + 1, dtype=np.int64)
+    b = 0
+    for e in range(m):
+        while b <= sorted_bins[e]:
+            start[b] = e
+            b += 1
+    while b <= n_bins:
+        start[b] = m
+        b += 1
+    return start
 
 
 @njit(cache=True, nogil=True)
@@ -93,13 +119,8 @@ def sort_rows_u64(rows: np.ndarray, shift: int, digit_bits: int = 11) -> np.ndar
     while done < 64 and (top >> np.uint64(done)) != 0:
         sh = np.uint64(shift + done)
         done += digit_bits
-        cnt[:] = 0
-        for i in range(n):
-            cnt[((cur[i, 0] >> sh) & mask) + 1] += 1
-        if cnt[((cur[0, 0] >> sh) & mask) + 1] == n:
-            continue  # all keys share this digit
-        for b in range(radix):
-            cnt[b + 1] += cnt[b]
+        if not _digit_starts(cur[:, 0], sh, mask, cnt):
+            continue
         for i in range(n):
             d = (cur[i, 0] >> sh) & mask
             j = cnt[d]

@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 from numba import njit, prange
 
-from planner._radix import argsort_u64, sort_rows_u64
+from planner._radix import argsort_u64, bin_starts, sort_rows_u64
 
 #: Kinds of normalisation (see :func:`normalise_into`).
 RAW, CODE, STREET, HOUSE = 0, 1, 2, 3
@@ -296,6 +296,17 @@ def _hash_column(kind: int, width: int, data: np.ndarray, offsets: np.ndarray, m
             empty[i] = m == 0
 
 
+def _hash_buffers(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, kind: int,
+                  width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_hash_column` of the buffers of one column: ``h``, ``g``, ``empty``, ``bad``."""
+    n = len(missing)
+    h, g = np.empty(n, np.uint64), np.empty(n, np.uint64)
+    empty, bad = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    if n:
+        _hash_column(kind, width, data, offsets, missing, h, g, empty, bad)
+    return h, g, empty, bad
+
+
 def hash_column(values: pa.Array, kind: int, width: int = 0,
                 fallback: Callable[[pa.Array], pa.Array] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two independent 64-bit hashes of the normalised value of every row, and whether it is empty.
@@ -305,12 +316,7 @@ def hash_column(values: pa.Array, kind: int, width: int = 0,
     ``fallback`` (the pyarrow normaliser of the same kind) and hashed as they
     come out of it.
     """
-    data, offsets, missing = _buffers(values)
-    n = len(missing)
-    h, g = np.empty(n, np.uint64), np.empty(n, np.uint64)
-    empty, bad = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
-    if n:
-        _hash_column(kind, width, data, offsets, missing, h, g, empty, bad)
+    h, g, empty, bad = _hash_buffers(*_buffers(values), kind, width)
     if kind != RAW and bad.any():
         rows = np.flatnonzero(bad)
         if fallback is None:
@@ -366,17 +372,7 @@ def _buckets(h: np.ndarray, g: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, 
             rows[t, 0], rows[t, 1], rows[t, 2] = h[r], g[r], r
             t += 1
     rows = sort_rows_u64(rows, 64 - bits)
-    start = np.empty((1 << bits) + 1, dtype=np.int64)
-    b = 0
-    for e in range(m):
-        top = rows[e, 0] >> shift
-        while b <= top:
-            start[b] = e
-            b += 1
-    while b <= (1 << bits):
-        start[b] = m
-        b += 1
-    return rows, start, bits
+    return rows, bin_starts(rows[:, 0] >> shift, 1 << bits), bits
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -450,43 +446,22 @@ def _same_bytes(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, i: i
 
 
 @njit(cache=True, nogil=True)
-def _duplicated(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray,
-                g: np.ndarray) -> np.ndarray:
-    n = h.shape[0]
-    dup = np.zeros(n, dtype=np.bool_)
-    rows, start, _ = _buckets(h, g, np.ones(n, dtype=np.bool_))
-    done = np.zeros(n, dtype=np.bool_)
-    for b in range(start.shape[0] - 1):
-        lo, hi = start[b], start[b + 1]
-        if hi - lo < 2:
-            continue
-        # split the bucket into groups of equal values (compared byte by byte)
-        for t in range(lo, hi):
-            if done[t]:
-                continue
-            for u in range(t + 1, hi):
-                if (not done[u] and rows[u, 0] == rows[t, 0]
-                        and _same_bytes(data, offsets, missing, rows[t, 2], rows[u, 2])):
-                    done[u] = True
-                    dup[rows[u, 2]] = True
-                    dup[rows[t, 2]] = True
-    return dup
-
-
-@njit(cache=True, nogil=True)
-def _shared(h: np.ndarray, g: np.ndarray) -> np.ndarray:
+def _repeated(h: np.ndarray, g: np.ndarray, data: np.ndarray, offsets: np.ndarray, missing: np.ndarray,
+              exact: bool) -> np.ndarray:
+    """Rows whose ``(h, g)`` hash -- and, if ``exact``, whose bytes -- equal another row's."""
     n = h.shape[0]
     out = np.zeros(n, dtype=np.bool_)
     rows, start, _ = _buckets(h, g, np.ones(n, dtype=np.bool_))
     done = np.zeros(n, dtype=np.bool_)
     for b in range(start.shape[0] - 1):
-        # each not yet grouped row collects the later rows of its bucket with its hash:
-        # linear in the bucket size times the number of distinct hashes in it (about 1)
+        # each not yet grouped row collects the later rows of its bucket equal to it:
+        # linear in the bucket size times the number of distinct values in it (about 1)
         for t in range(start[b], start[b + 1]):
             if done[t]:
                 continue
             for u in range(t + 1, start[b + 1]):
-                if not done[u] and rows[u, 0] == rows[t, 0] and rows[u, 1] == rows[t, 1]:
+                if (not done[u] and rows[u, 0] == rows[t, 0] and rows[u, 1] == rows[t, 1]
+                        and (not exact or _same_bytes(data, offsets, missing, rows[t, 2], rows[u, 2]))):
                     done[u] = True
                     out[rows[t, 2]] = True
                     out[rows[u, 2]] = True
@@ -497,15 +472,14 @@ def shared_hashes(h: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Rows whose ``(h, g)`` hash equals another row's: the candidates for duplicates."""
     if not len(h):
         return np.zeros(0, dtype=bool)
-    return _shared(np.ascontiguousarray(h, dtype=np.uint64), np.ascontiguousarray(g, dtype=np.uint64))
+    no_bytes = np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.bool_)
+    return _repeated(np.ascontiguousarray(h, dtype=np.uint64), np.ascontiguousarray(g, dtype=np.uint64),
+                     *no_bytes, False)
 
 
 def duplicated(values: pa.Array) -> np.ndarray:
     """Rows whose value occurs more than once (``pandas.Series.duplicated(keep=False)``; missing
-    values are equal to each other).  Candidates found by hash are compared byte by byte."""
+    values are equal to each other, not to ``''``).  Candidates found by hash are compared byte by byte."""
     data, offsets, missing = _buffers(values)
-    h, g, _ = hash_column(values, RAW)
-    if not len(h):
-        return np.zeros(0, dtype=bool)
-    h = np.where(missing, np.uint64(0), h)
-    return _duplicated(data, offsets, missing, h, g)
+    h, g, _, _ = _hash_buffers(data, offsets, missing, RAW, 0)
+    return _repeated(h, g, data, offsets, missing, True)

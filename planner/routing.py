@@ -394,8 +394,9 @@ def _argsort_stable(x, descending):
     ``np.argsort(x, kind="mergesort")`` (of ``-x`` if ``descending``).
 
     An LSD radix sort (:func:`planner._radix.argsort_u64`) on the
-    order-preserving unsigned-integer image of the floats (four passes of 16 bits), ~4x faster than numba's mergesort on
-    the 10^4..10^5 keys the local search sorts; small inputs use mergesort.
+    order-preserving unsigned-integer image of the floats (four passes of 16
+    bits), ~4x faster than numba's mergesort on the 10^4..10^5 keys the local
+    search sorts; small inputs use mergesort.
     ``-0.0`` counts as ``0.0``; NaN is not expected.
     """
     n = x.shape[0]

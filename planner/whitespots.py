@@ -48,9 +48,10 @@ status counts as existing), ``no_building`` (no building within
 is in ``barrier_building_uses``; equidistant buildings: smallest id).  An empty buildings layer disables the two
 building rules with a warning instead of making every point a barrier.
 
-Everything is vectorised (pyarrow dictionary encoding, numpy sorting and joins,
-the numba proximity grid of :mod:`planner._proximity`); there is no Python loop
-over address points or coverage rows.
+Everything is vectorised (address keys normalised, hashed and joined by the
+numba kernels of :mod:`planner._textkeys`, numpy and radix sorting, the numba
+proximity grid of :mod:`planner._proximity`); there is no Python loop over
+address points or coverage rows.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from planner._errors import InputDataError, InputFileNotFoundError, Problem
 from planner import _textkeys
+from planner._errors import InputDataError, InputFileNotFoundError, Problem
 from planner._proximity import box_pairs, degenerate_boxes
 from planner._radix import argsort_u64
 from planner.area import Area
@@ -364,17 +365,20 @@ def _column(df: pd.DataFrame, name: str, default: object = "") -> pd.Series:
     return pd.Series([default] * len(df), index=df.index, dtype=object)
 
 
-def _key_pairs(left: pd.DataFrame, right: pd.DataFrame,
-               left_mask: np.ndarray | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+_Pairs = tuple[np.ndarray, np.ndarray]
+
+
+def _key_pairs(left: pd.DataFrame, right: pd.DataFrame, left_mask: np.ndarray | None = None, *,
+               street: bool = True) -> tuple[_Pairs, _Pairs | None]:
     """Pairs (left row, right row) with the same address key.
 
-    Returns the pairs of the ULIC key (SIMC + ULIC + house number) and, for
-    the left rows in ``left_mask`` (all when ``None``) that the ULIC key did not
-    match, of the street key (SIMC + street name + house number); each as
-    ``(left positions, right positions)`` ordered by left, then right
-    position.  Values compare in their normalised forms (:func:`_a_code`,
-    :func:`_a_street`, :func:`_a_house`); rows without SIMC or house number
-    match nothing.
+    Returns the pairs of the ULIC key (SIMC + ULIC + house number) and, with
+    ``street``, for the left rows in ``left_mask`` (all when ``None``) that the
+    ULIC key did not match, of the street key (SIMC + street name + house
+    number; ``None`` without ``street``); each as ``(left positions, right
+    positions)`` ordered by left, then right position.  Values compare in
+    their normalised forms (:func:`_a_code`, :func:`_a_street`,
+    :func:`_a_house`); rows without SIMC or house number match nothing.
     """
     n_left = len(left)
 
@@ -394,6 +398,8 @@ def _key_pairs(left: pd.DataFrame, right: pd.DataFrame,
     ok = ~simc_empty & ~hn_empty
     todo = ok[:n_left] if left_mask is None else ok[:n_left] & left_mask
     by_ulic = pairs(column("ulic", _textkeys.CODE, 5, _a_code(5))[0], todo)
+    if not street:
+        return by_ulic, None
     todo = todo.copy()
     todo[by_ulic[0]] = False
     by_street = pairs(column("street", _textkeys.STREET, 0, _a_street)[0], todo)
@@ -1017,8 +1023,8 @@ def _nearest_first(q: np.ndarray, dist: np.ndarray,
     return qs[start], order[start]
 
 
-def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: WhiteSpotConfig,
-              warnings: list[str], address_bounds: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: WhiteSpotConfig, warnings: list[str],
+              address_bounds: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Barrier flag, reason code and reason texts of every address (``address_bounds()``: their bounds).
 
     Only white spots can be barriers.  The codes index the texts ``['',
@@ -1435,7 +1441,7 @@ def propose_reallocation(addresses: gpd.GeoDataFrame, new_buildings: gpd.GeoData
         (qi, ri), d = ref.sindex.nearest(nb.geometry, return_all=False, return_distance=True)
         dist[qi] = d
 
-    (li, _), _ = _key_pairs(nb, addresses)
+    (li, _), _ = _key_pairs(nb, addresses, street=False)
     existing = np.zeros(n, dtype=bool)
     existing[li] = True
     ids = _column(nb, "id").astype(object).fillna("").astype(str).to_numpy(dtype=object)

@@ -369,13 +369,16 @@ def test_codes_of_column_list_equal_codes_of_concatenation():
 
 
 @pytest.mark.parametrize("distance", [0.0, 3.0, 25.0, 40.5])
-@pytest.mark.parametrize("kind", ["points", "polygons", "huge polygons"])
+@pytest.mark.parametrize("kind", ["points", "polygons", "huge polygons", "degenerate"])
 def test_within_equals_strtree_dwithin(distance, kind):
     rng = np.random.default_rng(13)
     # integer coordinates: many pairs exactly at the distance (3-4-5 triangles, axis offsets)
     xy = rng.integers(-300, 300, (2000, 2)) * 1.0
     geoms = gpd.points_from_xy(xy[:, 0], xy[:, 1])
-    if kind != "points":  # buildings as small rectangles, a few large ones spanning many grid cells
+    if kind == "degenerate":  # zero-length lines and one-point multipoints: measured as their point
+        geoms = np.where(np.arange(2000) % 2 == 0, shapely.linestrings(np.repeat(xy, 2, axis=0).reshape(-1, 2, 2)),
+                         shapely.multipoints(xy.reshape(-1, 1, 2)))
+    elif kind != "points":  # buildings as small rectangles, a few large ones spanning many grid cells
         w = rng.integers(1, 15, (2000, 2)) * 1.0
         w[:5] *= 20
         if kind == "huge polygons":  # too large for the grid: the STRtree answers
