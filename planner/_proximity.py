@@ -167,7 +167,7 @@ def _touching(boxes: np.ndarray, reached: np.ndarray, origin_x: float, origin_y:
     return keep
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
           origin_y: float, size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
           gbox: np.ndarray, out_l: np.ndarray, out_d: np.ndarray, at: int) -> int:
@@ -207,12 +207,13 @@ def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
 def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin_y: float,
            size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
            gbox: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All pairs, grouped by query (ascending).
+    """All pairs, grouped by query, the queries in the order of their grid cell.
 
     The queries are scanned in the order of their grid cell (a radix sort), so
     that neighbouring queries read the same cells while they are in cache; in
-    input order every query missed the cache on its cells.  Each query's pairs
-    are still written at its place in query order.
+    input order every query missed the cache on its cells.  The pairs are
+    written in that order too: writing each query's pairs at its place in
+    input order missed the cache on every write.
     """
     n = qxy.shape[0]
     cell = np.empty(n, dtype=np.uint64)
@@ -230,27 +231,58 @@ def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin
         sxy[s, 0], sxy[s, 1] = qxy[order[s], 0], qxy[order[s], 1]
     dummy_l = np.empty(0, dtype=np.int64)
     dummy_d = np.empty(0, dtype=np.float64)
-    count_s = np.empty(n, dtype=np.int64)
-    for s in prange(n):
-        count_s[s] = _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox,
-                           dummy_l, dummy_d, -1)
-    count = np.empty(n, dtype=np.int64)
-    for s in range(n):
-        count[order[s]] = count_s[s]
     offset = np.zeros(n + 1, dtype=np.int64)
-    for q in range(n):
-        offset[q + 1] = offset[q] + count[q]
+    for s in prange(n):
+        offset[s + 1] = _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox,
+                              dummy_l, dummy_d, -1)
+    for s in range(n):
+        offset[s + 1] += offset[s]
     out_q = np.empty(offset[n], dtype=np.int64)
     out_l = np.empty(offset[n], dtype=np.int64)
     out_d = np.empty(offset[n], dtype=np.float64)
     for s in prange(n):
-        if count_s[s]:
-            q = order[s]
+        if offset[s + 1] > offset[s]:
             _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, out_l, out_d,
-                  offset[q])
-            for e in range(offset[q], offset[q + 1]):
-                out_q[e] = q
+                  offset[s])
+            for e in range(offset[s], offset[s + 1]):
+                out_q[e] = order[s]
     return out_q, out_l, out_d
+
+
+@njit(cache=True, nogil=True)
+def nearest_runs(q: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The nearest pair of every run of equal query positions.
+
+    Returns, per run: the query, the position of its first pair at the
+    smallest distance, and how many of its pairs are at that distance; and
+    whether the runs are grouped (no query has two runs).  Linear, no sort.
+    """
+    n = q.shape[0]
+    n_runs = 0
+    for i in range(n):
+        if i == 0 or q[i] != q[i - 1]:
+            n_runs += 1
+    run_q = np.empty(n_runs, dtype=np.int64)
+    best = np.empty(n_runs, dtype=np.int64)
+    n_min = np.zeros(n_runs, dtype=np.int64)
+    top = 0
+    for i in range(n):
+        top = max(top, q[i])
+    seen = np.zeros(top + 1 if n else 0, dtype=np.bool_)
+    grouped = True
+    r = -1
+    for i in range(n):
+        if i == 0 or q[i] != q[i - 1]:
+            r += 1
+            run_q[r], best[r], n_min[r] = q[i], i, 1
+            if seen[q[i]]:
+                grouped = False
+            seen[q[i]] = True
+        elif dist[i] < dist[best[r]]:
+            best[r], n_min[r] = i, 1
+        elif dist[i] == dist[best[r]]:
+            n_min[r] += 1
+    return run_q, best, n_min, grouped
 
 
 def box_pairs(qxy: np.ndarray, boxes: np.ndarray,
@@ -270,11 +302,13 @@ def box_pairs(qxy: np.ndarray, boxes: np.ndarray,
     Returns
     -------
     tuple of numpy.ndarray or None
-        Query positions (ascending), feature positions (ascending within a
-        query's cell, deterministic) and box distances; the pairs with box
-        distance ``<= distance``.  ``None`` when the features' boxes are so large
-        against their spacing that a grid would hold more than
-        :data:`MAX_ENTRIES_PER_FEATURE` entries per feature -- use an STRtree then.
+        Query positions, feature positions and box distances of the pairs with
+        box distance ``<= distance``; each query's pairs are contiguous (the
+        queries in the order of their grid cell, not ascending), its features
+        ascending within each cell.  The order is deterministic.  ``None``
+        when the features' boxes are so large against their spacing that a
+        grid would hold more than :data:`MAX_ENTRIES_PER_FEATURE` entries per
+        feature -- use an STRtree then.
     """
     qxy = np.ascontiguousarray(qxy, dtype=np.float64).reshape(-1, 2)
     boxes = np.ascontiguousarray(boxes, dtype=np.float64).reshape(-1, 4)

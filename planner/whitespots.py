@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ from pathlib import Path
 from typing import Callable
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -75,7 +77,7 @@ import shapely
 
 from planner import _textkeys
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
-from planner._proximity import box_pairs, degenerate_boxes
+from planner._proximity import box_pairs, degenerate_boxes, nearest_runs
 from planner._radix import argsort_u64
 from planner.area import Area
 from planner.config import WhiteSpotConfig
@@ -532,17 +534,19 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
 
 
 def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig, source: str,
-           warnings: list[str], dropped: np.ndarray,
-           address_bounds: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (coverage row, address position, method index) of all matches.
+           warnings: list[str],
+           address_bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (coverage row, address position, method index) of all matches, and the matched rows.
 
-    Rows in ``dropped`` match nothing; ``address_bounds()`` gives the bounds of
-    the address points (computed once per run).
+    ``address_bounds`` are the bounds of the address points.  Every row is
+    matched, duplicate rows too: an exact repeat matches what its first row
+    matches, so :func:`_classify` drops its pairs afterwards (and
+    :func:`_duplicate_rows` can run meanwhile).
     """
     pair_r: list[np.ndarray] = []
     pair_a: list[np.ndarray] = []
     pair_m: list[np.ndarray] = []
-    matched = dropped.copy()  # dropped rows: neither matched nor reported as unmatched
+    matched = np.zeros(len(cov), dtype=bool)
 
     def add(rows: np.ndarray, addrs: np.ndarray, method: int) -> None:
         pair_r.append(rows)
@@ -552,7 +556,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
 
     # 1. address id
     pos = _id_positions(addresses["id"], cov["address_id"])
-    r = np.flatnonzero((pos >= 0) & ~dropped)
+    r = np.flatnonzero(pos >= 0)
     add(r, pos[r], 0)
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number
@@ -588,33 +592,35 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         pts = np.flatnonzero(has & (gtype == shapely.GeometryType.POINT))
         if len(pts):
             qi, ai, dist = _within(gpd.GeoSeries(geoms[pts], crs=addresses.crs), addresses, config.match_distance_m,
-                                   layer_bounds=address_bounds())
+                                   layer_bounds=address_bounds)
             # nearest; ties: the smallest address position, whatever the row order
-            order = np.lexsort((ai, dist, qi))
-            qi, ai = qi[order], ai[order]
-            first = np.r_[True, qi[1:] != qi[:-1]]
-            add(todo[pts[qi[first]]], ai[first].astype(np.int64), 2)
+            q1, k1 = _nearest_first(qi, dist, lambda sel: ai[sel])
+            add(todo[pts[q1]], ai[k1].astype(np.int64), 2)
         polys = np.flatnonzero(has & np.isin(gtype, [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON]))
         if len(polys):
             qi, ai = addresses.sindex.query(geoms[polys], predicate="intersects")
             add(todo[polys[qi]], ai.astype(np.int64), 3)
 
-    unmatched = np.flatnonzero(~matched)
-    if len(unmatched):
-        ex = cov.iloc[unmatched[:_MAX_EXAMPLES]]
-        desc = "; ".join(
-            f"row {int(r.row)} (operator {cov.attrs['op_display'][r.op]}, SIMC {r.simc!s}, ULIC {r.ulic!s}, "
-            f"street {r.street!s}, nr {r.house_number!s}, id {r.address_id!s})"
-            for r in ex.itertuples())
-        warnings.append(
-            f"{len(unmatched)} coverage row(s) of {source} match no address point and were ignored: {desc} "
-            f"-> fix: check their TERYT codes, street names and house numbers against the address layer, "
-            f"or give them a point within {config.match_distance_m:g} m of the address")
-
     if not pair_r:
         e = np.empty(0, dtype=np.int64)
-        return e, e, np.empty(0, dtype=np.int8)
-    return np.concatenate(pair_r), np.concatenate(pair_a), np.concatenate(pair_m)
+        return e, e, np.empty(0, dtype=np.int8), matched
+    return np.concatenate(pair_r), np.concatenate(pair_a), np.concatenate(pair_m), matched
+
+
+def _unmatched_warning(cov: pd.DataFrame, unmatched: np.ndarray, source: str, config: WhiteSpotConfig,
+                       warnings: list[str]) -> None:
+    """Warn about the coverage rows (positions ``unmatched``) that match no address point."""
+    if not len(unmatched):
+        return
+    ex = cov.iloc[unmatched[:_MAX_EXAMPLES]]
+    desc = "; ".join(
+        f"row {int(r.row)} (operator {cov.attrs['op_display'][r.op]}, SIMC {r.simc!s}, ULIC {r.ulic!s}, "
+        f"street {r.street!s}, nr {r.house_number!s}, id {r.address_id!s})"
+        for r in ex.itertuples())
+    warnings.append(
+        f"{len(unmatched)} coverage row(s) of {source} match no address point and were ignored: {desc} "
+        f"-> fix: check their TERYT codes, street names and house numbers against the address layer, "
+        f"or give them a point within {config.match_distance_m:g} m of the address")
 
 
 def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
@@ -904,6 +910,37 @@ def _prepare_addresses(area: Area) -> gpd.GeoDataFrame:
     return addr
 
 
+class _InlineExecutor(Executor):
+    """An executor that runs each task at once, in the calling thread."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:  # noqa: ANN001, ANN002, ANN003
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 -- re-raised by future.result()
+            future.set_exception(exc)
+        return future
+
+
+def _stage_executor() -> Executor:
+    """Threads for the stages of :func:`_classify` that do not depend on the matching.
+
+    Two worker threads when numba may use more than one thread and its
+    threading layer accepts parallel kernels launched from several threads at
+    once (``omp``, ``tbb``; not ``workqueue``, which aborts); otherwise every
+    stage runs in turn in the calling thread.  The kernels release the GIL, so
+    the stages really overlap; the results do not depend on it.
+    """
+    if numba.get_num_threads() < 2:
+        return _InlineExecutor()
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet: run one
+        _textkeys.combine((np.zeros(1, np.uint64), np.zeros(1, np.uint64)))
+        layer = numba.threading_layer()
+    return ThreadPoolExecutor(max_workers=2) if layer != "workqueue" else _InlineExecutor()
+
+
 def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, list[str]]:
     warnings: list[str] = []
     addr = _prepare_addresses(area)
@@ -915,10 +952,22 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
             [None] * len(cov_layer), index=cov_layer.index, crs=addr.crs), crs=addr.crs)
     if cov_layer.crs is not None and addr.crs is not None and len(cov_layer) and cov_layer.crs != addr.crs:
         cov_layer = cov_layer.to_crs(addr.crs)
-    cov = _prepare_coverage(cov_layer, config, source, warnings)
-    dropped = _duplicate_rows(cov, source, warnings)
-    address_bounds = lru_cache(maxsize=1)(lambda: shapely.bounds(addr.geometry.to_numpy()))
-    prow, paddr, pm = _match(addr, cov, config, source, warnings, dropped, address_bounds)
+    address_bounds = shapely.bounds(addr.geometry.to_numpy())
+    buildings = area["buildings"]
+    dup_warnings: list[str] = []
+    match_warnings: list[str] = []
+    # The building search and the duplicate check do not depend on the matching: they run beside it.
+    with _stage_executor() as pool:
+        near = pool.submit(_building_flags, addr.geometry, address_bounds, buildings, config) if len(buildings) else None
+        cov = _prepare_coverage(cov_layer, config, source, warnings)
+        dup = pool.submit(_duplicate_rows, cov, source, dup_warnings)
+        prow, paddr, pm, matched = _match(addr, cov, config, source, match_warnings, address_bounds)
+        dropped = dup.result()
+        building_flags = near.result() if near is not None else None
+    keep = ~dropped[prow]  # pairs of duplicate rows: the same as their first row's
+    prow, paddr, pm = prow[keep], paddr[keep], pm[keep]
+    warnings += dup_warnings + match_warnings
+    _unmatched_warning(cov, np.flatnonzero(~matched & ~dropped), source, config, warnings)
 
     method = np.full(n, _NO_MATCH, dtype=np.int8)
     for m in range(_NO_MATCH - 1, -1, -1):  # the best (smallest) method of each address wins
@@ -949,7 +998,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     out["n_nga_planned"] = n_planned
     out["match_method"] = _str_series(method, _METHODS, out.index)
     out["nga_operators"] = _str_series(*_nga_operators(n, key[starts], cov.attrs["op_display"]), out.index)
-    is_barrier, reason_codes, reasons = _barriers(out, ws_code == 0, area, config, warnings, address_bounds)
+    is_barrier, reason_codes, reasons = _barriers(out, ws_code == 0, building_flags, config, warnings)
     out["is_barrier"] = is_barrier
     out["barrier_reason"] = _str_series(reason_codes, reasons, out.index)
     out["is_target"] = (ws_code == 0) & ~is_barrier
@@ -995,7 +1044,9 @@ def _nearest_first(q: np.ndarray, dist: np.ndarray,
     Parameters
     ----------
     q, dist
-        Query position and distance of every pair (any order).
+        Query position and distance of every pair; linear time when each
+        query's pairs are contiguous (as :func:`_within` gives them), a stable
+        sort by query first otherwise.
     ids_of
         Ids of the pairs at the given positions; called only for the pairs
         tied at their query's smallest distance (ids ranked as by
@@ -1005,62 +1056,89 @@ def _nearest_first(q: np.ndarray, dist: np.ndarray,
     Returns
     -------
     tuple of numpy.ndarray
-        The queries (ascending) and the position of each one's nearest pair.
+        The queries (each once, in the order of their pairs; ascending when
+        they were not contiguous) and the position of each one's nearest pair.
     """
-    order = np.lexsort((dist, q))
-    qs, ds = q[order], dist[order]
-    start = np.r_[True, qs[1:] != qs[:-1]]
-    grp = np.cumsum(start) - 1
-    at_min = ds == ds[start][grp]
-    tied = at_min & (np.bincount(grp, weights=at_min)[grp] >= 2)
-    if tied.any():
-        sel = np.sort(order[tied])
-        rank = np.zeros(len(q), dtype=np.int64)
-        rank[sel] = pd.factorize(ids_of(sel), sort=True)[0]
-        order = np.lexsort((rank, dist, q))
-        qs = q[order]
-        start = np.r_[True, qs[1:] != qs[:-1]]
-    return qs[start], order[start]
+    q = np.ascontiguousarray(q, dtype=np.int64)
+    dist = np.ascontiguousarray(dist, dtype=np.float64)
+    run_q, best, n_min, grouped = nearest_runs(q, dist)
+    if not grouped:
+        order = argsort_u64(q.view(np.uint64))  # stable: positions stay ascending within a query
+        run_q, best, n_min, _ = nearest_runs(q[order], dist[order])
+        tied_q, tied_best = _break_ties(q[order], dist[order], run_q, best, n_min,
+                                        lambda sel: ids_of(order[sel]))
+        return tied_q, order[tied_best]
+    return _break_ties(q, dist, run_q, best, n_min, ids_of)
 
 
-def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, area: Area, config: WhiteSpotConfig, warnings: list[str],
-              address_bounds: Callable[[], np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Barrier flag, reason code and reason texts of every address (``address_bounds()``: their bounds).
+def _break_ties(q: np.ndarray, dist: np.ndarray, run_q: np.ndarray, best: np.ndarray, n_min: np.ndarray,
+                ids_of: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_nearest_first` of contiguous runs: among a run's pairs at its smallest distance, the
+    smallest id wins, then the first pair."""
+    tied = np.flatnonzero(n_min >= 2)
+    if not len(tied):
+        return run_q, best
+    run = np.repeat(np.arange(len(run_q)), np.diff(np.r_[np.flatnonzero(np.r_[True, q[1:] != q[:-1]]), len(q)]))
+    sel = np.flatnonzero((n_min[run] >= 2) & (dist == dist[best[run]]))  # ascending: runs stay contiguous
+    rank = pd.factorize(ids_of(sel), sort=True)[0]
+    r = run[sel]
+    order = np.lexsort((sel, rank, r))  # per run: the smallest id, then the first pair
+    first = np.r_[True, r[order][1:] != r[order][:-1]]
+    best = best.copy()
+    best[r[order][first]] = sel[order][first]
+    return run_q, best
 
-    Only white spots can be barriers.  The codes index the texts ``['',
-    'no_building', 'summer_house', 'status_<status>'...]``.
+
+def _building_flags(points: gpd.GeoSeries, bounds: np.ndarray, buildings: gpd.GeoDataFrame,
+                    config: WhiteSpotConfig) -> tuple[np.ndarray, np.ndarray]:
+    """For every point: is a building within ``barrier_building_distance_m``, and is the nearest one's
+    use in ``barrier_building_uses``?  (``bounds``: the points' bounds.)
+
+    Computed for all points, not only the white spots, so that it can run
+    while the coverage is matched (:func:`_classify`); a point's answer does
+    not depend on the other points.
     """
-    n = len(out)
+    n = len(points)
+    has, summer = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    if not n or not len(buildings):
+        return has, summer
+    if buildings.crs is not None and points.crs is not None and buildings.crs != points.crs:
+        buildings = buildings.to_crs(points.crs)
+    qi, bi, dist = _within(points, buildings, config.barrier_building_distance_m, points_bounds=bounds)
+    has[qi] = True
+    if len(qi):
+        # nearest building; equidistant buildings: the smallest building id
+        # decides, whatever the order (ids are ranked only where there is a tie)
+        ids = buildings["id"] if "id" in buildings.columns else pd.Series(np.arange(len(buildings)))
+        q1, k1 = _nearest_first(qi, dist, lambda sel: ids.iloc[bi[sel]].to_numpy(dtype=object))
+        use_codes, use_u = _codes(_column(buildings, "use", "residential"), _a_strip)
+        is_summer = np.isin(use_u, list(config.barrier_building_uses))[use_codes[bi[k1]]]
+        summer[q1[is_summer]] = True
+    return has, summer
+
+
+def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, buildings: tuple[np.ndarray, np.ndarray] | None,
+              config: WhiteSpotConfig, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Barrier flag, reason code and reason texts of every address.
+
+    ``buildings`` is what :func:`_building_flags` found for every address,
+    ``None`` when the buildings layer is empty.  Only white spots can be
+    barriers.  The codes index the texts ``['', 'no_building', 'summer_house',
+    'status_<status>'...]``.
+    """
     st_codes, st_u = _codes(_column(out, "status", "istniejacy"), _a_strip)
     existing = {_fold(s) for s in config.existing_statuses}
     ok = np.array([s == "" or _fold(s) in existing for s in st_u], dtype=bool)
     bad_status = ~ok[st_codes]
-
-    buildings = area["buildings"]
-    wpos = np.flatnonzero(white)
-    no_building = np.zeros(n, dtype=bool)
-    summer = np.zeros(n, dtype=bool)
-    if len(buildings) == 0:
-        if len(wpos):
+    if buildings is None:
+        if white.any():
             warnings.append(
                 "the buildings layer is empty: the 'no_building' and 'summer_house' barrier rules were skipped "
                 "-> fix: give a buildings layer (EGiB/BDOT10k/OSM) to find investment barriers")
-    elif len(wpos):
-        if buildings.crs is not None and out.crs is not None and buildings.crs != out.crs:
-            buildings = buildings.to_crs(out.crs)
-        qi, bi, dist = _within(out.geometry.iloc[wpos], buildings, config.barrier_building_distance_m,
-                               points_bounds=address_bounds()[wpos])
-        has = np.zeros(len(wpos), dtype=bool)
-        has[qi] = True
-        no_building[wpos[~has]] = True
-        if len(qi):
-            # nearest building; equidistant buildings: the smallest building id
-            # decides, whatever the order (ids are ranked only where there is a tie)
-            ids = buildings["id"] if "id" in buildings.columns else pd.Series(np.arange(len(buildings)))
-            q1, k1 = _nearest_first(qi, dist, lambda sel: ids.iloc[bi[sel]].to_numpy(dtype=object))
-            use_codes, use_u = _codes(_column(buildings, "use", "residential").iloc[bi[k1]], _a_strip)
-            is_summer = np.isin(use_u, list(config.barrier_building_uses))[use_codes]
-            summer[wpos[q1[is_summer]]] = True
+        no_building = summer = np.zeros(len(out), dtype=bool)
+    else:
+        has, summer = buildings
+        no_building = ~has
     texts = ["", "no_building", "summer_house"] + ["status_" + s for s in st_u]
     code = np.where(bad_status, 3 + st_codes, np.where(no_building, 1, np.where(summer, 2, 0)))
     code[~white] = 0

@@ -332,6 +332,53 @@ def test_nearest_first_matches_full_sort():
         assert np.array_equal(k1, order[first])
 
 
+def test_nearest_first_of_contiguous_runs_in_any_order():
+    """Pairs grouped by query (as the grid gives them), the groups in any order: linear path, same answer."""
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        n = int(rng.integers(1, 300))
+        q = np.sort(rng.integers(0, 40, n))
+        runs = np.split(np.arange(n), np.flatnonzero(np.diff(q)) + 1)
+        perm = np.concatenate([runs[i] for i in rng.permutation(len(runs))])
+        q = q[perm]  # contiguous runs, not ascending
+        dist = rng.integers(0, 4, n).astype(float)
+        ids = rng.choice(np.array(["b3", "b10", "b2", "a", "b2"], dtype=object), n)
+        q1, k1 = _nearest_first(q, dist, lambda sel: ids[sel])
+        order = np.lexsort((pd.factorize(ids, sort=True)[0], dist, q))
+        first = np.r_[True, q[order][1:] != q[order][:-1]]
+        assert dict(zip(q1.tolist(), k1.tolist())) == dict(zip(q[order][first].tolist(), order[first].tolist()))
+        assert len(q1) == len(set(q1.tolist()))
+
+
+def test_stages_in_threads_equal_stages_in_turn(monkeypatch):
+    """The building search and the duplicate check run beside the matching; the result is the same."""
+    import importlib.util
+
+    import planner.whitespots as ws
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_whitespots", Path(__file__).resolve().parents[1] / "scripts" / "bench_whitespots.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    area = bench.make_area(20_000, seed=3)
+    cov = area["coverage"]
+    area.layers["coverage"] = pd.concat([cov, cov.iloc[::97]], ignore_index=True)  # exact repeats
+    import numba
+
+    pool = ws._stage_executor()
+    pool.shutdown()
+    assert not isinstance(pool, ws._InlineExecutor) or numba.get_num_threads() < 2 \
+        or numba.threading_layer() == "workqueue"  # threads wherever numba allows them
+    threaded = run(area)
+    monkeypatch.setattr(ws, "_stage_executor", ws._InlineExecutor)
+    in_turn = run(area)
+    pd.testing.assert_frame_equal(threaded.addresses, in_turn.addresses)
+    assert threaded.warnings == in_turn.warnings
+    dups = [int(w.split()[0]) for w in in_turn.warnings if "duplicate coverage row" in w]
+    assert dups and dups[0] >= len(cov.iloc[::97])  # the planted repeats, and the generator's own
+    assert (in_turn.addresses["barrier_reason"] == "no_building").sum() > 100
+
+
 @pytest.mark.parametrize("scale", [1, 2**40])  # 2**40: packing overflows, prefixes renumbered first
 def test_combine_numbers_tuples_by_first_appearance(scale):
     rng = np.random.default_rng(5)
