@@ -447,12 +447,13 @@ def _same_bytes(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, i: i
 
 @njit(cache=True, nogil=True)
 def _repeated(h: np.ndarray, g: np.ndarray, data: np.ndarray, offsets: np.ndarray, missing: np.ndarray,
-              exact: bool) -> np.ndarray:
-    """Rows whose ``(h, g)`` hash -- and, if ``exact``, whose bytes -- equal another row's."""
+              exact: bool, candidates: np.ndarray) -> np.ndarray:
+    """Rows in ``candidates`` whose ``(h, g)`` hash -- and, if ``exact``, whose bytes -- equal another
+    candidate's."""
     n = h.shape[0]
     out = np.zeros(n, dtype=np.bool_)
-    rows, start, _ = _buckets(h, g, np.ones(n, dtype=np.bool_))
-    done = np.zeros(n, dtype=np.bool_)
+    rows, start, _ = _buckets(h, g, candidates)
+    done = np.zeros(rows.shape[0], dtype=np.bool_)
     for b in range(start.shape[0] - 1):
         # each not yet grouped row collects the later rows of its bucket equal to it:
         # linear in the bucket size times the number of distinct values in it (about 1)
@@ -468,13 +469,55 @@ def _repeated(h: np.ndarray, g: np.ndarray, data: np.ndarray, offsets: np.ndarra
     return out
 
 
+def _shared_first_words(h: np.ndarray) -> np.ndarray:
+    """Rows whose ``h`` equals another row's: the candidates for equal values.
+
+    numpy's sort of plain integers (a vectorised quicksort) is several times
+    faster than an argsort; only when some value repeats are the rows
+    holding a repeated value looked up.
+    """
+    s = np.sort(h)
+    same = s[1:] == s[:-1]
+    if not same.any():
+        return np.zeros(len(h), dtype=np.bool_)
+    return _member(h, np.unique(s[1:][same]))
+
+
+@njit(cache=True, nogil=True)
+def _member(h: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Whether each ``h`` is one of the distinct ``values`` (an open-addressing set, sized to stay in cache)."""
+    bits = 4
+    while (1 << bits) < 2 * values.shape[0]:
+        bits += 1
+    shift, mask = np.uint64(64 - bits), (1 << bits) - 1
+    table = np.zeros(1 << bits, dtype=np.uint64)
+    used = np.zeros(1 << bits, dtype=np.bool_)
+    for v in values:
+        b = np.int64(_mix(v) >> shift)
+        while used[b]:
+            b = (b + 1) & mask
+        table[b], used[b] = v, True
+    out = np.zeros(h.shape[0], dtype=np.bool_)
+    for i in range(h.shape[0]):
+        b = np.int64(_mix(h[i]) >> shift)
+        while used[b]:
+            if table[b] == h[i]:
+                out[i] = True
+                break
+            b = (b + 1) & mask
+    return out
+
+
 def shared_hashes(h: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Rows whose ``(h, g)`` hash equals another row's: the candidates for duplicates."""
     if not len(h):
         return np.zeros(0, dtype=bool)
+    h, g = np.ascontiguousarray(h, dtype=np.uint64), np.ascontiguousarray(g, dtype=np.uint64)
+    cand = _shared_first_words(h)
+    if not cand.any():
+        return cand
     no_bytes = np.zeros(1, dtype=np.uint8), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.bool_)
-    return _repeated(np.ascontiguousarray(h, dtype=np.uint64), np.ascontiguousarray(g, dtype=np.uint64),
-                     *no_bytes, False)
+    return _repeated(h, g, *no_bytes, False, cand)
 
 
 def duplicated(values: pa.Array) -> np.ndarray:
@@ -482,4 +525,39 @@ def duplicated(values: pa.Array) -> np.ndarray:
     values are equal to each other, not to ``''``).  Candidates found by hash are compared byte by byte."""
     data, offsets, missing = _buffers(values)
     h, g, _, _ = _hash_buffers(data, offsets, missing, RAW, 0)
-    return _repeated(h, g, data, offsets, missing, True)
+    cand = _shared_first_words(h)
+    if not cand.any():
+        return cand
+    return _repeated(h, g, data, offsets, missing, True, cand)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _chain_numbers(h: np.ndarray, g: np.ndarray, x: np.ndarray, bits: np.ndarray) -> None:
+    """Chain the float column ``x`` (``bits``: the same memory as uint64) into ``(h, g)``."""
+    for i in prange(h.shape[0]):
+        if x[i] != x[i]:
+            v = np.uint64(0x7FF8000000000000)  # every NaN alike
+        elif x[i] == 0.0:
+            v = np.uint64(0)  # -0.0 as 0.0
+        else:
+            v = bits[i]
+        h[i] = _mix(h[i] ^ _mix(v ^ _SEED_H))
+        g[i] = _mix((g[i] + _mix(v + _SEED_G)) * _MULT_G)
+
+
+def row_hashes(columns: list[pa.Array | np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 128-bit hash of each of ``n`` rows over several columns (a filter for equal rows).
+
+    Arrow string columns hash their bytes (missing as ``''``); numpy numeric
+    columns their value as a float (``1`` as ``1.0``, ``-0.0`` as ``0.0``,
+    every NaN alike).  Rows that compare equal hash alike.
+    """
+    h, g = np.full(n, _SEED_H, dtype=np.uint64), np.full(n, _SEED_G, dtype=np.uint64)
+    for values in columns:
+        if isinstance(values, np.ndarray):
+            x = np.ascontiguousarray(values, dtype=np.float64)
+            _chain_numbers(h, g, x, x.view(np.uint64))
+        else:
+            hc, gc, _ = hash_column(values, RAW)
+            _chain(h, g, hc, gc)
+    return h, g
