@@ -99,33 +99,19 @@ def bin_starts(sorted_bins: np.ndarray, n_bins: int) -> np.ndarray:
 def sort_rows_u64(rows: np.ndarray, shift: int, digit_bits: int = 11) -> np.ndarray:
     """The rows of ``rows`` (``(n, k)`` uint64) stably sorted by ``rows[:, 0] >> shift``.
 
-    Like :func:`argsort_u64`, but moving whole rows in every pass, so that the
-    payload (other columns) arrives in sorted order without a random-access
-    gather afterwards.  Returns a new array; ``rows`` is not modified.
+    An :func:`argsort_u64` of the shifted keys, then one gather of the rows:
+    moving whole rows in every radix pass instead measured 2x slower.
+    Returns a new array; ``rows`` is not modified.
     """
     n, k = rows.shape
-    cur = rows.copy()
-    if n < 2:
-        return cur
-    sh0 = np.uint64(shift)
-    top = np.uint64(0)
+    keys = np.empty(n, dtype=np.uint64)
+    sh = np.uint64(shift)
     for i in range(n):
-        top |= rows[i, 0] >> sh0
-    radix = 1 << digit_bits
-    mask = np.uint64(radix - 1)
-    tmp = np.empty_like(cur)
-    cnt = np.empty(radix + 1, np.int64)
-    done = 0
-    while done < 64 and (top >> np.uint64(done)) != 0:
-        sh = np.uint64(shift + done)
-        done += digit_bits
-        if not _digit_starts(cur[:, 0], sh, mask, cnt):
-            continue
-        for i in range(n):
-            d = (cur[i, 0] >> sh) & mask
-            j = cnt[d]
-            for c in range(k):
-                tmp[j, c] = cur[i, c]
-            cnt[d] = j + 1
-        cur, tmp = tmp, cur
-    return cur
+        keys[i] = rows[i, 0] >> sh
+    order = argsort_u64(keys, digit_bits)
+    out = np.empty_like(rows)
+    for i in range(n):
+        src = order[i]
+        for c in range(k):
+            out[i, c] = rows[src, c]
+    return out

@@ -58,9 +58,9 @@ from __future__ import annotations
 
 import logging
 import re
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 import unicodedata
 import xml.etree.ElementTree as ET
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -74,6 +74,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
 import shapely
+from numba import njit
 
 from planner import _textkeys
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
@@ -279,14 +280,15 @@ def _to_arrow_concat(columns: list[pd.Series]) -> pa.Array:
 
 
 def _codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Callable[[pa.Array], pa.Array] | None, *,
-           sort: bool = True) -> tuple[np.ndarray, np.ndarray]:
+           sort: bool = True, spellings: bool = False) -> tuple[np.ndarray, ...]:
     """Integer codes of normalised values; missing values normalise as ``''``.
 
     ``values`` may be a list of columns, read as one column (without a
     pandas concatenation).  The (pyarrow) normaliser runs once per *distinct* raw value.  Returns the
     codes (one per value) and the normalised uniques they index.  With ``sort``
     the codes follow the sorted normalised values (UTF-8 order), so they do not
-    depend on row order.
+    depend on row order.  With ``spellings`` also the distinct raw values that
+    occur (stripped; missing as ``''``) and the code of each.
     """
     enc = pc.dictionary_encode(_to_arrow_concat(values) if isinstance(values, list) else _to_arrow(values))
     raw = enc.dictionary
@@ -302,7 +304,12 @@ def _codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Callable[[pa.
         rank[order] = np.arange(len(order))
         idx2 = rank[idx2]
         uniq = uniq.take(pa.array(order))
-    return idx2[idx], uniq.to_numpy(zero_copy_only=False).astype(object)
+    uniq = uniq.to_numpy(zero_copy_only=False).astype(object)
+    if not spellings:
+        return idx2[idx], uniq
+    occurs = np.r_[np.ones(len(raw), dtype=bool), enc.indices.null_count > 0]  # '' for missing, if any
+    raw_text = np.append(pc.utf8_trim_whitespace(raw).to_numpy(zero_copy_only=False).astype(object), "")
+    return idx2[idx], uniq, raw_text[occurs], idx2[occurs]
 
 
 def _combine(*codes: np.ndarray) -> np.ndarray:
@@ -455,7 +462,7 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
             source, bad, lambda r: f"medium {med_u[med_codes[r]]!r} is not one of {list(MEDIA)}",
             "map the medium onto fibre/coax/copper/radio/other (the readers do this for UKE/SIDUSIS files)")
 
-    op_codes, op_u = _codes(cov["operator"], _a_operator)
+    op_codes, op_u, op_spellings, op_of_spelling = _codes(cov["operator"], _a_operator, spellings=True)
     bad = np.flatnonzero((op_u == "")[op_codes])
     if len(bad):
         problems += _problem_rows(source, bad, lambda r: "operator is empty",
@@ -491,10 +498,7 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
     )
 
     # Display name of an operator: the smallest raw spelling of its key (deterministic).
-    raw_codes, raw_u = pd.factorize(cov["operator"], use_na_sentinel=False)
-    raw_names = np.array([str(u).strip() if isinstance(u, str) else "" for u in raw_u], dtype=object)
-    first = _first_positions(raw_codes)
-    disp = pd.Series(raw_names[raw_codes[first]]).groupby(op_codes[first]).min()
+    disp = pd.Series(op_spellings, dtype=object).groupby(op_of_spelling).min()
     op_display = disp.reindex(np.arange(len(op_u))).fillna("").to_numpy(dtype=object)
 
     tech_codes, tech_u = _codes(cov["technology"], _a_strip)
@@ -753,33 +757,6 @@ def _row_descriptions(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return lookup[combo], uniq.astype(object)
 
 
-def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
-    """:func:`numpy.lexsort` (last key primary, stable) of integer or finite float keys.
-
-    The keys are packed into one int64 (floats by their rank) and sorted once
-    with a stable radix argsort (:func:`planner._radix.argsort_u64`), which is
-    much faster than a multi-key lexsort; keys whose ranges would overflow (or
-    non-finite floats) use ``np.lexsort``.
-    """
-    packed = np.zeros(len(keys[0]), dtype=np.int64)
-    span = 1
-    for k in reversed(keys):
-        k = np.asarray(k)
-        if k.dtype.kind == "f":
-            if not np.isfinite(k).all():
-                return np.lexsort(keys)
-            k, uniq = pd.factorize(k, sort=True)
-            m = max(len(uniq), 1)
-        else:
-            k = k.astype(np.int64) - int(k.min(initial=0))
-            m = int(k.max(initial=0)) + 1
-        if span * m >= 2**62:
-            return np.lexsort(keys)
-        packed = packed * m + k
-        span *= m
-    return argsort_u64(packed.view(np.uint64))
-
-
 # Polish wording of the reason texts built by _row_descriptions/_reasons (English is the
 # classifier's own).  Operator, technology and speed stay as they are.
 _REASON_PL = {
@@ -824,43 +801,101 @@ def localize_reasons(reasons: pd.Series, lang: str) -> pd.Series:
     return text.map({u: translate(u) for u in pd.unique(text)})
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _before(rows: np.ndarray, i: int, j: int, k1: int, k2: int, k3: int, k4: int) -> bool:
+    """Whether row ``i`` sorts strictly before row ``j`` by the columns ``k1``, ``k2``, ... (first decides)."""
+    for k in (k1, k2, k3, k4):
+        if rows[i, k] != rows[j, k]:
+            return rows[i, k] < rows[j, k]
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: int, k1: int, k2: int, k3: int, k4: int) -> None:
+    """Stable sort of the row positions ``run[:k]`` by the columns (a few rows per address)."""
+    for t in range(1, k):
+        p = run[t]
+        u = t
+        while u > 0 and _before(rows, p, run[u - 1], k1, k2, k3, k4):
+            run[u] = run[u - 1]
+            u -= 1
+        run[u] = p
+
+
+# columns of the pair rows of _listings
+_A, _CAT, _SLOWER, _OP, _DESC = range(5)
+
+
+@njit(cache=True, nogil=True)
+def _listings(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first two fragments of every address's listing, from its pairs.
+
+    ``rows`` are the pairs as uint64 columns (address, category, speed
+    descending, operator, fragment), sorted stably by address.  Per address:
+    its pairs by (category, speed descending, operator, fragment), one per
+    run of an operator, then re-sorted by (category, fragment).  Returns the
+    addresses, the first fragment and its category, the second fragment (-1:
+    none) and the number of fragments.
+    """
+    m = rows.shape[0]
+    n_addr = 0
+    for t in range(m):
+        if t == 0 or rows[t, _A] != rows[t - 1, _A]:
+            n_addr += 1
+    ua = np.empty(n_addr, dtype=np.int64)
+    d1 = np.empty(n_addr, dtype=np.int64)
+    c1 = np.empty(n_addr, dtype=np.int64)
+    d2 = np.full(n_addr, -1, dtype=np.int64)
+    count = np.empty(n_addr, dtype=np.int64)
+    run = np.empty(m, dtype=np.int64)
+    g = 0
+    s = 0
+    while s < m:
+        e = s + 1
+        while e < m and rows[e, _A] == rows[s, _A]:
+            e += 1
+        k = e - s
+        for t in range(k):
+            run[t] = s + t
+        _insertion_sort(rows, run, k, _CAT, _SLOWER, _OP, _DESC)
+        kept = 0
+        for t in range(k):  # one fragment per run of an operator
+            if t == 0 or rows[run[t], _OP] != rows[run[t - 1], _OP]:
+                run[kept] = run[t]
+                kept += 1
+        _insertion_sort(rows, run, kept, _CAT, _DESC, _DESC, _DESC)
+        ua[g], c1[g], count[g] = rows[s, _A], rows[run[0], _CAT], kept
+        d1[g] = rows[run[0], _DESC]
+        if kept >= 2:
+            d2[g] = rows[run[1], _DESC]
+        g += 1
+        s = e
+    return ua, d1, c1, d2, count
+
+
 def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame,
              counting_ops: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """Reason of every address from its matched rows, as codes into texts.
 
-    Vectorised: each address gets a tuple (first fragment, second fragment,
-    number of further operators); the text is built once per distinct tuple.
+    An address with NGA lists its NGA rows; a white spot lists what it has
+    instead.  Each address gets a tuple (first fragment, second fragment,
+    number of further operators) from a compiled pass over its few pairs
+    (:func:`_listings`); the text is built once per distinct tuple.
     """
     code = np.zeros(n, dtype=np.int64)
     if not len(prow):
         return code, ["no offer"]
     codes, texts = _row_descriptions(cov)
-    desc = codes[prow]
     cat = cov["cat"].to_numpy()[prow]
-    op = cov["op"].to_numpy()[prow]
-    down = cov["down"].to_numpy()[prow]
     counting = cat <= _CAT_NGA_PLANNED
-    classified = counting_ops[paddr] > 0
-    # An address with NGA lists its NGA rows; a white spot lists what it has instead.
-    keep = counting == classified
-    desc, cat, op, down, a = desc[keep], cat[keep], op[keep], down[keep], paddr[keep]
-    order = _lexsort((desc, op, -down, cat, a))
-    a, op, cat, desc = a[order], op[order], cat[order], desc[order]
-    # one fragment per (address, operator), then the first two per address
-    first_op = np.r_[True, (a[1:] != a[:-1]) | (op[1:] != op[:-1])]
-    a, cat, desc = a[first_op], cat[first_op], desc[first_op]
-    # re-sort by (address, category) so the listing follows the category order
-    order = _lexsort((desc, cat, a))
-    a, cat, desc = a[order], cat[order], desc[order]
-    start = np.r_[True, a[1:] != a[:-1]]
-    grp = np.cumsum(start) - 1
-    rank = np.arange(len(a)) - np.flatnonzero(start)[grp]
-    count = np.bincount(grp)
-    ua = a[start]
-    d1 = desc[rank == 0]
-    c1 = cat[rank == 0]
-    d2 = np.full(len(ua), -1, dtype=np.int64)
-    d2[count >= 2] = desc[rank == 1]
+    keep = np.flatnonzero(counting == (counting_ops[paddr] > 0))
+    prow = prow[keep]
+    rows = np.empty((len(keep), 5), dtype=np.uint64)
+    rows[:, _A], rows[:, _CAT], rows[:, _OP], rows[:, _DESC] = paddr[keep], cat[keep], cov["op"].to_numpy()[prow], \
+        codes[prow]
+    # a speed >= 0 orders as its bits; inverted, the faster sorts first
+    rows[:, _SLOWER] = ~(cov["down"].to_numpy(dtype=np.float64)[prow] + 0.0).view(np.uint64)
+    ua, d1, c1, d2, count = _listings(np.take(rows, argsort_u64(rows[:, _A].copy()), axis=0))
     prefix = np.where(c1 <= _CAT_NGA_PLANNED, 0, np.where(c1 <= _CAT_NOT_FIXED, 1, 2))
     more = np.maximum(count - 2, 0)
     combo = _combine(prefix, d1, d2, more)
