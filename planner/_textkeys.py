@@ -72,7 +72,7 @@ def _polish(b0: int, b1: int) -> int:
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _fold(data: np.ndarray, s: int, e: int, out: np.ndarray) -> int:
     """Lower-case ASCII form of ``data[s:e]`` into ``out``; -1 if a byte is not handled."""
     k = 0
@@ -96,7 +96,7 @@ def _is_digit(b: int) -> bool:
     return 48 <= b <= 57
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _strip_dot_zero(out: np.ndarray, k: int) -> int:
     """``^(\\d+)\\.0$`` -> ``\\1`` on ``out[:k]``; the new length."""
     if k < 3 or out[k - 1] != 48 or out[k - 2] != 46:
@@ -111,7 +111,7 @@ def _strip_dot_zero(out: np.ndarray, k: int) -> int:
 _PREFIXES = np.frombuffer(b"ulica ul aleja aleje al plac pl osiedle os ", dtype=np.uint8)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _prefix_length(out: np.ndarray, k: int) -> int:
     """Length of a leading ``ul``/``ulica``/``al``/``aleja``/``aleje``/``pl``/``plac``/
     ``os``/``osiedle`` word followed by a space in ``out[:k]`` (the space included), else 0."""
@@ -137,7 +137,7 @@ def _prefix_length(out: np.ndarray, k: int) -> int:
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def normalise_into(kind: int, width: int, data: np.ndarray, s: int, e: int, out: np.ndarray) -> int:
     """Normalised form of ``data[s:e]`` written to ``out``; its length, or -1 if not handled.
 
@@ -267,6 +267,29 @@ def _mix(h: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, nogil=True, parallel=True)
+def _hash_raw(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray, g: np.ndarray,
+              empty: np.ndarray, n_chunks: int) -> None:
+    """:func:`_hash_column` of ``RAW`` values: the words are read straight from ``data`` (the same
+    little-endian words, zero-padded, as through the copy), which halves the time."""
+    n = h.shape[0]
+    for c in prange(n_chunks):
+        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            s = offsets[i]
+            e = s if missing[i] else offsets[i + 1]
+            hh = _SEED_H
+            gg = _SEED_G
+            for j in range(s, e, 8):
+                w = np.uint64(0)
+                for t in range(min(e - j, 8)):
+                    w |= np.uint64(data[j + t]) << np.uint64(8 * t)
+                hh = (hh ^ w) * _MULT_H
+                gg = (gg + w) * _MULT_G
+            h[i] = _mix(hh ^ np.uint64(e - s))
+            g[i] = _mix(gg + np.uint64(e - s))
+            empty[i] = e == s
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def _hash_column(kind: int, width: int, data: np.ndarray, offsets: np.ndarray, missing: np.ndarray,
                  h: np.ndarray, g: np.ndarray, empty: np.ndarray, bad: np.ndarray) -> None:
     """Hashes of every row into ``h``/``g``; rows :func:`normalise_into` does not handle flagged in ``bad``."""
@@ -302,7 +325,9 @@ def _hash_buffers(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, ki
     n = len(missing)
     h, g = np.empty(n, np.uint64), np.empty(n, np.uint64)
     empty, bad = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
-    if n:
+    if n and kind == RAW:
+        _hash_raw(data, offsets, missing, h, g, empty, min(n, 256))
+    elif n:
         _hash_column(kind, width, data, offsets, missing, h, g, empty, bad)
     return h, g, empty, bad
 

@@ -50,8 +50,10 @@ building rules with a warning instead of making every point a barrier.
 
 Everything is vectorised (address keys normalised, hashed and joined by the
 numba kernels of :mod:`planner._textkeys`, numpy and radix sorting, the numba
-proximity grid of :mod:`planner._proximity`); there is no Python loop over
-address points or coverage rows.
+proximity grid of :mod:`planner._proximity`, a compiled pass for the reason
+listings); there is no Python loop over address points or coverage rows.  The
+building search, the id matching and the duplicate-row check run in worker
+threads beside the key matching (:func:`_stage_executor`).
 """
 
 from __future__ import annotations
