@@ -185,14 +185,21 @@ def normalise_into(kind: int, width: int, data: np.ndarray, s: int, e: int, out:
                 out[j] = 48
             k = width
         return k
-    k = _fold(data, s, e, out)
-    if k < 0:
-        return -1
-    if kind == STREET:
+    if kind == STREET:  # folded (as by _fold) and reduced in one pass over the bytes
         m = 0
         gap = False
-        for j in range(k):
-            b = out[j]
+        i = s
+        while i < e:
+            b = data[i]
+            if 0x20 <= b <= 0x7E:
+                i += 1
+                if 65 <= b <= 90:
+                    b += 32
+            else:
+                b = _polish(b, data[i + 1]) if i + 1 < e else 0
+                if not b:
+                    return -1
+                i += 2
             if _is_digit(b) or 97 <= b <= 122:
                 if gap and m > 0:
                     out[m] = 32
@@ -211,6 +218,9 @@ def normalise_into(kind: int, width: int, data: np.ndarray, s: int, e: int, out:
             m -= p
         return m
     # HOUSE
+    k = _fold(data, s, e, out)
+    if k < 0:
+        return -1
     m = 0
     for j in range(k):
         b = out[j]

@@ -539,8 +539,7 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
 # matching
 
 
-def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig, source: str,
-           warnings: list[str], address_bounds: np.ndarray,
+def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig, address_bounds: np.ndarray,
            id_positions: Future) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (coverage row, address position, method index) of all matches, and the matched rows.
 
@@ -578,20 +577,6 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         r = key_idx[r]
         keep = pos[r] < 0
         add(r[keep], a[keep], 1)
-    key_r = np.concatenate(pair_r[1:]) if len(pair_r) > 1 else np.empty(0, dtype=np.int64)
-    key_a = np.concatenate(pair_a[1:]) if len(pair_a) > 1 else np.empty(0, dtype=np.int64)
-    if len(key_r):
-        # the TERC of both sides of every key-matched pair
-        t6, t6_u = _codes([_column(addresses, "terc").iloc[key_a], _column(cov, "terc").iloc[key_r]], _a_terc6)
-        a6, c6 = t6[: len(key_a)], t6[len(key_a):]
-        bad = (t6_u[c6] != "") & (t6_u[a6] != "") & (c6 != a6)
-        if bad.any():
-            rows = np.unique(key_r[bad])
-            warnings.append(
-                f"{len(rows)} coverage row(s) of {source} match an address by SIMC/street/number but name "
-                f"another commune TERC (e.g. row {int(rows[0])}: {t6_u[c6[bad][0]]}... vs address "
-                f"{t6_u[a6[bad][0]]}...) "
-                "-> fix: check the TERC codes of those rows")
 
     # 3. nearest address point within match_distance_m; 4. areas
     todo = np.flatnonzero(~matched)
@@ -615,6 +600,24 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         e = np.empty(0, dtype=np.int64)
         return e, e, np.empty(0, dtype=np.int8), matched
     return np.concatenate(pair_r), np.concatenate(pair_a), np.concatenate(pair_m), matched
+
+
+def _terc_warning(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, key_r: np.ndarray, key_a: np.ndarray,
+                  source: str) -> list[str]:
+    """A warning about the key-matched pairs (coverage rows ``key_r``, addresses ``key_a``) whose
+    TERC disagree (first 6 digits), if any."""
+    if not len(key_r):
+        return []
+    t6, t6_u = _codes([_column(addresses, "terc").iloc[key_a], _column(cov, "terc").iloc[key_r]], _a_terc6)
+    a6, c6 = t6[: len(key_a)], t6[len(key_a):]
+    bad = (t6_u[c6] != "") & (t6_u[a6] != "") & (c6 != a6)
+    if not bad.any():
+        return []
+    rows = np.unique(key_r[bad])
+    return [f"{len(rows)} coverage row(s) of {source} match an address by SIMC/street/number but name "
+            f"another commune TERC (e.g. row {int(rows[0])}: {t6_u[c6[bad][0]]}... vs address "
+            f"{t6_u[a6[bad][0]]}...) "
+            "-> fix: check the TERC codes of those rows"]
 
 
 def _unmatched_warning(cov: pd.DataFrame, unmatched: np.ndarray, source: str, config: WhiteSpotConfig,
@@ -875,19 +878,20 @@ def _listings(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return ua, d1, c1, d2, count
 
 
-def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame,
-             counting_ops: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame, counting_ops: np.ndarray,
+             descriptions: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list[str]]:
     """Reason of every address from its matched rows, as codes into texts.
 
     An address with NGA lists its NGA rows; a white spot lists what it has
     instead.  Each address gets a tuple (first fragment, second fragment,
     number of further operators) from a compiled pass over its few pairs
     (:func:`_listings`); the text is built once per distinct tuple.
+    ``descriptions`` are :func:`_row_descriptions` of ``cov``.
     """
     code = np.zeros(n, dtype=np.int64)
     if not len(prow):
         return code, ["no offer"]
-    codes, texts = _row_descriptions(cov)
+    codes, texts = descriptions
     cat = cov["cat"].to_numpy()[prow]
     counting = cat <= _CAT_NGA_PLANNED
     keep = np.flatnonzero(counting == (counting_ops[paddr] > 0))
@@ -976,7 +980,6 @@ def _stage_executor() -> Executor:
 
 
 def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, list[str]]:
-    warnings: list[str] = []
     addr = _prepare_addresses(area)
     n = len(addr)
     source = area.sources.get("coverage", "coverage")
@@ -988,54 +991,59 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
         cov_layer = cov_layer.to_crs(addr.crs)
     address_bounds = shapely.bounds(addr.geometry.to_numpy())
     buildings = area["buildings"]
+    cov_warnings: list[str] = []
     dup_warnings: list[str] = []
-    match_warnings: list[str] = []
-    # The building search, the id matching and the duplicate check do not wait for one another.
+    # Stages that do not wait for one another run in two worker threads beside the key matching.
     with _stage_executor() as pool:
         near = pool.submit(_building_flags, addr.geometry, address_bounds, buildings, config) if len(buildings) else None
         by_id = pool.submit(_id_positions, addr["id"], _column(cov_layer, "address_id"))
-        cov = _prepare_coverage(cov_layer, config, source, warnings)
+        statuses = pool.submit(_codes, _column(addr, "status", "istniejacy"), _a_strip)
+        cov = _prepare_coverage(cov_layer, config, source, cov_warnings)
         dup = pool.submit(_duplicate_rows, cov, source, dup_warnings)
-        prow, paddr, pm, matched = _match(addr, cov, config, source, match_warnings, address_bounds, by_id)
+        descriptions = pool.submit(_row_descriptions, cov)
+        prow, paddr, pm, matched = _match(addr, cov, config, address_bounds, by_id)
         dropped = dup.result()
-        building_flags = near.result() if near is not None else None
-    keep = ~dropped[prow]  # pairs of duplicate rows: the same as their first row's
-    prow, paddr, pm = prow[keep], paddr[keep], pm[keep]
-    warnings += dup_warnings + match_warnings
-    _unmatched_warning(cov, np.flatnonzero(~matched & ~dropped), source, config, warnings)
+        keep = ~dropped[prow]  # pairs of duplicate rows: the same as their first row's
+        prow, paddr, pm = prow[keep], paddr[keep], pm[keep]
+        terc = pool.submit(_terc_warning, addr, cov, prow[pm == 1], paddr[pm == 1], source)
 
-    method = np.full(n, _NO_MATCH, dtype=np.int8)
-    for m in range(_NO_MATCH - 1, -1, -1):  # the best (smallest) method of each address wins
-        method[paddr[pm == m]] = m
+        method = np.full(n, _NO_MATCH, dtype=np.int8)
+        for m in range(_NO_MATCH - 1, -1, -1):  # the best (smallest) method of each address wins
+            method[paddr[pm == m]] = m
 
-    n_ops = max(len(cov.attrs["op_display"]), 1)
-    cat = cov["cat"].to_numpy()[prow]
-    op = cov["op"].to_numpy()[prow]
+        n_ops = max(len(cov.attrs["op_display"]), 1)
+        cat = cov["cat"].to_numpy()[prow]
+        op = cov["op"].to_numpy()[prow]
 
-    # distinct (address, operator) pairs of the NGA rows, with "now" / "planned" flags
-    sel = cat <= _CAT_NGA_PLANNED
-    key = paddr[sel] * n_ops + op[sel]
-    order = argsort_u64(key.astype(np.uint64))
-    key, kcat = key[order], cat[sel][order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, dtype=np.int64)
-    pair_addr = key[starts] // n_ops
-    now = np.logical_or.reduceat(kcat == _CAT_NGA_NOW, starts) if len(key) else np.empty(0, dtype=bool)
-    planned = np.logical_or.reduceat(kcat == _CAT_NGA_PLANNED, starts) if len(key) else np.empty(0, dtype=bool)
-    n_now = np.bincount(pair_addr, weights=now, minlength=n).astype(np.int64)
-    n_planned = np.bincount(pair_addr, weights=planned, minlength=n).astype(np.int64)
-    n_any = np.bincount(pair_addr, minlength=n).astype(np.int64)
-    ws_code = np.minimum(n_any, 2)  # 0 white, 1 grey, 2 black
+        # distinct (address, operator) pairs of the NGA rows, with "now" / "planned" flags
+        sel = cat <= _CAT_NGA_PLANNED
+        key = paddr[sel] * n_ops + op[sel]
+        order = argsort_u64(key.astype(np.uint64))
+        key, kcat = key[order], cat[sel][order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, dtype=np.int64)
+        pair_addr = key[starts] // n_ops
+        now = np.logical_or.reduceat(kcat == _CAT_NGA_NOW, starts) if len(key) else np.empty(0, dtype=bool)
+        planned = np.logical_or.reduceat(kcat == _CAT_NGA_PLANNED, starts) if len(key) else np.empty(0, dtype=bool)
+        n_now = np.bincount(pair_addr, weights=now, minlength=n).astype(np.int64)
+        n_planned = np.bincount(pair_addr, weights=planned, minlength=n).astype(np.int64)
+        n_any = np.bincount(pair_addr, minlength=n).astype(np.int64)
+        ws_code = np.minimum(n_any, 2)  # 0 white, 1 grey, 2 black
+        reasons = _reasons(n, prow, paddr, cov, n_any, descriptions.result())
+        warnings = cov_warnings + dup_warnings + terc.result()
+        _unmatched_warning(cov, np.flatnonzero(~matched & ~dropped), source, config, warnings)
+        is_barrier, reason_codes, barrier_texts = _barriers(ws_code == 0, statuses.result(),
+                                                            near.result() if near is not None else None, config,
+                                                            warnings)
 
     out = addr.copy()
     out["ws_class"] = _str_series(ws_code, ["white", "grey", "black"], out.index)
-    out["ws_reason"] = _str_series(*_reasons(n, prow, paddr, cov, n_any), out.index)
+    out["ws_reason"] = _str_series(*reasons, out.index)
     out["n_nga_now"] = n_now
     out["n_nga_planned"] = n_planned
     out["match_method"] = _str_series(method, _METHODS, out.index)
     out["nga_operators"] = _str_series(*_nga_operators(n, key[starts], cov.attrs["op_display"]), out.index)
-    is_barrier, reason_codes, reasons = _barriers(out, ws_code == 0, building_flags, config, warnings)
     out["is_barrier"] = is_barrier
-    out["barrier_reason"] = _str_series(reason_codes, reasons, out.index)
+    out["barrier_reason"] = _str_series(reason_codes, barrier_texts, out.index)
     out["is_target"] = (ws_code == 0) & ~is_barrier
     for w in warnings:
         logger.warning(w)
@@ -1152,16 +1160,18 @@ def _building_flags(points: gpd.GeoSeries, bounds: np.ndarray, buildings: gpd.Ge
     return has, summer
 
 
-def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, buildings: tuple[np.ndarray, np.ndarray] | None,
+def _barriers(white: np.ndarray, statuses: tuple[np.ndarray, np.ndarray],
+              buildings: tuple[np.ndarray, np.ndarray] | None,
               config: WhiteSpotConfig, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Barrier flag, reason code and reason texts of every address.
 
+    ``statuses`` are the :func:`_codes` of the addresses' PRG statuses;
     ``buildings`` is what :func:`_building_flags` found for every address,
     ``None`` when the buildings layer is empty.  Only white spots can be
     barriers.  The codes index the texts ``['', 'no_building', 'summer_house',
     'status_<status>'...]``.
     """
-    st_codes, st_u = _codes(_column(out, "status", "istniejacy"), _a_strip)
+    st_codes, st_u = statuses
     existing = {_fold(s) for s in config.existing_statuses}
     ok = np.array([s == "" or _fold(s) in existing for s in st_u], dtype=bool)
     bad_status = ~ok[st_codes]
@@ -1170,7 +1180,7 @@ def _barriers(out: gpd.GeoDataFrame, white: np.ndarray, buildings: tuple[np.ndar
             warnings.append(
                 "the buildings layer is empty: the 'no_building' and 'summer_house' barrier rules were skipped "
                 "-> fix: give a buildings layer (EGiB/BDOT10k/OSM) to find investment barriers")
-        no_building = summer = np.zeros(len(out), dtype=bool)
+        no_building = summer = np.zeros(len(white), dtype=bool)
     else:
         has, summer = buildings
         no_building = ~has

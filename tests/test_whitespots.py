@@ -359,7 +359,7 @@ def test_reasons_equal_a_plain_python_listing():
         prow, paddr = rng.integers(0, m, k), rng.integers(0, n, k)
         nga = cov["cat"].to_numpy()[prow] <= 1
         n_any = np.bincount(paddr[nga], minlength=n)
-        code, texts = _reasons(n, prow, paddr, cov, n_any)
+        code, texts = _reasons(n, prow, paddr, cov, n_any, _row_descriptions(cov))
         frag_code, frags = _row_descriptions(cov)
         for a in range(n):
             rows = [int(r) for r, pa_ in zip(prow, paddr) if pa_ == a and (cov.cat[r] <= 1) == (n_any[a] > 0)]
@@ -799,6 +799,11 @@ def test_terc_mismatch_warns():
     # the rodzaj digit (3 vs 4) is not a mismatch
     res = run(_area(a, _coverage([{"terc": "1408043", "simc": SIMC, "house_number": "7"}])))
     assert not any("TERC" in w for w in res.warnings)
+    # a dropped repeat of a mismatching row is not counted again; the warnings keep their order
+    row = {"terc": "1408052", "simc": SIMC, "house_number": "7"}
+    res = run(_area(a, _coverage([row, {"simc": SIMC, "house_number": "99"}, row])))
+    assert [w.split(" coverage row")[0] for w in res.warnings] == ["1 duplicate", "1", "1"]
+    assert "another commune TERC" in res.warnings[1] and "match no address" in res.warnings[2]
 
 
 def test_planned_without_year_counts_and_warns():
