@@ -837,8 +837,8 @@ def _listings(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
     ``rows`` are the pairs as uint64 columns (address, category, speed
     descending, operator, fragment), sorted stably by address.  Per address:
-    its pairs by (category, speed descending, operator, fragment), one per
-    run of an operator, then re-sorted by (category, fragment).  Returns the
+    its pairs by (category, speed descending, operator, fragment), the first
+    of each operator kept, then re-sorted by (category, fragment).  Returns the
     addresses, the first fragment and its category, the second fragment (-1:
     none) and the number of fragments.
     """
@@ -864,8 +864,13 @@ def _listings(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
             run[t] = s + t
         _insertion_sort(rows, run, k, _CAT, _SLOWER, _OP, _DESC)
         kept = 0
-        for t in range(k):  # one fragment per run of an operator
-            if t == 0 or rows[run[t], _OP] != rows[run[t - 1], _OP]:
+        for t in range(k):  # one fragment per operator: its first
+            seen = False
+            for u in range(kept):
+                if rows[run[u], _OP] == rows[run[t], _OP]:
+                    seen = True
+                    break
+            if not seen:
                 run[kept] = run[t]
                 kept += 1
         _insertion_sort(rows, run, kept, _CAT, _DESC, _DESC, _DESC)

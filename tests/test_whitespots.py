@@ -268,6 +268,16 @@ def test_unknown_technology_warns_but_classifies():
     assert any("SuperFibre9000" in w and "UKE code list" in w for w in res.warnings)
 
 
+def test_reason_lists_each_operator_once():
+    """An operator with rows in two categories is listed once, by its first row, and not counted twice."""
+    out = _one([{"operator": "X", "medium": "copper", "technology": "VDSL2", "down_mbps": 50.0},
+                {"operator": "Y", "medium": "copper", "technology": "VDSL2", "down_mbps": 30.0},
+                {"operator": "X", "medium": "copper", "technology": "VDSL2", "down_mbps": 80.0,
+                 "status": "planned", "year": 2025}])
+    assert out.ws_class == "white"
+    assert out.ws_reason == "only VDSL2 30 Mb/s (Y); VDSL2 50 Mb/s (X)"  # by category, then text; no "+1 more"
+
+
 def test_operator_shown_by_its_smallest_spelling():
     """One operator written three ways is one network, shown by its smallest stripped spelling."""
     out = _one([{"operator": " orange "}, {"operator": "Orange", "technology": "XGS-PON"},
@@ -364,7 +374,7 @@ def test_reasons_equal_a_plain_python_listing():
         for a in range(n):
             rows = [int(r) for r, pa_ in zip(prow, paddr) if pa_ == a and (cov.cat[r] <= 1) == (n_any[a] > 0)]
             rows = sorted(rows, key=lambda r: (cov.cat[r], -cov.down[r], cov.op[r], frag_code[r]))
-            rows = [r for i, r in enumerate(rows) if i == 0 or cov.op[r] != cov.op[rows[i - 1]]]
+            rows = [r for i, r in enumerate(rows) if cov.op[r] not in {cov.op[q] for q in rows[:i]}]
             rows = sorted(rows, key=lambda r: (cov.cat[r], frag_code[r]))
             if not rows:
                 want = "no offer"
