@@ -171,7 +171,8 @@ def _touching(boxes: np.ndarray, reached: np.ndarray, origin_x: float, origin_y:
 def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
           origin_y: float, size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
           gbox: np.ndarray, out_l: np.ndarray, out_d: np.ndarray, at: int) -> int:
-    """Pairs of query ``q``: written from ``out[at]`` when ``at >= 0``; returns their number.
+    """Pairs of query ``q``: written from ``out[at]`` when ``at >= 0``, else only the first one, at
+    ``out[q]``; returns their number.
 
     A feature spanning several cells is reported once, from the first cell
     (lowest column, then row) shared by its box and the query square.
@@ -199,6 +200,9 @@ def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
                     if at >= 0:
                         out_l[at + k] = items[e]
                         out_d[at + k] = d
+                    elif k == 0:
+                        out_l[q] = items[e]
+                        out_d[q] = d
                     k += 1
     return k
 
@@ -229,23 +233,27 @@ def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin
     sxy = np.empty((n, 2), dtype=np.float64)
     for s in prange(n):
         sxy[s, 0], sxy[s, 1] = qxy[order[s], 0], qxy[order[s], 1]
-    dummy_l = np.empty(0, dtype=np.int64)
-    dummy_d = np.empty(0, dtype=np.float64)
+    # count the pairs of each query, keeping its first; only queries with more are scanned again
+    first_l = np.empty(n, dtype=np.int64)
+    first_d = np.empty(n, dtype=np.float64)
     offset = np.zeros(n + 1, dtype=np.int64)
     for s in prange(n):
         offset[s + 1] = _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox,
-                              dummy_l, dummy_d, -1)
+                              first_l, first_d, -1)
     for s in range(n):
         offset[s + 1] += offset[s]
     out_q = np.empty(offset[n], dtype=np.int64)
     out_l = np.empty(offset[n], dtype=np.int64)
     out_d = np.empty(offset[n], dtype=np.float64)
     for s in prange(n):
-        if offset[s + 1] > offset[s]:
+        k = offset[s + 1] - offset[s]
+        if k == 1:
+            out_l[offset[s]], out_d[offset[s]] = first_l[s], first_d[s]
+        elif k > 1:
             _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, out_l, out_d,
                   offset[s])
-            for e in range(offset[s], offset[s + 1]):
-                out_q[e] = order[s]
+        for e in range(offset[s], offset[s + 1]):
+            out_q[e] = order[s]
     return out_q, out_l, out_d
 
 
