@@ -45,8 +45,9 @@ Barriers (white spots only), first rule that applies: ``status_<status>`` (PRG
 status not in ``existing_statuses``, e.g. ``status_prognozowany``; an empty
 status counts as existing), ``no_building`` (no building within
 ``barrier_building_distance_m``), ``summer_house`` (the nearest building's use
-is in ``barrier_building_uses``; equidistant buildings: smallest id).  An empty buildings layer disables the two
-building rules with a warning instead of making every point a barrier.
+is in ``barrier_building_uses``; equidistant buildings: smallest id, then the
+first in the layer).  An empty buildings layer disables the two building rules
+with a warning instead of making every point a barrier.
 
 Everything is vectorised (address keys normalised, hashed and joined by the
 numba kernels of :mod:`planner._textkeys`, numpy and radix sorting, the numba
@@ -62,7 +63,9 @@ import logging
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -954,7 +957,7 @@ class _InlineExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 -- re-raised by future.result()
+        except Exception as exc:  # noqa: BLE001 -- re-raised by future.result(); Ctrl-C stops at once
             future.set_exception(exc)
         return future
 
@@ -984,6 +987,20 @@ def _stage_executor() -> Executor:
     return ThreadPoolExecutor(max_workers=2, initializer=numba.set_num_threads, initargs=(1,))
 
 
+@contextmanager
+def _stages() -> Iterator[Executor]:
+    """:func:`_stage_executor`, shut down on leaving; on an error, stages not yet started are cancelled
+    (the running ones are waited for)."""
+    pool = _stage_executor()
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
 def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, list[str]]:
     addr = _prepare_addresses(area)
     n = len(addr)
@@ -999,7 +1016,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     cov_warnings: list[str] = []
     dup_warnings: list[str] = []
     # Stages that do not wait for one another run in two worker threads beside the key matching.
-    with _stage_executor() as pool:
+    with _stages() as pool:
         near = pool.submit(_building_flags, addr.geometry, address_bounds, buildings, config) if len(buildings) else None
         by_id = pool.submit(_id_positions, addr["id"], _column(cov_layer, "address_id"))
         statuses = pool.submit(_codes, _column(addr, "status", "istniejacy"), _a_strip)
@@ -1085,9 +1102,9 @@ def _nga_operators(n: int, keys: np.ndarray, names: np.ndarray) -> tuple[np.ndar
     return out, texts
 
 
-def _nearest_first(q: np.ndarray, dist: np.ndarray,
-                   ids_of: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The nearest pair of every query, ties broken by id, then by pair position.
+def _nearest_first(q: np.ndarray, dist: np.ndarray, ids_of: Callable[[np.ndarray], np.ndarray],
+                   features: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest pair of every query, ties broken by id, then by feature position (or pair position).
 
     Parameters
     ----------
@@ -1100,6 +1117,10 @@ def _nearest_first(q: np.ndarray, dist: np.ndarray,
         tied at their query's smallest distance (ids ranked as by
         ``pd.factorize(..., sort=True)``), so the ids of all pairs need not be
         sorted.
+    features
+        Feature position of every pair: pairs with equal ids are decided by it
+        (so the answer does not depend on the order the search gave the pairs
+        in); without it, by pair position.
 
     Returns
     -------
@@ -1114,15 +1135,16 @@ def _nearest_first(q: np.ndarray, dist: np.ndarray,
         order = argsort_u64(q.view(np.uint64))  # stable: positions stay ascending within a query
         run_q, best, n_min, _ = nearest_runs(q[order], dist[order])
         tied_q, tied_best = _break_ties(q[order], dist[order], run_q, best, n_min,
-                                        lambda sel: ids_of(order[sel]))
+                                        lambda sel: ids_of(order[sel]), None if features is None else features[order])
         return tied_q, order[tied_best]
-    return _break_ties(q, dist, run_q, best, n_min, ids_of)
+    return _break_ties(q, dist, run_q, best, n_min, ids_of, features)
 
 
 def _break_ties(q: np.ndarray, dist: np.ndarray, run_q: np.ndarray, best: np.ndarray, n_min: np.ndarray,
-                ids_of: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                ids_of: Callable[[np.ndarray], np.ndarray],
+                features: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_nearest_first` of contiguous runs: among a run's pairs at its smallest distance, the
-    smallest id wins, then the first pair."""
+    smallest id wins, then the smallest feature position, then the first pair."""
     tied = np.flatnonzero(n_min >= 2)
     if not len(tied):
         return run_q, best
@@ -1130,7 +1152,8 @@ def _break_ties(q: np.ndarray, dist: np.ndarray, run_q: np.ndarray, best: np.nda
     sel = np.flatnonzero((n_min[run] >= 2) & (dist == dist[best[run]]))  # ascending: runs stay contiguous
     rank = pd.factorize(ids_of(sel), sort=True)[0]
     r = run[sel]
-    order = np.lexsort((sel, rank, r))  # per run: the smallest id, then the first pair
+    then = sel if features is None else features[sel]
+    order = np.lexsort((sel, then, rank, r))  # per run: the smallest id, feature, pair
     first = np.r_[True, r[order][1:] != r[order][:-1]]
     best = best.copy()
     best[r[order][first]] = sel[order][first]
@@ -1155,10 +1178,10 @@ def _building_flags(points: gpd.GeoSeries, bounds: np.ndarray, buildings: gpd.Ge
     qi, bi, dist = _within(points, buildings, config.barrier_building_distance_m, points_bounds=bounds)
     has[qi] = True
     if len(qi):
-        # nearest building; equidistant buildings: the smallest building id
-        # decides, whatever the order (ids are ranked only where there is a tie)
+        # nearest building; equidistant buildings: the smallest building id, then the first
+        # building of the layer decides, whatever the order (ids are ranked only where there is a tie)
         ids = buildings["id"] if "id" in buildings.columns else pd.Series(np.arange(len(buildings)))
-        q1, k1 = _nearest_first(qi, dist, lambda sel: ids.iloc[bi[sel]].to_numpy(dtype=object))
+        q1, k1 = _nearest_first(qi, dist, lambda sel: ids.iloc[bi[sel]].to_numpy(dtype=object), bi)
         use_codes, use_u = _codes(_column(buildings, "use", "residential"), _a_strip)
         is_summer = np.isin(use_u, list(config.barrier_building_uses))[use_codes[bi[k1]]]
         summer[q1[is_summer]] = True

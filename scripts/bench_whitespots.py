@@ -17,7 +17,9 @@ point against the buildings within 30 m) is also timed against geopandas'
 STRtree (``sindex`` build + ``query(predicate="dwithin")``) in the same
 process, with the same pairs asserted.  ``--stages`` also prints the time of
 each stage of ``classify`` (best of the runs; stages nest, e.g. the key
-matching is part of the matching).  Run: ``python scripts/bench_whitespots.py``.
+matching is part of the matching, and overlap: the building search, the id
+matching and the duplicate check run in worker threads beside the others).
+Run: ``python scripts/bench_whitespots.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import functools
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -116,8 +119,10 @@ STAGES = ("_prepare_addresses", "_prepare_coverage", "_duplicate_rows", "_match"
 
 
 def time_stages(names: tuple[str, ...]) -> dict[str, float]:
-    """Wrap the named functions of planner.whitespots so that each call adds its time to the returned dict."""
+    """Wrap the named functions of planner.whitespots so that each call adds its time to the returned dict
+    (calls from the worker threads too; a stage called in two threads at once counts both calls)."""
     spent: dict[str, float] = {}
+    lock = threading.Lock()
 
     def timed(name: str, f: Callable) -> Callable:
         @functools.wraps(f)
@@ -126,7 +131,8 @@ def time_stages(names: tuple[str, ...]) -> dict[str, float]:
             try:
                 return f(*args, **kwargs)
             finally:
-                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+                with lock:
+                    spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
         return wrapper
 
     for name in names:

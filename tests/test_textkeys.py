@@ -162,3 +162,47 @@ def test_key_pairs_equal_a_merge_of_normalised_columns(seed):
     assert set(zip(si.tolist(), sj.tolist())) == want_s
     for i, j in ((ui, uj), (si, sj)):
         assert np.all(np.diff(i) >= 0) and np.all((np.diff(i) > 0) | (np.diff(j) > 0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=_values, offset=st.integers(0, 3))
+def test_raw_hashes_read_from_the_buffer_equal_those_of_the_normalising_kernel(values, offset):
+    """The fast RAW path (words read straight from the Arrow buffer) gives the general kernel's hashes."""
+    arr = pa.array(values + ["x"] * offset, type=pa.string()).slice(offset)  # a sliced array too
+    data, offsets, missing = tk._buffers(arr)
+    fast = tk._hash_buffers(data, offsets, missing, tk.RAW, 0)
+    n = len(missing)
+    h, g, empty, bad = np.empty(n, np.uint64), np.empty(n, np.uint64), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    if n:
+        tk._hash_column(tk.RAW, 0, data, offsets, missing, h, g, empty, bad)
+    for a, b in zip(fast[:3], (h, g, empty)):
+        assert np.array_equal(a, b)
+
+
+def test_row_hashes_equal_for_equal_rows_only():
+    nan2 = np.frombuffer(np.uint64(0x7FF8000000000001).tobytes(), dtype=np.float64)[0]  # another NaN payload
+    texts = pa.array(["a", "a", "a", "a", None, "", "b", "a"], type=pa.string())
+    numbers = np.array([1.0, 1.0, 1.0, -0.0, 0.0, 0.0, 1.0, 2.0])
+    other = np.array([np.nan, nan2, np.nan, 0.0, 0.0, 0.0, np.nan, np.nan])
+    ints = np.array([1, 1, 1, 0, 0, 0, 1, 2])
+    h, g = tk.row_hashes([texts, numbers, other], len(numbers))
+    h2, _ = tk.row_hashes([texts, ints.astype(float), other], len(numbers))
+    h3, _ = tk.row_hashes([texts, ints, other], len(numbers))
+    assert np.array_equal(h, h2) and np.array_equal(h, h3)  # 1 as 1.0, -0.0 as 0.0
+    key = list(zip(["a", "a", "a", "a", "", "", "b", "a"], numbers + 0.0, np.where(np.isnan(other), -1.0, other)))
+    for i in range(8):
+        for j in range(8):
+            assert (h[i] == h[j] and g[i] == g[j]) == (key[i] == key[j]), (i, j)  # missing text as ''
+    assert tk.shared_hashes(h, g).tolist() == [True, True, True, False, True, True, False, False]
+
+
+def test_shared_hashes_and_member_with_colliding_first_words():
+    rng = np.random.default_rng(2)
+    h = rng.integers(0, 50, 2000).astype(np.uint64)  # the first word collides all the time
+    g = rng.integers(0, 3, 2000).astype(np.uint64) * np.uint64(2**40)
+    pairs = pd.Series(list(zip(h.tolist(), g.tolist())))
+    assert np.array_equal(tk.shared_hashes(h, g), pairs.duplicated(keep=False).to_numpy())
+    values = np.unique(rng.integers(0, 10**12, 300).astype(np.uint64))
+    probe = np.concatenate([values[::3], rng.integers(0, 10**12, 5000).astype(np.uint64)])
+    assert np.array_equal(tk._member(probe, values), np.isin(probe, values))
+    assert not tk._member(probe, values[:0]).any()
