@@ -53,8 +53,9 @@ Everything is vectorised (address keys normalised, hashed and joined by the
 numba kernels of :mod:`planner._textkeys`, numpy and radix sorting, the numba
 proximity grid of :mod:`planner._proximity`, a compiled pass for the reason
 listings); there is no Python loop over address points or coverage rows.  The
-building search, the id matching and the duplicate-row check run in worker
-threads beside the key matching (:func:`_stage_executor`).
+stages that do not wait for the key matching (building search, id matching,
+duplicate-row check and a few smaller ones) run in worker threads beside it
+(:func:`_stage_executor`).
 """
 
 from __future__ import annotations
@@ -623,20 +624,19 @@ def _terc_warning(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, key_r: np.ndar
             "-> fix: check the TERC codes of those rows"]
 
 
-def _unmatched_warning(cov: pd.DataFrame, unmatched: np.ndarray, source: str, config: WhiteSpotConfig,
-                       warnings: list[str]) -> None:
-    """Warn about the coverage rows (positions ``unmatched``) that match no address point."""
+def _unmatched_warning(cov: pd.DataFrame, unmatched: np.ndarray, source: str,
+                       config: WhiteSpotConfig) -> list[str]:
+    """A warning about the coverage rows (positions ``unmatched``) that match no address point, if any."""
     if not len(unmatched):
-        return
+        return []
     ex = cov.iloc[unmatched[:_MAX_EXAMPLES]]
     desc = "; ".join(
         f"row {int(r.row)} (operator {cov.attrs['op_display'][r.op]}, SIMC {r.simc!s}, ULIC {r.ulic!s}, "
         f"street {r.street!s}, nr {r.house_number!s}, id {r.address_id!s})"
         for r in ex.itertuples())
-    warnings.append(
-        f"{len(unmatched)} coverage row(s) of {source} match no address point and were ignored: {desc} "
-        f"-> fix: check their TERYT codes, street names and house numbers against the address layer, "
-        f"or give them a point within {config.match_distance_m:g} m of the address")
+    return [f"{len(unmatched)} coverage row(s) of {source} match no address point and were ignored: {desc} "
+            f"-> fix: check their TERYT codes, street names and house numbers against the address layer, "
+            f"or give them a point within {config.match_distance_m:g} m of the address"]
 
 
 def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
@@ -1051,8 +1051,8 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
         n_any = np.bincount(pair_addr, minlength=n).astype(np.int64)
         ws_code = np.minimum(n_any, 2)  # 0 white, 1 grey, 2 black
         reasons = _reasons(n, prow, paddr, cov, n_any, descriptions.result())
-        warnings = cov_warnings + dup_warnings + terc.result()
-        _unmatched_warning(cov, np.flatnonzero(~matched & ~dropped), source, config, warnings)
+        warnings = (cov_warnings + dup_warnings + terc.result()
+                    + _unmatched_warning(cov, np.flatnonzero(~matched & ~dropped), source, config))
         is_barrier, reason_codes, barrier_texts = _barriers(ws_code == 0, statuses.result(),
                                                             near.result() if near is not None else None, config,
                                                             warnings)
