@@ -20,10 +20,9 @@ string buffers directly:
   finaliser); :func:`combine` chains the hashes of several columns into the
   hash of a multi-column key.
 * :func:`join` finds the rows of one side with the key of each row of the
-  other: the smaller side is bucketed by a radix sort on the top bits of its
-  hash (about one row per bucket), and each row of the other side reads its
-  bucket.  Keys are compared by their 128-bit hash (see :func:`join` for the
-  odds).
+  other: a sort-merge join of the two sides' hashes (numpy sorts one 64-bit
+  word per row: the top bits of its hash above its row number).  Keys are
+  compared by their 128-bit hash (see :func:`join` for the odds).
 * :func:`duplicated` finds repeated values, comparing candidates byte by byte.
 
 Compiled on first call (``cache=True``), never at import time.
@@ -37,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 from numba import njit, prange
 
-from planner._radix import argsort_u64, bin_starts, sort_rows_u64
+from planner._radix import bin_starts, sort_rows_u64
 
 #: Kinds of normalisation (see :func:`normalise_into`).
 RAW, CODE, STREET, HOUSE = 0, 1, 2, 3
@@ -410,44 +409,81 @@ def _buckets(h: np.ndarray, g: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, 
     return rows, bin_starts(rows[:, 0] >> shift, 1 << bits), bits
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _join(h_left: np.ndarray, g_left: np.ndarray, ok_left: np.ndarray, h_right: np.ndarray,
-          g_right: np.ndarray, ok_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    rows, bstart, bits = _buckets(h_right, g_right, ok_right)
-    shift = np.uint64(64 - bits)
-    n = h_left.shape[0]
-    count = np.zeros(n, dtype=np.int64)
-    for i in prange(n):
-        if ok_left[i]:
-            b = h_left[i] >> shift
-            for t in range(bstart[b], bstart[b + 1]):
-                if rows[t, 0] == h_left[i] and rows[t, 1] == g_left[i]:
-                    count[i] += 1
-    offset = np.zeros(n + 1, dtype=np.int64)
-    for i in range(n):
-        offset[i + 1] = offset[i] + count[i]
-    li = np.empty(offset[n], dtype=np.int64)
-    rj = np.empty(offset[n], dtype=np.int64)
-    for i in prange(n):
-        if count[i]:
-            at = offset[i]
-            b = h_left[i] >> shift
-            for t in range(bstart[b], bstart[b + 1]):
-                if rows[t, 0] == h_left[i] and rows[t, 1] == g_left[i]:
-                    li[at] = i
-                    rj[at] = rows[t, 2]
-                    at += 1
-    return li, rj
+@njit(cache=True, nogil=True)
+def _packed(h: np.ndarray, ok: np.ndarray, bits: int) -> np.ndarray:
+    """For the rows in ``ok``: the top ``64 - bits`` bits of ``h`` above the row number (``< 2**bits``)."""
+    m = 0
+    for r in range(h.shape[0]):
+        m += ok[r]
+    out = np.empty(m, np.uint64)
+    sh = np.uint64(bits)
+    t = 0
+    for r in range(h.shape[0]):
+        if ok[r]:
+            out[t] = ((h[r] >> sh) << sh) | np.uint64(r)
+            t += 1
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _run_end(keys: np.ndarray, i: int, top: np.uint64, sh: np.uint64) -> int:
+    """End of the run of ``keys`` from ``i`` whose top bits are ``top``."""
+    while i < keys.shape[0] and keys[i] >> sh == top:
+        i += 1
+    return i
+
+
+@njit(cache=True, nogil=True)
+def _merge(kl: np.ndarray, kr: np.ndarray, bits: int, hl: np.ndarray, gl: np.ndarray, hr: np.ndarray,
+           gr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows with equal ``(h, g)`` from two sorted :func:`_packed` arrays: a merge of the runs
+    with equal top bits, each candidate pair checked on the whole 128-bit hash."""
+    sh, mask = np.uint64(bits), np.uint64((1 << bits) - 1)
+    n_cand = 0
+    li = np.empty(0, np.int64)
+    rj = np.empty(0, np.int64)
+    k = 0
+    for fill in range(2):  # count the candidate pairs, then write the matches
+        if fill:
+            li = np.empty(n_cand, np.int64)
+            rj = np.empty(n_cand, np.int64)
+        i = j = 0
+        while i < kl.shape[0] and j < kr.shape[0]:
+            a, b = kl[i] >> sh, kr[j] >> sh
+            if a < b:
+                i += 1
+            elif a > b:
+                j += 1
+            else:
+                i2, j2 = _run_end(kl, i, a, sh), _run_end(kr, j, a, sh)
+                if not fill:
+                    n_cand += (i2 - i) * (j2 - j)
+                else:
+                    for x in range(i, i2):
+                        p = np.int64(kl[x] & mask)
+                        for y in range(j, j2):
+                            q = np.int64(kr[y] & mask)
+                            if hl[p] == hr[q] and gl[p] == gr[q]:
+                                li[k], rj[k] = p, q
+                                k += 1
+                i, j = i2, j2
+    return li[:k], rj[:k]
 
 
 def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[np.ndarray, np.ndarray],
-         ok_right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+         ok_right: np.ndarray, *, ordered: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(i, j)`` of left row ``i`` and right row ``j`` with equal keys.
 
     ``left`` and ``right`` are the ``(h, g)`` hashes of the keys
     (:func:`hash_column`, :func:`combine`); rows outside ``ok_left`` /
-    ``ok_right`` join nothing.  Pairs are ordered by ``i``, then ``j`` (as a
-    sort-merge join gives them).
+    ``ok_right`` join nothing.  With ``ordered`` the pairs are ordered by
+    ``i``, then ``j`` (as a sort-merge join gives them); without, in an order
+    that depends only on the hashes and row numbers.
+
+    A sort-merge join: each row becomes one 64-bit word (the top bits of its
+    ``h`` above its row number), both sides are sorted by numpy's vectorised
+    sort of plain integers, then merged; probing a bucketed table of one side
+    with the other missed the cache on every row and took about 2x as long.
 
     Keys are compared by their 128-bit hash rather than byte by byte:
     re-reading both rows of every candidate pair cost 3x the whole join in
@@ -457,13 +493,22 @@ def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[
     if not len(left[0]) or not len(right[0]):
         e = np.empty(0, dtype=np.int64)
         return e, e
-    ok_left, ok_right = np.asarray(ok_left, dtype=np.bool_), np.asarray(ok_right, dtype=np.bool_)
-    if len(right[0]) <= len(left[0]):
-        return _join(left[0], left[1], ok_left, right[0], right[1], ok_right)
-    # bucket the smaller side (a smaller table stays in cache), then order the pairs by left row
-    rj, li = _join(right[0], right[1], ok_right, left[0], left[1], ok_left)
-    order = argsort_u64(li.astype(np.uint64))  # stable: right rows stay ascending within a left row
-    return li[order], rj[order]
+    n = max(len(left[0]), len(right[0]))
+    bits = n.bit_length()  # row numbers < 2**bits; a pair of them fits in one word
+    if 2 * bits > 64:
+        raise ValueError(f"join of {n} rows: at most 2**32 - 1 rows per side")
+    hl, gl = (np.ascontiguousarray(a, dtype=np.uint64) for a in left)
+    hr, gr = (np.ascontiguousarray(a, dtype=np.uint64) for a in right)
+    kl = _packed(hl, np.asarray(ok_left, dtype=np.bool_), bits)
+    kr = _packed(hr, np.asarray(ok_right, dtype=np.bool_), bits)
+    kl.sort()  # numpy's sort releases the GIL
+    kr.sort()
+    li, rj = _merge(kl, kr, bits, hl, gl, hr, gr)
+    if not ordered:
+        return li, rj
+    pair = (li.view(np.uint64) << np.uint64(bits)) | rj.view(np.uint64)
+    pair.sort()
+    return (pair >> np.uint64(bits)).view(np.int64), (pair & np.uint64((1 << bits) - 1)).view(np.int64)
 
 
 @njit(cache=True, nogil=True)

@@ -80,7 +80,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyproj
 import shapely
-from numba import njit
+from numba import njit, prange
 
 from planner import _textkeys
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
@@ -361,7 +361,7 @@ def _id_positions(address_ids: pd.Series, ids: pd.Series) -> np.ndarray:
     """Position of each id among the (unique) address ids, -1 if absent, empty or missing."""
     h, g, empty = _textkeys.hash_column(_to_arrow(ids), _textkeys.RAW)
     ha, ga, empty_a = _textkeys.hash_column(_to_arrow(address_ids), _textkeys.RAW)
-    li, rj = _textkeys.join((h, g), ~empty, (ha, ga), ~empty_a)
+    li, rj = _textkeys.join((h, g), ~empty, (ha, ga), ~empty_a, ordered=False)
     n = len(ids)
     pos = np.full(n, -1, dtype=np.int64)
     pos[li] = rj
@@ -830,100 +830,232 @@ def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: int, k1: int, k2: int,
         run[u] = p
 
 
-# columns of the pair rows of _listings
-_A, _CAT, _SLOWER, _OP, _DESC = range(5)
+# columns of the coverage rows in _summaries, and rows of its output
+_CAT, _SLOWER, _OP, _DESC = range(4)
+_N_ANY, _N_NOW, _N_PLANNED, _OPS_CODE, _REASON, _D1, _C1, _D2, _COUNT = range(9)
+
+#: Largest mixed-radix code of :func:`_summaries` (beyond it, the slower general path is taken).
+_CODE_LIMIT = 2**62
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _coverage_rows(cat: np.ndarray, down_bits: np.ndarray, op: np.ndarray, fragment: np.ndarray,
+                   rows: np.ndarray) -> None:
+    """The columns of :func:`_summaries`' coverage rows, as uint64 (``rows``: ``(n, 4)``);
+    ``down_bits``: the speeds (>= 0, no -0.0) as uint64, which order as the speeds."""
+    for r in prange(rows.shape[0]):
+        rows[r, _CAT] = cat[r]
+        rows[r, _SLOWER] = ~down_bits[r]  # the faster sorts first
+        rows[r, _OP] = op[r]
+        rows[r, _DESC] = fragment[r]
 
 
 @njit(cache=True, nogil=True)
-def _listings(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The first two fragments of every address's listing, from its pairs.
+def _by_address(paddr: np.ndarray, start: np.ndarray, order: np.ndarray) -> None:
+    """CSR of the pairs by address, into ``start`` (zeros, one more than the addresses) and ``order``:
+    address ``a``'s pairs are ``order[start[a]:start[a + 1]]``, in pair order (a counting sort)."""
+    n = start.shape[0] - 1
+    for t in range(paddr.shape[0]):
+        start[paddr[t] + 1] += 1
+    for a in range(n):
+        start[a + 1] += start[a]
+    at = start[:-1].copy()
+    for t in range(paddr.shape[0]):
+        order[at[paddr[t]]] = t
+        at[paddr[t]] += 1
 
-    ``rows`` are the pairs as uint64 columns (address, category, speed
-    descending, operator, fragment), sorted stably by address.  Per address:
-    its pairs by (category, speed descending, operator, fragment), the first
-    of each operator kept, then re-sorted by (category, fragment).  Returns the
-    addresses, the first fragment and its category, the second fragment (-1:
-    none) and the number of fragments.
+
+@njit(cache=True, nogil=True, parallel=True)
+def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match: int,
+               n_ops: int, n_desc: int, limit: int, start: np.ndarray, order: np.ndarray, pairs: np.ndarray,
+               pair_method: np.ndarray, best: np.ndarray, out: np.ndarray) -> None:
+    """What every address's pairs say, in one compiled pass per address.
+
+    The pairs are (coverage row ``prow``, address ``paddr``, match
+    ``method``); ``rows`` holds, per coverage row, the uint64 columns
+    (category, speed descending, operator, fragment).  Per address, into
+    ``best`` and the rows of ``out`` (``_N_ANY``, ``_N_NOW``, ... ``_COUNT``):
+
+    * its best (smallest) match method (``no_match`` without pairs);
+    * the distinct NGA operators (category now or planned): how many, how many
+      with a "now" row, how many with a "planned" row, and their ascending
+      list as a mixed-radix code ``sum (op + 1) * (n_ops + 1) ** i``
+      (``-1`` without NGA operators; ``-2`` if it would exceed ``limit``);
+    * its listing: the rows that count (the NGA ones if there are any, else
+      all) by (category, speed descending, operator, fragment), the first of
+      each operator kept, then re-sorted by (category, fragment): the first
+      fragment and its category, the second fragment (-1: none) and the
+      number of fragments (0: no pairs); and all that as one mixed-radix code
+      of (wording, first fragment, second fragment, fragments beyond two)
+      (``-1`` without pairs; ``-2`` for all if it could exceed ``limit``).
+
+    ``start`` (zeros), ``order``, ``pairs`` and ``pair_method`` are scratch
+    space; all arrays come from numpy (numba's own allocations of fresh
+    memory cost 4x as many page faults: no huge pages).
     """
-    m = rows.shape[0]
-    n_addr = 0
-    for t in range(m):
-        if t == 0 or rows[t, _A] != rows[t - 1, _A]:
-            n_addr += 1
-    ua = np.empty(n_addr, dtype=np.int64)
-    d1 = np.empty(n_addr, dtype=np.int64)
-    c1 = np.empty(n_addr, dtype=np.int64)
-    d2 = np.full(n_addr, -1, dtype=np.int64)
-    count = np.empty(n_addr, dtype=np.int64)
-    run = np.empty(m, dtype=np.int64)
-    g = 0
-    s = 0
-    while s < m:
-        e = s + 1
-        while e < m and rows[e, _A] == rows[s, _A]:
-            e += 1
-        k = e - s
-        for t in range(k):
-            run[t] = s + t
-        _insertion_sort(rows, run, k, _CAT, _SLOWER, _OP, _DESC)
-        kept = 0
-        for t in range(k):  # one fragment per operator: its first
-            seen = False
-            for u in range(kept):
-                if rows[run[u], _OP] == rows[run[t], _OP]:
-                    seen = True
-                    break
-            if not seen:
-                run[kept] = run[t]
-                kept += 1
-        _insertion_sort(rows, run, kept, _CAT, _DESC, _DESC, _DESC)
-        ua[g], c1[g], count[g] = rows[s, _A], rows[run[0], _CAT], kept
-        d1[g] = rows[run[0], _DESC]
-        if kept >= 2:
-            d2[g] = rows[run[1], _DESC]
-        g += 1
-        s = e
-    return ua, d1, c1, d2, count
+    n = best.shape[0]
+    _by_address(paddr, start, order)
+    # the pairs' rows in address order, gathered first: a tight loop overlaps its cache misses,
+    # the listing's branchy loop did not (3x slower reading them in place)
+    for t in prange(order.shape[0]):
+        p = order[t]
+        r = prow[p]
+        pairs[t, 0], pairs[t, 1], pairs[t, 2], pairs[t, 3] = rows[r, 0], rows[r, 1], rows[r, 2], rows[r, 3]
+        pair_method[t] = method[p]
+    rows = pairs
+    n_any, n_now, n_planned, ops_code = out[_N_ANY], out[_N_NOW], out[_N_PLANNED], out[_OPS_CODE]
+    reason, d1, c1, d2, count = out[_REASON], out[_D1], out[_C1], out[_D2], out[_COUNT]
+    longest = 0
+    for a in range(n):
+        longest = max(longest, start[a + 1] - start[a])
+    base = n_ops + 1
+    fits = 0  # how many operators a code within the limit holds
+    cap = 1
+    while cap <= (limit - 1) // base:
+        cap *= base
+        fits += 1
+    reason_fits = 3.0 * n_desc * (n_desc + 1) * base < limit
+    n_chunks = min(n, 256)
+    for c in prange(n_chunks):
+        run = np.empty(longest, dtype=np.int64)
+        ops = np.empty(longest, dtype=np.int64)
+        flags = np.empty(longest, dtype=np.int64)
+        for a in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            s, e = start[a], start[a + 1]
+            k = e - s
+            if k == 0:
+                best[a], n_any[a], n_now[a], n_planned[a], ops_code[a] = no_match, 0, 0, 0, -1
+                reason[a], d1[a], c1[a], d2[a], count[a] = -1, -1, -1, -1, 0
+                continue
+            m_best = no_match
+            n_op = 0
+            for t in range(k):
+                r = s + t
+                m_best = min(m_best, pair_method[r])
+                run[t] = r
+                cat = rows[r, _CAT]
+                if cat <= _CAT_NGA_PLANNED:  # distinct NGA operators, kept ascending
+                    op = np.int64(rows[r, _OP])
+                    u = n_op
+                    while u > 0 and ops[u - 1] > op:
+                        u -= 1
+                    bit = 1 if cat == _CAT_NGA_NOW else 2
+                    if u > 0 and ops[u - 1] == op:
+                        flags[u - 1] |= bit
+                    else:
+                        for v in range(n_op, u, -1):
+                            ops[v], flags[v] = ops[v - 1], flags[v - 1]
+                        ops[u], flags[u] = op, bit
+                        n_op += 1
+            best[a] = m_best
+            n_any[a] = n_op
+            code = n_with_now = n_with_planned = 0
+            for u in range(n_op):
+                n_with_now += flags[u] & 1
+                n_with_planned += flags[u] >> 1
+                code = code * base + ops[u] + 1
+            n_now[a], n_planned[a] = n_with_now, n_with_planned
+            ops_code[a] = (code if n_op <= fits else -2) if n_op else -1
+            kk = 0
+            for t in range(k):  # the rows that count
+                if (rows[run[t], _CAT] <= _CAT_NGA_PLANNED) == (n_op > 0):
+                    run[kk] = run[t]
+                    kk += 1
+            _insertion_sort(rows, run, kk, _CAT, _SLOWER, _OP, _DESC)
+            kept = 0
+            for t in range(kk):  # one fragment per operator: its first
+                seen = False
+                for u in range(kept):
+                    if rows[run[u], _OP] == rows[run[t], _OP]:
+                        seen = True
+                        break
+                if not seen:
+                    run[kept] = run[t]
+                    kept += 1
+            _insertion_sort(rows, run, kept, _CAT, _DESC, _DESC, _DESC)
+            c1[a], d1[a], count[a] = rows[run[0], _CAT], rows[run[0], _DESC], kept
+            d2[a] = rows[run[1], _DESC] if kept >= 2 else -1
+            wording = 0 if c1[a] <= _CAT_NGA_PLANNED else (1 if c1[a] <= _CAT_NOT_FIXED else 2)
+            reason[a] = (((wording * n_desc + d1[a]) * (n_desc + 1) + d2[a] + 1) * base
+                         + max(kept - 2, 0)) if reason_fits else -2
 
 
-def _reasons(n: int, prow: np.ndarray, paddr: np.ndarray, cov: pd.DataFrame, counting_ops: np.ndarray,
-             descriptions: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    """Reason of every address from its matched rows, as codes into texts.
+def _factorize_texts(code: np.ndarray, text: Callable[[int], str], none: str) -> tuple[np.ndarray, list[str]]:
+    """Codes into texts of integer tuple codes (``code < 0``: ``none``), each text built once from the
+    position of its first occurrence."""
+    out = np.zeros(len(code), dtype=np.int64)
+    has = np.flatnonzero(code >= 0)
+    if not len(has):
+        return out, [none]
+    f, _ = pd.factorize(code[has])
+    first = _first_positions(f.astype(np.int64))
+    out[has] = f + 1
+    return out, [none] + [text(int(i)) for i in has[first]]
+
+
+@dataclass
+class _Summary:
+    """Per-address results of :func:`_summarise`."""
+
+    method: np.ndarray
+    n_any: np.ndarray
+    n_now: np.ndarray
+    n_planned: np.ndarray
+    reasons: tuple[np.ndarray, list[str]]
+    operators: tuple[np.ndarray, list[str]]
+
+
+def _summarise(n: int, prow: np.ndarray, paddr: np.ndarray, pm: np.ndarray, cov: pd.DataFrame,
+               descriptions: tuple[np.ndarray, np.ndarray]) -> _Summary:
+    """Match method, NGA operator counts, reason and NGA operator list of every address.
 
     An address with NGA lists its NGA rows; a white spot lists what it has
     instead.  Each address gets a tuple (first fragment, second fragment,
     number of further operators) from a compiled pass over its few pairs
-    (:func:`_listings`); the text is built once per distinct tuple.
-    ``descriptions`` are :func:`_row_descriptions` of ``cov``.
+    (:func:`_summaries`); the text is built once per distinct tuple, as is
+    the ``'; '``-joined list of NGA operators (display names, ordered by
+    operator code, i.e. by normalised name).  ``descriptions`` are
+    :func:`_row_descriptions` of ``cov``.
     """
-    code = np.zeros(n, dtype=np.int64)
-    if not len(prow):
-        return code, ["no offer"]
+    names = cov.attrs["op_display"]
+    n_ops = max(len(names), 1)
     codes, texts = descriptions
-    cat = cov["cat"].to_numpy()[prow]
-    counting = cat <= _CAT_NGA_PLANNED
-    keep = np.flatnonzero(counting == (counting_ops[paddr] > 0))
-    prow = prow[keep]
-    rows = np.empty((len(keep), 5), dtype=np.uint64)
-    rows[:, _A], rows[:, _CAT], rows[:, _OP], rows[:, _DESC] = paddr[keep], cat[keep], cov["op"].to_numpy()[prow], \
-        codes[prow]
-    # a speed >= 0 orders as its bits; inverted, the faster sorts first
-    rows[:, _SLOWER] = ~(cov["down"].to_numpy(dtype=np.float64)[prow] + 0.0).view(np.uint64)
-    ua, d1, c1, d2, count = _listings(np.take(rows, argsort_u64(rows[:, _A].copy()), axis=0))
-    prefix = np.where(c1 <= _CAT_NGA_PLANNED, 0, np.where(c1 <= _CAT_NOT_FIXED, 1, 2))
-    more = np.maximum(count - 2, 0)
-    combo = _combine(prefix, d1, d2, more)
-    first = _first_positions(combo)
-    words = ("NGA: ", "only ", "")
-    out_texts = ["no offer"] + [
-        words[prefix[i]] + texts[d1[i]] + (f"; {texts[d2[i]]}" if d2[i] >= 0 else "")
-        + (f"; +{more[i]} more" if more[i] else "")
-        for i in first
-    ]
-    lookup = np.zeros(int(combo.max()) + 1, dtype=np.int64)
-    lookup[combo[first]] = np.arange(1, len(first) + 1)
-    code[ua] = lookup[combo]
-    return code, out_texts
+    rows = np.empty((len(cov), 4), dtype=np.uint64)
+    _coverage_rows(cov["cat"].to_numpy(), (cov["down"].to_numpy(dtype=np.float64) + 0.0).view(np.uint64),
+                   cov["op"].to_numpy(), codes, rows)
+    m = len(prow)
+    best, out = np.empty(n, dtype=np.int8), np.empty((9, n), dtype=np.int64)
+    _summaries(np.ascontiguousarray(prow, dtype=np.int64), np.ascontiguousarray(paddr, dtype=np.int64),
+               np.ascontiguousarray(pm, dtype=np.int8), rows, _NO_MATCH, n_ops, max(len(texts), 1), _CODE_LIMIT,
+               np.zeros(n + 1, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty((m, 4), dtype=np.uint64),
+               np.empty(m, dtype=np.int8), best, out)
+    n_any, n_now, n_planned, ops_code, reason, d1, c1, d2, count = out
+
+    def wording(c: int) -> str:
+        return "NGA: " if c <= _CAT_NGA_PLANNED else "only " if c <= _CAT_NOT_FIXED else ""
+
+    if (reason == -2).any():  # too many fragments for one code
+        reason = _combine(np.where(c1 <= _CAT_NGA_PLANNED, 0, np.where(c1 <= _CAT_NOT_FIXED, 1, 2)), d1, d2,
+                          np.maximum(count - 2, 0))
+        reason[count == 0] = -1
+    reasons = _factorize_texts(reason, lambda a: (
+        wording(c1[a]) + texts[d1[a]] + (f"; {texts[d2[a]]}" if d2[a] >= 0 else "")
+        + (f"; +{count[a] - 2} more" if count[a] > 2 else "")), "no offer")
+
+    if (ops_code == -2).any():  # too many operators for one code
+        nga = rows[prow, _CAT] <= _CAT_NGA_PLANNED
+        keys = np.unique(paddr[nga].astype(np.int64) * n_ops + rows[prow[nga], _OP].astype(np.int64))
+        operators = _nga_operators(n, keys, names)
+    else:
+        def listing(a: int) -> str:
+            c, ops = int(ops_code[a]), []
+            while c:
+                c, d = divmod(c, n_ops + 1)
+                ops.append(str(names[d - 1]))
+            return "; ".join(reversed(ops))
+
+        operators = _factorize_texts(ops_code, listing, "")
+    return _Summary(best, n_any, n_now, n_planned, reasons, operators)
 
 
 # --------------------------------------------------------------------------
@@ -1029,28 +1161,8 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
         prow, paddr, pm = prow[keep], paddr[keep], pm[keep]
         terc = pool.submit(_terc_warning, addr, cov, prow[pm == 1], paddr[pm == 1], source)
 
-        method = np.full(n, _NO_MATCH, dtype=np.int8)
-        for m in range(_NO_MATCH - 1, -1, -1):  # the best (smallest) method of each address wins
-            method[paddr[pm == m]] = m
-
-        n_ops = max(len(cov.attrs["op_display"]), 1)
-        cat = cov["cat"].to_numpy()[prow]
-        op = cov["op"].to_numpy()[prow]
-
-        # distinct (address, operator) pairs of the NGA rows, with "now" / "planned" flags
-        sel = cat <= _CAT_NGA_PLANNED
-        key = paddr[sel] * n_ops + op[sel]
-        order = argsort_u64(key.astype(np.uint64))
-        key, kcat = key[order], cat[sel][order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, dtype=np.int64)
-        pair_addr = key[starts] // n_ops
-        now = np.logical_or.reduceat(kcat == _CAT_NGA_NOW, starts) if len(key) else np.empty(0, dtype=bool)
-        planned = np.logical_or.reduceat(kcat == _CAT_NGA_PLANNED, starts) if len(key) else np.empty(0, dtype=bool)
-        n_now = np.bincount(pair_addr, weights=now, minlength=n).astype(np.int64)
-        n_planned = np.bincount(pair_addr, weights=planned, minlength=n).astype(np.int64)
-        n_any = np.bincount(pair_addr, minlength=n).astype(np.int64)
-        ws_code = np.minimum(n_any, 2)  # 0 white, 1 grey, 2 black
-        reasons = _reasons(n, prow, paddr, cov, n_any, descriptions.result())
+        summary = _summarise(n, prow, paddr, pm, cov, descriptions.result())
+        ws_code = np.minimum(summary.n_any, 2)  # 0 white, 1 grey, 2 black
         warnings = (cov_warnings + dup_warnings + terc.result()
                     + _unmatched_warning(cov, np.flatnonzero(~matched & ~dropped), source, config))
         is_barrier, reason_codes, barrier_texts = _barriers(ws_code == 0, statuses.result(),
@@ -1059,11 +1171,11 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
 
     out = addr.copy()
     out["ws_class"] = _str_series(ws_code, ["white", "grey", "black"], out.index)
-    out["ws_reason"] = _str_series(*reasons, out.index)
-    out["n_nga_now"] = n_now
-    out["n_nga_planned"] = n_planned
-    out["match_method"] = _str_series(method, _METHODS, out.index)
-    out["nga_operators"] = _str_series(*_nga_operators(n, key[starts], cov.attrs["op_display"]), out.index)
+    out["ws_reason"] = _str_series(*summary.reasons, out.index)
+    out["n_nga_now"] = summary.n_now
+    out["n_nga_planned"] = summary.n_planned
+    out["match_method"] = _str_series(summary.method, _METHODS, out.index)
+    out["nga_operators"] = _str_series(*summary.operators, out.index)
     out["is_barrier"] = is_barrier
     out["barrier_reason"] = _str_series(reason_codes, barrier_texts, out.index)
     out["is_target"] = (ws_code == 0) & ~is_barrier

@@ -375,28 +375,41 @@ def test_nearest_first_matches_full_sort():
         assert np.array_equal(k1, order[first])
 
 
-def test_reasons_equal_a_plain_python_listing():
-    """The compiled listing of each address's rows against a per-address Python oracle (many ties)."""
-    from planner.whitespots import _reasons, _row_descriptions
+@pytest.mark.parametrize("limit", [2**62, 40])  # 40: every mixed-radix code is too large (the general paths)
+def test_summaries_equal_a_plain_python_oracle(monkeypatch, limit):
+    """The compiled per-address pass (method, NGA operator counts and list, reason) against a per-address
+    Python oracle (many ties, repeated pairs, operators with rows in several categories)."""
+    import planner.whitespots as ws
 
+    monkeypatch.setattr(ws, "_CODE_LIMIT", limit)
     rng = np.random.default_rng(8)
     for _ in range(150):
-        m, n, n_ops = int(rng.integers(1, 200)), int(rng.integers(1, 40)), int(rng.integers(1, 5))
+        m, n, n_ops = int(rng.integers(1, 200)), int(rng.integers(1, 40)), int(rng.integers(1, 7))
         cov = pd.DataFrame({"cat": rng.integers(0, 6, m).astype(np.int8), "op": rng.integers(0, n_ops, m),
                             "tech": rng.integers(0, 3, m), "medium": rng.integers(0, 2, m),
                             "down": rng.choice([30.0, 100.0, 1000.0], m),
                             "year": rng.choice([np.nan, 2025.0, 2027.0], m)})
-        cov.attrs = {"op_display": np.array([f"Op{i}" for i in range(n_ops)], dtype=object),
-                     "tech_u": np.array(["", "GPON", "VDSL2"], dtype=object),
+        names = np.array([f"Op{i}" for i in range(n_ops)], dtype=object)
+        cov.attrs = {"op_display": names, "tech_u": np.array(["", "GPON", "VDSL2"], dtype=object),
                      "medium_u": np.array(["fibre", "copper"], dtype=object), "horizon": 2026}
         k = int(rng.integers(0, 3 * m))
         prow, paddr = rng.integers(0, m, k), rng.integers(0, n, k)
-        nga = cov["cat"].to_numpy()[prow] <= 1
-        n_any = np.bincount(paddr[nga], minlength=n)
-        code, texts = _reasons(n, prow, paddr, cov, n_any, _row_descriptions(cov))
-        frag_code, frags = _row_descriptions(cov)
+        pm = rng.integers(0, 4, k).astype(np.int8)
+        summary = ws._summarise(n, prow, paddr, pm, cov, ws._row_descriptions(cov))
+        frag_code, frags = ws._row_descriptions(cov)
         for a in range(n):
-            rows = [int(r) for r, pa_ in zip(prow, paddr) if pa_ == a and (cov.cat[r] <= 1) == (n_any[a] > 0)]
+            mine = [(int(r), int(q)) for r, pa_, q in zip(prow, paddr, pm) if pa_ == a]
+            assert summary.method[a] == min([q for _, q in mine], default=ws._NO_MATCH)
+            nga = {}
+            for r, _ in mine:
+                if cov.cat[r] <= 1:
+                    nga.setdefault(int(cov.op[r]), set()).add(int(cov.cat[r]))
+            assert summary.n_any[a] == len(nga)
+            assert summary.n_now[a] == sum(0 in c for c in nga.values())
+            assert summary.n_planned[a] == sum(1 in c for c in nga.values())
+            codes, texts = summary.operators
+            assert texts[codes[a]] == "; ".join(names[o] for o in sorted(nga))
+            rows = [r for r, _ in mine if (cov.cat[r] <= 1) == bool(nga)]
             rows = sorted(rows, key=lambda r: (cov.cat[r], -cov.down[r], cov.op[r], frag_code[r]))
             rows = [r for i, r in enumerate(rows) if cov.op[r] not in {cov.op[q] for q in rows[:i]}]
             rows = sorted(rows, key=lambda r: (cov.cat[r], frag_code[r]))
@@ -406,7 +419,8 @@ def test_reasons_equal_a_plain_python_listing():
                 want = ("NGA: ", "only ", "")[0 if cov.cat[rows[0]] <= 1 else 1 if cov.cat[rows[0]] <= 3 else 2]
                 want += frags[frag_code[rows[0]]] + "".join(f"; {frags[frag_code[r]]}" for r in rows[1:2])
                 want += f"; +{len(rows) - 2} more" if len(rows) > 2 else ""
-            assert texts[code[a]] == want
+            codes, texts = summary.reasons
+            assert texts[codes[a]] == want
 
 
 def test_nearest_first_equal_ids_decided_by_feature():
