@@ -275,9 +275,64 @@ def _mix(h: np.uint64) -> np.uint64:
     return h
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _word(data: np.ndarray, words: np.ndarray, j: int, e: int) -> np.uint64:
+    """The bytes ``data[j:min(e, j + 8)]`` as a little-endian word, zero-padded.
+
+    ``words`` is ``data``'s 8-byte-aligned prefix seen as uint64 (empty when
+    ``data`` is not aligned): an unaligned word is two aligned loads and two
+    shifts, masked to its length; near the end of the buffer, and without
+    ``words``, it is put together byte by byte.
+    """
+    k = min(e - j, 8)
+    q = j >> 3
+    if q + 1 < words.shape[0]:
+        o = np.uint64((j & 7) * 8)
+        w = words[q] >> o
+        if o:
+            w |= words[q + 1] << (np.uint64(64) - o)
+        if k < 8:
+            w &= (np.uint64(1) << np.uint64(8 * k)) - np.uint64(1)
+        return w
+    w = np.uint64(0)
+    for t in range(k):
+        w |= np.uint64(data[j + t]) << np.uint64(8 * t)
+    return w
+
+
+def _aligned_words(data: np.ndarray) -> np.ndarray:
+    """``data``'s 8-byte-aligned prefix as uint64 words for :func:`_word` (empty if ``data`` is not aligned)."""
+    if data.ctypes.data % 8:
+        return np.zeros(0, dtype=np.uint64)
+    return data[: len(data) // 8 * 8].view(np.uint64)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hash_bytes(data: np.ndarray, words: np.ndarray, s: int, e: int) -> tuple[np.uint64, np.uint64]:
+    """The two hashes of ``data[s:e]``: one multiply per 8-byte word and chain, the mixing last."""
+    hh = _SEED_H
+    gg = _SEED_G
+    for j in range(s, e, 8):
+        w = _word(data, words, j, e)
+        hh = (hh ^ w) * _MULT_H
+        gg = (gg + w) * _MULT_G
+    return _mix(hh ^ np.uint64(e - s)), _mix(gg + np.uint64(e - s))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_code(data: np.ndarray, s: int, e: int, width: int) -> bool:
+    """Whether ``data[s:e]`` is ``width`` digits: a ``CODE`` that normalises as it is."""
+    if e - s != width:
+        return False
+    for i in range(s, e):
+        if not _is_digit(data[i]):
+            return False
+    return True
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _hash_raw(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray, g: np.ndarray,
-              empty: np.ndarray, n_chunks: int) -> None:
+def _hash_raw(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray,
+              g: np.ndarray, empty: np.ndarray, n_chunks: int) -> None:
     """:func:`_hash_column` of ``RAW`` values: the words are read straight from ``data`` (the same
     little-endian words, zero-padded, as through the copy), which halves the time."""
     n = h.shape[0]
@@ -285,23 +340,19 @@ def _hash_raw(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.
         for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
             s = offsets[i]
             e = s if missing[i] else offsets[i + 1]
-            hh = _SEED_H
-            gg = _SEED_G
-            for j in range(s, e, 8):
-                w = np.uint64(0)
-                for t in range(min(e - j, 8)):
-                    w |= np.uint64(data[j + t]) << np.uint64(8 * t)
-                hh = (hh ^ w) * _MULT_H
-                gg = (gg + w) * _MULT_G
-            h[i] = _mix(hh ^ np.uint64(e - s))
-            g[i] = _mix(gg + np.uint64(e - s))
+            h[i], g[i] = _hash_bytes(data, words, s, e)
             empty[i] = e == s
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _hash_column(kind: int, width: int, data: np.ndarray, offsets: np.ndarray, missing: np.ndarray,
-                 h: np.ndarray, g: np.ndarray, empty: np.ndarray, bad: np.ndarray) -> None:
-    """Hashes of every row into ``h``/``g``; rows :func:`normalise_into` does not handle flagged in ``bad``."""
+def _hash_column(kind: int, width: int, data: np.ndarray, words: np.ndarray, offsets: np.ndarray,
+                 missing: np.ndarray, h: np.ndarray, g: np.ndarray, empty: np.ndarray, bad: np.ndarray) -> None:
+    """Hashes of every row into ``h``/``g``; rows :func:`normalise_into` does not handle flagged in ``bad``.
+
+    ``words``: :func:`_aligned_words` of ``data``.  A ``CODE`` already in its
+    normal form (``width`` digits, as TERYT codes mostly are) is hashed from
+    ``data`` without the copy.
+    """
     n = h.shape[0]
     n_chunks = min(n, 256)
     for c in prange(n_chunks):
@@ -309,22 +360,19 @@ def _hash_column(kind: int, width: int, data: np.ndarray, offsets: np.ndarray, m
         longest = width
         for i in range(lo, hi):
             longest = max(longest, offsets[i + 1] - offsets[i])
-        words = np.zeros(longest // 8 + 2, dtype=np.uint64)
-        buf = words.view(np.uint8)  # the normalised bytes, read back 8 at a time
+        out_words = np.zeros(longest // 8 + 2, dtype=np.uint64)
+        buf = out_words.view(np.uint8)  # the normalised bytes, read back 8 at a time
         for i in range(lo, hi):
-            m = 0 if missing[i] else normalise_into(kind, width, data, offsets[i], offsets[i + 1], buf)
+            s, e = offsets[i], offsets[i + 1]
+            if kind == CODE and not missing[i] and _is_code(data, s, e, width):
+                h[i], g[i] = _hash_bytes(data, words, s, e)
+                empty[i] = e == s
+                continue
+            m = 0 if missing[i] else normalise_into(kind, width, data, s, e, buf)
             if m < 0:
                 bad[i] = True
                 continue
-            for j in range(m, (m + 7) // 8 * 8):
-                buf[j] = 0  # zero the tail of the last word
-            hh = _SEED_H
-            gg = _SEED_G
-            for k in range((m + 7) // 8):  # one multiply per word and chain; the mixing comes last
-                hh = (hh ^ words[k]) * _MULT_H
-                gg = (gg + words[k]) * _MULT_G
-            h[i] = _mix(hh ^ np.uint64(m))
-            g[i] = _mix(gg + np.uint64(m))
+            h[i], g[i] = _hash_bytes(buf, out_words, 0, m)
             empty[i] = m == 0
 
 
@@ -335,9 +383,9 @@ def _hash_buffers(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, ki
     h, g = np.empty(n, np.uint64), np.empty(n, np.uint64)
     empty, bad = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
     if n and kind == RAW:
-        _hash_raw(data, offsets, missing, h, g, empty, min(n, 256))
+        _hash_raw(data, _aligned_words(data), offsets, missing, h, g, empty, min(n, 256))
     elif n:
-        _hash_column(kind, width, data, offsets, missing, h, g, empty, bad)
+        _hash_column(kind, width, data, _aligned_words(data), offsets, missing, h, g, empty, bad)
     return h, g, empty, bad
 
 

@@ -497,11 +497,12 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
             f"{len(rows)} planned NGA coverage row(s) have no year (e.g. rows {rows[:_MAX_EXAMPLES].tolist()} of "
             f"{source}); counted as within the horizon {horizon} -> fix: give the planned year")
     within = planned & (~np.isfinite(year) | (year <= horizon))
-    cat = np.select(
-        [nga & ~planned, nga & within, ~planned & fixed, ~planned, nga],
-        [_CAT_NGA_NOW, _CAT_NGA_PLANNED, _CAT_SLOW, _CAT_NOT_FIXED, _CAT_BEYOND],
-        _CAT_PLANNED_SLOW,
-    )
+    # the first rule that holds decides (assigned in reverse: np.select took 3x as long)
+    cat = np.full(n, _CAT_PLANNED_SLOW, dtype=np.int8)
+    existing = ~planned
+    for rule, value in ((nga, _CAT_BEYOND), (existing, _CAT_NOT_FIXED), (existing & fixed, _CAT_SLOW),
+                        (nga & within, _CAT_NGA_PLANNED), (nga & existing, _CAT_NGA_NOW)):
+        cat[rule] = value
 
     # Display name of an operator: the smallest raw spelling of its key (deterministic).
     disp = pd.Series(op_spellings, dtype=object).groupby(op_of_spelling).min()
@@ -531,7 +532,7 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
         "medium": med_codes,
         "down": down,
         "year": np.where(planned, year, np.nan),
-        "cat": cat.astype(np.int8),
+        "cat": cat,
     })
     out.attrs = {"op_display": op_display, "tech_u": tech_u, "medium_u": med_u, "horizon": horizon}
     geom_col = getattr(cov, "_geometry_column_name", None)
@@ -567,18 +568,15 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
         pair_m.append(np.full(len(rows), method, dtype=np.int8))
         matched[rows] = True
 
-    # 2. address keys: SIMC+ULIC+number, then SIMC+street+number (while 1. runs)
-    simc_given = pc.fill_null(pc.not_equal(_a_strip(_to_arrow(_column(cov, "simc"))), ""), False)
-    key_idx = np.flatnonzero(simc_given.to_numpy(zero_copy_only=False).astype(bool))
-    by_key = _key_pairs(cov[["simc", "ulic", "street", "house_number"]].iloc[key_idx], addresses) \
-        if len(key_idx) else ()
+    # 2. address keys: SIMC+ULIC+number, then SIMC+street+number (while 1. runs); rows
+    # without SIMC or number match nothing (hashing their empty keys is cheaper than a copy of the rest)
+    by_key = _key_pairs(cov, addresses)
 
     # 1. address id
     pos = id_positions.result()
     r = np.flatnonzero(pos >= 0)
     add(r, pos[r], 0)
     for r, a in by_key:
-        r = key_idx[r]
         keep = pos[r] < 0
         add(r[keep], a[keep], 1)
 
