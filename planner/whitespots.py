@@ -51,11 +51,12 @@ with a warning instead of making every point a barrier.
 
 Everything is vectorised (address keys normalised, hashed and joined by the
 numba kernels of :mod:`planner._textkeys`, numpy and radix sorting, the numba
-proximity grid of :mod:`planner._proximity`, a compiled pass for the reason
-listings); there is no Python loop over address points or coverage rows.  The
-stages that do not wait for the key matching (building search, id matching,
-duplicate-row check and a few smaller ones) run in worker threads beside it
-(:func:`_stage_executor`).
+proximity grid of :mod:`planner._proximity`, one compiled pass per address
+for its match method, NGA operators and reason, :func:`_summaries`); there is
+no Python loop over address points or coverage rows.  The stages that do not
+wait for the key matching (building search, id matching, duplicate-row check
+and a few smaller ones, and at the end the text columns) run in worker
+threads beside it (:func:`_stage_executor`).
 """
 
 from __future__ import annotations
@@ -763,7 +764,7 @@ def _row_descriptions(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return lookup[combo], uniq.astype(object)
 
 
-# Polish wording of the reason texts built by _row_descriptions/_reasons (English is the
+# Polish wording of the reason texts built by _row_descriptions/_summarise (English is the
 # classifier's own).  Operator, technology and speed stay as they are.
 _REASON_PL = {
     "no offer": "brak oferty",
@@ -1166,17 +1167,21 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
         is_barrier, reason_codes, barrier_texts = _barriers(ws_code == 0, statuses.result(),
                                                             near.result() if near is not None else None, config,
                                                             warnings)
-
-    out = addr.copy()
-    out["ws_class"] = _str_series(ws_code, ["white", "grey", "black"], out.index)
-    out["ws_reason"] = _str_series(*summary.reasons, out.index)
-    out["n_nga_now"] = summary.n_now
-    out["n_nga_planned"] = summary.n_planned
-    out["match_method"] = _str_series(summary.method, _METHODS, out.index)
-    out["nga_operators"] = _str_series(*summary.operators, out.index)
-    out["is_barrier"] = is_barrier
-    out["barrier_reason"] = _str_series(reason_codes, barrier_texts, out.index)
-    out["is_target"] = (ws_code == 0) & ~is_barrier
+        # the text columns are built in the workers (Arrow takes, without the GIL) while the frame is copied
+        text = {name: pool.submit(_str_series, codes, texts, addr.index) for name, codes, texts in (
+            ("ws_class", ws_code, ["white", "grey", "black"]), ("ws_reason", *summary.reasons),
+            ("match_method", summary.method, _METHODS), ("nga_operators", *summary.operators),
+            ("barrier_reason", reason_codes, barrier_texts))}
+        out = addr.copy()
+        out["ws_class"] = text["ws_class"].result()
+        out["ws_reason"] = text["ws_reason"].result()
+        out["n_nga_now"] = summary.n_now
+        out["n_nga_planned"] = summary.n_planned
+        out["match_method"] = text["match_method"].result()
+        out["nga_operators"] = text["nga_operators"].result()
+        out["is_barrier"] = is_barrier
+        out["barrier_reason"] = text["barrier_reason"].result()
+        out["is_target"] = (ws_code == 0) & ~is_barrier
     for w in warnings:
         logger.warning(w)
     logger.info("white spots: %d white, %d grey, %d black, %d barriers of %d address points",
