@@ -884,9 +884,8 @@ def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np
       all) by (category, speed descending, operator, fragment), the first of
       each operator kept, then re-sorted by (category, fragment): the first
       fragment and its category, the second fragment (-1: none) and the
-      number of fragments (0: no pairs); and all that as one mixed-radix code
-      of (wording, first fragment, second fragment, fragments beyond two)
-      (``-1`` without pairs; ``-2`` for all if it could exceed ``limit``).
+      number of fragments (0: no pairs); and those four as one mixed-radix
+      code (``-1`` without pairs; ``-2`` for all if it could exceed ``limit``).
 
     ``start`` (zeros), ``order``, ``pairs`` and ``pair_method`` are scratch
     space; all arrays come from numpy (numba's own allocations of fresh
@@ -913,7 +912,7 @@ def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np
     while cap <= (limit - 1) // base:
         cap *= base
         fits += 1
-    reason_fits = 3.0 * n_desc * (n_desc + 1) * base < limit
+    reason_fits = (_CAT_PLANNED_SLOW + 1.0) * n_desc * (n_desc + 1) * base < limit  # count <= n_ops < base
     n_chunks = min(n, 256)
     for c in prange(n_chunks):
         run = np.empty(longest, dtype=np.int64)
@@ -974,9 +973,7 @@ def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np
             _insertion_sort(rows, run, kept, _CAT, _DESC, _DESC, _DESC)
             c1[a], d1[a], count[a] = rows[run[0], _CAT], rows[run[0], _DESC], kept
             d2[a] = rows[run[1], _DESC] if kept >= 2 else -1
-            wording = 0 if c1[a] <= _CAT_NGA_PLANNED else (1 if c1[a] <= _CAT_NOT_FIXED else 2)
-            reason[a] = (((wording * n_desc + d1[a]) * (n_desc + 1) + d2[a] + 1) * base
-                         + max(kept - 2, 0)) if reason_fits else -2
+            reason[a] = (((c1[a] * n_desc + d1[a]) * (n_desc + 1) + d2[a] + 1) * base + kept) if reason_fits else -2
 
 
 def _factorize_texts(code: np.ndarray, text: Callable[[int], str], none: str) -> tuple[np.ndarray, list[str]]:
@@ -1034,8 +1031,7 @@ def _summarise(n: int, prow: np.ndarray, paddr: np.ndarray, pm: np.ndarray, cov:
         return "NGA: " if c <= _CAT_NGA_PLANNED else "only " if c <= _CAT_NOT_FIXED else ""
 
     if (reason == -2).any():  # too many fragments for one code
-        reason = _combine(np.where(c1 <= _CAT_NGA_PLANNED, 0, np.where(c1 <= _CAT_NOT_FIXED, 1, 2)), d1, d2,
-                          np.maximum(count - 2, 0))
+        reason = _combine(c1, d1, d2, count)
         reason[count == 0] = -1
     reasons = _factorize_texts(reason, lambda a: (
         wording(c1[a]) + texts[d1[a]] + (f"; {texts[d2[a]]}" if d2[a] >= 0 else "")
