@@ -4,8 +4,8 @@ Used by :mod:`planner.whitespots` for "which buildings are within 30 m of
 this address" and "which address point is nearest to this coverage point".
 Both ask the same question of up to millions of query points against up to
 millions of small features, once per run; building and querying a GEOS
-STRtree costs about 1.3 s per million queries, while this grid (a radix sort
-of the features by cell, then a parallel two-pass scan of the queries in cell
+STRtree costs about 1.3 s per million queries, while this grid (a sort of
+the features by cell, then a parallel two-pass scan of the queries in cell
 order) does it in a fraction of that.  When the queries are few against many
 features, only the features in cells some query reaches enter the grid.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from planner._radix import argsort_u64, bin_starts
+from planner._radix import bin_starts_into
 
 #: Largest number of (feature, cell) entries per feature before the grid is
 #: judged unsuitable (huge polygons) and the caller should use an STRtree.
@@ -98,43 +98,69 @@ def _n_entries(boxes: np.ndarray, size: float) -> float:
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int,
-           ny: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR grid: ``start[c]:start[c + 1]`` of ``items`` are the features in cell ``c = cx * ny + cy``
-    (in ascending feature order); ``gbox`` holds their boxes in the same order,
-    so that a scan reads one contiguous run per cell instead of one random row
-    per feature (the scan is memory-bound).
-
-    The (cell, feature) entries are ordered by a stable radix sort on the cell
-    number: a counting sort scattering a million features straight into a
-    million cells misses the cache on every write and took 2-3x longer.
-    """
+def _entry_counts(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int, ny: int,
+                  first: np.ndarray) -> None:
+    """``first[i]:first[i + 1]``: the (cell, feature) entries of feature ``i`` (``first``: zeros, one
+    longer than the features)."""
     m = boxes.shape[0]
-    first = np.zeros(m + 1, dtype=np.int64)
     for i in prange(m):
         x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
         first[i + 1] = max(x1 - x0 + 1, 0) * max(y1 - y0 + 1, 0)
     for i in range(m):
         first[i + 1] += first[i]
-    n_entries = first[m]
-    cell = np.empty(n_entries, dtype=np.uint64)
-    feature = np.empty(n_entries, dtype=np.int64)
-    for i in prange(m):
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _entry_keys(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int, ny: int,
+                first: np.ndarray, bits: int, keys: np.ndarray) -> None:
+    """The entries as ``cell << bits | feature``, cell ``cx * ny + cy``."""
+    for i in prange(boxes.shape[0]):
         x0, x1, y0, y1 = _box_cells(boxes, i, origin_x, origin_y, size, nx, ny)
         k = first[i]
         for cx in range(x0, x1 + 1):
             for cy in range(y0, y1 + 1):
-                cell[k] = cx * ny + cy
-                feature[k] = i
+                keys[k] = (np.uint64(cx * ny + cy) << np.uint64(bits)) | np.uint64(i)
                 k += 1
-    order = argsort_u64(cell)
-    items = np.empty(n_entries, dtype=np.int64)
-    gbox = np.empty((n_entries, 4), dtype=np.float64)
-    for e in prange(n_entries):
-        i = feature[order[e]]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _grid_from_keys(keys: np.ndarray, bits: int, boxes: np.ndarray, items: np.ndarray, gbox: np.ndarray,
+                    start: np.ndarray) -> None:
+    """The CSR grid of :func:`_build` from its sorted entry keys."""
+    mask = np.uint64((1 << bits) - 1)
+    for e in prange(keys.shape[0]):
+        i = np.int64(keys[e] & mask)
         items[e] = i
         gbox[e, 0], gbox[e, 1], gbox[e, 2], gbox[e, 3] = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
-    start = bin_starts(cell[order], nx * ny)
+    bin_starts_into(keys, bits, start)
+
+
+def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int,
+           ny: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """CSR grid: ``start[c]:start[c + 1]`` of ``items`` are the features in cell ``c = cx * ny + cy``
+    (in ascending feature order); ``gbox`` holds their boxes in the same order,
+    so that a scan reads one contiguous run per cell instead of one random row
+    per feature (the scan is memory-bound).  ``None`` if a cell number and a
+    feature number do not fit in one 64-bit word.
+
+    The entries are ordered by numpy's sort of one word per entry (cell above
+    feature): a counting sort scattering a million features straight into a
+    million cells misses the cache on every write and took 2-3x longer, and
+    the arrays come from numpy, whose fresh memory takes far fewer page
+    faults than numba's (huge pages).
+    """
+    m = boxes.shape[0]
+    bits = max(m - 1, 1).bit_length()
+    if (nx * ny).bit_length() + bits > 64:
+        return None
+    first = np.zeros(m + 1, dtype=np.int64)
+    _entry_counts(boxes, origin_x, origin_y, size, nx, ny, first)
+    keys = np.empty(int(first[m]), dtype=np.uint64)
+    _entry_keys(boxes, origin_x, origin_y, size, nx, ny, first, bits, keys)
+    keys.sort()
+    items, gbox = np.empty(len(keys), dtype=np.int64), np.empty((len(keys), 4), dtype=np.float64)
+    start = np.empty(nx * ny + 1, dtype=np.int64)
+    _grid_from_keys(keys, bits, boxes, items, gbox, start)
     return start, items, gbox
 
 
@@ -211,52 +237,87 @@ def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin_y: float,
-           size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
-           gbox: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All pairs, grouped by query, the queries in the order of their grid cell.
-
-    The queries are scanned in the order of their grid cell (a radix sort), so
-    that neighbouring queries read the same cells while they are in cache; in
-    input order every query missed the cache on its cells.  The pairs are
-    written in that order too: writing each query's pairs at its place in
-    input order missed the cache on every write.
-    """
-    n = qxy.shape[0]
-    cell = np.empty(n, dtype=np.uint64)
-    for q in prange(n):
+def _query_keys(qxy: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int, ny: int, bits: int,
+                keys: np.ndarray) -> None:
+    """Each query as ``cell << bits | query`` (queries with NaN in the cell after the last)."""
+    for q in prange(qxy.shape[0]):
         px, py = qxy[q, 0], qxy[q, 1]
+        cell = nx * ny
         if np.isfinite(px) and np.isfinite(py):
             cx = min(max(int(np.floor((px - origin_x) / size)), 0), nx - 1)
             cy = min(max(int(np.floor((py - origin_y) / size)), 0), ny - 1)
-            cell[q] = cx * ny + cy
-        else:
-            cell[q] = nx * ny
-    order = argsort_u64(cell)
-    sxy = np.empty((n, 2), dtype=np.float64)
+            cell = cx * ny + cy
+        keys[q] = (np.uint64(cell) << np.uint64(bits)) | np.uint64(q)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _count_pairs(keys: np.ndarray, bits: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
+                 origin_y: float, size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
+                 gbox: np.ndarray, sxy: np.ndarray, first_l: np.ndarray, first_d: np.ndarray,
+                 offset: np.ndarray) -> None:
+    """The queries in key order into ``sxy``; the number of pairs of each into ``offset`` (as offsets:
+    zeros, one longer than the queries), and its first pair."""
+    n = keys.shape[0]
+    mask = np.uint64((1 << bits) - 1)
     for s in prange(n):
-        sxy[s, 0], sxy[s, 1] = qxy[order[s], 0], qxy[order[s], 1]
-    # count the pairs of each query, keeping its first; only queries with more are scanned again
-    first_l = np.empty(n, dtype=np.int64)
-    first_d = np.empty(n, dtype=np.float64)
-    offset = np.zeros(n + 1, dtype=np.int64)
+        q = np.int64(keys[s] & mask)
+        sxy[s, 0], sxy[s, 1] = qxy[q, 0], qxy[q, 1]
     for s in prange(n):
         offset[s + 1] = _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox,
                               first_l, first_d, -1)
     for s in range(n):
         offset[s + 1] += offset[s]
-    out_q = np.empty(offset[n], dtype=np.int64)
-    out_l = np.empty(offset[n], dtype=np.int64)
-    out_d = np.empty(offset[n], dtype=np.float64)
-    for s in prange(n):
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _write_pairs(keys: np.ndarray, bits: int, sxy: np.ndarray, distance: float, pad: float, origin_x: float,
+                 origin_y: float, size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
+                 gbox: np.ndarray, first_l: np.ndarray, first_d: np.ndarray, offset: np.ndarray,
+                 out_q: np.ndarray, out_l: np.ndarray, out_d: np.ndarray) -> None:
+    """The pairs counted by :func:`_count_pairs`; a query with one pair keeps the one it found."""
+    mask = np.uint64((1 << bits) - 1)
+    for s in prange(keys.shape[0]):
         k = offset[s + 1] - offset[s]
         if k == 1:
             out_l[offset[s]], out_d[offset[s]] = first_l[s], first_d[s]
         elif k > 1:
             _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, out_l, out_d,
                   offset[s])
+        q = np.int64(keys[s] & mask)
         for e in range(offset[s], offset[s + 1]):
-            out_q[e] = order[s]
+            out_q[e] = q
+
+
+def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin_y: float,
+           size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
+           gbox: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """All pairs, grouped by query, the queries in the order of their grid cell (then ascending); ``None``
+    if a cell number and a query number do not fit in one 64-bit word.
+
+    The queries are scanned in the order of their grid cell (numpy's sort of
+    one word per query), so that neighbouring queries read the same cells
+    while they are in cache; in input order every query missed the cache on
+    its cells.  The pairs are written in that order too: writing each query's
+    pairs at its place in input order missed the cache on every write.  The
+    pairs of each query are counted first (keeping the first), then only the
+    queries with more are scanned again.
+    """
+    n = qxy.shape[0]
+    bits = max(n - 1, 1).bit_length()
+    if (nx * ny + 1).bit_length() + bits > 64:
+        return None
+    keys = np.empty(n, dtype=np.uint64)
+    _query_keys(qxy, origin_x, origin_y, size, nx, ny, bits, keys)
+    keys.sort()
+    sxy = np.empty((n, 2), dtype=np.float64)
+    first_l, first_d = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float64)
+    offset = np.zeros(n + 1, dtype=np.int64)
+    _count_pairs(keys, bits, qxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, sxy,
+                 first_l, first_d, offset)
+    total = int(offset[n])
+    out_q, out_l, out_d = np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.float64)
+    _write_pairs(keys, bits, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, first_l,
+                 first_d, offset, out_q, out_l, out_d)
     return out_q, out_l, out_d
 
 
@@ -319,7 +380,8 @@ def box_pairs(qxy: np.ndarray, boxes: np.ndarray,
         ascending within each cell.  The order is deterministic.  ``None``
         when the features' boxes are so large against their spacing that a
         grid would hold more than :data:`MAX_ENTRIES_PER_FEATURE` entries per
-        feature -- use an STRtree then.
+        feature, or a cell number and a row number would not fit in one
+        64-bit word -- use an STRtree then.
     """
     qxy = np.ascontiguousarray(qxy, dtype=np.float64).reshape(-1, 2)
     boxes = np.ascontiguousarray(boxes, dtype=np.float64).reshape(-1, 4)
@@ -350,6 +412,9 @@ def box_pairs(qxy: np.ndarray, boxes: np.ndarray,
         reached = _reached_cells(qxy, distance, pad, xmin, ymin, size, nx, ny)
         subset = np.flatnonzero(_touching(boxes, reached, xmin, ymin, size, nx, ny))
         boxes = boxes[subset]
-    start, items, gbox = _build(boxes, xmin, ymin, size, nx, ny)
-    qi, li, d = _query(qxy, distance, pad, xmin, ymin, size, nx, ny, start, items, gbox)
+    grid = _build(boxes, xmin, ymin, size, nx, ny)
+    pairs = None if grid is None else _query(qxy, distance, pad, xmin, ymin, size, nx, ny, *grid)
+    if pairs is None:
+        return None
+    qi, li, d = pairs
     return qi, (li if subset is None else subset[li]), d

@@ -80,18 +80,27 @@ def argsort_u64(keys: np.ndarray, digit_bits: int = 11) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
-def bin_starts(sorted_bins: np.ndarray, n_bins: int) -> np.ndarray:
-    """CSR offsets of ascending bin numbers: bin ``b`` is ``sorted_bins[start[b]:start[b + 1]]``."""
-    m = sorted_bins.shape[0]
-    start = np.empty(n_bins + 1, dtype=np.int64)
+def bin_starts_into(sorted_keys: np.ndarray, shift: int, start: np.ndarray) -> None:
+    """CSR offsets into ``start`` (``n_bins + 1`` long) of keys ascending by their bin ``key >> shift``:
+    bin ``b`` is ``sorted_keys[start[b]:start[b + 1]]``."""
+    m = sorted_keys.shape[0]
+    n_bins = start.shape[0] - 1
+    sh = np.uint64(shift)
     b = 0
     for e in range(m):
-        while b <= sorted_bins[e]:
+        while b <= sorted_keys[e] >> sh:
             start[b] = e
             b += 1
     while b <= n_bins:
         start[b] = m
         b += 1
+
+
+@njit(cache=True, nogil=True)
+def bin_starts(sorted_bins: np.ndarray, n_bins: int) -> np.ndarray:
+    """CSR offsets of ascending bin numbers: bin ``b`` is ``sorted_bins[start[b]:start[b + 1]]``."""
+    start = np.empty(n_bins + 1, dtype=np.int64)
+    bin_starts_into(sorted_bins, 0, start)
     return start
 
 
