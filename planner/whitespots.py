@@ -396,29 +396,31 @@ def _key_pairs(left: pd.DataFrame, right: pd.DataFrame, left_mask: np.ndarray | 
     their normalised forms (:func:`_a_code`, :func:`_a_street`,
     :func:`_a_house`); rows without SIMC or house number match nothing.
     """
-    n_left = len(left)
+    def hashes(frame: pd.DataFrame, name: str, kind: int, width: int,
+               norm: Callable[[pa.Array], pa.Array]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _textkeys.hash_column(_to_arrow(_column(frame, name)), kind, width, norm)
 
-    def column(name: str, kind: int, width: int,
-               norm: Callable[[pa.Array], pa.Array]) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-        # left rows, then right rows (hashed where they are: no concatenated copy of the text)
-        parts = [_textkeys.hash_column(_to_arrow(_column(f, name)), kind, width, norm) for f in (left, right)]
-        h, g, empty = (np.concatenate(a) for a in zip(*parts))
-        return (h, g), empty
+    def base(frame: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        """SIMC + house number (the part both keys share), and whether both are given."""
+        *simc, simc_empty = hashes(frame, "simc", _textkeys.CODE, 7, _a_code(7))
+        *hn, hn_empty = hashes(frame, "house_number", _textkeys.HOUSE, 0, _a_house)
+        return _textkeys.combine(simc, hn), ~simc_empty & ~hn_empty
 
-    def pairs(middle: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        h, g = _textkeys.combine(simc, middle, hn)
-        return _textkeys.join((h[:n_left], g[:n_left]), ok_left, (h[n_left:], g[n_left:]), ok[n_left:])
+    (left_base, ok_left), (right_base, ok_right) = base(left), base(right)
 
-    simc, simc_empty = column("simc", _textkeys.CODE, 7, _a_code(7))
-    hn, hn_empty = column("house_number", _textkeys.HOUSE, 0, _a_house)
-    ok = ~simc_empty & ~hn_empty
-    todo = ok[:n_left] if left_mask is None else ok[:n_left] & left_mask
-    by_ulic = pairs(column("ulic", _textkeys.CODE, 5, _a_code(5))[0], todo)
+    def pairs(name: str, kind: int, width: int, norm: Callable[[pa.Array], pa.Array],
+              todo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keys = [_textkeys.combine(b, hashes(f, name, kind, width, norm)[:2])
+                for f, b in ((left, left_base), (right, right_base))]
+        return _textkeys.join(keys[0], todo, keys[1], ok_right)
+
+    todo = ok_left if left_mask is None else ok_left & left_mask
+    by_ulic = pairs("ulic", _textkeys.CODE, 5, _a_code(5), todo)
     if not street:
         return by_ulic, None
     todo = todo.copy()
     todo[by_ulic[0]] = False
-    by_street = pairs(column("street", _textkeys.STREET, 0, _a_street)[0], todo)
+    by_street = pairs("street", _textkeys.STREET, 0, _a_street, todo)
     return by_ulic, by_street
 
 
