@@ -1077,6 +1077,13 @@ def _prepare_addresses(area: Area) -> gpd.GeoDataFrame:
                                     fix="see planner/schema.py ADDRESSES"))
     if problems:
         raise InputDataError(f"address layer {source} lacks required columns", problems)
+    return addr
+
+
+def _check_unique_ids(area: Area) -> None:
+    """Raise :class:`InputDataError` listing the address rows whose id is not unique."""
+    addr = area.addresses
+    source = area.sources.get("addresses", "addresses")
     dup = _textkeys.duplicated(_to_arrow(addr["id"]))
     if dup.any():
         rows = np.flatnonzero(dup)
@@ -1084,7 +1091,6 @@ def _prepare_addresses(area: Area) -> gpd.GeoDataFrame:
             f"address layer {source} has {len(rows)} rows with duplicate ids",
             _problem_rows(source, rows, lambda r: f"id {addr['id'].iloc[r]!r} is not unique",
                           "give every address point its own id (PRG lokalnyId)"))
-    return addr
 
 
 class _InlineExecutor(Executor):
@@ -1153,12 +1159,16 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     dup_warnings: list[str] = []
     # Stages that do not wait for one another run in two worker threads beside the key matching.
     with _stages() as pool:
+        unique_ids = pool.submit(_check_unique_ids, area)
         bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
         by_id = pool.submit(_id_positions, addr["id"], _column(cov_layer, "address_id"))
         near = pool.submit(lambda: _building_flags(addr.geometry, bounds.result(), buildings, config)) \
             if len(buildings) else None
         statuses = pool.submit(_codes, _column(addr, "status", "istniejacy"), _a_strip)
-        cov = _prepare_coverage(cov_layer, config, source, cov_warnings)
+        try:
+            cov = _prepare_coverage(cov_layer, config, source, cov_warnings)
+        finally:
+            unique_ids.result()  # duplicate address ids are reported first, before any coverage error
         dup = pool.submit(_duplicate_rows, cov, source, dup_warnings)
         descriptions = pool.submit(_row_descriptions, cov)
         prow, paddr, pm, matched = _match(addr, cov, config, bounds.result(), by_id)

@@ -114,8 +114,8 @@ def make_area(n: int, seed: int = 0) -> Area:
 
 
 #: Stages of classify timed by --stages (functions of planner.whitespots).
-STAGES = ("_prepare_addresses", "_prepare_coverage", "_duplicate_rows", "_match", "_id_positions", "_key_pairs",
-          "_summarise", "_building_flags", "_barriers", "_within")
+STAGES = ("_prepare_addresses", "_check_unique_ids", "_prepare_coverage", "_duplicate_rows", "_match",
+          "_id_positions", "_key_pairs", "_summarise", "_building_flags", "_barriers", "_within")
 
 
 def time_stages(names: tuple[str, ...]) -> dict[str, float]:

@@ -306,6 +306,20 @@ def test_duplicate_address_ids_raise():
         classify(_area(_addresses([{"id": "a"}, {"id": "a", "x": 5}])))
 
 
+@pytest.mark.parametrize("threads", [True, False])
+def test_duplicate_address_ids_reported_before_coverage_errors(monkeypatch, threads):
+    """The id check runs in a worker beside the coverage checks; its error still comes first."""
+    import planner.whitespots as ws
+
+    if not threads:
+        monkeypatch.setattr(ws, "_stage_executor", ws._InlineExecutor)
+    bad_speed = _coverage([{"address_id": "a", "down_mbps": "fast"}])
+    with pytest.raises(InputDataError, match="duplicate ids"):
+        classify(_area(_addresses([{"id": "a"}, {"id": "a", "x": 5}]), bad_speed))
+    with pytest.raises(InputDataError, match="invalid value"):  # the coverage error alone
+        classify(_area(_addresses([{"id": "a"}, {"id": "b", "x": 5}]), bad_speed))
+
+
 # --- barriers -------------------------------------------------------------
 
 
