@@ -384,7 +384,35 @@ def _column(df: pd.DataFrame, name: str, default: object = "") -> pd.Series:
 _Pairs = tuple[np.ndarray, np.ndarray]
 
 
-def _key_pairs(left: pd.DataFrame, right: pd.DataFrame, left_mask: np.ndarray | None = None, *,
+_Hashes = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass
+class _KeyHashes:
+    """The 128-bit hashes of the address keys of every row of a frame (:func:`_key_hashes`)."""
+
+    ok: np.ndarray  # SIMC and house number given
+    ulic: _Hashes  # SIMC + ULIC + house number
+    street: _Hashes | None  # SIMC + street name + house number
+
+
+def _key_hashes(frame: pd.DataFrame, street: bool = True) -> _KeyHashes:
+    """The address keys of ``frame``, hashed from their normalised forms (:func:`_a_code`,
+    :func:`_a_street`, :func:`_a_house`); the street key only with ``street``."""
+    def hashes(name: str, kind: int, width: int,
+               norm: Callable[[pa.Array], pa.Array]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _textkeys.hash_column(_to_arrow(_column(frame, name)), kind, width, norm)
+
+    *simc, simc_empty = hashes("simc", _textkeys.CODE, 7, _a_code(7))
+    *hn, hn_empty = hashes("house_number", _textkeys.HOUSE, 0, _a_house)
+    base = _textkeys.combine(simc, hn)  # the part both keys share
+    return _KeyHashes(
+        ok=~simc_empty & ~hn_empty,
+        ulic=_textkeys.combine(base, hashes("ulic", _textkeys.CODE, 5, _a_code(5))[:2]),
+        street=_textkeys.combine(base, hashes("street", _textkeys.STREET, 0, _a_street)[:2]) if street else None)
+
+
+def _key_pairs(left: pd.DataFrame, right: pd.DataFrame | _KeyHashes, left_mask: np.ndarray | None = None, *,
                street: bool = True) -> tuple[_Pairs, _Pairs | None]:
     """Pairs (left row, right row) with the same address key.
 
@@ -395,33 +423,18 @@ def _key_pairs(left: pd.DataFrame, right: pd.DataFrame, left_mask: np.ndarray | 
     positions)`` ordered by left, then right position.  Values compare in
     their normalised forms (:func:`_a_code`, :func:`_a_street`,
     :func:`_a_house`); rows without SIMC or house number match nothing.
+    ``right`` may be given as its :func:`_key_hashes` (with the street key
+    when ``street``), computed beforehand.
     """
-    def hashes(frame: pd.DataFrame, name: str, kind: int, width: int,
-               norm: Callable[[pa.Array], pa.Array]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _textkeys.hash_column(_to_arrow(_column(frame, name)), kind, width, norm)
-
-    def base(frame: pd.DataFrame) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-        """SIMC + house number (the part both keys share), and whether both are given."""
-        *simc, simc_empty = hashes(frame, "simc", _textkeys.CODE, 7, _a_code(7))
-        *hn, hn_empty = hashes(frame, "house_number", _textkeys.HOUSE, 0, _a_house)
-        return _textkeys.combine(simc, hn), ~simc_empty & ~hn_empty
-
-    (left_base, ok_left), (right_base, ok_right) = base(left), base(right)
-
-    def pairs(name: str, kind: int, width: int, norm: Callable[[pa.Array], pa.Array],
-              todo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        keys = [_textkeys.combine(b, hashes(f, name, kind, width, norm)[:2])
-                for f, b in ((left, left_base), (right, right_base))]
-        return _textkeys.join(keys[0], todo, keys[1], ok_right)
-
-    todo = ok_left if left_mask is None else ok_left & left_mask
-    by_ulic = pairs("ulic", _textkeys.CODE, 5, _a_code(5), todo)
+    lk = _key_hashes(left, street)
+    rk = right if isinstance(right, _KeyHashes) else _key_hashes(right, street)
+    todo = lk.ok if left_mask is None else lk.ok & left_mask
+    by_ulic = _textkeys.join(lk.ulic, todo, rk.ulic, rk.ok)
     if not street:
         return by_ulic, None
     todo = todo.copy()
     todo[by_ulic[0]] = False
-    by_street = pairs("street", _textkeys.STREET, 0, _a_street, todo)
-    return by_ulic, by_street
+    return by_ulic, _textkeys.join(lk.street, todo, rk.street, rk.ok)
 
 
 # --------------------------------------------------------------------------
@@ -556,17 +569,18 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
 
 
 def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig, address_bounds: np.ndarray,
-           id_positions: Future) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+           id_positions: Future, address_keys: Future) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (coverage row, address position, method index) of all matches, and the matched rows.
 
     ``address_bounds`` are the bounds of the address points;
     ``id_positions`` gives :func:`_id_positions` of the coverage rows (run
-    beside the key matching).  Every row is matched, duplicate rows too: an
-    exact repeat matches what its first row matches, so :func:`_classify`
-    drops its pairs afterwards (and :func:`_duplicate_rows` can run meanwhile).
-    Likewise the address keys of every row with a SIMC are joined, and the
-    pairs of rows the id matched are dropped: each row's matches depend on it
-    alone.
+    beside the key matching), ``address_keys`` the :func:`_key_hashes` of
+    the addresses (computed while the coverage is checked).  Every row is
+    matched, duplicate rows too: an exact repeat matches what its first row
+    matches, so :func:`_classify` drops its pairs afterwards (and
+    :func:`_duplicate_rows` can run meanwhile).  Likewise the address keys of
+    every row are joined, and the pairs of rows the id matched are dropped:
+    each row's matches depend on it alone.
     """
     pair_r: list[np.ndarray] = []
     pair_a: list[np.ndarray] = []
@@ -581,7 +595,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number (while 1. runs); rows
     # without SIMC or number match nothing (hashing their empty keys is cheaper than a copy of the rest)
-    by_key = _key_pairs(cov, addresses)
+    by_key = _key_pairs(cov, address_keys.result())
 
     # 1. address id
     pos = id_positions.result()
@@ -1161,6 +1175,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     with _stages() as pool:
         unique_ids = pool.submit(_check_unique_ids, area)
         bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
+        address_keys = pool.submit(_key_hashes, addr)
         by_id = pool.submit(_id_positions, addr["id"], _column(cov_layer, "address_id"))
         near = pool.submit(lambda: _building_flags(addr.geometry, bounds.result(), buildings, config)) \
             if len(buildings) else None
@@ -1171,7 +1186,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
             unique_ids.result()  # duplicate address ids are reported first, before any coverage error
         dup = pool.submit(_duplicate_rows, cov, source, dup_warnings)
         descriptions = pool.submit(_row_descriptions, cov)
-        prow, paddr, pm, matched = _match(addr, cov, config, bounds.result(), by_id)
+        prow, paddr, pm, matched = _match(addr, cov, config, bounds.result(), by_id, address_keys)
         dropped = dup.result()
         keep = ~dropped[prow]  # pairs of duplicate rows: the same as their first row's
         prow, paddr, pm = prow[keep], paddr[keep], pm[keep]

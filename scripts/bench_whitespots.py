@@ -115,7 +115,7 @@ def make_area(n: int, seed: int = 0) -> Area:
 
 #: Stages of classify timed by --stages (functions of planner.whitespots).
 STAGES = ("_prepare_addresses", "_check_unique_ids", "_prepare_coverage", "_duplicate_rows", "_match",
-          "_id_positions", "_key_pairs", "_summarise", "_building_flags", "_barriers", "_within")
+          "_id_positions", "_key_hashes", "_key_pairs", "_summarise", "_building_flags", "_barriers", "_within")
 
 
 def time_stages(names: tuple[str, ...]) -> dict[str, float]:
