@@ -412,7 +412,7 @@ def _key_hashes(frame: pd.DataFrame, street: bool = True) -> _KeyHashes:
         street=_textkeys.combine(base, hashes("street", _textkeys.STREET, 0, _a_street)[:2]) if street else None)
 
 
-def _key_pairs(left: pd.DataFrame, right: pd.DataFrame | _KeyHashes, left_mask: np.ndarray | None = None, *,
+def _key_pairs(left: pd.DataFrame, right: pd.DataFrame | Future, left_mask: np.ndarray | None = None, *,
                street: bool = True) -> tuple[_Pairs, _Pairs | None]:
     """Pairs (left row, right row) with the same address key.
 
@@ -423,11 +423,11 @@ def _key_pairs(left: pd.DataFrame, right: pd.DataFrame | _KeyHashes, left_mask: 
     positions)`` ordered by left, then right position.  Values compare in
     their normalised forms (:func:`_a_code`, :func:`_a_street`,
     :func:`_a_house`); rows without SIMC or house number match nothing.
-    ``right`` may be given as its :func:`_key_hashes` (with the street key
-    when ``street``), computed beforehand.
+    ``right`` may be a future of its :func:`_key_hashes` (with the street
+    key when ``street``), computed meanwhile.
     """
     lk = _key_hashes(left, street)
-    rk = right if isinstance(right, _KeyHashes) else _key_hashes(right, street)
+    rk = right.result() if isinstance(right, Future) else _key_hashes(right, street)
     todo = lk.ok if left_mask is None else lk.ok & left_mask
     by_ulic = _textkeys.join(lk.ulic, todo, rk.ulic, rk.ok)
     if not street:
@@ -595,7 +595,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number (while 1. runs); rows
     # without SIMC or number match nothing (hashing their empty keys is cheaper than a copy of the rest)
-    by_key = _key_pairs(cov, address_keys.result())
+    by_key = _key_pairs(cov, address_keys)
 
     # 1. address id
     pos = id_positions.result()
@@ -1173,19 +1173,20 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     dup_warnings: list[str] = []
     # Stages that do not wait for one another run in two worker threads beside the key matching.
     with _stages() as pool:
-        unique_ids = pool.submit(_check_unique_ids, area)
-        bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
         address_keys = pool.submit(_key_hashes, addr)
+        bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
+        unique_ids = pool.submit(_check_unique_ids, area)
         by_id = pool.submit(_id_positions, addr["id"], _column(cov_layer, "address_id"))
-        near = pool.submit(lambda: _building_flags(addr.geometry, bounds.result(), buildings, config)) \
-            if len(buildings) else None
         statuses = pool.submit(_codes, _column(addr, "status", "istniejacy"), _a_strip)
         try:
             cov = _prepare_coverage(cov_layer, config, source, cov_warnings)
         finally:
             unique_ids.result()  # duplicate address ids are reported first, before any coverage error
-        dup = pool.submit(_duplicate_rows, cov, source, dup_warnings)
+        # queued in the order their results are needed: the building search last
         descriptions = pool.submit(_row_descriptions, cov)
+        dup = pool.submit(_duplicate_rows, cov, source, dup_warnings)
+        near = pool.submit(lambda: _building_flags(addr.geometry, bounds.result(), buildings, config)) \
+            if len(buildings) else None
         prow, paddr, pm, matched = _match(addr, cov, config, bounds.result(), by_id, address_keys)
         dropped = dup.result()
         keep = ~dropped[prow]  # pairs of duplicate rows: the same as their first row's
