@@ -412,8 +412,8 @@ def _key_hashes(frame: pd.DataFrame, street: bool = True) -> _KeyHashes:
         street=_textkeys.combine(base, hashes("street", _textkeys.STREET, 0, _a_street)[:2]) if street else None)
 
 
-def _key_pairs(left: pd.DataFrame, right: pd.DataFrame | Future, left_mask: np.ndarray | None = None, *,
-               street: bool = True) -> tuple[_Pairs, _Pairs | None]:
+def _key_pairs(left: pd.DataFrame | _KeyHashes, right: pd.DataFrame | _KeyHashes,
+               left_mask: np.ndarray | None = None, *, street: bool = True) -> tuple[_Pairs, _Pairs | None]:
     """Pairs (left row, right row) with the same address key.
 
     Returns the pairs of the ULIC key (SIMC + ULIC + house number) and, with
@@ -423,11 +423,10 @@ def _key_pairs(left: pd.DataFrame, right: pd.DataFrame | Future, left_mask: np.n
     positions)`` ordered by left, then right position.  Values compare in
     their normalised forms (:func:`_a_code`, :func:`_a_street`,
     :func:`_a_house`); rows without SIMC or house number match nothing.
-    ``right`` may be a future of its :func:`_key_hashes` (with the street
-    key when ``street``), computed meanwhile.
+    Either side may be given as its :func:`_key_hashes` (with the street
+    key when ``street``), computed beforehand.
     """
-    lk = _key_hashes(left, street)
-    rk = right.result() if isinstance(right, Future) else _key_hashes(right, street)
+    lk, rk = (f if isinstance(f, _KeyHashes) else _key_hashes(f, street) for f in (left, right))
     todo = lk.ok if left_mask is None else lk.ok & left_mask
     by_ulic = _textkeys.join(lk.ulic, todo, rk.ulic, rk.ok)
     if not street:
@@ -595,7 +594,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number (while 1. runs); rows
     # without SIMC or number match nothing (hashing their empty keys is cheaper than a copy of the rest)
-    by_key = _key_pairs(cov, address_keys)
+    by_key = _key_pairs(_key_hashes(cov), address_keys.result())
 
     # 1. address id
     pos = id_positions.result()
@@ -1171,7 +1170,8 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     buildings = area["buildings"]
     cov_warnings: list[str] = []
     dup_warnings: list[str] = []
-    # Stages that do not wait for one another run in two worker threads beside the key matching.
+    # Stages that do not wait for one another run in two worker threads beside the coverage checks and
+    # the key matching.
     with _stages() as pool:
         address_keys = pool.submit(_key_hashes, addr)
         bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
