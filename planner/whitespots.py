@@ -132,6 +132,26 @@ _NO_MATCH = len(_METHODS) - 1
 # Row categories, in the order rows are listed in a reason.
 _CAT_NGA_NOW, _CAT_NGA_PLANNED, _CAT_SLOW, _CAT_NOT_FIXED, _CAT_BEYOND, _CAT_PLANNED_SLOW = range(6)
 
+
+def _category(nga: bool, planned: bool, fixed: bool, within: bool) -> int:
+    """The category of a coverage row: the first rule that holds decides."""
+    existing = not planned
+    if nga and existing:
+        return _CAT_NGA_NOW
+    if nga and within:
+        return _CAT_NGA_PLANNED
+    if existing and fixed:
+        return _CAT_SLOW
+    if existing:
+        return _CAT_NOT_FIXED
+    if nga:
+        return _CAT_BEYOND
+    return _CAT_PLANNED_SLOW
+
+
+#: :func:`_category` of the flags ``nga << 3 | planned << 2 | fixed << 1 | within``.
+_CATEGORY_TABLE = np.array([_category(*(bool(f >> b & 1) for b in (3, 2, 1, 0))) for f in range(16)], dtype=np.int8)
+
 _PL_FOLD = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 _MAX_EXAMPLES = 5
 
@@ -358,10 +378,18 @@ def _first_positions(codes: np.ndarray) -> np.ndarray:
     return np.unique(codes, return_index=True)[1]
 
 
-def _id_positions(address_ids: pd.Series, ids: pd.Series) -> np.ndarray:
-    """Position of each id among the (unique) address ids, -1 if absent, empty or missing."""
-    h, g, empty = _textkeys.hash_column(_to_arrow(ids), _textkeys.RAW)
-    ha, ga, empty_a = _textkeys.hash_column(_to_arrow(address_ids), _textkeys.RAW)
+def _raw_hashes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`planner._textkeys.hash_column` of the values as they are: ``h``, ``g``, empty."""
+    return _textkeys.hash_column(_to_arrow(values), _textkeys.RAW)
+
+
+def _id_positions(address_ids: pd.Series, ids: pd.Series,
+                  id_hashes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Position of each id among the (unique) address ids, -1 if absent, empty or missing.
+
+    ``id_hashes``: :func:`_raw_hashes` of ``ids`` (computed if not given)."""
+    h, g, empty = _raw_hashes(ids) if id_hashes is None else id_hashes
+    ha, ga, empty_a = _raw_hashes(address_ids)
     li, rj = _textkeys.join((h, g), ~empty, (ha, ga), ~empty_a, ordered=False)
     n = len(ids)
     pos = np.full(n, -1, dtype=np.int64)
@@ -520,12 +548,9 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
             f"{len(rows)} planned NGA coverage row(s) have no year (e.g. rows {rows[:_MAX_EXAMPLES].tolist()} of "
             f"{source}); counted as within the horizon {horizon} -> fix: give the planned year")
     within = planned & (~np.isfinite(year) | (year <= horizon))
-    # the first rule that holds decides (assigned in reverse: np.select took 3x as long)
-    cat = np.full(n, _CAT_PLANNED_SLOW, dtype=np.int8)
-    existing = ~planned
-    for rule, value in ((nga, _CAT_BEYOND), (existing, _CAT_NOT_FIXED), (existing & fixed, _CAT_SLOW),
-                        (nga & within, _CAT_NGA_PLANNED), (nga & existing, _CAT_NGA_NOW)):
-        cat[rule] = value
+    # the category of every combination of the four flags, looked up at once (five masked writes took 10x as long)
+    cat = _CATEGORY_TABLE[(nga.view(np.uint8) << 3) | (planned.view(np.uint8) << 2) | (fixed.view(np.uint8) << 1)
+                          | within.view(np.uint8)]
 
     # Display name of an operator: the smallest raw spelling of its key (deterministic).
     disp = pd.Series(op_spellings, dtype=object).groupby(op_of_spelling).min()
@@ -568,13 +593,15 @@ def _prepare_coverage(cov: gpd.GeoDataFrame, config: WhiteSpotConfig, source: st
 
 
 def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig, address_bounds: np.ndarray,
-           id_positions: Future, address_keys: Future) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+           id_positions: Future, address_keys: Future,
+           coverage_keys: _KeyHashes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (coverage row, address position, method index) of all matches, and the matched rows.
 
     ``address_bounds`` are the bounds of the address points;
     ``id_positions`` gives :func:`_id_positions` of the coverage rows (run
     beside the key matching), ``address_keys`` the :func:`_key_hashes` of
-    the addresses (computed while the coverage is checked).  Every row is
+    the addresses (computed while the coverage is checked), ``coverage_keys``
+    those of the coverage rows.  Every row is
     matched, duplicate rows too: an exact repeat matches what its first row
     matches, so :func:`_classify` drops its pairs afterwards (and
     :func:`_duplicate_rows` can run meanwhile).  Likewise the address keys of
@@ -594,7 +621,7 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
 
     # 2. address keys: SIMC+ULIC+number, then SIMC+street+number (while 1. runs); rows
     # without SIMC or number match nothing (hashing their empty keys is cheaper than a copy of the rest)
-    by_key = _key_pairs(_key_hashes(cov), address_keys.result())
+    by_key = _key_pairs(coverage_keys, address_keys.result())
 
     # 1. address id
     pos = id_positions.result()
@@ -698,28 +725,50 @@ def _within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
     return qi, li, dist
 
 
-def _duplicate_rows(cov: pd.DataFrame, source: str, warnings: list[str]) -> np.ndarray:
+def _duplicate_keys(cov: pd.DataFrame, id_hashes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                    key_hashes: _KeyHashes | None = None,
+                    declarations: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Hashes per coverage row that exact repeats share, for :func:`_duplicate_rows`.
+
+    The raw address id's hash, the normalised address keys' hashes and the
+    declaration code (:func:`_declarations`): equal raw values have equal
+    normalised forms, so a repeat shares them all.  The matching computes the
+    first three anyway (pass them in: ``id_hashes`` from :func:`_raw_hashes`, ``key_hashes``
+    from :func:`_key_hashes`); the TERC is left to the exact comparison.
+    """
+    if id_hashes is None:
+        id_hashes = _raw_hashes(_column(cov, "address_id"))
+    if key_hashes is None:
+        key_hashes = _key_hashes(cov)
+    if declarations is None:
+        declarations = _declarations(cov)[0]
+    code = declarations.view(np.uint64)
+    return [id_hashes[:2], key_hashes.ulic, key_hashes.street, (code, code)]
+
+
+def _duplicate_rows(cov: pd.DataFrame, source: str, warnings: list[str],
+                    keys: list[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
     """Exact repeats of an earlier declaration (same key, operator, technology, speed, geometry).
 
     Returns a mask of the rows to drop (all but the first of each set of
-    repeats); :func:`_classify` drops their matches.
+    repeats); :func:`_classify` drops their matches.  ``keys`` are ``(h, g)``
+    hashes per row that equal rows share (:func:`_duplicate_keys`, computed if
+    not given); only rows sharing them with another row, and the same
+    geometry bounds, are compared exactly.
     """
     if not len(cov):
         return np.zeros(0, dtype=bool)
     # raw values (not normalised): exact repeats only; spelling variants are harmless
-    # anyway, since classes count distinct operators.  A row hash finds the
-    # candidates (numba, one pass per column); only rows sharing a hash are
-    # compared exactly (pandas), geometries as WKB.
+    # anyway, since classes count distinct operators.  Hashes find the candidates
+    # (numba); only rows sharing a hash are compared exactly (pandas), geometries as WKB.
     cols = ["address_id", "terc", "simc", "ulic", "street", "house_number", "op", "tech", "medium", "down", "year",
             "cat"]
+    h, g = _textkeys.combine(*(_duplicate_keys(cov) if keys is None else keys))
     geom = cov["geometry"].to_numpy()
-    has = shapely.is_geometry(geom)
-    box = np.full((len(cov), 4), np.nan)
-    if has.any():
-        box[has] = shapely.bounds(geom[has])  # equal geometries, equal bounds
-    columns = [v.to_numpy() if isinstance(v.dtype, np.dtype) and v.dtype.kind in "biuf" else _to_arrow(v)
-               for v in (cov[c] for c in cols)]
-    h, g = _textkeys.row_hashes(columns + [box[:, j] for j in range(4)], len(cov))
+    has = np.flatnonzero(shapely.is_geometry(geom))
+    if len(has):  # equal geometries, equal bounds
+        box = shapely.bounds(geom[has])
+        h[has], g[has] = _textkeys.combine((h[has], g[has]), _textkeys.row_hashes(list(box.T), len(has)))
     cand = np.flatnonzero(_textkeys.shared_hashes(h, g))
     dup = np.zeros(len(cov), dtype=bool)
     if len(cand):
@@ -748,15 +797,111 @@ def _fmt_numbers(values: np.ndarray) -> np.ndarray:
     return text[np.where(codes < 0, len(uniq), codes)]
 
 
-def _row_descriptions(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+@njit(cache=True, nogil=True, inline="always")
+def _float_key(x: float, bits: np.uint64) -> np.uint64:
+    """``x``'s bits (``bits``), every NaN alike and -0.0 as 0.0 (as ``pandas.factorize`` compares)."""
+    if x != x:
+        return np.uint64(0x7FF8000000000000)
+    if x == 0.0:
+        return np.uint64(0)
+    return bits
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _declaration_codes(cat: np.ndarray, op: np.ndarray, tech: np.ndarray, medium: np.ndarray, down: np.ndarray,
+                       down_bits: np.ndarray, year: np.ndarray, year_bits: np.ndarray, shift_cat: int,
+                       shift_op: int, shift_tech: int, i: int, codes: np.ndarray, slots: np.ndarray,
+                       table: np.ndarray, k: int) -> int:
+    """Codes of the declarations of the rows from ``i`` on into ``codes``, in order of first appearance;
+    stops when the table is half full.  Returns the next row.
+
+    A row's category and operator, technology and medium codes are packed
+    into one word (at the given bit shifts); with its speed and year that is
+    its key.  ``slots`` is an open-addressing table (a power of two long) of
+    the codes ``0..k-1`` seen so far; ``table`` (half as long) holds per code
+    its key (3 words), hash and first row.  Few distinct declarations (the
+    usual case), so it stays in the cache.  The arrays are grown by the
+    caller: ``_nrt=False`` (no allocation here) spares numba's reference
+    counting in the loop, which made a loop like this several times slower.
+    """
+    mask = slots.shape[0] - 1
+    n = codes.shape[0]
+    while i < n:
+        w = ((np.uint64(cat[i]) << np.uint64(shift_cat)) | (np.uint64(op[i]) << np.uint64(shift_op))
+             | (np.uint64(tech[i]) << np.uint64(shift_tech)) | np.uint64(medium[i]))
+        d = _float_key(down[i], down_bits[i])
+        y = _float_key(year[i], year_bits[i])
+        h = _textkeys._mix((w * _textkeys._MULT_H) ^ (d * _textkeys._MULT_G) ^ y)
+        b = np.int64(h & np.uint64(mask))
+        c = slots[b]
+        while c >= 0 and not (table[c, 0] == w and table[c, 1] == d and table[c, 2] == y):
+            b = (b + 1) & mask
+            c = slots[b]
+        if c < 0:  # a new declaration
+            if k == table.shape[0]:
+                return i
+            c = k
+            table[k, 0], table[k, 1], table[k, 2], table[k, 3], table[k, 4] = w, d, y, h, i
+            slots[b] = k
+            k += 1
+        codes[i] = c
+        i += 1
+    return i
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _rehash(table: np.ndarray, k: int, slots: np.ndarray) -> None:
+    """Enter the codes ``0..k-1`` of :func:`_declaration_codes`' ``table`` into the empty ``slots``."""
+    mask = slots.shape[0] - 1
+    for t in range(k):
+        b = np.int64(table[t, 3] & np.uint64(mask))
+        while slots[b] >= 0:
+            b = (b + 1) & mask
+        slots[b] = t
+
+
+def _declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct declaration (category, operator, technology, medium, speed, year) of the
+    coverage rows, in order of first appearance, and the first row of each.
+
+    Equals :func:`_combine` of the columns (speeds and years factorized, NaN
+    alike), in one compiled pass with an in-cache table instead of a
+    factorization of a million packed codes and two of the floats.
+    """
+    n = len(cov)
+    cat, op, tech, medium = (np.ascontiguousarray(cov[c].to_numpy()) for c in ("cat", "op", "tech", "medium"))
+    down, year = (np.ascontiguousarray(cov[c].to_numpy(dtype=np.float64)) for c in ("down", "year"))
+    widths = [int(c.max(initial=0)).bit_length() for c in (op, tech, medium)]
+    if not n or int(cat.max()).bit_length() + sum(widths) > 64 or min(c.min() for c in (cat, op, tech, medium)) < 0:
+        combo = _combine(cat, op, tech, medium, pd.factorize(down)[0], pd.factorize(year)[0])
+        return combo, _first_positions(combo)
+    shift_tech = widths[2]
+    shift_op = shift_tech + widths[1]
+    shift_cat = shift_op + widths[0]
+    codes = np.empty(n, dtype=np.int64)
+    table = np.empty((64, 5), dtype=np.uint64)
+    i = k = 0
+    while True:
+        slots = np.full(2 * len(table), -1, dtype=np.int64)
+        _rehash(table, k, slots)
+        i = _declaration_codes(cat, op, tech, medium, down, down.view(np.uint64), year, year.view(np.uint64),
+                               shift_cat, shift_op, shift_tech, i, codes, slots, table, k)
+        if i == n:
+            k = int(codes.max()) + 1
+            return codes, table[:k, 4].astype(np.int64)
+        k = len(table)
+        table = np.concatenate((table, np.empty_like(table)))
+
+
+def _row_descriptions(cov: pd.DataFrame,
+                      declarations: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Reason fragment of every coverage row, built once per distinct declaration.
 
-    Returns the code of each row's fragment and the fragments, sorted (so that
-    codes order like the texts).
+    ``declarations``: :func:`_declarations` of ``cov`` (computed if not
+    given).  Returns the code of each row's fragment and the fragments,
+    sorted (so that codes order like the texts).
     """
-    combo = _combine(cov["cat"].to_numpy(), cov["op"].to_numpy(), cov["tech"].to_numpy(),
-                     cov["medium"].to_numpy(), pd.factorize(cov["down"])[0], pd.factorize(cov["year"])[0])
-    first = _first_positions(combo)
+    combo, first = _declarations(cov) if declarations is None else declarations
     u = cov.iloc[first]
     cat = u["cat"].to_numpy()
     op = cov.attrs["op_display"][u["op"].to_numpy()]
@@ -1176,18 +1321,22 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
         address_keys = pool.submit(_key_hashes, addr)
         bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
         unique_ids = pool.submit(_check_unique_ids, area)
-        by_id = pool.submit(_id_positions, addr["id"], _column(cov_layer, "address_id"))
+        id_hashes = pool.submit(_raw_hashes, _column(cov_layer, "address_id"))
+        by_id = pool.submit(lambda: _id_positions(addr["id"], _column(cov_layer, "address_id"), id_hashes.result()))
         statuses = pool.submit(_codes, _column(addr, "status", "istniejacy"), _a_strip)
         try:
             cov = _prepare_coverage(cov_layer, config, source, cov_warnings)
         finally:
             unique_ids.result()  # duplicate address ids are reported first, before any coverage error
         # queued in the order their results are needed: the building search last
-        descriptions = pool.submit(_row_descriptions, cov)
-        dup = pool.submit(_duplicate_rows, cov, source, dup_warnings)
+        declarations = pool.submit(_declarations, cov)
+        descriptions = pool.submit(lambda: _row_descriptions(cov, declarations.result()))
+        cov_keys = _key_hashes(cov)
+        dup = pool.submit(lambda: _duplicate_rows(cov, source, dup_warnings, _duplicate_keys(
+            cov, id_hashes.result(), cov_keys, declarations.result()[0])))
         near = pool.submit(lambda: _building_flags(addr.geometry, bounds.result(), buildings, config)) \
             if len(buildings) else None
-        prow, paddr, pm, matched = _match(addr, cov, config, bounds.result(), by_id, address_keys)
+        prow, paddr, pm, matched = _match(addr, cov, config, bounds.result(), by_id, address_keys, cov_keys)
         dropped = dup.result()
         keep = ~dropped[prow]  # pairs of duplicate rows: the same as their first row's
         prow, paddr, pm = prow[keep], paddr[keep], pm[keep]

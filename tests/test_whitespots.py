@@ -509,6 +509,68 @@ def test_combine_numbers_tuples_by_first_appearance(scale):
     assert got.tolist() == want
 
 
+@pytest.mark.parametrize("op_scale", [1, 2**40])  # 2**40: the codes do not fit one word, general path
+def test_declarations_number_rows_by_first_appearance(op_scale):
+    """_declarations against a plain dict over the row tuples (speeds and years NaN alike, -0.0 as 0.0),
+    with more distinct declarations than the first table holds (it grows)."""
+    import planner.whitespots as ws
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    down = rng.choice([0.0, -0.0, 30.0, 100.0, 99.9, np.nan, -np.nan], n)
+    year = rng.choice([np.nan, 2025.0, 2027.0, 2031.0], n)
+    cov = pd.DataFrame({"cat": rng.integers(0, 6, n).astype(np.int8), "op": rng.integers(0, 7, n) * op_scale,
+                        "tech": rng.integers(0, 5, n), "medium": rng.integers(0, 4, n), "down": down, "year": year})
+    codes, first = ws._declarations(cov)
+
+    def canon(x: float) -> float | str:
+        return "nan" if x != x else x + 0.0  # -0.0 + 0.0 is 0.0
+
+    seen: dict[tuple, int] = {}
+    want = [seen.setdefault((c, o, t, m, canon(d), canon(y)), len(seen))
+            for c, o, t, m, d, y in cov.itertuples(index=False)]
+    assert len(seen) > 128  # grown twice from the first table of 64
+    assert codes.tolist() == want
+    assert first.tolist() == [want.index(k) for k in range(len(seen))]
+
+
+def test_duplicate_rows_equal_pandas_duplicated():
+    """Exact repeats only, against pandas' duplicated() of the raw columns and WKB: rows that differ in
+    one column (the TERC too, which no key hash covers), in spelling only, or in geometry are kept."""
+    import planner.whitespots as ws
+
+    rng = np.random.default_rng(21)
+    choices = {"address_id": ["a1", "a2", ""], "terc": ["1408044", "1408045", ""], "simc": ["0921645", "921645", ""],
+               "ulic": ["", "12345"], "street": ["", "ul. Księżycowa", "KSIEZYCOWA"], "house_number": ["1", "1 a", "1A"],
+               "operator": ["A", "B"], "down_mbps": [30.0, 100.0], "geometry": [None, Point(X0, Y0), Point(X0 + 1, Y0)]}
+
+    def pick(col: str) -> object:
+        return choices[col][rng.integers(0, len(choices[col]))]
+
+    distinct = [{col: pick(col) for col in choices} for _ in range(60)]
+    base = []
+    for _ in range(400):  # repeats of 60 rows, a quarter of them changed in one column
+        row = dict(distinct[rng.integers(0, 60)])
+        if rng.random() < 0.25:
+            col = list(choices)[rng.integers(0, len(choices))]
+            row[col] = pick(col)
+        base.append(row)
+    raw = _coverage(base)
+    cov = ws._prepare_coverage(raw, WhiteSpotConfig(), "cov", [])
+    wkb = [shapely.to_wkb(g) if g is not None else b"" for g in cov["geometry"]]
+    cols = ["address_id", "terc", "simc", "ulic", "street", "house_number", "op", "tech", "medium", "down", "year",
+            "cat"]
+    want = cov[cols].assign(wkb=wkb).duplicated().to_numpy()
+    assert 50 < want.sum() < 350  # repeats and near-repeats both present
+    warnings: list[str] = []
+    got = ws._duplicate_rows(cov, "cov", warnings)
+    assert np.array_equal(got, want)
+    assert warnings and warnings[0].startswith(f"{want.sum()} duplicate coverage row")
+    keys = ws._duplicate_keys(cov, ws._raw_hashes(cov["address_id"]), ws._key_hashes(cov),
+                              ws._declarations(cov)[0])  # as _classify passes them
+    assert np.array_equal(ws._duplicate_rows(cov, "cov", [], keys), want)
+
+
 def test_first_positions_equals_numpy_unique():
     rng = np.random.default_rng(11)
     for codes in (_combine(rng.integers(0, 5, 300), rng.integers(0, 4, 300)),  # first-appearance numbering
