@@ -106,33 +106,42 @@ def _strip_dot_zero(out: np.ndarray, k: int) -> int:
     return k - 2
 
 
-#: The street-name prefixes ``whitespots._a_street`` drops, space-separated.
-_PREFIXES = np.frombuffer(b"ulica ul aleja aleje al plac pl osiedle os ", dtype=np.uint8)
+#: The street-name prefixes ``whitespots._a_street`` drops.
+_PREFIXES = ("ulica", "ul", "aleja", "aleje", "al", "plac", "pl", "osiedle", "os")
+#: Each prefix as a little-endian word (at most 7 bytes), and its length.
+_PREFIX_WORDS = np.array([int.from_bytes(p.encode(), "little") for p in _PREFIXES], dtype=np.uint64)
+_PREFIX_LENGTHS = np.array([len(p) for p in _PREFIXES], dtype=np.int64)
+
+
+def _street_table() -> np.ndarray:
+    """What each byte of a street name becomes: a lower-case ASCII letter or digit (itself or
+    lower-cased), 0 for other printable ASCII (a separator), 254 for a byte >= 0x80 (maybe a
+    Polish letter), 255 for anything else (not handled)."""
+    table = np.full(256, 255, dtype=np.uint8)
+    table[0x20:0x7F] = 0
+    table[0x80:] = 254
+    for c in b"abcdefghijklmnopqrstuvwxyz0123456789":
+        table[c] = c
+    for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[c] = c + 32
+    return table
+
+
+_STREET = _street_table()
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _prefix_length(out: np.ndarray, k: int) -> int:
-    """Length of a leading ``ul``/``ulica``/``al``/``aleja``/``aleje``/``pl``/``plac``/
-    ``os``/``osiedle`` word followed by a space in ``out[:k]`` (the space included), else 0."""
-    w = 0
-    while w < k and out[w] != 32:
-        w += 1
-    if w == k:
+def _prefix_length(out: np.ndarray, w: int) -> int:
+    """Length of ``out[:w]`` (the first word, followed by a space) if it is one of :data:`_PREFIXES`
+    (``ul``/``ulica``/``al``/``aleja``/``aleje``/``pl``/``plac``/``os``/``osiedle``), else 0."""
+    if w > 7:
         return 0
-    p = 0
-    while p < _PREFIXES.shape[0]:
-        q = p
-        while _PREFIXES[q] != 32:
-            q += 1
-        if q - p == w:
-            same = True
-            for j in range(w):
-                if out[j] != _PREFIXES[p + j]:
-                    same = False
-                    break
-            if same:
-                return w + 1
-        p = q + 1
+    word = np.uint64(0)
+    for j in range(w):
+        word |= np.uint64(out[j]) << np.uint64(8 * j)
+    for p in range(_PREFIX_WORDS.shape[0]):
+        if _PREFIX_LENGTHS[p] == w and _PREFIX_WORDS[p] == word:
+            return w
     return 0
 
 
@@ -184,34 +193,32 @@ def normalise_into(kind: int, width: int, data: np.ndarray, s: int, e: int, out:
                 out[j] = 48
             k = width
         return k
-    if kind == STREET:  # folded (as by _fold) and reduced in one pass over the bytes
+    if kind == STREET:  # folded (as by _fold) and reduced in one pass over the bytes, by table
         m = 0
+        first_space = -1
         gap = False
         i = s
         while i < e:
-            b = data[i]
-            if 0x20 <= b <= 0x7E:
-                i += 1
-                if 65 <= b <= 90:
-                    b += 32
-            else:
-                b = _polish(b, data[i + 1]) if i + 1 < e else 0
+            b = _STREET[data[i]]
+            i += 1
+            if b == 0:
+                gap = True
+                continue
+            if b >= 254:
+                b = _polish(data[i - 1], data[i]) if b == 254 and i < e else 0
                 if not b:
                     return -1
-                i += 2
-            if _is_digit(b) or 97 <= b <= 122:
-                if gap and m > 0:
-                    out[m] = 32
-                    m += 1
-                out[m] = b
+                i += 1
+            if gap and m > 0:
+                if first_space < 0:
+                    first_space = m
+                out[m] = 32
                 m += 1
-                gap = False
-            else:
-                gap = True
-        p = _prefix_length(out, m)
-        if p:
-            while p < m and out[p] == 32:
-                p += 1
+            out[m] = b
+            m += 1
+            gap = False
+        if first_space > 0 and _prefix_length(out, first_space):
+            p = first_space + 1
             for j in range(p, m):
                 out[j - p] = out[j]
             m -= p

@@ -57,6 +57,10 @@ def test_kernel_normalises_as_pyarrow(values, kind):
 _EDGE_CASES = ["00", "000", "0", "0a", "00a", "012", "12.0", "1.0a", "012/3", " 1 2 a", "/3", "ul", "ul.",
                "ulica", "ul ul x", "UL.X", "os.-a", "  al.  3 Maja ", "000012", " 7 ", "-1", "", "x1A", "Ąą Żż", "é",
                "a\x1cb",
+               # every street prefix, its near misses, and a prefix alone
+               "ulica Długa", "ul Długa", "Aleja Róż", "ALEJE Jerozolimskie", "al 3 Maja", "Plac Wolności",
+               "pl. Wolności", "Osiedle Słoneczne", "os Słoneczne", "Alejka Róż", "ule x", "placu x", "o x",
+               "aleje", "ulicax y",
                # codes already in normal form (hashed from the buffer) beside their other spellings
                "0100000", "100000", " 0100000 ", "0100000.0", "12345", "012345", "1234", "1234.0", "1234567",
                "12345678", "00000", "0000000"]
