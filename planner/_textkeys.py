@@ -488,41 +488,40 @@ def _run_end(keys: np.ndarray, i: int, top: np.uint64, sh: np.uint64) -> int:
     return i
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _merge(kl: np.ndarray, kr: np.ndarray, bits: int, hl: np.ndarray, gl: np.ndarray, hr: np.ndarray,
-           gr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+           gr: np.ndarray, li: np.ndarray, rj: np.ndarray) -> int:
     """Pairs of rows with equal ``(h, g)`` from two sorted :func:`_packed` arrays: a merge of the runs
-    with equal top bits, each candidate pair checked on the whole 128-bit hash."""
+    with equal top bits, each candidate pair checked on the whole 128-bit hash.
+
+    With empty ``li``/``rj``, returns the number of candidate pairs (the
+    caller allocates that many); else writes the pairs and returns how many.
+    ``_nrt=False``: no allocation here, and no reference counting per run.
+    """
     sh, mask = np.uint64(bits), np.uint64((1 << bits) - 1)
-    n_cand = 0
-    li = np.empty(0, np.int64)
-    rj = np.empty(0, np.int64)
-    k = 0
-    for fill in range(2):  # count the candidate pairs, then write the matches
-        if fill:
-            li = np.empty(n_cand, np.int64)
-            rj = np.empty(n_cand, np.int64)
-        i = j = 0
-        while i < kl.shape[0] and j < kr.shape[0]:
-            a, b = kl[i] >> sh, kr[j] >> sh
-            if a < b:
-                i += 1
-            elif a > b:
-                j += 1
+    fill = li.shape[0] > 0
+    n = 0
+    i = j = 0
+    while i < kl.shape[0] and j < kr.shape[0]:
+        a, b = kl[i] >> sh, kr[j] >> sh
+        if a < b:
+            i += 1
+        elif a > b:
+            j += 1
+        else:
+            i2, j2 = _run_end(kl, i, a, sh), _run_end(kr, j, a, sh)
+            if not fill:
+                n += (i2 - i) * (j2 - j)
             else:
-                i2, j2 = _run_end(kl, i, a, sh), _run_end(kr, j, a, sh)
-                if not fill:
-                    n_cand += (i2 - i) * (j2 - j)
-                else:
-                    for x in range(i, i2):
-                        p = np.int64(kl[x] & mask)
-                        for y in range(j, j2):
-                            q = np.int64(kr[y] & mask)
-                            if hl[p] == hr[q] and gl[p] == gr[q]:
-                                li[k], rj[k] = p, q
-                                k += 1
-                i, j = i2, j2
-    return li[:k], rj[:k]
+                for x in range(i, i2):
+                    p = np.int64(kl[x] & mask)
+                    for y in range(j, j2):
+                        q = np.int64(kr[y] & mask)
+                        if hl[p] == hr[q] and gl[p] == gr[q]:
+                            li[n], rj[n] = p, q
+                            n += 1
+            i, j = i2, j2
+    return n
 
 
 def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[np.ndarray, np.ndarray],
@@ -558,7 +557,11 @@ def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[
     kr = _packed(hr, np.asarray(ok_right, dtype=np.bool_), bits)
     kl.sort()  # numpy's sort releases the GIL
     kr.sort()
-    li, rj = _merge(kl, kr, bits, hl, gl, hr, gr)
+    none = np.empty(0, np.int64)
+    n_cand = _merge(kl, kr, bits, hl, gl, hr, gr, none, none)
+    li, rj = np.empty(n_cand, np.int64), np.empty(n_cand, np.int64)
+    k = _merge(kl, kr, bits, hl, gl, hr, gr, li, rj) if n_cand else 0
+    li, rj = li[:k], rj[:k]
     if not ordered:
         return li, rj
     pair = (li.view(np.uint64) << np.uint64(bits)) | rj.view(np.uint64)
@@ -655,11 +658,14 @@ def shared_hashes(h: np.ndarray, g: np.ndarray) -> np.ndarray:
     return _repeated(h, g, *no_bytes, False, cand)
 
 
-def duplicated(values: pa.Array) -> np.ndarray:
+def duplicated(values: pa.Array, hashes: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Rows whose value occurs more than once (``pandas.Series.duplicated(keep=False)``; missing
-    values are equal to each other, not to ``''``).  Candidates found by hash are compared byte by byte."""
+    values are equal to each other, not to ``''``).  Candidates found by hash are compared byte by byte.
+
+    ``hashes``: the ``(h, g)`` of :func:`hash_column` of ``values`` with ``RAW``, if already computed.
+    """
     data, offsets, missing = _buffers(values)
-    h, g, _, _ = _hash_buffers(data, offsets, missing, RAW, 0)
+    h, g = _hash_buffers(data, offsets, missing, RAW, 0)[:2] if hashes is None else hashes
     cand = _shared_first_words(h)
     if not cand.any():
         return cand

@@ -384,12 +384,14 @@ def _raw_hashes(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _id_positions(address_ids: pd.Series, ids: pd.Series,
-                  id_hashes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                  id_hashes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                  address_hashes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Position of each id among the (unique) address ids, -1 if absent, empty or missing.
 
-    ``id_hashes``: :func:`_raw_hashes` of ``ids`` (computed if not given)."""
+    ``id_hashes`` / ``address_hashes``: :func:`_raw_hashes` of ``ids`` / ``address_ids`` (computed if
+    not given)."""
     h, g, empty = _raw_hashes(ids) if id_hashes is None else id_hashes
-    ha, ga, empty_a = _raw_hashes(address_ids)
+    ha, ga, empty_a = _raw_hashes(address_ids) if address_hashes is None else address_hashes
     li, rj = _textkeys.join((h, g), ~empty, (ha, ga), ~empty_a, ordered=False)
     n = len(ids)
     pos = np.full(n, -1, dtype=np.int64)
@@ -985,7 +987,7 @@ def _before(rows: np.ndarray, i: int, j: int, k1: int, k2: int, k3: int, k4: int
     return False
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: int, k1: int, k2: int, k3: int, k4: int) -> None:
     """Stable sort of the row positions ``run[:k]`` by the columns (a few rows per address)."""
     for t in range(1, k):
@@ -1017,29 +1019,33 @@ def _coverage_rows(cat: np.ndarray, down_bits: np.ndarray, op: np.ndarray, fragm
         rows[r, _DESC] = fragment[r]
 
 
-@njit(cache=True, nogil=True)
-def _by_address(paddr: np.ndarray, start: np.ndarray, order: np.ndarray) -> None:
+@njit(cache=True, nogil=True, _nrt=False)
+def _by_address(paddr: np.ndarray, start: np.ndarray, order: np.ndarray, at: np.ndarray) -> int:
     """CSR of the pairs by address, into ``start`` (zeros, one more than the addresses) and ``order``:
-    address ``a``'s pairs are ``order[start[a]:start[a + 1]]``, in pair order (a counting sort)."""
+    address ``a``'s pairs are ``order[start[a]:start[a + 1]]``, in pair order (a counting sort;
+    ``at``: scratch, one per address).  Returns the most pairs of one address."""
     n = start.shape[0] - 1
     for t in range(paddr.shape[0]):
         start[paddr[t] + 1] += 1
+    longest = 0
     for a in range(n):
+        longest = max(longest, start[a + 1])
         start[a + 1] += start[a]
-    at = start[:-1].copy()
+        at[a] = start[a]
     for t in range(paddr.shape[0]):
         order[at[paddr[t]]] = t
         at[paddr[t]] += 1
+    return longest
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match: int,
-               n_ops: int, n_desc: int, limit: int, start: np.ndarray, order: np.ndarray, pairs: np.ndarray,
-               pair_method: np.ndarray, best: np.ndarray, out: np.ndarray) -> None:
+@njit(cache=True, nogil=True, parallel=True, _nrt=False)
+def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match: int, n_ops: int, n_desc: int,
+               limit: int, start: np.ndarray, order: np.ndarray, pairs: np.ndarray, pair_method: np.ndarray,
+               scratch: np.ndarray, best: np.ndarray, out: np.ndarray) -> None:
     """What every address's pairs say, in one compiled pass per address.
 
-    The pairs are (coverage row ``prow``, address ``paddr``, match
-    ``method``); ``rows`` holds, per coverage row, the uint64 columns
+    The pairs are (coverage row ``prow``, match ``method``), grouped by
+    address by :func:`_by_address` (``start``, ``order``); ``rows`` holds, per coverage row, the uint64 columns
     (category, speed descending, operator, fragment).  Per address, into
     ``best`` and the rows of ``out`` (``_N_ANY``, ``_N_NOW``, ... ``_COUNT``):
 
@@ -1055,12 +1061,13 @@ def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np
       number of fragments (0: no pairs); and those four as one mixed-radix
       code (``-1`` without pairs; ``-2`` for all if it could exceed ``limit``).
 
-    ``start`` (zeros), ``order``, ``pairs`` and ``pair_method`` are scratch
-    space; all arrays come from numpy (numba's own allocations of fresh
-    memory cost 4x as many page faults: no huge pages).
+    ``pairs``, ``pair_method`` and ``scratch`` (``(3, chunks, most pairs of
+    an address)``) are scratch space; all arrays come from numpy
+    (numba's own allocations of fresh memory cost 4x as many page faults: no
+    huge pages), so that the kernel runs without numba's reference counting
+    (``_nrt=False``), which cost a third of its time in the per-address calls.
     """
     n = best.shape[0]
-    _by_address(paddr, start, order)
     # the pairs' rows in address order, gathered first: a tight loop overlaps its cache misses,
     # the listing's branchy loop did not (3x slower reading them in place)
     for t in prange(order.shape[0]):
@@ -1071,9 +1078,6 @@ def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np
     rows = pairs
     n_any, n_now, n_planned, ops_code = out[_N_ANY], out[_N_NOW], out[_N_PLANNED], out[_OPS_CODE]
     reason, d1, c1, d2, count = out[_REASON], out[_D1], out[_C1], out[_D2], out[_COUNT]
-    longest = 0
-    for a in range(n):
-        longest = max(longest, start[a + 1] - start[a])
     base = n_ops + 1
     fits = 0  # how many operators a code within the limit holds
     cap = 1
@@ -1081,11 +1085,9 @@ def _summaries(prow: np.ndarray, paddr: np.ndarray, method: np.ndarray, rows: np
         cap *= base
         fits += 1
     reason_fits = (_CAT_PLANNED_SLOW + 1.0) * n_desc * (n_desc + 1) * base < limit  # count <= n_ops < base
-    n_chunks = min(n, 256)
+    n_chunks = scratch.shape[1]
     for c in prange(n_chunks):
-        run = np.empty(longest, dtype=np.int64)
-        ops = np.empty(longest, dtype=np.int64)
-        flags = np.empty(longest, dtype=np.int64)
+        run, ops, flags = scratch[0, c], scratch[1, c], scratch[2, c]
         for a in range(c * n // n_chunks, (c + 1) * n // n_chunks):
             s, e = start[a], start[a + 1]
             k = e - s
@@ -1189,10 +1191,11 @@ def _summarise(n: int, prow: np.ndarray, paddr: np.ndarray, pm: np.ndarray, cov:
                    cov["op"].to_numpy(), codes, rows)
     m = len(prow)
     best, out = np.empty(n, dtype=np.int8), np.empty((9, n), dtype=np.int64)
-    _summaries(np.ascontiguousarray(prow, dtype=np.int64), np.ascontiguousarray(paddr, dtype=np.int64),
-               np.ascontiguousarray(pm, dtype=np.int8), rows, _NO_MATCH, n_ops, max(len(texts), 1), _CODE_LIMIT,
-               np.zeros(n + 1, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty((m, 4), dtype=np.uint64),
-               np.empty(m, dtype=np.int8), best, out)
+    start, order = np.zeros(n + 1, dtype=np.int64), np.empty(m, dtype=np.int64)
+    longest = _by_address(np.ascontiguousarray(paddr, dtype=np.int64), start, order, np.empty(n, dtype=np.int64))
+    _summaries(np.ascontiguousarray(prow, dtype=np.int64), np.ascontiguousarray(pm, dtype=np.int8), rows, _NO_MATCH,
+               n_ops, max(len(texts), 1), _CODE_LIMIT, start, order, np.empty((m, 4), dtype=np.uint64),
+               np.empty(m, dtype=np.int8), np.empty((3, min(n, 256), max(longest, 1)), dtype=np.int64), best, out)
     n_any, n_now, n_planned, ops_code, reason, d1, c1, d2, count = out
 
     def wording(c: int) -> str:
@@ -1238,11 +1241,13 @@ def _prepare_addresses(area: Area) -> gpd.GeoDataFrame:
     return addr
 
 
-def _check_unique_ids(area: Area) -> None:
-    """Raise :class:`InputDataError` listing the address rows whose id is not unique."""
+def _check_unique_ids(area: Area, id_hashes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+    """Raise :class:`InputDataError` listing the address rows whose id is not unique.
+
+    ``id_hashes``: :func:`_raw_hashes` of the ids, if already computed."""
     addr = area.addresses
     source = area.sources.get("addresses", "addresses")
-    dup = _textkeys.duplicated(_to_arrow(addr["id"]))
+    dup = _textkeys.duplicated(_to_arrow(addr["id"]), None if id_hashes is None else id_hashes[:2])
     if dup.any():
         rows = np.flatnonzero(dup)
         raise InputDataError(
@@ -1320,9 +1325,11 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     with _stages() as pool:
         address_keys = pool.submit(_key_hashes, addr)
         bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
-        unique_ids = pool.submit(_check_unique_ids, area)
+        address_ids = pool.submit(_raw_hashes, addr["id"])
+        unique_ids = pool.submit(lambda: _check_unique_ids(area, address_ids.result()))
         id_hashes = pool.submit(_raw_hashes, _column(cov_layer, "address_id"))
-        by_id = pool.submit(lambda: _id_positions(addr["id"], _column(cov_layer, "address_id"), id_hashes.result()))
+        by_id = pool.submit(lambda: _id_positions(addr["id"], _column(cov_layer, "address_id"), id_hashes.result(),
+                                                  address_ids.result()))
         statuses = pool.submit(_codes, _column(addr, "status", "istniejacy"), _a_strip)
         try:
             cov = _prepare_coverage(cov_layer, config, source, cov_warnings)
@@ -1354,7 +1361,7 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
             ("ws_class", ws_code, ["white", "grey", "black"]), ("ws_reason", *summary.reasons),
             ("match_method", summary.method, _METHODS), ("nga_operators", *summary.operators),
             ("barrier_reason", reason_codes, barrier_texts))}
-        out = addr.copy()
+        out = addr.copy(deep=False)  # copy-on-write: the new columns never reach the caller's frame
         out["ws_class"] = text["ws_class"].result()
         out["ws_reason"] = text["ws_reason"].result()
         out["n_nga_now"] = summary.n_now
