@@ -1323,8 +1323,11 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
     # Stages that do not wait for one another run in two worker threads beside the coverage checks and
     # the key matching.
     with _stages() as pool:
-        address_keys = pool.submit(_key_hashes, addr)
         bounds = pool.submit(shapely.bounds, addr.geometry.to_numpy())  # GEOS releases the GIL
+        # the longest stage first, in one worker, while the other does the rest in the order needed
+        near = pool.submit(lambda: _building_flags(addr.geometry, bounds.result(), buildings, config)) \
+            if len(buildings) else None
+        address_keys = pool.submit(_key_hashes, addr)
         address_ids = pool.submit(_raw_hashes, addr["id"])
         unique_ids = pool.submit(lambda: _check_unique_ids(area, address_ids.result()))
         id_hashes = pool.submit(_raw_hashes, _column(cov_layer, "address_id"))
@@ -1335,14 +1338,11 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
             cov = _prepare_coverage(cov_layer, config, source, cov_warnings)
         finally:
             unique_ids.result()  # duplicate address ids are reported first, before any coverage error
-        # queued in the order their results are needed: the building search last
         declarations = pool.submit(_declarations, cov)
         descriptions = pool.submit(lambda: _row_descriptions(cov, declarations.result()))
         cov_keys = _key_hashes(cov)
         dup = pool.submit(lambda: _duplicate_rows(cov, source, dup_warnings, _duplicate_keys(
             cov, id_hashes.result(), cov_keys, declarations.result()[0])))
-        near = pool.submit(lambda: _building_flags(addr.geometry, bounds.result(), buildings, config)) \
-            if len(buildings) else None
         prow, paddr, pm, matched = _match(addr, cov, config, bounds.result(), by_id, address_keys, cov_keys)
         dropped = dup.result()
         keep = ~dropped[prow]  # pairs of duplicate rows: the same as their first row's
