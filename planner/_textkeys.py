@@ -425,12 +425,31 @@ def _chain(h: np.ndarray, g: np.ndarray, h_next: np.ndarray, g_next: np.ndarray)
         g[i] = _mix((g[i] + g_next[i]) * _MULT_G)
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def _combine(hs: tuple, gs: tuple, h: np.ndarray, g: np.ndarray) -> None:
+    """:func:`combine` into ``h``/``g``, all columns of a row at once."""
+    for i in prange(h.shape[0]):
+        hh, gg = _SEED_H, _SEED_G
+        for k in range(len(hs)):
+            hh = _mix(hh ^ hs[k][i])
+            gg = _mix((gg + gs[k][i]) * _MULT_G)
+        h[i], g[i] = hh, gg
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    """``a`` as a C-contiguous read-only uint64 array: the columns of a tuple then share one numba
+    type (so a tuple of them compiles once, whatever each one came from)."""
+    v = np.ascontiguousarray(a, dtype=np.uint64).view()
+    v.flags.writeable = False
+    return v
+
+
 def combine(*hashes: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The 128-bit hash of a multi-column key from its columns' ``(h, g)`` hashes (order matters)."""
+    """The 128-bit hash of a multi-column key from its columns' ``(h, g)`` hashes (order matters):
+    from two seeds, each column chained in by ``h = mix(h ^ h_col)``, ``g = mix((g + g_col) * M)``."""
     n = len(hashes[0][0])
-    h, g = np.full(n, _SEED_H, dtype=np.uint64), np.full(n, _SEED_G, dtype=np.uint64)
-    for hc, gc in hashes:
-        _chain(h, g, np.ascontiguousarray(hc, dtype=np.uint64), np.ascontiguousarray(gc, dtype=np.uint64))
+    h, g = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+    _combine(tuple(_readonly(hc) for hc, _ in hashes), tuple(_readonly(gc) for _, gc in hashes), h, g)
     return h, g
 
 
