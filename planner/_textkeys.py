@@ -327,6 +327,15 @@ def _hash_bytes(data: np.ndarray, words: np.ndarray, s: int, e: int) -> tuple[np
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _equal_bytes(data: np.ndarray, words: np.ndarray, a: int, b: int, m: int) -> bool:
+    """Whether ``data[a:a + m] == data[b:b + m]``, compared 8 bytes at a time."""
+    for t in range(0, m, 8):
+        if _word(data, words, a + t, a + m) != _word(data, words, b + t, b + m):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _is_code(data: np.ndarray, s: int, e: int, width: int) -> bool:
     """Whether ``data[s:e]`` is ``width`` digits: a ``CODE`` that normalises as it is."""
     if e - s != width:
@@ -689,6 +698,121 @@ def duplicated(values: pa.Array, hashes: tuple[np.ndarray, np.ndarray] | None = 
     if not cand.any():
         return cand
     return _repeated(h, g, data, offsets, missing, True, cand)
+
+
+#: :func:`factorize` gives up beyond this many distinct values (Arrow's hash table is then faster).
+FACTORIZE_LIMIT = 1 << 12
+
+
+@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
+def _factorize(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing: np.ndarray, codes: np.ndarray,
+               slots: np.ndarray, table: np.ndarray, state: np.ndarray) -> None:
+    """Codes of the rows from ``state[0]`` on into ``codes`` (-1 if missing), in order of first appearance
+    after the ``state[1]`` values in ``table``; stops when ``table`` is full.  Updates ``state``.
+
+    A value's key is its first two 8-byte words and its length; ``slots``
+    (a power of two long, at least twice ``table``) is an open-addressing
+    index into ``table``, whose rows hold per value its key, hash and first
+    row.  Values up to 16 bytes are equal when their keys are; longer ones
+    are then compared byte by byte from their 17th byte.  With few distinct
+    values all of it stays in the L1 cache.  ``_nrt=False``: no allocation
+    here (the caller grows the arrays), so numba counts no references in the
+    loop -- which made such a loop several times slower.
+    """
+    bits = 0
+    while (1 << bits) < slots.shape[0]:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    mask = slots.shape[0] - 1
+    nw = words.shape[0]
+    i, k = state[0], state[1]
+    while i < codes.shape[0]:
+        if missing[i]:
+            codes[i] = -1
+            i += 1
+            continue
+        s, e = offsets[i], offsets[i + 1]
+        m = e - s
+        q = s >> 3
+        if m <= 16 and q + 2 < nw:  # two unaligned words from three aligned ones
+            o = np.uint64((s & 7) * 8)
+            w0, w1 = words[q], words[q + 1]
+            if o:
+                w0 = (w0 >> o) | (w1 << (np.uint64(64) - o))
+                w1 = (w1 >> o) | (words[q + 2] << (np.uint64(64) - o))
+            if m <= 8:
+                w1 = np.uint64(0)
+                if m < 8:
+                    w0 &= (np.uint64(1) << np.uint64(8 * m)) - np.uint64(1)
+            elif m < 16:
+                w1 &= (np.uint64(1) << np.uint64(8 * (m - 8))) - np.uint64(1)
+        else:
+            w0 = _word(data, words, s, e) if m > 0 else np.uint64(0)
+            w1 = _word(data, words, s + 8, e) if m > 8 else np.uint64(0)
+        h = ((w0 * _SEED_G) ^ (w1 + np.uint64(m))) * _MULT_H
+        j = s + 16
+        while j < e:  # longer values: the rest too
+            h = (h ^ _word(data, words, j, e)) * _MULT_H
+            j += 8
+        h ^= h >> np.uint64(29)
+        b = np.int64(h >> shift)
+        c = slots[b]
+        while c >= 0:
+            if (table[c, 0] == w0 and table[c, 1] == w1 and table[c, 2] == m
+                    and (m <= 16 or (table[c, 3] == h and _equal_bytes(
+                        data, words, offsets[table[c, 4]] + 16, s + 16, m - 16)))):
+                break
+            b = (b + 1) & mask
+            c = slots[b]
+        if c < 0:  # a new value
+            if k == table.shape[0]:
+                break
+            c = k
+            table[k, 0], table[k, 1], table[k, 2], table[k, 3], table[k, 4] = w0, w1, m, h, i
+            slots[b] = k
+            k += 1
+        codes[i] = c
+        i += 1
+    state[0], state[1] = i, k
+
+
+@njit(cache=True, nogil=True, _nrt=False)
+def _reindex(table: np.ndarray, k: int, slots: np.ndarray) -> None:
+    """Enter the first ``k`` values of :func:`_factorize`'s ``table`` into the empty ``slots``."""
+    bits = 0
+    while (1 << bits) < slots.shape[0]:
+        bits += 1
+    mask = slots.shape[0] - 1
+    for t in range(k):
+        b = np.int64(table[t, 3] >> np.uint64(64 - bits))
+        while slots[b] >= 0:
+            b = (b + 1) & mask
+        slots[b] = t
+
+
+def factorize(values: pa.Array, limit: int = FACTORIZE_LIMIT) -> tuple[np.ndarray, np.ndarray] | None:
+    """Integer codes of an Arrow string array's values in order of first appearance, as
+    ``pyarrow.compute.dictionary_encode`` numbers them (missing values: -1).
+
+    Returns the codes and the row of each value's first appearance (so
+    ``values.take(first)`` is the dictionary); ``None`` if there are more than
+    ``limit`` distinct values.  For a few distinct values about twice as fast
+    as Arrow: one multiply and an in-cache lookup per row (:func:`_factorize`).
+    """
+    data, offsets, missing = _buffers(values)
+    words = _aligned_words(data)
+    codes = np.empty(len(missing), dtype=np.int64)
+    table = np.empty((16, 5), dtype=np.uint64)
+    state = np.zeros(2, dtype=np.int64)
+    while True:
+        slots = np.full(4 * len(table), -1, dtype=np.int64)
+        _reindex(table, int(state[1]), slots)
+        _factorize(data, words, offsets, missing, codes, slots, table, state)
+        if state[0] == len(codes):
+            return codes, table[: state[1], 4].astype(np.int64)
+        if 2 * len(table) > limit:
+            return None
+        table = np.concatenate((table, np.empty_like(table)))
 
 
 @njit(cache=True, nogil=True, parallel=True)

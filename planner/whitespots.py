@@ -317,9 +317,20 @@ def _codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Callable[[pa.
     depend on row order.  With ``spellings`` also the distinct raw values that
     occur (stripped; missing as ``''``) and the code of each.
     """
-    enc = pc.dictionary_encode(_to_arrow_concat(values) if isinstance(values, list) else _to_arrow(values))
-    raw = enc.dictionary
-    idx = pc.fill_null(enc.indices, len(raw)).to_numpy(zero_copy_only=False).astype(np.int64)
+    arr = _to_arrow_concat(values) if isinstance(values, list) else _to_arrow(values)
+    few = _textkeys.factorize(arr)  # faster than Arrow's hash table for the usual few distinct values
+    if few is not None:
+        idx, first = few
+        raw = arr.take(pa.array(first))
+        missing = idx < 0 if arr.null_count else None
+    else:
+        enc = pc.dictionary_encode(arr)
+        raw = enc.dictionary
+        idx = enc.indices.to_numpy(zero_copy_only=False)
+        missing = np.isnan(idx) if enc.indices.null_count else None
+        idx = idx.astype(np.int64) if missing is None else np.where(missing, -1, idx).astype(np.int64)
+    if missing is not None:
+        idx[missing] = len(raw)
     normed = norm(raw) if norm is not None else raw
     normed = pa.concat_arrays([normed, pa.array([""], type=normed.type)])
     enc2 = pc.dictionary_encode(normed)
@@ -334,7 +345,7 @@ def _codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Callable[[pa.
     uniq = uniq.to_numpy(zero_copy_only=False).astype(object)
     if not spellings:
         return idx2[idx], uniq
-    occurs = np.r_[np.ones(len(raw), dtype=bool), enc.indices.null_count > 0]  # '' for missing, if any
+    occurs = np.r_[np.ones(len(raw), dtype=bool), missing is not None]  # '' for missing, if any
     raw_text = np.append(pc.utf8_trim_whitespace(raw).to_numpy(zero_copy_only=False).astype(object), "")
     return idx2[idx], uniq, raw_text[occurs], idx2[occurs]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -213,3 +214,41 @@ def test_shared_hashes_and_member_with_colliding_first_words():
     probe = np.concatenate([values[::3], rng.integers(0, 10**12, 5000).astype(np.uint64)])
     assert np.array_equal(tk._member(probe, values), np.isin(probe, values))
     assert not tk._member(probe, values[:0]).any()
+
+
+def _arrow_codes(arr: pa.Array) -> tuple[list, list]:
+    """Oracle: Arrow's dictionary encoding, as codes (-1 for missing) and dictionary."""
+    enc = pc.dictionary_encode(arr)
+    return [-1 if c is None else c for c in enc.indices.to_pylist()], enc.dictionary.to_pylist()
+
+
+# values of 0-40 bytes: keys of one and two words, longer ones sharing their first 16 bytes
+_LONG_VALUES = ["", "a", "b", "ul. Księżycowa", "ul. Księżycowa 1", "ul. Księżycowa 12", "ul. Księżycowa 13",
+                "0123456789abcdef", "0123456789abcdefX", "0123456789abcdefY", "0123456789abcdefY" * 2, "x" * 8,
+                "x" * 9, "a\x00", "x" * 8 + "\x00"]
+_LONG = st.sampled_from(_LONG_VALUES)
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(st.one_of(_LONG, _texts, st.none()), max_size=60), offset=st.integers(0, 3))
+def test_factorize_equals_arrow_dictionary_encode(values, offset):
+    arr = pa.array(values, type=pa.string()).slice(offset)  # sliced: offsets not from 0, words unaligned
+    codes, first = tk.factorize(arr)
+    want_codes, want_dict = _arrow_codes(arr)
+    assert codes.tolist() == want_codes
+    assert arr.take(pa.array(first, type=pa.int64())).to_pylist() == want_dict
+
+
+def test_factorize_tells_apart_values_sharing_their_first_words():
+    arr = pa.array(_LONG_VALUES * 3 + [None])
+    codes, first = tk.factorize(arr)
+    assert codes.tolist() == _arrow_codes(arr)[0] and len(first) == len(_LONG_VALUES)
+
+
+def test_factorize_grows_its_table_and_gives_up_beyond_the_limit():
+    values = pa.array([f"value {i % 3000:05d} of many, long enough to take three words" for i in range(9000)])
+    codes, first = tk.factorize(values)  # 3000 distinct: the table of 16 grown eight times
+    want_codes, want_dict = _arrow_codes(values)
+    assert codes.tolist() == want_codes and values.take(pa.array(first)).to_pylist() == want_dict
+    assert tk.factorize(values, limit=2048) is None
+    assert tk.factorize(values, limit=4096) is not None
