@@ -674,15 +674,19 @@ def _terc_warning(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, key_r: np.ndar
     TERC disagree (first 6 digits), if any."""
     if not len(key_r):
         return []
-    t6, t6_u = _codes([_column(addresses, "terc").iloc[key_a], _column(cov, "terc").iloc[key_r]], _a_terc6)
-    a6, c6 = t6[: len(key_a)], t6[len(key_a):]
-    bad = (t6_u[c6] != "") & (t6_u[a6] != "") & (c6 != a6)
+    # each column coded whole (a pass over it, its few distinct values normalised once): cheaper than
+    # gathering the strings of the pairs, which are in random order on the address side
+    a_codes, a_u = _codes(_column(addresses, "terc"), _a_terc6)
+    c_codes, c_u = _codes(_column(cov, "terc"), _a_terc6)
+    c_as_a = pd.Index(a_u).get_indexer(c_u)  # the coverage's values as the addresses' codes (-1: none)
+    a6, c6 = a_codes[key_a], c_codes[key_r]
+    bad = (c_u != "")[c6] & (a_u != "")[a6] & (c_as_a[c6] != a6)
     if not bad.any():
         return []
     rows = np.unique(key_r[bad])
     return [f"{len(rows)} coverage row(s) of {source} match an address by SIMC/street/number but name "
-            f"another commune TERC (e.g. row {int(rows[0])}: {t6_u[c6[bad][0]]}... vs address "
-            f"{t6_u[a6[bad][0]]}...) "
+            f"another commune TERC (e.g. row {int(rows[0])}: {c_u[c6[bad][0]]}... vs address "
+            f"{a_u[a6[bad][0]]}...) "
             "-> fix: check the TERC codes of those rows"]
 
 
