@@ -24,8 +24,16 @@ string buffers directly:
   word per row: the top bits of its hash above its row number).  Keys are
   compared by their 128-bit hash (see :func:`join` for the odds).
 * :func:`duplicated` finds repeated values, comparing candidates byte by byte.
+* :func:`factorize` dictionary-encodes a column of few distinct values
+  (technologies, media, operators, statuses) as Arrow does, with an
+  in-cache table keyed by a value's first two words and its length.
 
-Compiled on first call (``cache=True``), never at import time.
+Compiled on first call (``cache=True``), never at import time.  Serial
+kernels that loop over millions of rows take their scratch arrays from the
+caller and are compiled with ``_nrt=False``: numba otherwise counts
+references to the arrays passed to helpers inside the loop (atomic
+increments on every row), which made such loops several times slower;
+``prange`` loops do not suffer from it.
 """
 
 from __future__ import annotations
