@@ -764,29 +764,47 @@ def _factorize(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing
             j += 8
         h ^= h >> np.uint64(29)
         b = np.int64(h >> shift)
-        c = slots[b]
-        while c >= 0:
-            if (table[c, 0] == w0 and table[c, 1] == w1 and table[c, 2] == m
-                    and (m <= 16 or (table[c, 3] == h and _equal_bytes(
-                        data, words, offsets[table[c, 4]] + 16, s + 16, m - 16)))):
-                break
-            b = (b + 1) & mask
-            c = slots[b]
+        c, b = _find(table, slots, b, w0, w1, np.uint64(m))
+        while c >= 0 and m > 16 and not (table[c, 3] == h and _equal_bytes(  # long values: the rest too
+                data, words, offsets[table[c, 4]] + 16, s + 16, m - 16)):
+            c, b = _find(table, slots, (b + 1) & mask, w0, w1, np.uint64(m))
         if c < 0:  # a new value
             if k == table.shape[0]:
                 break
             c = k
-            table[k, 0], table[k, 1], table[k, 2], table[k, 3], table[k, 4] = w0, w1, m, h, i
-            slots[b] = k
-            k += 1
+            k = _enter(table, slots, b, k, w0, w1, np.uint64(m), h, i)
         codes[i] = c
         i += 1
     state[0], state[1] = i, k
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _find(table: np.ndarray, slots: np.ndarray, b: int, key0: np.uint64, key1: np.uint64,
+          key2: np.uint64) -> tuple[int, int]:
+    """From slot ``b`` of a :func:`table_codes` table on: the first value with these three key words
+    and its slot, or -1 and the first empty slot."""
+    mask = slots.shape[0] - 1
+    c = slots[b]
+    while c >= 0 and not (table[c, 0] == key0 and table[c, 1] == key1 and table[c, 2] == key2):
+        b = (b + 1) & mask
+        c = slots[b]
+    return c, b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _enter(table: np.ndarray, slots: np.ndarray, b: int, k: int, key0: np.uint64, key1: np.uint64,
+           key2: np.uint64, h: np.uint64, row: int) -> int:
+    """Enter value ``k`` (its three key words, hash and first row) into a :func:`table_codes` table at
+    slot ``b``; returns ``k + 1``."""
+    table[k, 0], table[k, 1], table[k, 2], table[k, 3], table[k, 4] = key0, key1, key2, h, row
+    slots[b] = k
+    return k + 1
+
+
 @njit(cache=True, nogil=True, _nrt=False)
 def _reindex(table: np.ndarray, k: int, slots: np.ndarray) -> None:
-    """Enter the first ``k`` values of :func:`_factorize`'s ``table`` into the empty ``slots``."""
+    """Enter the first ``k`` values of a :func:`table_codes` table into the empty ``slots``, each at the
+    top bits of its hash."""
     bits = 0
     while (1 << bits) < slots.shape[0]:
         bits += 1
@@ -798,29 +816,46 @@ def _reindex(table: np.ndarray, k: int, slots: np.ndarray) -> None:
         slots[b] = t
 
 
+def table_codes(n: int, fill: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], None],
+                limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes of ``n`` rows in order of first appearance, by a compiled kernel ``fill(codes, slots,
+    table, state)`` that looks each row's value up in an open-addressing table.
+
+    ``table`` holds per value three key words, its hash and its first row;
+    ``slots`` (four times as long, a power of two) index it by the top bits
+    of the hash (:func:`_reindex`); ``state`` is (next row, values so far).
+    The kernel stops when ``table`` is full and is called again on a table
+    twice as long (it allocates nothing itself, so it can run with
+    ``_nrt=False``).  Returns the codes and each value's first row; ``None``
+    once there would be more than ``limit`` values.
+    """
+    codes = np.empty(n, dtype=np.int64)
+    table = np.empty((16, 5), dtype=np.uint64)
+    state = np.zeros(2, dtype=np.int64)
+    while True:
+        slots = np.full(4 * len(table), -1, dtype=np.int64)
+        _reindex(table, int(state[1]), slots)
+        fill(codes, slots, table, state)
+        if state[0] == n:
+            return codes, table[: state[1], 4].astype(np.int64)
+        if limit is not None and 2 * len(table) > limit:
+            return None
+        table = np.concatenate((table, np.empty_like(table)))
+
+
 def factorize(values: pa.Array, limit: int = FACTORIZE_LIMIT) -> tuple[np.ndarray, np.ndarray] | None:
     """Integer codes of an Arrow string array's values in order of first appearance, as
     ``pyarrow.compute.dictionary_encode`` numbers them (missing values: -1).
 
     Returns the codes and the row of each value's first appearance (so
     ``values.take(first)`` is the dictionary); ``None`` if there are more than
-    ``limit`` distinct values.  For a few distinct values about twice as fast
-    as Arrow: one multiply and an in-cache lookup per row (:func:`_factorize`).
+    ``limit`` distinct values.  For a few distinct values faster than Arrow:
+    one multiply and an in-cache lookup per row (:func:`_factorize`).
     """
     data, offsets, missing = _buffers(values)
     words = _aligned_words(data)
-    codes = np.empty(len(missing), dtype=np.int64)
-    table = np.empty((16, 5), dtype=np.uint64)
-    state = np.zeros(2, dtype=np.int64)
-    while True:
-        slots = np.full(4 * len(table), -1, dtype=np.int64)
-        _reindex(table, int(state[1]), slots)
-        _factorize(data, words, offsets, missing, codes, slots, table, state)
-        if state[0] == len(codes):
-            return codes, table[: state[1], 4].astype(np.int64)
-        if 2 * len(table) > limit:
-            return None
-        table = np.concatenate((table, np.empty_like(table)))
+    return table_codes(len(missing), lambda codes, slots, table, state: _factorize(
+        data, words, offsets, missing, codes, slots, table, state), limit)
 
 
 @njit(cache=True, nogil=True, parallel=True)

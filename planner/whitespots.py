@@ -827,54 +827,36 @@ def _float_key(x: float, bits: np.uint64) -> np.uint64:
 @njit(cache=True, nogil=True, _nrt=False)
 def _declaration_codes(cat: np.ndarray, op: np.ndarray, tech: np.ndarray, medium: np.ndarray, down: np.ndarray,
                        down_bits: np.ndarray, year: np.ndarray, year_bits: np.ndarray, shift_cat: int,
-                       shift_op: int, shift_tech: int, i: int, codes: np.ndarray, slots: np.ndarray,
-                       table: np.ndarray, k: int) -> int:
-    """Codes of the declarations of the rows from ``i`` on into ``codes``, in order of first appearance;
-    stops when the table is half full.  Returns the next row.
+                       shift_op: int, shift_tech: int, codes: np.ndarray, slots: np.ndarray, table: np.ndarray,
+                       state: np.ndarray) -> None:
+    """The ``fill`` kernel of :func:`planner._textkeys.table_codes` for :func:`_declarations`.
 
     A row's category and operator, technology and medium codes are packed
     into one word (at the given bit shifts); with its speed and year that is
-    its key.  ``slots`` is an open-addressing table (a power of two long) of
-    the codes ``0..k-1`` seen so far; ``table`` (half as long) holds per code
-    its key (3 words), hash and first row.  Few distinct declarations (the
-    usual case), so it stays in the cache.  The arrays are grown by the
-    caller: ``_nrt=False`` (no allocation here) spares numba's reference
-    counting in the loop, which made a loop like this several times slower.
+    its key (three words).  Few distinct declarations (the usual case), so the
+    table stays in the cache.
     """
-    mask = slots.shape[0] - 1
-    n = codes.shape[0]
-    while i < n:
+    bits = 0
+    while (1 << bits) < slots.shape[0]:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    i, k = state[0], state[1]
+    while i < codes.shape[0]:
         w = ((np.uint64(cat[i]) << np.uint64(shift_cat)) | (np.uint64(op[i]) << np.uint64(shift_op))
              | (np.uint64(tech[i]) << np.uint64(shift_tech)) | np.uint64(medium[i]))
         d = _float_key(down[i], down_bits[i])
         y = _float_key(year[i], year_bits[i])
         h = _textkeys._mix((w * _textkeys._MULT_H) ^ (d * _textkeys._MULT_G) ^ y)
-        b = np.int64(h & np.uint64(mask))
-        c = slots[b]
-        while c >= 0 and not (table[c, 0] == w and table[c, 1] == d and table[c, 2] == y):
-            b = (b + 1) & mask
-            c = slots[b]
+        b = np.int64(h >> shift)
+        c, b = _textkeys._find(table, slots, b, w, d, y)
         if c < 0:  # a new declaration
             if k == table.shape[0]:
-                return i
+                break
             c = k
-            table[k, 0], table[k, 1], table[k, 2], table[k, 3], table[k, 4] = w, d, y, h, i
-            slots[b] = k
-            k += 1
+            k = _textkeys._enter(table, slots, b, k, w, d, y, h, i)
         codes[i] = c
         i += 1
-    return i
-
-
-@njit(cache=True, nogil=True, _nrt=False)
-def _rehash(table: np.ndarray, k: int, slots: np.ndarray) -> None:
-    """Enter the codes ``0..k-1`` of :func:`_declaration_codes`' ``table`` into the empty ``slots``."""
-    mask = slots.shape[0] - 1
-    for t in range(k):
-        b = np.int64(table[t, 3] & np.uint64(mask))
-        while slots[b] >= 0:
-            b = (b + 1) & mask
-        slots[b] = t
+    state[0], state[1] = i, k
 
 
 def _declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -882,8 +864,9 @@ def _declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     coverage rows, in order of first appearance, and the first row of each.
 
     Equals :func:`_combine` of the columns (speeds and years factorized, NaN
-    alike), in one compiled pass with an in-cache table instead of a
-    factorization of a million packed codes and two of the floats.
+    alike), in one compiled pass with an in-cache table
+    (:func:`planner._textkeys.table_codes`) instead of a factorization of a
+    million packed codes and two of the floats.
     """
     n = len(cov)
     cat, op, tech, medium = (np.ascontiguousarray(cov[c].to_numpy()) for c in ("cat", "op", "tech", "medium"))
@@ -895,19 +878,10 @@ def _declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     shift_tech = widths[2]
     shift_op = shift_tech + widths[1]
     shift_cat = shift_op + widths[0]
-    codes = np.empty(n, dtype=np.int64)
-    table = np.empty((64, 5), dtype=np.uint64)
-    i = k = 0
-    while True:
-        slots = np.full(2 * len(table), -1, dtype=np.int64)
-        _rehash(table, k, slots)
-        i = _declaration_codes(cat, op, tech, medium, down, down.view(np.uint64), year, year.view(np.uint64),
-                               shift_cat, shift_op, shift_tech, i, codes, slots, table, k)
-        if i == n:
-            k = int(codes.max()) + 1
-            return codes, table[:k, 4].astype(np.int64)
-        k = len(table)
-        table = np.concatenate((table, np.empty_like(table)))
+    down_bits, year_bits = down.view(np.uint64), year.view(np.uint64)
+    return _textkeys.table_codes(n, lambda codes, slots, table, state: _declaration_codes(
+        cat, op, tech, medium, down, down_bits, year, year_bits, shift_cat, shift_op, shift_tech, codes, slots,
+        table, state))
 
 
 def _row_descriptions(cov: pd.DataFrame,
