@@ -1350,7 +1350,10 @@ def _classify(area: Area, config: WhiteSpotConfig) -> tuple[gpd.GeoDataFrame, li
             ("ws_class", ws_code, ["white", "grey", "black"]), ("ws_reason", *summary.reasons),
             ("match_method", summary.method, _METHODS), ("nga_operators", *summary.operators),
             ("barrier_reason", reason_codes, barrier_texts))}
-        out = addr.copy(deep=False)  # copy-on-write: the new columns never reach the caller's frame
+        # with copy-on-write (pandas >= 3) a shallow copy suffices: neither the new columns nor later edits
+        # reach the caller's frame
+        cow = int(pd.__version__.split(".")[0]) >= 3 or pd.options.mode.copy_on_write is True
+        out = addr.copy(deep=not cow)
         out["ws_class"] = text["ws_class"].result()
         out["ws_reason"] = text["ws_reason"].result()
         out["n_nga_now"] = summary.n_now

@@ -301,6 +301,18 @@ def test_duplicate_rows_warned_and_dropped():
     assert res.addresses.iloc[0].ws_class == "black"
 
 
+def test_classify_leaves_the_input_frame_alone():
+    """The output shares memory with the input layer only where pandas copies on write: neither its
+    new columns nor later edits of it reach the caller's frame."""
+    a = _addresses([{"id": "a1"}, {"id": "a2", "x": 50}])
+    before = a.copy()
+    out = classify(_area(a, _coverage([{"address_id": "a1"}])))
+    out.loc[out.index[0], "status"] = "prognozowany"
+    out.loc[out.index[1], "house_number"] = "99"
+    pd.testing.assert_frame_equal(a, before)
+    assert out.iloc[0]["status"] == "prognozowany" and "ws_class" not in a.columns
+
+
 def test_duplicate_address_ids_raise():
     with pytest.raises(InputDataError, match="duplicate ids"):
         classify(_area(_addresses([{"id": "a"}, {"id": "a", "x": 5}])))
