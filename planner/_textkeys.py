@@ -727,12 +727,8 @@ def _factorize(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing
     here (the caller grows the arrays), so numba counts no references in the
     loop -- which made such a loop several times slower.
     """
-    bits = 0
-    while (1 << bits) < slots.shape[0]:
-        bits += 1
-    shift = np.uint64(64 - bits)
+    shift = _slot_shift(slots)
     mask = slots.shape[0] - 1
-    nw = words.shape[0]
     i, k = state[0], state[1]
     while i < codes.shape[0]:
         if missing[i]:
@@ -741,22 +737,8 @@ def _factorize(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing
             continue
         s, e = offsets[i], offsets[i + 1]
         m = e - s
-        q = s >> 3
-        if m <= 16 and q + 2 < nw:  # two unaligned words from three aligned ones
-            o = np.uint64((s & 7) * 8)
-            w0, w1 = words[q], words[q + 1]
-            if o:
-                w0 = (w0 >> o) | (w1 << (np.uint64(64) - o))
-                w1 = (w1 >> o) | (words[q + 2] << (np.uint64(64) - o))
-            if m <= 8:
-                w1 = np.uint64(0)
-                if m < 8:
-                    w0 &= (np.uint64(1) << np.uint64(8 * m)) - np.uint64(1)
-            elif m < 16:
-                w1 &= (np.uint64(1) << np.uint64(8 * (m - 8))) - np.uint64(1)
-        else:
-            w0 = _word(data, words, s, e) if m > 0 else np.uint64(0)
-            w1 = _word(data, words, s + 8, e) if m > 8 else np.uint64(0)
+        w0 = _word(data, words, s, e) if m > 0 else np.uint64(0)
+        w1 = _word(data, words, s + 8, e) if m > 8 else np.uint64(0)
         h = ((w0 * _SEED_G) ^ (w1 + np.uint64(m))) * _MULT_H
         j = s + 16
         while j < e:  # longer values: the rest too
@@ -776,6 +758,16 @@ def _factorize(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing
         codes[i] = c
         i += 1
     state[0], state[1] = i, k
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _slot_shift(slots: np.ndarray) -> np.uint64:
+    """The shift that takes a hash to its slot in a :func:`table_codes` table: 64 minus log2 of its
+    length (a power of two)."""
+    bits = 0
+    while (1 << bits) < slots.shape[0]:
+        bits += 1
+    return np.uint64(64 - bits)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -805,12 +797,10 @@ def _enter(table: np.ndarray, slots: np.ndarray, b: int, k: int, key0: np.uint64
 def _reindex(table: np.ndarray, k: int, slots: np.ndarray) -> None:
     """Enter the first ``k`` values of a :func:`table_codes` table into the empty ``slots``, each at the
     top bits of its hash."""
-    bits = 0
-    while (1 << bits) < slots.shape[0]:
-        bits += 1
+    shift = _slot_shift(slots)
     mask = slots.shape[0] - 1
     for t in range(k):
-        b = np.int64(table[t, 3] >> np.uint64(64 - bits))
+        b = np.int64(table[t, 3] >> shift)
         while slots[b] >= 0:
             b = (b + 1) & mask
         slots[b] = t

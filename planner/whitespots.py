@@ -614,12 +614,12 @@ def _match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConf
     ``id_positions`` gives :func:`_id_positions` of the coverage rows (run
     beside the key matching), ``address_keys`` the :func:`_key_hashes` of
     the addresses (computed while the coverage is checked), ``coverage_keys``
-    those of the coverage rows.  Every row is
-    matched, duplicate rows too: an exact repeat matches what its first row
-    matches, so :func:`_classify` drops its pairs afterwards (and
-    :func:`_duplicate_rows` can run meanwhile).  Likewise the address keys of
-    every row are joined, and the pairs of rows the id matched are dropped:
-    each row's matches depend on it alone.
+    those of the coverage rows.  Every row is matched, duplicate rows too: an
+    exact repeat matches what its first row matches, so :func:`_classify`
+    drops its pairs afterwards (and :func:`_duplicate_rows` can run
+    meanwhile).  Likewise the address keys of every row are joined, and the
+    pairs of rows the id matched are dropped: each row's matches depend on it
+    alone.
     """
     pair_r: list[np.ndarray] = []
     pair_a: list[np.ndarray] = []
@@ -750,8 +750,9 @@ def _duplicate_keys(cov: pd.DataFrame, id_hashes: tuple[np.ndarray, np.ndarray, 
     The raw address id's hash, the normalised address keys' hashes and the
     declaration code (:func:`_declarations`): equal raw values have equal
     normalised forms, so a repeat shares them all.  The matching computes the
-    first three anyway (pass them in: ``id_hashes`` from :func:`_raw_hashes`, ``key_hashes``
-    from :func:`_key_hashes`); the TERC is left to the exact comparison.
+    first three anyway (pass them in: ``id_hashes`` from :func:`_raw_hashes`,
+    ``key_hashes`` from :func:`_key_hashes`); the TERC is left to the exact
+    comparison.
     """
     if id_hashes is None:
         id_hashes = _raw_hashes(_column(cov, "address_id"))
@@ -836,10 +837,7 @@ def _declaration_codes(cat: np.ndarray, op: np.ndarray, tech: np.ndarray, medium
     its key (three words).  Few distinct declarations (the usual case), so the
     table stays in the cache.
     """
-    bits = 0
-    while (1 << bits) < slots.shape[0]:
-        bits += 1
-    shift = np.uint64(64 - bits)
+    shift = _textkeys._slot_shift(slots)
     i, k = state[0], state[1]
     while i < codes.shape[0]:
         w = ((np.uint64(cat[i]) << np.uint64(shift_cat)) | (np.uint64(op[i]) << np.uint64(shift_op))
@@ -1034,8 +1032,9 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
     """What every address's pairs say, in one compiled pass per address.
 
     The pairs are (coverage row ``prow``, match ``method``), grouped by
-    address by :func:`_by_address` (``start``, ``order``); ``rows`` holds, per coverage row, the uint64 columns
-    (category, speed descending, operator, fragment).  Per address, into
+    address by :func:`_by_address` (``start``, ``order``); ``rows`` holds, per
+    coverage row, the uint64 columns (category, speed descending, operator,
+    fragment).  Per address, into
     ``best`` and the rows of ``out`` (``_N_ANY``, ``_N_NOW``, ... ``_COUNT``):
 
     * its best (smallest) match method (``no_match`` without pairs);
@@ -1054,7 +1053,7 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
     an address)``) are scratch space; all arrays come from numpy
     (numba's own allocations of fresh memory cost 4x as many page faults: no
     huge pages), so that the kernel runs without numba's reference counting
-    (``_nrt=False``), which cost a third of its time in the per-address calls.
+    (``_nrt=False``), which it otherwise paid in every per-address call.
     """
     n = best.shape[0]
     # the pairs' rows in address order, gathered first: a tight loop overlaps its cache misses,
