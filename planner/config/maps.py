@@ -1,0 +1,25 @@
+"""Councillor map (``[map]``).
+
+Sources of the defaults are named in :mod:`planner.config`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from planner.config._base import Section
+
+__all__ = ["MapConfig"]
+
+
+class MapConfig(Section):
+    """Councillor map."""
+
+    lang: Literal["pl", "en"] = "pl"
+    # True: no base-map tiles, so the HTML makes no network request at all (councillors open it from
+    # e-mail); False: OpenStreetMap tiles. Leaflet and the map runtime are inlined either way. [A]
+    offline: bool = True
+    # Coordinate rounding of the map's GeoJSON, decimal degrees (6 digits ~ 0.1 m). [A]
+    coordinate_precision: int = Field(6, ge=4, le=8)
