@@ -93,8 +93,9 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
          as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
          write_map: bool = True, formats: tuple[str, ...] = ("gpkg",),
          layer_specs: Optional[list[str]] = None) -> None:
+    from planner.output import write_plan
     from planner.pipeline import plan
-    from planner.report import format_summary, write_plan
+    from planner.report import format_summary
 
     _setup_logging(quiet)
     try:

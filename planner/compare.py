@@ -1,4 +1,4 @@
-"""Compare plans (scenarios) written by :func:`planner.report.write_plan`.
+"""Compare plans (scenarios) written by :func:`planner.output.write_plan`.
 
 Each plan directory holds ``summary.json``, ``bom.csv``, ``compliance.csv``
 (and ``milestones.csv``) and ``addresses.csv``.  :func:`compare_plans` reads
@@ -12,15 +12,17 @@ scenario (the reference).  Demo: aerial-first (default) vs all-underground
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from planner._errors import InputDataError, InputFileNotFoundError, Problem
-from planner.report import format_figure
+from planner._errors import InputDataError, Problem
+from planner.io.plan_dir import read_summary, read_table
+from planner.output import files
+from planner.report.figures import format_figure
+from planner.schema import CONNECTED_STATUSES, POLE_OWNERS
 
 __all__ = ["METRICS", "compare_plans", "format_comparison", "write_comparison"]
 
@@ -44,40 +46,18 @@ METRICS: dict[str, str] = {
     "milestones_ok": "Kamienie milowe OK (milestones met)",
     "worst_pct": "Najgorszy % w terminie (worst % passed)",
 }
-_POLE_OWNERS = ("commune_lighting", "telecom", "power")
-
-
-def _read_json(path: Path) -> dict:
-    if not path.exists():
-        raise InputFileNotFoundError(f"{path} not found", [Problem(
-            file=str(path), message="not a plan directory (summary.json missing)",
-            fix="give directories written by `planner plan --out DIR`")])
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputDataError(f"{path} is not valid JSON", [Problem(
-            file=str(path), message=f"cannot parse the plan summary: {exc}",
-            fix="re-run `planner plan --out DIR` to rewrite the plan directory")]) from exc
-    if not isinstance(data, dict):
-        raise InputDataError(f"{path} is not a plan summary", [Problem(
-            file=str(path), message="summary.json does not hold a JSON object",
-            fix="re-run `planner plan --out DIR` to rewrite the plan directory")])
-    return data
-
-
 def _plan_figures(d: Path) -> dict[str, float]:
-    summary = _read_json(d / "summary.json")
+    summary = read_summary(d)
     out: dict[str, float] = {k: np.nan for k in METRICS}
-    bom_path = d / "bom.csv"
-    if bom_path.exists():
-        bom = pd.read_csv(bom_path, dtype={"simc": str})
+    bom = read_table(d, "bom")
+    if bom is not None:
         tot = bom[bom["simc"] == "TOTAL"]
         if len(tot) != 1:
-            raise InputDataError(f"{bom_path}: no single TOTAL row", [Problem(
-                file=str(bom_path), message="the bill of quantities has no (or several) simc='TOTAL' rows",
+            raise InputDataError(f"{d / 'bom.csv'}: no single TOTAL row", [Problem(
+                file=str(d / "bom.csv"), message="the bill of quantities has no (or several) simc='TOTAL' rows",
                 fix="re-write the plan with `planner plan`")])
         t = tot.iloc[0]
-        out["km_aerial"] = float(sum(t[f"km_aerial_{o}"] for o in _POLE_OWNERS))
+        out["km_aerial"] = float(sum(t[f"km_aerial_{o}"] for o in POLE_OWNERS))
         out["km_duct"] = float(t["km_duct"])
         out["km_trench"] = float(t["km_trench_unpaved"] + t["km_trench_paved"] + t["km_trench_carriageway"])
         out["cost_total_pln"] = float(t["cost_total_pln"])
@@ -90,26 +70,22 @@ def _plan_figures(d: Path) -> dict[str, float]:
     out["km_underground"] = out["km_duct"] + out["km_trench"]
     out["km_network"] = out["km_aerial"] + out["km_underground"]
     out["pct_underground"] = 100.0 * out["km_underground"] / out["km_network"] if out["km_network"] > 0 else np.nan
-    addr_path = d / "addresses.csv"
-    if addr_path.exists():
-        status = pd.read_csv(addr_path, usecols=lambda c: c == "plan_status", dtype=str)
-        if "plan_status" in status:
-            s = status["plan_status"].fillna("")
-            out["points_connected"] = float(s.isin(["connect", "connected"]).sum())
-            out["unconnected"] = float((s == "unconnected").sum())
+    status = read_table(d, "addresses", columns=["plan_status"])
+    if status is not None and "plan_status" in status:
+        s = status["plan_status"].fillna("").astype(str)
+        out["points_connected"] = float(s.isin(CONNECTED_STATUSES).sum())
+        out["unconnected"] = float((s == "unconnected").sum())
     if np.isnan(out["points_connected"]) and "design" in summary:
         out["points_connected"] = float(summary["design"].get("connected", np.nan))
         out["unconnected"] = float(summary["design"].get("unconnected", np.nan))
-    comp_path = d / "compliance.csv"
-    if comp_path.exists():
-        comp = pd.read_csv(comp_path)
+    comp = read_table(d, "compliance")
+    if comp is not None:
         ok = comp["ok"].astype(str).str.lower().isin(["true", "1"])
         out["localities_ok"] = float(ok.sum())
         out["localities_total"] = float(len(comp))
         out["worst_pct"] = float(comp["pct_passed"].min()) if len(comp) else np.nan
-    ms_path = d / "milestones.csv"
-    if ms_path.exists():
-        ms = pd.read_csv(ms_path)
+    ms = read_table(d, "milestones")
+    if ms is not None:
         out["milestones_ok"] = float(ms["ok"].astype(str).str.lower().isin(["true", "1"]).sum())
     return out
 
@@ -189,8 +165,6 @@ def write_comparison(df: pd.DataFrame, path: str | Path) -> dict[str, Path]:
     dict
         ``'csv'`` and ``'md'`` -> path.
     """
-    from planner.io import files
-
     base = Path(path)
     base = base.with_suffix("") if base.suffix in (".csv", ".md") else base
     head, body = _table(df)

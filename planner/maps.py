@@ -35,7 +35,6 @@ import logging
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -51,10 +50,11 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from planner.io import files
 from planner._errors import InputDataError, InputFileNotFoundError, Problem, UsageError
 from planner.config import DesignConfig, MapConfig
-from planner.schema import DEPLOYMENT_TYPES, POLAND_BOUNDS_2180, WORKING_CRS
+from planner.io.plan_dir import read_plan_layers
+from planner.output import files
+from planner.schema import DEPLOYMENT_TYPES, PLAN_LAYERS, PLAN_STATUSES, POLAND_BOUNDS_2180, WORKING_CRS
 from planner.whitespots import localize_reasons
 
 logger = logging.getLogger(__name__)
@@ -70,12 +70,6 @@ __all__ = [
     "screenshot",
     "write_map",
 ]
-
-#: Layers of ``plan.gpkg`` the map reads (others are ignored).
-PLAN_LAYERS: tuple[str, ...] = ("addresses", "segments", "drops", "poles_used", "ducts", "localities", "pops")
-
-#: Values of the addresses' ``plan_status`` column, in legend order.
-PLAN_STATUSES: tuple[str, ...] = ("connect", "connected", "unconnected", "barrier", "grey", "black")
 
 #: Network classes: deployment, or ``aerial_<pole owner>``.
 _NETWORK_CLASSES: tuple[str, ...] = ("aerial_commune_lighting", "aerial_telecom", "aerial_power", "duct", "trench")
@@ -328,52 +322,6 @@ _SIMPLIFY_M = 0.3
 
 
 # --- reading ----------------------------------------------------------------
-
-
-def read_plan_layers(plan_dir: str | os.PathLike) -> dict[str, gpd.GeoDataFrame]:
-    """Read the map's layers from a plan directory.
-
-    Parameters
-    ----------
-    plan_dir
-        Directory written by the pipeline; must hold ``plan.gpkg`` with at least
-        the ``addresses`` layer.  The other layers of :data:`PLAN_LAYERS` are read
-        when present.
-
-    Returns
-    -------
-    dict
-        Layer name -> GeoDataFrame (in the file's CRS, EPSG:2180).
-
-    Raises
-    ------
-    InputFileNotFoundError
-        The directory or ``plan.gpkg`` does not exist.
-    InputDataError
-        ``plan.gpkg`` has no ``addresses`` layer.
-    """
-    import pyogrio
-
-    gpkg = Path(plan_dir) / "plan.gpkg"
-    if not gpkg.is_file():
-        raise InputFileNotFoundError(
-            f"no plan found in {plan_dir}",
-            [Problem(file=str(gpkg), message="file not found",
-                     fix="run `planner plan` first or give the plan directory with --plan")],
-        )
-    present = {str(name) for name in pyogrio.list_layers(gpkg)[:, 0]}
-    if "addresses" not in present:
-        raise InputDataError(
-            f"{gpkg} has no 'addresses' layer",
-            [Problem(file=str(gpkg), layer="addresses", message=f"layer missing (layers: {sorted(present)})",
-                     fix="write the plan again with `planner plan`")],
-        )
-    layers = {}
-    for name in PLAN_LAYERS:
-        if name in present:
-            layers[name] = gpd.read_file(gpkg, layer=name, engine="pyogrio")
-    logger.debug("read %s layers from %s", sorted(layers), gpkg)
-    return layers
 
 
 # --- validation --------------------------------------------------------------

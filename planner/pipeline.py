@@ -21,7 +21,7 @@ import pandas as pd
 from planner.area import Area
 from planner.config import Config
 
-__all__ = ["Plan", "plan", "STAGES"]
+__all__ = ["Plan", "STAGES", "jsonable", "plan"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +87,24 @@ class Plan:
                 targets=int(a["is_target"].sum()),
             )
         if self.design is not None:
-            out["design"] = _jsonable(self.design.summary)
+            out["design"] = jsonable(self.design.summary)
         if self.schedule is not None:
             s = self.schedule
             out["schedule"] = {
                 "feasible": bool(s.feasible),
                 "binding_constraint": s.binding_constraint,
-                "min_crews": _jsonable(s.min_crews),
-                "milestones": _jsonable(s.milestones.to_dict(orient="records")),
+                "min_crews": jsonable(s.min_crews),
+                "milestones": jsonable(s.milestones.to_dict(orient="records")),
             }
         return out
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
     """Convert numpy/pandas scalars and dates inside ``obj`` to plain JSON types."""
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, (np.bool_, bool)):
         return bool(obj)
     if isinstance(obj, np.integer):

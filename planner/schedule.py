@@ -84,7 +84,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.io import files
+from planner.output import files
 from planner._errors import ConfigError, InputDataError, Problem
 from planner.config import Config, CrewConfig, ScheduleConfig
 
@@ -1421,79 +1421,20 @@ def write_schedule_csv(result: ScheduleResult, path: str | Path) -> Path:
     return Path(path)
 
 
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
-    out, i = base, 2
-    while out.casefold() in used:
-        out = f"{base[:28]}_{i}"
-        i += 1
-    used.add(out.casefold())
-    return out
-
-
-def _fill_sheet(ws: Any, df: pd.DataFrame) -> None:
-    """Write ``df`` with a bold frozen header, auto-filter, date formats and fitted widths."""
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    cols = list(df.columns)
-    ws.append(cols)
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    widths = [len(str(c)) for c in cols]
-    date_cols = set()
-    for j, c in enumerate(cols):
-        if pd.api.types.is_datetime64_any_dtype(df[c]):
-            date_cols.add(j)
-    for row in df.itertuples(index=False, name=None):
-        vals = []
-        for j, v in enumerate(row):
-            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-                vals.append(None)
-            elif isinstance(v, pd.Timestamp):
-                vals.append(v.date())
-            elif isinstance(v, (np.bool_,)):
-                vals.append(bool(v))
-            elif isinstance(v, np.integer):
-                vals.append(int(v))
-            elif isinstance(v, np.floating):
-                vals.append(float(v))
-            elif isinstance(v, (dt.date, bool, int, float, str)):
-                vals.append(v)
-            else:
-                vals.append(str(v))
-            widths[j] = max(widths[j], len(str(vals[-1])) if vals[-1] is not None else 0)
-        ws.append(vals)
-    for j in date_cols:
-        letter = get_column_letter(j + 1)
-        for cell in ws[letter][1:]:
-            cell.number_format = "yyyy-mm-dd"
-    for j, w in enumerate(widths):
-        ws.column_dimensions[get_column_letter(j + 1)].width = min(max(w, 6) + 2, 60)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-
-
 def schedule_xlsx_bytes(result: ScheduleResult) -> bytes:
     """The schedule workbook as bytes (see :func:`write_schedule_xlsx`)."""
-    from openpyxl import Workbook
+    from planner.output.excel import workbook_bytes
 
-    wb = Workbook()
-    used: set[str] = set()
-    ws = wb.active
-    ws.title = _sheet_name("Summary", used)
-    summ = result.milestones.copy()
-    _fill_sheet(ws, summ)
-    _fill_sheet(wb.create_sheet(_sheet_name("Compliance", used)), result.compliance)
+    sheets = {"Summary": result.milestones, "Compliance": result.compliance}
     wp = result.work_packages
     for m in result.milestones["milestone"]:
-        _fill_sheet(wb.create_sheet(_sheet_name(str(m), used)), wp[wp["milestone"] == m].reset_index(drop=True))
+        sheets[str(m)] = wp[wp["milestone"] == m].reset_index(drop=True)
     other = wp[~wp["milestone"].isin(result.milestones["milestone"])]
     if len(other):
-        _fill_sheet(wb.create_sheet(_sheet_name("Other", used)), other.reset_index(drop=True))
+        sheets["Other"] = other.reset_index(drop=True)
     if result.progress is not None:
-        _fill_sheet(wb.create_sheet(_sheet_name("Progress", used)), result.progress)
-    return files.workbook_bytes(wb)
+        sheets["Progress"] = result.progress
+    return workbook_bytes(sheets)
 
 
 def write_schedule_xlsx(result: ScheduleResult, path: str | Path) -> Path:

@@ -258,6 +258,16 @@ LAYERS: dict[str, LayerSpec] = {
 # directory holds ``plan.gpkg`` with the spatial ones as layers (EPSG:2180) and
 # CSV copies of the tables.
 
+#: Values of the addresses' ``plan_status`` column, in legend order: ``connect`` (planned),
+#: ``connected`` (built, from as-built data), ``unconnected`` (a target the design cannot
+#: connect), ``barrier`` (bariera inwestycyjna), ``grey`` / ``black`` (served by others).
+PLAN_STATUSES: tuple[str, ...] = ("connect", "connected", "unconnected", "barrier", "grey", "black")
+#: Statuses of the points the network passes (planned or built).
+CONNECTED_STATUSES: tuple[str, ...] = ("connect", "connected")
+
+#: Layers of a plan directory's ``plan.gpkg`` that maps and readers use, in drawing order.
+PLAN_LAYERS: tuple[str, ...] = ("addresses", "segments", "drops", "poles_used", "ducts", "localities", "pops")
+
 #: Per-address result: the addresses layer plus these columns.
 OUT_ADDRESS_COLUMNS: tuple[str, ...] = (
     # whitespots stage

@@ -139,7 +139,7 @@ def write_area_dir(layers: dict[str, pd.DataFrame], out: Path) -> Path:
 
 
 def _gpkg(layers: dict[str, gpd.GeoDataFrame], path: Path) -> Path:
-    from planner.io.files import write_gpkg
+    from planner.output.files import write_gpkg
 
     if path.exists():
         path.unlink()

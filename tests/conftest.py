@@ -44,7 +44,7 @@ def demo_plan(demo_area):
 @pytest.fixture(scope="session")
 def demo_plan_dir(demo_plan, tmp_path_factory) -> Path:
     """The demo plan written to disk (map included, no screenshot)."""
-    from planner.report import write_plan
+    from planner.output import write_plan
 
     out = tmp_path_factory.mktemp("demo_plan") / "demo"
     write_plan(demo_plan, out, screenshot=False)

@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from planner import compare, report
+from planner import compare
+from planner.output import plan_tables
 from planner._errors import InputFileNotFoundError, UsageError
-from planner.io import files
-from planner.pipeline import _jsonable
+from planner.output import files
+from planner.pipeline import jsonable
 
 from _report_fixtures import make_fixture_plan
 
@@ -19,9 +20,9 @@ from _report_fixtures import make_fixture_plan
 def _write_dir(p, d: Path) -> Path:
     """The files compare reads, written as write_plan writes them (without the slow layers)."""
     d.mkdir(parents=True)
-    for name, table in report.plan_tables(p).items():
+    for name, table in plan_tables(p).items():
         files.write_csv(table, d / f"{name}.csv")
-    files.write_text(json.dumps(_jsonable(p.summary()), indent=2, sort_keys=True), d / "summary.json")
+    files.write_text(json.dumps(jsonable(p.summary()), indent=2, sort_keys=True), d / "summary.json")
     return d
 
 

@@ -138,7 +138,7 @@ def test_three_demo_scenarios_compare(demo_plan, demo_plan_dir, demo_area, tmp_p
     from planner import compare
     from planner.config import load_config
     from planner.pipeline import plan
-    from planner.report import write_plan
+    from planner.output import write_plan
 
     dirs = [demo_plan_dir]
     for name, section in (("all_underground", {"allow_aerial": False}),
@@ -159,7 +159,7 @@ def test_three_demo_scenarios_compare(demo_plan, demo_plan_dir, demo_area, tmp_p
 
 def test_demo_uke_files_read_back_validate(demo_plan_dir):
     """The UKE CSVs as written (read back as text) pass the XSD and code-list checks."""
-    from planner.io import uke_export as ue
+    from planner.output import uke as ue
 
     tables = {}
     for key, name in ue.UKE_LAYERS.items():

@@ -24,13 +24,9 @@ from planner.io import (
     read_prg,
     read_sidusis,
     read_uke_services,
-    staged_output_dir,
-    write_csv,
-    write_gpkg,
-    write_parquet,
-    write_text,
 )
-from planner.io import files as io_files
+from planner.output import files as io_files
+from planner.output.files import staged_output_dir, write_csv, write_gpkg, write_parquet, write_text
 from planner.io.uke import SPEED_CODES_MBPS
 from planner.schema import ADDRESSES, COVERAGE
 

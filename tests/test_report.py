@@ -16,15 +16,16 @@ import pytest
 
 from planner import report
 from planner._errors import UsageError
-from planner.io import gpkg_styles
+from planner.output import charts, gpkg_styles, plan_dir, write_plan
 
 from _report_fixtures import make_fixture_plan
 
 GANTT = b"\x89PNG\r\n\x1a\nfake-gantt-bytes"
 
 
-def _fake_schedule_files(p, tmp: Path) -> None:
+def _fake_schedule_files(p, tmp: Path) -> bytes:
     (Path(tmp) / "gantt.png").write_bytes(GANTT)
+    return GANTT
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +33,10 @@ def written(tmp_path_factory) -> tuple[Path, Path]:
     """The fixture plan written twice (determinism) with GeoParquet copies."""
     out = []
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(report, "_write_schedule_files", _fake_schedule_files)
+        mp.setattr(plan_dir, "_write_schedule_files", _fake_schedule_files)
         for k in range(2):
             d = tmp_path_factory.mktemp(f"plan{k}") / "out"
-            report.write_plan(make_fixture_plan(), d, write_map=False, formats=("gpkg", "parquet"))
+            write_plan(make_fixture_plan(), d, write_map=False, formats=("gpkg", "parquet"))
             out.append(d)
     return out[0], out[1]
 
@@ -100,7 +101,7 @@ def test_segment_locality_pole_styles(written):
 
 
 def test_write_layer_styles_skips_missing_tables_and_replaces(tmp_path):
-    from planner.io import files
+    from planner.output import files
 
     p = make_fixture_plan()
     path = files.write_gpkg({"addresses": p.addresses}, tmp_path / "x.gpkg")
@@ -120,7 +121,7 @@ def test_parquet_copies(written):
 
 def test_unknown_format_refused(tmp_path):
     with pytest.raises(UsageError):
-        report.write_plan(make_fixture_plan(), tmp_path / "o", write_map=False, formats=("gpkg", "shp"))
+        write_plan(make_fixture_plan(), tmp_path / "o", write_map=False, formats=("gpkg", "shp"))
 
 
 def test_outputs_are_deterministic(written):
@@ -250,17 +251,17 @@ def test_report_html_and_markdown_contain_figures(written):
 
 def test_static_map_is_a_deterministic_png():
     p = make_fixture_plan()
-    a = report.static_map_png(p)
+    a = charts.static_map_png(p)
     assert a[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"Software" not in a and b"matplotlib" not in a
-    assert a == report.static_map_png(p)
+    assert a == charts.static_map_png(p)
 
 
 def test_write_plan_without_design_or_schedule(tmp_path):
     p = make_fixture_plan()
     p.design, p.schedule = None, None
     p.addresses = p.addresses.drop(columns=["plan_status"])
-    out = report.write_plan(p, tmp_path / "ws", write_map=False)
+    out = write_plan(p, tmp_path / "ws", write_map=False)
     names = {f.name for f in out.iterdir()}
     assert {"plan.gpkg", "report.html", "report.md", "report_map.png"} <= names
     assert not {"bom.xlsx", "uke", "gantt.png"} & names

@@ -52,6 +52,7 @@ __all__ = [
     "detect_coverage_format",
     "read_uke_services",
     "read_sidusis",
+    "read_coverage_raw",
 ]
 
 logger = logging.getLogger(__name__)
@@ -326,6 +327,23 @@ def _uke_services(path: Path, operator: str | None) -> tuple[gpd.GeoDataFrame, l
     keep = ~empty
     gdf = _finish(frame.loc[keep], geoms[keep], source, warnings, ["source_id", "pe_id", "po_id"])
     return gdf, errors, warnings
+
+
+def read_coverage_raw(path: Path, fmt: str, operator: str | None = None
+                      ) -> tuple[gpd.GeoDataFrame, list[Problem], list[Problem]]:
+    """Read a coverage file of a known format without raising: rows, errors, warnings.
+
+    Parameters
+    ----------
+    path
+        The file.
+    fmt
+        ``"uke_services"`` or ``"sidusis"`` (:func:`detect_coverage_format`).
+    operator
+        Operator name where the file does not carry one.
+    """
+    reader = _uke_services if fmt == "uke_services" else _sidusis
+    return reader(Path(path), operator)
 
 
 def _read_checked(path: str | Path, reader: Callable[..., tuple], what: str,

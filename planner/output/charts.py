@@ -1,0 +1,102 @@
+"""Static pictures of a plan drawn with matplotlib's Agg canvas (no pyplot state), PNG bytes.
+
+Deterministic: no ``Software`` metadata, fixed sizes.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.report.worklists import milestone_names
+
+if TYPE_CHECKING:
+    from planner.pipeline import Plan
+
+__all__ = ["figure_png", "static_map_png"]
+
+
+def figure_png(fig: Any, *, dpi: int = 110) -> bytes:
+    """A matplotlib figure as PNG bytes, without the ``Software`` metadata (deterministic)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def static_map_png(p: Plan, *, dpi: int = 110) -> bytes:
+    """A static map of the plan (localities by milestone, segments by type, addresses by status), PNG bytes.
+
+    Drawn with matplotlib's Agg canvas (no pyplot state); deterministic (no
+    ``Software`` metadata).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from planner.output.gpkg_styles import MILESTONE_FILLS, NO_MILESTONE_FILL, SEGMENT_COLOURS, STATUS_COLOURS
+
+    fig = Figure(figsize=(12, 8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    handles = []
+    loc = p.localities
+    if loc is not None and len(loc):
+        names = milestone_names(p)
+        colour = {m: MILESTONE_FILLS[i % len(MILESTONE_FILLS)] for i, m in enumerate(names)}
+        ms = loc["milestone"].fillna("").astype(str) if "milestone" in loc else pd.Series("", index=loc.index)
+        loc.plot(ax=ax, color=[colour.get(m, NO_MILESTONE_FILL) for m in ms], edgecolor="#555555",
+                 linewidth=0.6, alpha=0.45)
+        handles += [Line2D([], [], marker="s", linestyle="", markersize=10, markerfacecolor=c, markeredgecolor="#555",
+                           label=f"kamień milowy {m} (milestone)") for m, c in colour.items()]
+    if p.design is not None and len(p.design.drops):
+        ax.add_collection(LineCollection(_line_parts(p.design.drops.geometry.values), colors="#555555",
+                                         linewidths=0.5))
+    if p.design is not None and len(p.design.segments):
+        seg = p.design.segments
+        key = [(d, o if d == "aerial" else "") for d, o in zip(seg["deployment"], seg["pole_owner"].fillna(""))]
+        for k, (col, width, dashed, label) in SEGMENT_COLOURS.items():
+            m = np.array([x == k for x in key], dtype=bool)
+            if m.any():
+                ax.add_collection(LineCollection(_line_parts(seg.geometry.values[m]), colors=col,
+                                                 linewidths=width * 2.2, linestyles="--" if dashed else "-"))
+                handles.append(Line2D([], [], color=col, linewidth=2, linestyle="--" if dashed else "-", label=label))
+    a = p.addresses
+    if "plan_status" in a:
+        status = a["plan_status"].fillna("").astype(str)
+    else:  # white spots only: targets as "to connect", barriers apart
+        ws = a["ws_class"].astype(str).where(a["ws_class"] != "white", "connect")
+        status = ws.where(~a["is_barrier"].astype(bool), "barrier")
+    scale = 6.0 if len(a) < 2000 else 1.5  # smaller markers for a whole commune
+    point_handles = []
+    for st, (fill, line, size, label) in reversed(STATUS_COLOURS.items()):  # points to connect drawn last
+        m = (status == st).to_numpy()
+        if m.any():
+            xy = a.geometry.values[m]
+            ax.scatter(shapely.get_x(xy), shapely.get_y(xy), s=size * scale, c=fill, edgecolors=line,
+                       linewidths=0.4 if scale < 6 else 0.6, zorder=3)
+            point_handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor=fill,
+                                        markeredgecolor=line, label=label))
+    handles += point_handles[::-1]
+    pops = p.area.pops
+    if len(pops):
+        ax.scatter(pops.geometry.x, pops.geometry.y, marker="s", s=70, c="#000000", edgecolors="#ffffff", zorder=4)
+        handles.append(Line2D([], [], marker="s", linestyle="", markerfacecolor="#000", label="POP"))
+    ax.set_aspect("equal")
+    ax.set_title(f"{p.area.name}: plan sieci (network plan), EPSG:2180")
+    ax.tick_params(labelsize=7)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    ax.autoscale_view()
+    fig.subplots_adjust(left=0.08, right=0.68, top=0.94, bottom=0.07)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+def _line_parts(geoms: Any) -> list[np.ndarray]:
+    """Coordinate arrays of every part of (multi)line geometries, for a LineCollection."""
+    parts = shapely.get_parts(geoms)
+    return [shapely.get_coordinates(g) for g in parts]

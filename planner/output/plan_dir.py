@@ -1,0 +1,183 @@
+"""Write a :class:`~planner.pipeline.Plan` to a plan directory, all of it or nothing.
+
+A plan directory holds ``plan.gpkg`` (one layer per entity, EPSG:2180, with
+QGIS layer styles, :mod:`planner.output.gpkg_styles`; optional GeoParquet
+copies in ``parquet/``), the input layers (``area.gpkg``), CSV copies of every
+table, ``summary.json``/``summary.txt`` and, when the stages ran, the schedule
+workbook and Gantt chart, the engineer's ``bom.xlsx``, the UKE inventory export
+(``uke/``, :mod:`planner.output.uke`), the report for councils and funders
+(``report.html`` self-contained, ``report.md``, ``report_map.png``) and the
+councillor map.  Everything is written into a staging directory first and
+swapped into place only when complete
+(:func:`planner.output.files.staged_output_dir`), so a failure leaves the
+previous output untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from planner._errors import InputDataError, InputFileNotFoundError, UsageError
+from planner.output import charts, excel, files, gpkg_styles
+from planner.output.tables import plan_layers, plan_tables
+from planner.pipeline import jsonable
+from planner.report.document import report_html, report_markdown
+from planner.report.figures import report_figures
+from planner.report.summary import format_summary
+from planner.report.worklists import bom_sheets, milestone_names
+from planner.schema import WORKING_CRS
+
+if TYPE_CHECKING:
+    from planner.pipeline import Plan
+
+__all__ = ["write_plan", "write_report"]
+
+logger = logging.getLogger(__name__)
+
+
+def write_plan(
+    p: Plan,
+    out_dir: str | Path,
+    *,
+    write_map: bool = True,
+    screenshot: bool = True,
+    inputs: list[str | Path] | None = None,
+    formats: tuple[str, ...] | list[str] = ("gpkg",),
+    uke: bool = True,
+) -> Path:
+    """Write every output of ``p`` into ``out_dir`` atomically.
+
+    Parameters
+    ----------
+    p
+        The plan.
+    out_dir
+        Output directory; replaced as a whole only once everything is written.
+    write_map
+        Write the councillor map ``map.html`` (:mod:`planner.maps`, with the
+        plan's ``[map]`` configuration).
+    screenshot
+        Also render ``map.png`` in headless Chromium where it is installed
+        (in a background thread while the other files are written).
+    inputs
+        Input paths; writing into a directory that holds one is refused.
+    formats
+        Layer formats: ``"gpkg"`` (always written, ``plan.gpkg`` with QGIS
+        styles) and optionally ``"parquet"`` (GeoParquet copies of every layer
+        in ``parquet/<layer>.parquet``).
+    uke
+        With a designed network in Poland, write the UKE inventory export into
+        ``uke/`` (:func:`planner.output.uke.export_uke`) with the operator id and
+        project number of the plan's ``[output]`` configuration.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+    """
+    unknown = sorted(set(formats) - {"gpkg", "parquet"})
+    if unknown:
+        raise UsageError(f"unknown output format(s) {', '.join(unknown)}; choose gpkg and/or parquet")
+    out_dir = Path(out_dir)
+    with files.staged_output_dir(out_dir, inputs=inputs) as tmp, ThreadPoolExecutor(1) as background:
+        shot: Future[Path | None] | None = None
+        layers = plan_layers(p)
+        if write_map:
+            from planner import maps
+
+            html = maps.write_map(layers, tmp / "map.html", lang=p.config.map.lang, offline=p.config.map.offline)
+            if screenshot:
+                # Chromium renders the map in its own process while the rest is written here.
+                shot = background.submit(_screenshot, html, tmp / "map.png")
+        files.write_gpkg({k: v for k, v in p.area.layers.items() if len(v)}, tmp / "area.gpkg")
+        files.write_gpkg(layers, tmp / "plan.gpkg")
+        gpkg_styles.write_layer_styles(tmp / "plan.gpkg",
+                                       gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)))
+        if "parquet" in formats:
+            for name, layer in layers.items():
+                files.write_parquet(layer, tmp / "parquet" / f"{name}.parquet")
+        for name, table in plan_tables(p).items():
+            files.write_csv(table, tmp / f"{name}.csv")
+        files.write_text(json.dumps(jsonable(p.summary()), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                         tmp / "summary.json")
+        files.write_text(format_summary(p) + "\n", tmp / "summary.txt")
+        gantt_png = _write_schedule_files(p, tmp) if p.schedule is not None else None
+        if p.design is not None:
+            files.write_bytes(excel.workbook_bytes(bom_sheets(p)), tmp / "bom.xlsx")
+            if uke:
+                _write_uke(p, tmp / "uke")
+        write_report(p, tmp, gantt_png=gantt_png)
+        if shot is not None:
+            shot.result()
+    return out_dir
+
+
+def _screenshot(html: Path, png: Path) -> Path | None:
+    from planner import maps
+
+    try:
+        return maps.screenshot(html, png)
+    except Exception as exc:  # browser missing: the map itself is written
+        logger.warning("map screenshot skipped: %s", exc)
+        return None
+
+
+def _write_uke(p: Plan, out: Path) -> None:
+    from planner.output import uke as uke_export
+
+    if p.area.crs != WORKING_CRS:
+        # The UKE inventory covers networks in Poland; other areas (e.g. the Finnish
+        # OSM fixtures, planned in UTM) have nothing to report to UKE.
+        logger.info("UKE export skipped: the area is not in Poland (working CRS %s)", p.area.crs)
+        return
+    try:
+        uke_export.template_columns("lk")
+    except (InputDataError, InputFileNotFoundError) as exc:
+        logger.warning("UKE export skipped: %s", exc)
+        return
+    uke_export.export_uke(p, out, operator_id=p.config.output.uke_operator_id,
+                          project_number=p.config.output.uke_project_number)
+
+
+def _write_schedule_files(p: Plan, tmp: Path) -> bytes:
+    """``schedule.xlsx``, ``gantt.html`` and ``gantt.png``; returns the Gantt PNG (drawn once)."""
+    from planner import schedule as sch
+
+    files.write_bytes(sch.schedule_xlsx_bytes(p.schedule), tmp / "schedule.xlsx")
+    files.write_text(sch.gantt_html(p.schedule), tmp / "gantt.html")
+    png = charts.figure_png(sch.gantt_figure(p.schedule))
+    files.write_bytes(png, tmp / "gantt.png")
+    return png
+
+
+def write_report(p: Plan, out_dir: str | Path, *, gantt_png: bytes | None = None) -> dict[str, Path]:
+    """Write ``report.html``, ``report.md`` and ``report_map.png`` into ``out_dir``.
+
+    Parameters
+    ----------
+    p
+        The plan.
+    out_dir
+        Directory (exists or is created).
+    gantt_png
+        The Gantt chart embedded in the HTML and linked from the markdown as
+        ``gantt.png``.
+
+    Returns
+    -------
+    dict
+        ``'html'``, ``'md'``, ``'map'`` -> path.
+    """
+    out = Path(out_dir)
+    fig = report_figures(p)
+    map_png = charts.static_map_png(p)
+    return {
+        "map": files.write_bytes(map_png, out / "report_map.png"),
+        "md": files.write_text(report_markdown(p, fig, gantt_file="gantt.png" if gantt_png else None) + "\n",
+                               out / "report.md"),
+        "html": files.write_text(report_html(p, fig, gantt_png=gantt_png, map_png=map_png), out / "report.html"),
+    }
