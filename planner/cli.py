@@ -31,18 +31,23 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML 
 OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
 AssumeCrsOpt = Annotated[Optional[str], typer.Option("--assume-crs", help="CRS for input layers that carry none, e.g. EPSG:2180.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also show the INFO messages of the libraries "
+                                                                  "underneath (GDAL/pyogrio, matplotlib, ...).")]
 LayerOpt = Annotated[list[str], typer.Option(
     "--layer", "-l", metavar="NAME=PATH",
     help="Add or replace one layer of the area (repeatable), e.g. pops=pops.csv or coverage=uke_ua.csv.")]
 
 
-def _setup_logging(quiet: bool) -> None:
+def _setup_logging(quiet: bool, verbose: bool = False) -> None:
+    """The planner's own messages at INFO (WARNING with ``--quiet``); other libraries at WARNING
+    unless ``--verbose``."""
     logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
+        level=logging.INFO if verbose and not quiet else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
         force=True,
     )
+    logging.getLogger("planner").setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 def _fail(exc: PlannerError) -> typer.Exit:
@@ -92,12 +97,12 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
          until: str, official_list: Optional[Path] = None, new_buildings: Optional[Path] = None,
          as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
          write_map: bool = True, formats: tuple[str, ...] = ("gpkg",),
-         layer_specs: Optional[list[str]] = None) -> None:
+         layer_specs: Optional[list[str]] = None, verbose: bool = False) -> None:
     from planner.output import write_plan
     from planner.pipeline import plan
     from planner.report import format_summary
 
-    _setup_logging(quiet)
+    _setup_logging(quiet, verbose)
     try:
         layers = _layer_args(layer_specs or [])
         layers.update({k: v for k, v in (("new_buildings", new_buildings), ("as_built", as_built)) if v is not None})
@@ -135,11 +140,12 @@ def plan_cmd(
     offline: Annotated[Optional[bool], typer.Option("--offline/--online", help="Inline Leaflet in the map (default from config: offline).")] = None,
     fmt: Annotated[list[str], typer.Option("--format", help="Extra layer formats besides GeoPackage: parquet.")] = [],
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Run every stage: white spots, design, schedule, map and reports."""
     _run(area, config, out, assume_crs, quiet, "schedule", official_list=official_list,
          as_built=as_built, lang=lang, offline=offline, formats=("gpkg", *[f for f in fmt if f != "gpkg"]),
-         layer_specs=layer)
+         layer_specs=layer, verbose=verbose)
 
 
 @app.command("whitespots")
@@ -152,10 +158,11 @@ def whitespots_cmd(
     official_list: Annotated[Optional[Path], typer.Option(help="Official white-spot list (CSV/XLSX/GPKG).")] = None,
     new_buildings: Annotated[Optional[Path], typer.Option(help="Newly built houses for the reallocation proposal.")] = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Classify address points (white/grey/black), flag barriers, diff the official list."""
     _run(area, config, out, assume_crs, quiet, "whitespots", official_list=official_list,
-         new_buildings=new_buildings, write_map=False, layer_specs=layer)
+         new_buildings=new_buildings, write_map=False, layer_specs=layer, verbose=verbose)
 
 
 @app.command("design")
@@ -166,9 +173,10 @@ def design_cmd(
     assume_crs: AssumeCrsOpt = None,
     layer: LayerOpt = [],
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Route the network (shared-trench Steiner tree), drops, fees and bill of quantities."""
-    _run(area, config, out, assume_crs, quiet, "design", write_map=False, layer_specs=layer)
+    _run(area, config, out, assume_crs, quiet, "design", write_map=False, layer_specs=layer, verbose=verbose)
 
 
 @app.command("schedule")
@@ -180,10 +188,11 @@ def schedule_cmd(
     layer: LayerOpt = [],
     as_built: Annotated[Optional[Path], typer.Option(help="As-built layer (dated segments and connections).")] = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Milestone schedule by village with crews, calendar and consents; progress tracking."""
     _run(area, config, out, assume_crs, quiet, "schedule", as_built=as_built, write_map=False,
-         layer_specs=layer)
+         layer_specs=layer, verbose=verbose)
 
 
 @app.command("validate")
@@ -197,9 +206,10 @@ def validate_cmd(
         help="Check only the layers present, without requiring roads/POPs (default: partial for a single PRG "
              "file, complete otherwise).")] = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check input layers only; report every problem at once."""
-    _setup_logging(quiet)
+    _setup_logging(quiet, verbose)
     if partial is None:
         partial = Path(path).suffix.lower() in (".gml", ".xml", ".shp", ".zip")
     try:
@@ -217,11 +227,12 @@ def map_cmd(
     lang: Annotated[str, typer.Option(help="pl or en.")] = "pl",
     offline: Annotated[bool, typer.Option("--offline/--online", help="Inline Leaflet (works with no network).")] = True,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Write the councillor map from a plan directory."""
     from planner import maps
 
-    _setup_logging(quiet)
+    _setup_logging(quiet, verbose)
     if lang not in ("pl", "en"):
         typer.echo(f"error: --lang must be 'pl' or 'en', got {lang!r}", err=True)
         raise typer.Exit(code=2)

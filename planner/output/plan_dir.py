@@ -15,11 +15,14 @@ previous output untouched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 from planner.output import charts, excel, files, gpkg_styles
@@ -38,6 +41,8 @@ __all__ = ["write_plan", "write_report"]
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 def write_plan(
     p: Plan,
@@ -48,6 +53,7 @@ def write_plan(
     inputs: list[str | Path] | None = None,
     formats: tuple[str, ...] | list[str] = ("gpkg",),
     uke: bool = True,
+    timings: dict[str, float] | None = None,
 ) -> Path:
     """Write every output of ``p`` into ``out_dir`` atomically.
 
@@ -73,6 +79,9 @@ def write_plan(
         With a designed network in Poland, write the UKE inventory export into
         ``uke/`` (:func:`planner.output.uke.export_uke`) with the operator id and
         project number of the plan's ``[output]`` configuration.
+    timings
+        When given, filled with the wall time in seconds of each output
+        (``scripts/bench_plan.py``).
 
     Returns
     -------
@@ -83,37 +92,72 @@ def write_plan(
     if unknown:
         raise UsageError(f"unknown output format(s) {', '.join(unknown)}; choose gpkg and/or parquet")
     out_dir = Path(out_dir)
+    clock = _Clock(timings)
     with files.staged_output_dir(out_dir, inputs=inputs) as tmp, ThreadPoolExecutor(1) as background:
         shot: Future[Path | None] | None = None
-        layers = plan_layers(p)
+        with clock("layers"):
+            layers = plan_layers(p)
         if write_map:
             from planner import maps
 
-            html = maps.write_map(layers, tmp / "map.html", lang=p.config.map.lang, offline=p.config.map.offline)
+            with clock("map.html"):
+                html = maps.write_map(layers, tmp / "map.html", lang=p.config.map.lang, offline=p.config.map.offline)
             if screenshot:
                 # Chromium renders the map in its own process while the rest is written here.
-                shot = background.submit(_screenshot, html, tmp / "map.png")
-        files.write_gpkg({k: v for k, v in p.area.layers.items() if len(v)}, tmp / "area.gpkg")
-        files.write_gpkg(layers, tmp / "plan.gpkg")
-        gpkg_styles.write_layer_styles(tmp / "plan.gpkg",
-                                       gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)))
+                shot = background.submit(clock.run, "map.png (background)", _screenshot, html, tmp / "map.png")
+        with clock("area.gpkg"):
+            files.write_gpkg({k: v for k, v in p.area.layers.items() if len(v)}, tmp / "area.gpkg")
+        with clock("plan.gpkg"):
+            files.write_gpkg(layers, tmp / "plan.gpkg")
+            gpkg_styles.write_layer_styles(tmp / "plan.gpkg",
+                                           gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)))
         if "parquet" in formats:
-            for name, layer in layers.items():
-                files.write_parquet(layer, tmp / "parquet" / f"{name}.parquet")
-        for name, table in plan_tables(p).items():
-            files.write_csv(table, tmp / f"{name}.csv")
-        files.write_text(json.dumps(jsonable(p.summary()), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-                         tmp / "summary.json")
-        files.write_text(format_summary(p) + "\n", tmp / "summary.txt")
-        gantt_png = _write_schedule_files(p, tmp) if p.schedule is not None else None
+            with clock("parquet/"):
+                for name, layer in layers.items():
+                    files.write_parquet(layer, tmp / "parquet" / f"{name}.parquet")
+        with clock("*.csv"):
+            for name, table in plan_tables(p).items():
+                files.write_csv(table, tmp / f"{name}.csv")
+        with clock("summary"):
+            files.write_text(json.dumps(jsonable(p.summary()), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                             tmp / "summary.json")
+            files.write_text(format_summary(p) + "\n", tmp / "summary.txt")
+        gantt_png = None
+        if p.schedule is not None:
+            with clock("schedule.xlsx, gantt"):
+                gantt_png = _write_schedule_files(p, tmp)
         if p.design is not None:
-            files.write_bytes(excel.workbook_bytes(bom_sheets(p)), tmp / "bom.xlsx")
+            with clock("bom.xlsx"):
+                files.write_bytes(excel.workbook_bytes(bom_sheets(p)), tmp / "bom.xlsx")
             if uke:
-                _write_uke(p, tmp / "uke")
-        write_report(p, tmp, gantt_png=gantt_png)
+                with clock("uke/"):
+                    _write_uke(p, tmp / "uke")
+        with clock("report"):
+            write_report(p, tmp, gantt_png=gantt_png)
         if shot is not None:
-            shot.result()
+            with clock("waiting for map.png"):
+                shot.result()
     return out_dir
+
+
+class _Clock:
+    """Wall time per output into a dict (or nothing when there is no dict)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.timings is not None:
+                self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+
+    def run(self, name: str, fn: Callable[..., T], *args: Any) -> T:
+        with self(name):
+            return fn(*args)
 
 
 def _screenshot(html: Path, png: Path) -> Path | None:

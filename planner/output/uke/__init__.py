@@ -53,7 +53,6 @@ Modules: :mod:`~planner.output.uke.templates` (templates, code lists),
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 from pathlib import Path
@@ -65,6 +64,7 @@ import pandas as pd
 import shapely
 
 from planner.output import files
+from planner.output.uke.gml import text_columns
 from planner.output.uke.tables import uke_tables
 from planner.output.uke.templates import LK06, UKE_LAYERS, code_lists, template_columns
 from planner.output.uke.validate import validate_uke
@@ -75,27 +75,30 @@ logger = logging.getLogger(__name__)
 
 
 def _csv_text(df: pd.DataFrame, columns: list[str]) -> str:
-    buf = io.StringIO()
-    buf.write(",".join(columns) + "\n")
-    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    for row in df[columns].itertuples(index=False, name=None):
-        w.writerow(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in row])
-    return buf.getvalue()
+    """The template CSV: plain header, every value quoted, ``""`` for empty."""
+    body = pd.DataFrame(text_columns(df, columns)).to_csv(header=False, index=False, quoting=csv.QUOTE_ALL,
+                                                          lineterminator="\n")
+    return ",".join(columns) + "\n" + body
 
 
 def _geojson_text(gdf: gpd.GeoDataFrame, name: str, columns: list[str]) -> str:
+    """The template GeoJSON (CRS84, ``fid`` first, empty values as null), one feature per line."""
     props_cols = [c for c in columns if c != "lk03_punkty_zalamania"]
-    feats = []
-    for i, (row, geom) in enumerate(zip(gdf[props_cols].itertuples(index=False, name=None), gdf.geometry), start=1):
-        props = {"fid": i}
-        props.update({c: (v if v != "" else None) for c, v in zip(props_cols, row)})
-        coords = np.round(shapely.get_coordinates(geom), 7).tolist()
-        g = ({"type": "Point", "coordinates": coords[0]} if geom.geom_type == "Point"
-             else {"type": "LineString", "coordinates": coords})
-        feats.append({"type": "Feature", "properties": props, "geometry": g})
-    fc = {"type": "FeatureCollection", "name": name,
-          "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}, "features": feats}
-    return json.dumps(fc, ensure_ascii=False, indent=1) + "\n"
+    values = [np.where(a == "", None, a) for a in text_columns(gdf, props_cols).values()]
+    xy, part = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    coords = np.split(np.round(xy, 7), np.flatnonzero(np.diff(part)) + 1) if len(xy) else []
+    points = shapely.get_type_id(gdf.geometry.values) == 0
+    keys = ["fid", *props_cols]
+    lines = []
+    for i, (row, c, is_point) in enumerate(zip(zip(*values), coords, points), start=1):
+        geometry = ({"type": "Point", "coordinates": c[0].tolist()} if is_point
+                    else {"type": "LineString", "coordinates": c.tolist()})
+        lines.append(json.dumps({"type": "Feature", "properties": dict(zip(keys, (i, *row))),
+                                 "geometry": geometry}, ensure_ascii=False))
+    head = json.dumps({"type": "FeatureCollection", "name": name,
+                       "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}},
+                      ensure_ascii=False)
+    return head[:-1] + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
 
 
 def export_uke(plan_or_layers: Any, out_dir: str | Path, *, operator_id: str = "OP",

@@ -8,13 +8,14 @@ properties), :data:`GML32_SUBSET`.
 
 from __future__ import annotations
 
-from typing import Any
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import shapely
 
-__all__ = ["GML32_SUBSET", "GMLSF_SUBSET", "to_gml"]
+__all__ = ["GML32_SUBSET", "GMLSF_SUBSET", "text_columns", "to_gml"]
 
 _GML = "http://www.opengis.net/gml/3.2"
 _OGR = "http://ogr.maptools.org/"
@@ -86,24 +87,42 @@ GMLSF_SUBSET = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _gml_geometry(geom: Any, gid: str) -> str:
-    c = shapely.get_coordinates(geom)
+def text_columns(df: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """The columns as object arrays of ``str`` (``""`` for missing values)."""
+    return {c: df[c].astype(object).where(df[c].notna(), "").astype(str).to_numpy(dtype=object) for c in columns}
+
+
+def _escaped(values: np.ndarray) -> np.ndarray:
+    if any(("&" in v or "<" in v or ">" in v) for v in values):
+        return np.array([escape(v) for v in values], dtype=object)
+    return values
+
+
+def _geometries(geoms: np.ndarray, gids: np.ndarray) -> np.ndarray:
+    """``gml:Point`` / ``gml:LineString`` elements (EPSG:4326 in GML: latitude first)."""
+    xy, part = shapely.get_coordinates(geoms, return_index=True)
+    pos = np.char.add(np.char.add(np.char.mod("%.7f", xy[:, 1]), " "), np.char.mod("%.7f", xy[:, 0])).astype(object)
+    per = np.split(pos, np.flatnonzero(np.diff(part)) + 1) if len(pos) else []
+    points = shapely.get_type_id(geoms) == 0
     srs = 'srsName="urn:ogc:def:crs:EPSG::4326"'
-    if geom.geom_type == "Point":  # EPSG:4326 in GML: latitude first
-        return f'<gml:Point gml:id="{gid}" {srs}><gml:pos>{c[0, 1]:.7f} {c[0, 0]:.7f}</gml:pos></gml:Point>'
-    pos = " ".join(f"{y:.7f} {x:.7f}" for x, y in c)
-    return f'<gml:LineString gml:id="{gid}" {srs}><gml:posList>{pos}</gml:posList></gml:LineString>'
+    return np.array([
+        f'<gml:Point gml:id="{gid}" {srs}><gml:pos>{p[0]}</gml:pos></gml:Point>' if is_point else
+        f'<gml:LineString gml:id="{gid}" {srs}><gml:posList>{" ".join(p)}</gml:posList></gml:LineString>'
+        for gid, p, is_point in zip(gids, per, points)], dtype=object)
 
 
 def to_gml(gdf: gpd.GeoDataFrame, element: str, columns: list[str]) -> str:
     """A GML 3.2 feature collection of the rows, as the OGR-generated template XSD describes."""
     props = [c for c in columns if c != "lk03_punkty_zalamania"]
-    parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<ogr:FeatureCollection xmlns:ogr="{_OGR}" '
-             f'xmlns:gml="{_GML}" gml:id="fc">']
-    for i, (row, geom) in enumerate(zip(gdf[props].itertuples(index=False, name=None), gdf.geometry)):
-        body = "".join(f"<ogr:{c}>{escape(str(v))}</ogr:{c}>" for c, v in zip(props, row))
-        parts.append(f'<ogr:featureMember><ogr:{element} gml:id="f{i}"><ogr:geometryProperty>'
-                     f"{_gml_geometry(geom, f'g{i}')}</ogr:geometryProperty>{body}</ogr:{element}>"
-                     "</ogr:featureMember>")
-    parts.append("</ogr:FeatureCollection>\n")
-    return "".join(parts)
+    n = len(gdf)
+    head = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ogr:FeatureCollection xmlns:ogr="{_OGR}" '
+            f'xmlns:gml="{_GML}" gml:id="fc">')
+    if n == 0:
+        return head + "</ogr:FeatureCollection>\n"
+    idx = np.arange(n).astype(str).astype(object)
+    rows = (f'<ogr:featureMember><ogr:{element} gml:id="f' + idx + '"><ogr:geometryProperty>'
+            + _geometries(gdf.geometry.values, "g" + idx) + "</ogr:geometryProperty>")
+    for c, values in text_columns(gdf, props).items():
+        rows = rows + f"<ogr:{c}>" + _escaped(values) + f"</ogr:{c}>"
+    rows = rows + f"</ogr:{element}></ogr:featureMember>"
+    return head + "".join(rows) + "</ogr:FeatureCollection>\n"

@@ -118,6 +118,46 @@ def _fmt(values: np.ndarray, decimals: int = 6) -> list[str]:
     return [f"{v:.{decimals}f}" for v in values]
 
 
+def _cable_lines(seg: gpd.GeoDataFrame, node_id: dict[int, str], tf: Transformer, pre: str, project: str,
+                 columns: list[str]) -> gpd.GeoDataFrame:
+    """One cable line (lk) per run of segments: the runs' vertices chained in tree order, in EPSG:4326."""
+    o = seg.sort_values(["_run", "dist_from_pop_m", "segment_id"], kind="stable")
+    run = o["_run"].to_numpy(dtype=np.int64)
+    xy, seg_of = shapely.get_coordinates(o.geometry.values, return_index=True)
+    # a segment after the first of its run starts where the previous one ended: drop that vertex
+    first_vertex = np.r_[True, seg_of[1:] != seg_of[:-1]]
+    first_of_run = np.r_[True, run[1:] != run[:-1]]
+    keep = ~(first_vertex & ~first_of_run[seg_of])
+    xy, vertex_run = xy[keep], run[seg_of[keep]]
+    lon, lat = tf.transform(xy[:, 0], xy[:, 1])
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    runs, start = np.unique(run, return_index=True)
+    end = np.r_[start[1:], len(run)] - 1
+    vstart = np.searchsorted(vertex_run, runs)
+    pairs = np.char.add(np.char.add(np.char.mod("%.6f", lon), " "), np.char.mod("%.6f", lat)).astype(object)
+    wkt = ["LINESTRING(" + ",".join(p) + ")" for p in np.split(pairs, vstart[1:])]
+    n_down = o["n_targets_downstream"].to_numpy(dtype=np.int64)[start]
+    u = o["u"].to_numpy(dtype=np.int64)[start]
+    v = o["v"].to_numpy(dtype=np.int64)[end]
+    kind = o["_kind"].to_numpy(dtype=object)[start]
+    rows = pd.DataFrame({
+        "lk01_id_lk": [f"{pre}_LK{r + 1:05d}" for r in runs],
+        "lk02_id_punktu_poczatkowego": [node_id[int(n)] for n in u],
+        "lk03_punkty_zalamania": wkt,
+        "lk04_id_punktu_koncowego": [node_id[int(n)] for n in v],
+        "lk05_medium_transmisyjne": MEDIUM,
+        "lk06_rodzaj_linii_kablowej": [LK06[k] for k in kind],
+        "lk07_liczba_wlokien": _cable_size(n_down).astype(str).astype(object),
+        "lk08_liczba_wlokien_wykorzystywanych": n_down.astype(str).astype(object),
+        "lk09_liczba_wlokien_udostepnienia": "0",
+        "lk10_finansowanie_publ": "Tak",
+        "lk11_numery_projektow_publ": project,
+        "lk12_infrastruktura_o_duzym_znaczeniu": "Nie",
+    }, columns=columns)
+    geoms = shapely.linestrings(np.column_stack([lon, lat]), indices=vertex_run)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+
+
 def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: str | None = None,
                trench_in_microduct: bool = True, uke_dir: str | Path | None = None
                ) -> dict[str, gpd.GeoDataFrame]:
@@ -181,29 +221,7 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
         root_of[sid] = int(u) if par < 0 else root_of.get(par, int(u))
     seg["_root"] = seg["segment_id"].map(root_of)
 
-    lk_rows, lk_geoms = [], []
-    for r, g in seg.sort_values(["_run", "dist_from_pop_m", "segment_id"], kind="stable").groupby("_run", sort=True):
-        coords = [shapely.get_coordinates(x) for x in g.geometry]
-        xy = np.vstack([coords[0]] + [c[1:] for c in coords[1:]])
-        lon, lat = tf.transform(xy[:, 0], xy[:, 1])
-        first, last = g.iloc[0], g.iloc[-1]
-        n_down = int(first["n_targets_downstream"])
-        lk_rows.append({
-            "lk01_id_lk": f"{pre}_LK{r + 1:05d}",
-            "lk02_id_punktu_poczatkowego": node_id[int(first["u"])],
-            "lk03_punkty_zalamania": "LINESTRING(" + ",".join(f"{a:.6f} {b:.6f}" for a, b in zip(lon, lat)) + ")",
-            "lk04_id_punktu_koncowego": node_id[int(last["v"])],
-            "lk05_medium_transmisyjne": MEDIUM,
-            "lk06_rodzaj_linii_kablowej": LK06[first["_kind"]],
-            "lk07_liczba_wlokien": str(int(_cable_size(np.array([n_down]))[0])),
-            "lk08_liczba_wlokien_wykorzystywanych": str(n_down),
-            "lk09_liczba_wlokien_udostepnienia": "0",
-            "lk10_finansowanie_publ": "Tak",
-            "lk11_numery_projektow_publ": project,
-            "lk12_infrastruktura_o_duzym_znaczeniu": "Nie",
-        })
-        lk_geoms.append(shapely.linestrings(np.column_stack([lon, lat])))
-    lk = gpd.GeoDataFrame(pd.DataFrame(lk_rows, columns=cols["lk"]), geometry=lk_geoms, crs="EPSG:4326")
+    lk = _cable_lines(seg, node_id, tf, pre, project, cols["lk"])
 
     # --- flexibility points ------------------------------------------------
     pole_root: dict[str, int] = {}
