@@ -412,7 +412,7 @@ def _coerce_columns(
             out = _coerce_str(raw, col)
             if col.allowed is not None:
                 folded = {u: fold_text(u) for u in pd.unique(out)}  # few distinct values
-                norm = out.map(folded).str.replace(r"[\s:\-./]+", "_", regex=True).str.strip("_")
+                norm = out.map(folded).astype(object).str.replace(r"[\s:\-./]+", "_", regex=True).str.strip("_")
                 norm = norm.replace({k: v for k, v in VALUE_SYNONYMS.items() if v in col.allowed}).astype(object)
                 empty = (norm == "").to_numpy(bool)
                 if col.default is not None:

@@ -469,3 +469,24 @@ def test_geojson_and_shp_layers_in_a_directory(tmp_path):
     assert area.roads.geom_equals(layers["roads"]).all()
     np.testing.assert_allclose(area.addresses.geometry.x, layers["addresses"].geometry.x, atol=1e-3)
     assert area.roads["lit"].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("06.11.2025_20_06_55__08_lubuskie.xml", "06.11.2025_20_06_55__08_lubuskie"),
+    ("NOWE_07.11.2025_12_00_00__14_mazowieckie.gml", "NOWE_07.11.2025_12_00_00__14_mazowieckie"),
+    ("kotka_suburb.osm.pbf", "kotka_suburb"),
+    ("village.osm.gz", "village"),
+    ("village.osm.bz2", "village"),
+    ("area.v2.gpkg", "area.v2"),
+    (".gpkg", ".gpkg"),
+])
+def test_area_name_is_the_whole_stem(name, expected):
+    from planner.io.study_area import area_name
+
+    assert area_name(name) == expected
+
+
+def test_prg_file_with_dots_names_its_area(tmp_path):
+    p = tmp_path / "06.11.2025_20_06_55__08_lubuskie.xml"
+    shutil.copy(datasets.get_path("prg2012"), p)
+    assert load_area(p, partial=True).name == "06.11.2025_20_06_55__08_lubuskie"

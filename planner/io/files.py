@@ -139,7 +139,8 @@ def read_csv_text(path: str | Path, *, sep: str | None = None, **kwargs: Any) ->
         df = pd.read_csv(path, sep=sep or sniff_separator(path, "cp1250"), encoding="cp1250", **opts)
         warnings.append(Problem(file=str(path), message="the file is not UTF-8; read as Windows-1250 (cp1250)",
                                 fix="save the CSV as UTF-8 to silence this"))
-    return df, warnings
+    # a row cut short (a truncated file) leaves NaN in its missing fields: text is "" there too
+    return df.fillna(""), warnings
 
 
 def table_to_geodataframe(df: pd.DataFrame, *, source: str, path: Path | None = None

@@ -8,12 +8,14 @@ validates (:func:`planner._validate.validate_layer`).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyarrow
 import pyogrio
+import shapely
 
 from planner._errors import InputDataError, Problem, UsageError
 from planner._validate import Bounds, log_warnings, raise_for_problems, validate_layer
@@ -22,6 +24,15 @@ from planner.io.files import missing_file, pick_layer, read_csv_text, table_to_g
 from planner.schema import LAYERS, WORKING_CRS
 
 __all__ = ["LAYER_SUFFIXES", "read_layer", "read_raw"]
+
+logger = logging.getLogger(__name__)
+
+#: Errors third-party readers raise on truncated, empty or corrupted files.
+_UNREADABLE: tuple[type[BaseException], ...] = (
+    pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
+    UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, pyarrow.ArrowException,
+    shapely.errors.GEOSException, shapely.errors.ShapelyError, OSError, IndexError, ValueError, KeyError,
+)
 
 #: File suffixes recognised for one-file-per-layer directories, in order of preference.
 LAYER_SUFFIXES: tuple[str, ...] = (".gpkg", ".parquet", ".geoparquet", ".csv", ".geojson", ".json",
@@ -95,6 +106,8 @@ def read_raw(
             problems += p
         else:
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        if suffix in (".shp", ".dbf", ".zip"):
+            gdf = _unlaunder(gdf, layer_name)
         if not isinstance(gdf, gpd.GeoDataFrame):  # attribute-only table (e.g. a GPKG table)
             gdf, p = table_to_geodataframe(pd.DataFrame(gdf), source=source, path=None)
             problems += p
@@ -103,10 +116,13 @@ def read_raw(
     except InputDataError as exc:
         problems += exc.problems or [Problem(file=source, message=str(exc))]
         return gpd.GeoDataFrame(geometry=[], crs=None), problems, warnings
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, UnicodeDecodeError,
-            pd.errors.ParserError, pd.errors.EmptyDataError, pyarrow.ArrowException) as exc:
-        problems.append(Problem(file=source, message=f"cannot read the file: {exc}",
-                                fix=f"give a readable {', '.join(LAYER_SUFFIXES)} file (CSV in UTF-8)"))
+    except _UNREADABLE as exc:
+        # A truncated or corrupted file fails deep inside GDAL, Arrow, GEOS or a parser, with
+        # whatever error that library raises; to the user it is one thing: the file is unreadable.
+        logger.debug("reading %s failed", source, exc_info=True)
+        problems.append(Problem(file=source, message=f"cannot read the file ({type(exc).__name__}: {exc})",
+                                fix=f"check that the file is complete and is a readable {', '.join(LAYER_SUFFIXES)} "
+                                    "file (CSV in UTF-8); export it again if it was cut short"))
         return gpd.GeoDataFrame(geometry=[], crs=None), problems, warnings
 
     if gdf.crs is None and assume_crs and gdf.geometry.notna().any():
@@ -115,6 +131,27 @@ def read_raw(
                                 message=f"layer '{layer_name}' has no CRS; assumed {assume_crs} (--assume-crs)",
                                 fix="store the CRS in the file to silence this"))
     return gdf, problems, warnings
+
+
+#: Longest field name a shapefile (dBase) stores; longer names are cut by the writer.
+_DBF_NAME_LENGTH = 10
+
+
+def _unlaunder(gdf: gpd.GeoDataFrame, layer_name: str) -> gpd.GeoDataFrame:
+    """Give shapefile columns cut to 10 characters (``house_numb``) their schema names back.
+
+    A cut name is restored only when exactly one schema column of the layer
+    starts with it and no column of that name exists already.
+    """
+    names = LAYERS[layer_name].column_names
+    rename = {}
+    for col in gdf.columns:
+        if len(str(col)) != _DBF_NAME_LENGTH or col in names:
+            continue
+        full = [n for n in names if n.lower().startswith(str(col).lower())]
+        if len(full) == 1 and full[0] not in gdf.columns:
+            rename[col] = full[0]
+    return gdf.rename(columns=rename) if rename else gdf
 
 
 def _is_prg_gml(path: Path) -> bool:

@@ -183,7 +183,7 @@ _KEEP_KEYS: tuple[str, ...] = (
 )
 
 _KEEP_SET = frozenset(_KEEP_KEYS)
-_XML_SUFFIXES = (".osm", ".osm.bz2", ".xml")
+_XML_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".xml")
 _OSMIUM_SUFFIXES = (".osm.pbf", ".pbf", ".o5m")
 _PREFIX = {"node": "n", "way": "w", "relation": "r"}
 _ELEMENT_ORDER = {"node": 0, "way": 1, "relation": 2}
@@ -272,7 +272,7 @@ def osm_bounds(path: str | Path) -> tuple[float, float, float, float]:
                 lon, lat = loc.lon, loc.lat
                 lon_min, lon_max = min(lon_min, lon), max(lon_max, lon)
                 lat_min, lat_max = min(lat_min, lat), max(lat_max, lat)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError, OSError) as exc:  # libosmium: truncated or corrupted data
         raise _parse_error(path, exc) from exc
     if not np.isfinite(lon_min):
         raise InputDataError(
@@ -299,7 +299,7 @@ def _check_path(path: str | Path) -> Path:
         raise InputDataError(
             f"{path}: not an OSM file",
             [Problem(file=str(path), message=f"unknown OSM file type {path.suffix!r}",
-                     fix="give an .osm (XML), .osm.bz2 or .osm.pbf file")],
+                     fix="give an .osm (XML, also .osm.gz or .osm.bz2) or .osm.pbf file")],
         )
     return path
 
@@ -383,7 +383,7 @@ def _osmium_features(path: Path, *, progress: bool) -> gpd.GeoDataFrame:
             ids.append(obj.orig_id() if element == "relation" else obj.id)
             geoms.append(geom)
             tags.append({t.k: t.v for t in obj.tags if t.k in _KEEP_SET})
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError, OSError) as exc:  # libosmium: truncated or corrupted data
         raise _parse_error(path, exc) from exc
     if clipped:
         logger.warning(

@@ -35,7 +35,7 @@ BOUNDS_MARGIN_M = 2_000.0
 #: Poland in longitude/latitude, for ``area.crs = "auto"``.
 _POLAND_LONLAT = (14.07, 49.0, 24.15, 54.84)
 
-_OSM_SUFFIXES = (".osm", ".pbf", ".o5m")
+_OSM_SUFFIXES = (".osm", ".pbf", ".o5m", ".osm.gz", ".osm.bz2")
 # Layers whose extent defines the study area when nothing else does.
 _REFERENCE_LAYERS = ("roads", "addresses")
 
