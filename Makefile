@@ -22,16 +22,16 @@ demo: $(STAMP)
 	    --names aerial_first,all_underground,no_duct_reuse --out out/scenarios/comparison.csv
 	@echo "Map: out/demo/map.html"
 
-## Run the whole test suite (unit, CLI, notebooks, browser).
+## Run the whole test suite (unit, CLI, notebooks, browser). The real components the tests
+## use (Chromium) are installed first and required: a missing one fails the run, never skips it.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --nbmake
+	PLANNER_REQUIRE_COMPONENTS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup --nbmake
 
-## Headless Chromium for the map tests (Debian package; skipped quietly where apt is unavailable).
+## Headless Chromium for the map and report tests (Debian package).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian chromium for the browser tests..."; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "WARNING: could not install chromium; browser tests will be skipped"; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 ## Regenerate the embedded demo area (deterministic).
 demo-data: $(STAMP)

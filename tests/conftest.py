@@ -49,3 +49,30 @@ def demo_plan_dir(demo_plan, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo_plan") / "demo"
     write_plan(demo_plan, out, screenshot=False)
     return out
+
+
+def require_or_skip(what: str, fix: str) -> None:
+    """Skip a test that needs a missing real component, or fail when the run requires them.
+
+    ``make test`` (and so CI) sets ``PLANNER_REQUIRE_COMPONENTS=1``: there a missing
+    Chromium or PostgreSQL is an error, never a silent skip.
+    """
+    if os.environ.get("PLANNER_REQUIRE_COMPONENTS") == "1":
+        pytest.fail(f"{what} is required by this test run: {fix}")
+    pytest.skip(f"{what}: {fix}")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Debian Chromium driven by playwright (one per test worker)."""
+    from planner import maps
+
+    exe = maps.find_chromium()
+    if exe is None:
+        require_or_skip("Chromium not installed", "run `make browser` (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=list(maps.CHROMIUM_ARGS))
+        yield browser
+        browser.close()

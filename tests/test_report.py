@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import base64
 import datetime as dt
 import sqlite3
@@ -267,3 +268,35 @@ def test_write_plan_without_design_or_schedule(tmp_path):
     assert not {"bom.xlsx", "uke", "gantt.png"} & names
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "Białe plamy (white spots): 8" in md and "Gantt" not in md
+
+
+# --- report.html in a real browser --------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("demo")
+def test_report_tables_fit_a_1300px_window_and_print_on_a4_landscape(demo_plan_dir, chromium, tmp_path):
+    """No table pushes the page sideways on a 1,300 px window (wide ones scroll in their box),
+    and printed on A4 landscape every table fits the printable width."""
+    page = chromium.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        page.goto((demo_plan_dir / "report.html").as_uri())
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= 1300
+        boxes = page.evaluate("""Array.from(document.querySelectorAll('table')).map(t => {
+            const box = t.parentElement, r = box.getBoundingClientRect();
+            return {box: box.className, right: r.right, scroll: box.scrollWidth, client: box.clientWidth};
+        })""")
+        assert boxes and all(b["box"] == "table-box" and b["right"] <= 1300 for b in boxes)
+        # A4 landscape at 96 dpi minus 10 mm margins on each side: 277 mm = 1047 px
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 1047, "height": 740})
+        widths = page.evaluate("Array.from(document.querySelectorAll('table')).map(t => t.scrollWidth)")
+        assert max(widths) <= 1047, widths
+        pdf = page.pdf(prefer_css_page_size=True)
+        assert pdf.startswith(b"%PDF")
+        # one page size, landscape A4: 841.89 x 595.28 pt
+        sizes = set(re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf))
+        assert sizes and all(abs(float(w) - 841.89) < 1.5 and abs(float(h) - 595.28) < 1.5 for w, h in sizes), sizes
+    finally:
+        page.close()

@@ -46,6 +46,7 @@ OUTPUT_MARKER = ".planner-output"
 # Fixed GDAL timestamp so that GeoPackages are byte-identical between runs.
 _GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
+
 @contextlib.contextmanager
 def _atomic_target(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""

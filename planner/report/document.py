@@ -20,12 +20,14 @@ def _md_table(head: list[str], body: list[list[str]]) -> str:
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in body]
     return "\n".join(lines)
 
+
 def _html_table(head: list[str], body: list[list[str]]) -> str:
     from html import escape
 
     th = "".join(f"<th>{escape(h)}</th>" for h in head)
     rows = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in r) + "</tr>" for r in body)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table>"
+    return f'<div class="table-box"><table><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table></div>'
+
 
 _SECTIONS = (
     ("communes", "Wskaźniki wg gmin (key figures by commune)"),
@@ -33,6 +35,7 @@ _SECTIONS = (
     ("compliance", "Zgodność z regułą 80 % (milestone compliance by locality)"),
     ("localities", "Wskaźniki wg miejscowości (key figures by village)"),
 )
+
 
 def _headline(p: Plan, fig: dict[str, pd.DataFrame]) -> list[str]:
     t = fig["total"].iloc[0]
@@ -60,6 +63,7 @@ def _headline(p: Plan, fig: dict[str, pd.DataFrame]) -> list[str]:
                      + ("" if sch.feasible else f"; ograniczenie (binding): {sch.binding_constraint}"))
     return lines
 
+
 def report_markdown(p: Plan, figures: dict[str, pd.DataFrame] | None = None, *,
                     gantt_file: str | None = "gantt.png", map_file: str | None = "report_map.png") -> str:
     """The plan report as markdown (images referenced by file name)."""
@@ -75,9 +79,20 @@ def report_markdown(p: Plan, figures: dict[str, pd.DataFrame] | None = None, *,
         out += ["## Harmonogram (Gantt)", "", f"![Gantt]({gantt_file})", ""]
     return "\n".join(out)
 
-_CSS = ("body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:0.5em 0 1.5em;"
-        "font-size:0.85em}th,td{border:1px solid #bbb;padding:3px 6px;text-align:right}th{background:#eee}"
-        "td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #ccc}")
+
+#: Tables scroll inside their box on a narrow screen (the page itself never scrolls sideways) and
+#: print on A4 landscape with smaller type; headers wrap between words.
+_CSS = (
+    "body{font-family:sans-serif;margin:1.5em;color:#222}"
+    ".table-box{max-width:100%;overflow-x:auto;margin:0.5em 0 1.5em}"
+    "table{border-collapse:collapse;font-size:0.85em}"
+    "th,td{border:1px solid #bbb;padding:3px 6px;text-align:right}th{background:#eee;vertical-align:bottom}"
+    "td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #ccc}"
+    "@page{size:A4 landscape;margin:10mm}"
+    "@media print{body{margin:0;font-size:9pt}.table-box{overflow:visible}table{font-size:6.5pt;width:100%}"
+    "th,td{padding:1px 2px}h2{break-after:avoid}tr{break-inside:avoid}img{max-height:170mm}}"
+)
+
 
 def report_html(p: Plan, figures: dict[str, pd.DataFrame] | None = None, *, gantt_png: bytes | None = None,
                 map_png: bytes | None = None) -> str:
@@ -86,7 +101,7 @@ def report_html(p: Plan, figures: dict[str, pd.DataFrame] | None = None, *, gant
     from html import escape
 
     fig = figures if figures is not None else report_figures(p)
-    parts = [f"<!DOCTYPE html><html lang=\"pl\"><head><meta charset=\"utf-8\"><title>Plan FTTH — "
+    parts = [f"<!DOCTYPE html><html lang=\"pl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Plan FTTH — "
              f"{escape(p.area.name)}</title><style>{_CSS}</style></head><body>",
              f"<h1>Plan sieci FTTH — {escape(p.area.name)} (FTTH rollout plan)</h1><ul>"]
     parts += [f"<li>{escape(x)}</li>" for x in _headline(p, fig)]

@@ -15,6 +15,7 @@ __all__ = ["LABELS", "REPORT_COLUMNS", "display_table", "format_cell", "format_f
 
 _COMMUNE_NAMES_FALLBACK = {"140804": "Serock", "140805": "Wieliszew"}
 
+
 def _indicators(loc: pd.DataFrame, bom: pd.DataFrame | None, comp: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
     """Key figures of the localities grouped by ``keys`` (empty list: one total row)."""
     df = loc.copy()
@@ -105,6 +106,7 @@ REPORT_COLUMNS = {
     "compliance": ["milestone", "deadline", "locality", "targets", "passed_by_deadline", "pct_passed", "required_pct",
                    "ok", "slack_days", "missing_reason"],
 }
+
 
 def format_figure(name: str, value: float, *, signed: bool = False) -> str:
     """Format a figure by the unit in its name: ``km_*`` 2 decimals, ``*_pln`` whole
