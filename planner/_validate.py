@@ -42,7 +42,7 @@ import shapely
 from pyproj import CRS
 
 from planner._errors import InputDataError, Problem
-from planner.schema import SYNTHETIC_SIMC_PATTERN, LAYERS, POLAND_BOUNDS_2180, Column, LayerSpec
+from planner.schema import LAYERS, POLAND_BOUNDS_2180, SYNTHETIC_SIMC_PATTERN, Column, LayerSpec
 
 __all__ = [
     "Bounds",

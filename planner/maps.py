@@ -53,7 +53,7 @@ from folium.template import Template
 from planner._errors import InputDataError, InputFileNotFoundError, Problem, UsageError
 from planner.config import DesignConfig, MapConfig
 from planner.io.plan_dir import read_plan_layers
-from planner.output import files
+from planner.output.files import write_bytes
 from planner.schema import DEPLOYMENT_TYPES, PLAN_LAYERS, PLAN_STATUSES, POLAND_BOUNDS_2180, WORKING_CRS
 from planner.whitespots import localize_reasons
 
@@ -1172,7 +1172,7 @@ def write_map(
     m = build_map(layers, lang=lang, offline=offline, title=title, precision=precision)
     text = m.get_root().render()
     out.parent.mkdir(parents=True, exist_ok=True)
-    files.write_bytes(text.encode("utf-8"), out)
+    write_bytes(text.encode("utf-8"), out)
     logger.info("wrote %s (%.1f MB)", out, out.stat().st_size / 1e6)
     return out
 
@@ -1251,7 +1251,7 @@ def screenshot(
             finally:
                 launched.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    files.write_bytes(png, out)
+    write_bytes(png, out)
     logger.info("wrote %s", out)
     return out
 

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner._timing import Clock
 from planner.area import Area
 from planner.config import Config
 
@@ -69,7 +70,7 @@ class Plan:
         return None if self.design is None else self.design.bom
 
     def summary(self) -> dict[str, Any]:
-        """Key figures, JSON-serialisable, for the CLI and reports."""
+        """Key figures for the CLI and reports: plain JSON types only (``json.dumps`` takes them as they are)."""
         a = self.addresses
         out: dict[str, Any] = {
             "area": self.area.name,
@@ -96,7 +97,7 @@ class Plan:
                 "min_crews": jsonable(s.min_crews),
                 "milestones": jsonable(s.milestones.to_dict(orient="records")),
             }
-        return out
+        return jsonable(out)
 
 
 def jsonable(obj: Any) -> Any:
@@ -177,6 +178,7 @@ def plan(
     as_built: gpd.GeoDataFrame | None = None,
     until: str = "schedule",
     progress: bool | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Plan:
     """Plan the rollout of one study area.
 
@@ -195,6 +197,9 @@ def plan(
         Last stage to run: ``"whitespots"``, ``"design"`` or ``"schedule"``.
     progress
         Show progress bars; ``None`` takes ``config.progress``.
+    timings
+        When given, filled with the wall time in seconds of each stage
+        (``scripts/bench_plan.py``).
 
     Returns
     -------
@@ -209,16 +214,19 @@ def plan(
         raise UsageError(f"unknown stage {until!r}; choose one of {', '.join(STAGES)}")
     config = config or Config()
     show = config.progress if progress is None else progress
+    clock = Clock(timings)
 
     logger.info("white spots: classifying %d address points", len(area.addresses))
     new_buildings = area.layers["new_buildings"]
-    ws = ws_mod.run(area, config.whitespots, official_list=official_list,
-                    new_buildings=new_buildings if len(new_buildings) else None)
+    with clock("whitespots"):
+        ws = ws_mod.run(area, config.whitespots, official_list=official_list,
+                        new_buildings=new_buildings if len(new_buildings) else None)
     p = Plan(area=area, config=config, addresses=ws.addresses, localities=None, whitespots=ws,  # type: ignore[arg-type]
              stages=("whitespots",))
     if until != "whitespots":
         logger.info("design: routing %d target points", int(ws.addresses["is_target"].sum()))
-        d = design_mod.design_network(area, config, ws.addresses, progress=show)
+        with clock("design"):
+            d = design_mod.design_network(area, config, ws.addresses, progress=show)
         p.design, p.addresses, p.stages = d, d.addresses, p.stages + ("design",)
         if ws.reallocation is not None and len(d.segments):
             # Re-rank reallocation candidates by distance to the planned network (issue #3).
@@ -229,8 +237,10 @@ def plan(
     if until == "schedule":
         built = as_built if as_built is not None else area.layers["as_built"]
         logger.info("schedule: %d segments, %d drops", len(p.segments), len(p.drops))
-        s = schedule_mod.build_schedule(p.segments, p.drops, p.addresses, config,
-                                        as_built=built if len(built) else None, progress=show)
+        with clock("schedule"):
+            s = schedule_mod.build_schedule(p.segments, p.drops, p.addresses, config,
+                                            as_built=built if len(built) else None, progress=show)
         p.schedule, p.addresses, p.stages = s, s.addresses, p.stages + ("schedule",)
-    p.localities = _assemble_localities(p)
+    with clock("localities"):
+        p.localities = _assemble_localities(p)
     return p

@@ -73,9 +73,7 @@ import html
 import io
 import logging
 import math
-import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -84,9 +82,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.output import files
 from planner._errors import ConfigError, InputDataError, Problem
 from planner.config import Config, CrewConfig, ScheduleConfig
+from planner.output import files
 
 __all__ = [
     "KINDS",

@@ -15,7 +15,7 @@ string for "no value"), ``int`` (``int64``), ``float`` (``float64``, NaN for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: The working CRS: PUWG 1992.  Its EPSG definition has northing-easting axis
 #: order; the planner always uses easting-northing (``always_xy=True``).

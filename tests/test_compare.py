@@ -12,7 +12,6 @@ from planner import compare
 from planner.output import plan_tables
 from planner._errors import InputFileNotFoundError, UsageError
 from planner.output import files
-from planner.pipeline import jsonable
 
 from _report_fixtures import make_fixture_plan
 
@@ -22,7 +21,7 @@ def _write_dir(p, d: Path) -> Path:
     d.mkdir(parents=True)
     for name, table in plan_tables(p).items():
         files.write_csv(table, d / f"{name}.csv")
-    files.write_text(json.dumps(jsonable(p.summary()), indent=2, sort_keys=True), d / "summary.json")
+    files.write_text(json.dumps(p.summary(), indent=2, sort_keys=True), d / "summary.json")
     return d
 
 

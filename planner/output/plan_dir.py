@@ -15,19 +15,16 @@ previous output untouched.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
+from planner._timing import Clock
 from planner.output import charts, excel, files, gpkg_styles
 from planner.output.tables import plan_layers, plan_tables
-from planner.pipeline import jsonable
 from planner.report.document import report_html, report_markdown
 from planner.report.figures import report_figures
 from planner.report.summary import format_summary
@@ -40,8 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["write_plan", "write_report"]
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 def write_plan(
@@ -92,7 +87,7 @@ def write_plan(
     if unknown:
         raise UsageError(f"unknown output format(s) {', '.join(unknown)}; choose gpkg and/or parquet")
     out_dir = Path(out_dir)
-    clock = _Clock(timings)
+    clock = Clock(timings)
     with files.staged_output_dir(out_dir, inputs=inputs) as tmp, ThreadPoolExecutor(1) as background:
         shot: Future[Path | None] | None = None
         with clock("layers"):
@@ -119,7 +114,7 @@ def write_plan(
             for name, table in plan_tables(p).items():
                 files.write_csv(table, tmp / f"{name}.csv")
         with clock("summary"):
-            files.write_text(json.dumps(jsonable(p.summary()), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            files.write_text(json.dumps(p.summary(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                              tmp / "summary.json")
             files.write_text(format_summary(p) + "\n", tmp / "summary.txt")
         gantt_png = None
@@ -138,26 +133,6 @@ def write_plan(
             with clock("waiting for map.png"):
                 shot.result()
     return out_dir
-
-
-class _Clock:
-    """Wall time per output into a dict (or nothing when there is no dict)."""
-
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-
-    @contextlib.contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            if self.timings is not None:
-                self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
-
-    def run(self, name: str, fn: Callable[..., T], *args: Any) -> T:
-        with self(name):
-            return fn(*args)
 
 
 def _screenshot(html: Path, png: Path) -> Path | None:
