@@ -22,7 +22,6 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-
 from _map_fixtures import (
     DROP_LIMIT_M,
     FEE_PLN_PER_M,
@@ -31,6 +30,7 @@ from _map_fixtures import (
     make_fixture_layers,
     make_fixture_plan_dir,
 )
+
 from planner import maps
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 
@@ -192,7 +192,7 @@ def test_offline_html_is_self_contained(offline_html):
     assert not re.search(r"<link[^>]+href=", text)
     assert "tile.openstreetmap.org" not in text and "cdn.jsdelivr" not in text and "cdnjs" not in text
     assert not re.search(r"url\((?!data:|#)", text)  # CSS images inlined as data URIs
-    leaflet = (Path(maps.__file__).parent / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
+    leaflet = (Path(maps.__file__).parents[1] / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
     assert leaflet in text
     assert "jquery" not in text.lower() and "bootstrap" not in text.lower()
     assert "https://www.openstreetmap.org/copyright" in text  # attribution link (checked rendered in the browser)
@@ -403,7 +403,7 @@ def test_legend_present(offline_page, browser_layers):
     labels = {"connect": "Biała plama – do podłączenia", "barrier": "Bariera inwestycyjna",
               "grey": "Punkt szary", "black": "Punkt czarny", "connected": "Podłączony",
               "unconnected": "Biała plama – niepodłączona"}
-    for status, n in counts.items():
+    for status in counts.index:
         assert labels[status] in text
     assert "Punkty adresowe" in text and "Sieć planowana" in text
     a = browser_layers["addresses"]
@@ -504,7 +504,8 @@ def test_search_hit_double_click_keeps_popup_and_enter_after_map_click_does_noth
     assert page.evaluate("() => plannerMap.map.getZoom()") == zoom
     # a click on the map closes the list; Enter then has no stale hit to jump to
     size = page.evaluate("() => { const s = plannerMap.map.getSize(); return [s.x, s.y]; }")
-    rect = page.evaluate("() => { const r = plannerMap.map.getContainer().getBoundingClientRect(); return [r.left, r.top]; }")
+    rect = page.evaluate(
+        "() => { const r = plannerMap.map.getContainer().getBoundingClientRect(); return [r.left, r.top]; }")
     page.evaluate("() => { plannerMap.map.closePopup(); }")
     page.mouse.click(rect[0] + size[0] * 0.6, rect[1] + size[1] * 0.7)
     assert page.locator(".pm-results li").count() == 0
