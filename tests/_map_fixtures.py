@@ -233,3 +233,66 @@ def write_plan_dir(layers: dict[str, gpd.GeoDataFrame], plan_dir: Path) -> Path:
 def make_fixture_plan_dir(tmp_path: Path, n_addresses: int = 300) -> Path:
     """A plan directory (``plan.gpkg``) of the synthetic plan, under ``tmp_path``."""
     return write_plan_dir(make_fixture_layers(n_addresses), Path(tmp_path) / "plan")
+
+
+def make_fixture_roads(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Roads of the synthetic plan: each street split into 25 m pieces (as OSM ways between nodes), a
+    tertiary road joining the localities, and a track; ``highway`` as in OSM."""
+    seg = layers["segments"]
+    rows = []
+    for i, g in enumerate(seg.geometry):
+        coords = shapely.get_coordinates(shapely.segmentize(g, 25.0))
+        for j in range(len(coords) - 1):
+            rows.append({"id": f"r{i:03d}-{j:03d}", "highway": "residential" if i < len(seg) - 3 else "tertiary",
+                         "geometry": shapely.LineString(coords[j:j + 2])})
+    e0, n0 = LOCALITIES[0][4], LOCALITIES[0][5]
+    rows.append({"id": "track-1", "highway": "track",
+                 "geometry": shapely.LineString([(e0 - 300, n0 + 300), (e0 - 100, n0 + 420), (e0 + 200, n0 + 430)])})
+    return gpd.GeoDataFrame(rows, crs=CRS)
+
+
+def with_progress(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """The synthetic plan after re-planning from what is built: Jadwisin built, Wola Kiełpińska remaining,
+    Skrzeszew at risk; the segments of Jadwisin built; two segments of Skrzeszew wait for consents."""
+    loc = layers["localities"].copy()
+    loc["village_state"] = ["built", "remaining", "at_risk"]
+    loc["pct_passed_now"] = [100.0, 40.0, 5.0]
+    loc["milestone_reachable"] = [True, True, False]
+    seg = layers["segments"].copy()
+    seg["built"] = (seg["locality"] == "Jadwisin").to_numpy()
+    sk = np.flatnonzero((seg["locality"] == "Skrzeszew").to_numpy())[:2]
+    seg["consent"] = seg["consent"].where(seg["locality"] != "Skrzeszew", "not_needed")
+    seg.loc[seg.index[sk], "consent"] = "pending"
+    return {**layers, "localities": loc, "segments": seg}
+
+
+#: TERC code and name of the synthetic communes (real TERC codes of Legionowo county and neighbours).
+COMMUNES = (("1408011", "Legionowo"), ("1408022", "Jabłonna"), ("1408035", "Nieporęt"),
+            ("1408045", "Serock"), ("1408055", "Wieliszew"), ("1432013", "Nowy Dwór Mazowiecki"))
+#: The synthetic commune whose plan failed.
+FAILED_TERC = "1408035"
+
+
+def make_fixture_communes(n: int = 6, seed: int = 3) -> gpd.GeoDataFrame:
+    """Communes of a synthetic region (EPSG:2180): a 3-wide grid of irregular 8 km cells near Serock,
+    with plan figures; the commune :data:`FAILED_TERC` failed (its figures are NaN)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        terc, name = COMMUNES[i % len(COMMUNES)] if i < len(COMMUNES) else (f"14{i:05d}", f"Gmina {i}")
+        x0, y0 = 620_000.0 + (i % 3) * 8_000.0, 505_000.0 + (i // 3) * 8_000.0
+        ring = [(x0, y0), (x0 + 4_000, y0 - 300 * rng.random()), (x0 + 8_000, y0), (x0 + 8_000 + 200 * rng.random(),
+                y0 + 8_000), (x0, y0 + 8_000)]
+        white = int(rng.integers(200, 3_000))
+        targets = int(white * 0.95)
+        km = rng.uniform(20, 120, 3)
+        cost = float(km.sum() * 80_000 + targets * 1_200)
+        rows.append({"terc": terc, "commune": name, "white_spots": white, "targets": targets,
+                     "connected": int(targets * 0.9), "km_aerial": km[0], "km_duct": km[1], "km_trench": km[2],
+                     "cost_pln": cost, "cost_per_home_pln": cost / targets, "milestones_ok": bool(i % 4),
+                     "failed": terc == FAILED_TERC, "geometry": shapely.Polygon(ring)})
+    gdf = gpd.GeoDataFrame(rows, crs=CRS)
+    num = ["white_spots", "targets", "connected", "km_aerial", "km_duct", "km_trench", "cost_pln", "cost_per_home_pln"]
+    gdf[num] = gdf[num].astype(float)
+    gdf.loc[gdf["failed"], num] = np.nan
+    return gdf

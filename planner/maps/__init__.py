@@ -3,8 +3,11 @@
 The councillor map is one self-contained HTML file a councillor opens from an
 e-mail or the commune website: address points by plan status (białe plamy,
 bariery inwestycyjne, grey and black points), the planned network by
-deployment, drops, the POP, poles, ducts and localities by milestone (kamień
-milowy), each with a popup, a legend and an address search.
+deployment (and the network built), drops, the POP, poles, ducts, localities
+by milestone (kamień milowy) or by build progress, and offline a light base
+layer of roads and place names, each with a popup, a legend and an address
+search.  The communes map shows a region's communes as choropleths of cost per
+home and of white spots.
 
 Modules, one concept each:
 
@@ -20,6 +23,9 @@ Modules, one concept each:
 * :mod:`~planner.maps.legend` -- legend and title box;
 * :mod:`~planner.maps.councillor` -- :func:`build_map`, :func:`write_map`,
   :func:`layer_names`;
+* :mod:`~planner.maps.base_layer` -- roads and place names of offline maps;
+* :mod:`~planner.maps.communes` -- :func:`communes_map`,
+  :func:`write_communes_map`: the map of a region's communes;
 * :mod:`~planner.maps.browser` -- headless Chromium (:func:`screenshot`).
 
 Leaflet and the runtime (``planner/assets``) are always inlined; offline maps
@@ -30,6 +36,7 @@ the same bytes.
 from __future__ import annotations
 
 from planner.maps.browser import CHROMIUM_ARGS, find_chromium, screenshot
+from planner.maps.communes import communes_map, write_communes_map
 from planner.maps.councillor import build_map, layer_names, write_map
 from planner.maps.reader import PLAN_LAYERS, read_plan_layers
 from planner.schema import PLAN_STATUSES
@@ -39,9 +46,11 @@ __all__ = [
     "PLAN_LAYERS",
     "PLAN_STATUSES",
     "build_map",
+    "communes_map",
     "find_chromium",
     "layer_names",
     "read_plan_layers",
     "screenshot",
+    "write_communes_map",
     "write_map",
 ]

@@ -13,14 +13,16 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 
 from planner._errors import InputDataError, Problem
-from planner.schema import DEPLOYMENT_TYPES, PLAN_STATUSES, POLAND_BOUNDS_2180, WORKING_CRS
+from planner.maps.columns import FALSE_WORDS, TRUE_WORDS, truthy
+from planner.schema import DEPLOYMENT_TYPES, PLAN_STATUSES, POLAND_BOUNDS_2180, VILLAGE_STATES, WORKING_CRS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["check_layers", "row_ids"]
+__all__ = ["COMMUNE_COLUMNS", "COMMUNE_FLAGS", "COMMUNE_NUMBERS", "check_communes", "check_layers", "row_ids"]
 
 _GEOM_TYPES: dict[str, tuple[str, ...]] = {
     "addresses": ("Point",),
@@ -30,6 +32,7 @@ _GEOM_TYPES: dict[str, tuple[str, ...]] = {
     "drops": ("LineString", "MultiLineString"),
     "ducts": ("LineString", "MultiLineString"),
     "localities": ("Polygon", "MultiPolygon"),
+    "roads": ("LineString", "MultiLineString"),
 }
 _REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "addresses": ("locality", "house_number", "plan_status"),
@@ -37,25 +40,27 @@ _REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def row_ids(gdf: gpd.GeoDataFrame, mask: np.ndarray, limit: int = 5) -> str:
+def row_ids(gdf: pd.DataFrame, mask: np.ndarray, limit: int = 5, key: str = "id") -> str:
     """The ids (or positions) of the first ``limit`` rows where ``mask`` holds, for a message.
 
     Parameters
     ----------
     gdf
-        A layer; its ``id`` column names the rows where it has one.
+        A layer; its ``key`` column names the rows where it has one.
     mask
         Boolean per row.
     limit
         Rows named; the rest are counted (``and 7 more``).
+    key
+        Id column.
 
     Returns
     -------
     str
     """
-    key = "id" if "id" in gdf.columns else None
+    key_col = key if key in gdf.columns else None
     idx = np.flatnonzero(mask)[:limit]
-    vals = gdf[key].iloc[idx].astype(str).tolist() if key else [str(i) for i in idx]
+    vals = gdf[key_col].iloc[idx].astype(str).tolist() if key_col else [str(i) for i in idx]
     more = f" and {int(mask.sum()) - len(idx)} more" if mask.sum() > limit else ""
     return ", ".join(vals) + more
 
@@ -161,7 +166,139 @@ def check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
                 message=f"deployment not one of {list(DEPLOYMENT_TYPES)}",
                 fix="write the plan again with `planner plan`",
             ))
+    problems += _progress_problems(layers, source)
     if problems:
         raise InputDataError(f"cannot draw the map of {source}", problems)
 
 
+def _progress_problems(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> list[Problem]:
+    """Problems of the optional build-progress columns (issue #18): states, percentages, flags."""
+    problems: list[Problem] = []
+    loc = layers.get("localities")
+    if isinstance(loc, pd.DataFrame) and len(loc):
+        if "village_state" in loc.columns:
+            st = loc["village_state"].astype(object).where(loc["village_state"].notna(), "").astype(str)
+            bad = (~st.isin((*VILLAGE_STATES, ""))).to_numpy()
+            if bad.any():
+                problems.append(Problem(file=source, layer="localities", row=row_ids(loc, bad, key="simc"),
+                                        message=f"village_state not one of {list(VILLAGE_STATES)}",
+                                        fix="use built, remaining or at_risk (empty: no state)"))
+        if "pct_passed_now" in loc.columns:
+            v = pd.to_numeric(loc["pct_passed_now"], errors="coerce")
+            bad = ((loc["pct_passed_now"].notna() & v.isna()) | (v < 0) | (v > 100)).to_numpy()
+            if bad.any():
+                problems.append(Problem(file=source, layer="localities", row=row_ids(loc, bad, key="simc"),
+                                        message="pct_passed_now is not a percentage 0..100",
+                                        fix="give the share of target points passed today, in %"))
+        if "milestone_reachable" in loc.columns and _not_boolean(loc["milestone_reachable"]).any():
+            bad = _not_boolean(loc["milestone_reachable"])
+            problems.append(Problem(file=source, layer="localities", row=row_ids(loc, bad, key="simc"),
+                                    message="milestone_reachable is not true/false", fix="give booleans"))
+    seg = layers.get("segments")
+    if isinstance(seg, pd.DataFrame) and len(seg) and "built" in seg.columns and _not_boolean(seg["built"]).any():
+        bad = _not_boolean(seg["built"])
+        problems.append(Problem(file=source, layer="segments", row=row_ids(seg, bad, key="segment_id"),
+                                message="built is not true/false",
+                                fix="give True for segments built (as built), False for planned ones"))
+    return problems
+
+
+
+
+#: Columns of the communes map's input (:func:`planner.maps.communes_map`), and which of them are
+#: numbers and booleans.
+COMMUNE_COLUMNS: tuple[str, ...] = (
+    "terc", "commune", "white_spots", "targets", "connected", "km_aerial", "km_duct", "km_trench",
+    "cost_pln", "cost_per_home_pln", "milestones_ok", "failed",
+)
+COMMUNE_NUMBERS: tuple[str, ...] = (
+    "white_spots", "targets", "connected", "km_aerial", "km_duct", "km_trench", "cost_pln", "cost_per_home_pln",
+)
+COMMUNE_FLAGS: tuple[str, ...] = ("milestones_ok", "failed")
+
+
+def _not_boolean(s: pd.Series) -> np.ndarray:
+    if s.dtype == bool or pd.api.types.is_numeric_dtype(s.dtype) and s.dropna().isin((0, 1)).all():
+        return np.zeros(len(s), dtype=bool)
+    words = s.astype(object).where(s.notna(), "").astype(str).str.strip().str.lower()
+    return (~words.isin(TRUE_WORDS + FALSE_WORDS)).to_numpy()
+
+
+def check_communes(communes: object, source: str = "communes") -> None:
+    """Raise :class:`InputDataError` listing every problem of the communes map's input.
+
+    Parameters
+    ----------
+    communes
+        What was passed as the communes layer.
+    source
+        Its name in the messages.
+
+    Raises
+    ------
+    InputDataError
+        Not a GeoDataFrame, empty, CRS missing or not EPSG:2180, columns of
+        :data:`COMMUNE_COLUMNS` missing, numbers or flags that are not, duplicate
+        TERC codes, a commune that did not fail without a polygon, polygons
+        outside Poland.
+    """
+    layer = "communes"
+    if not isinstance(communes, gpd.GeoDataFrame):
+        raise InputDataError(f"the communes map needs a GeoDataFrame, got {type(communes).__name__}", [Problem(
+            file=source, layer=layer, message=f"got {type(communes).__name__}",
+            fix="pass a geopandas GeoDataFrame of commune polygons in EPSG:2180 (one row per commune)")])
+    if len(communes) == 0:
+        raise InputDataError("the communes layer is empty", [Problem(
+            file=source, layer=layer, message="no rows", fix="pass at least one commune (one row per TERC code)")])
+    problems: list[Problem] = []
+    if communes.crs is None:
+        problems.append(Problem(file=source, layer=layer, message="no coordinate reference system",
+                                fix=f"set it: communes.set_crs('{WORKING_CRS}') if the coordinates are PUWG 1992"))
+    elif pyproj.CRS(communes.crs) != pyproj.CRS(WORKING_CRS):
+        problems.append(Problem(file=source, layer=layer,
+                                message=f"CRS is {communes.crs.to_string()}, not {WORKING_CRS}",
+                                fix=f"reproject: communes.to_crs('{WORKING_CRS}')"))
+    missing = [c for c in COMMUNE_COLUMNS if c not in communes.columns]
+    if missing:
+        problems.append(Problem(file=source, layer=layer, message=f"missing column(s) {missing}",
+                                fix=f"give every column of {list(COMMUNE_COLUMNS)} (see planner.maps.communes_map)"))
+    for c in COMMUNE_NUMBERS:
+        if c in communes.columns:
+            s = communes[c]
+            bad = (s.notna() & pd.to_numeric(s, errors="coerce").isna()).to_numpy()
+            if bad.any():
+                problems.append(Problem(file=source, layer=layer, row=row_ids(communes, bad, key="terc"),
+                                        message=f"column {c!r} is not a number",
+                                        fix="give numbers (NaN where unknown)"))
+    for c in COMMUNE_FLAGS:
+        if c in communes.columns:
+            bad = _not_boolean(communes[c])
+            if bad.any():
+                problems.append(Problem(file=source, layer=layer, row=row_ids(communes, bad, key="terc"),
+                                        message=f"column {c!r} is not true/false", fix="give booleans"))
+    if "terc" in communes.columns:
+        terc = communes["terc"].astype(str)
+        dup = terc.duplicated(keep=False).to_numpy()
+        if dup.any():
+            problems.append(Problem(file=source, layer=layer, row=row_ids(communes, dup, key="terc"),
+                                    message="duplicate TERC code", fix="one row per commune"))
+    geom = communes.geometry
+    failed = truthy(communes["failed"]).to_numpy() if "failed" in communes.columns else np.zeros(len(communes), bool)
+    empty = (geom.isna() | geom.is_empty).to_numpy()
+    if (empty & ~failed).any():
+        problems.append(Problem(file=source, layer=layer, row=row_ids(communes, empty & ~failed, key="terc"),
+                                message="missing or empty commune polygon",
+                                fix="give each commune its boundary (PRG jednostki administracyjne)"))
+    wrong = ~empty & ~geom.geom_type.isin(("Polygon", "MultiPolygon")).to_numpy()
+    if wrong.any():
+        problems.append(Problem(file=source, layer=layer, row=row_ids(communes, wrong, key="terc"),
+                                message="geometry is not a Polygon or MultiPolygon",
+                                fix="give commune boundaries, not points or lines"))
+    if communes.crs is not None and pyproj.CRS(communes.crs) == pyproj.CRS(WORKING_CRS) and (~empty).any():
+        b = geom[~empty].total_bounds
+        if not _inside(b, POLAND_BOUNDS_2180):
+            problems.append(Problem(
+                file=source, layer=layer, message=f"coordinates {np.round(b).tolist()} (EPSG:2180) lie outside Poland",
+                fix="check the CRS and the axis order (easting, northing)"))
+    if problems:
+        raise InputDataError(f"cannot draw the communes map of {source}", problems)

@@ -12,7 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["col", "dates", "fmt", "milestone_labels", "num", "truthy"]
+__all__ = ["FALSE_WORDS", "TRUE_WORDS", "col", "dates", "fmt", "milestone_labels", "num", "truthy"]
+
+#: Text values read as True / False in boolean columns (other values are errors where checked).
+TRUE_WORDS: tuple[str, ...] = ("true", "1", "1.0", "t", "yes", "y", "tak")
+FALSE_WORDS: tuple[str, ...] = ("false", "0", "0.0", "f", "no", "n", "nie", "", "nan", "none", "<na>")
 
 
 def fmt(x: float, decimals: int, lang: str) -> str:
@@ -134,7 +138,7 @@ def milestone_labels(name: pd.Series, date: pd.Series, t: dict[str, str]) -> pd.
 
 
 def truthy(s: pd.Series) -> pd.Series:
-    """Booleans from a bool column or from text (``true``, ``1``, ``t``, ``yes``).
+    """Booleans from a bool or numeric column or from text (:data:`TRUE_WORDS`; anything else is False).
 
     Parameters
     ----------
@@ -148,4 +152,6 @@ def truthy(s: pd.Series) -> pd.Series:
     """
     if s.dtype == bool:
         return s
-    return s.astype(str).str.lower().isin(("true", "1", "t", "yes"))
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.notna() & (s != 0)
+    return s.astype(str).str.strip().str.lower().isin(TRUE_WORDS)

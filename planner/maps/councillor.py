@@ -24,7 +24,8 @@ import pandas as pd
 from planner._errors import Problem, UsageError
 from planner.config import MapConfig
 from planner.io import files
-from planner.maps.areas import locality_groups, milestone_fills
+from planner.maps.areas import has_village_states, locality_groups, milestone_fills, village_groups
+from planner.maps.base_layer import place_groups, road_groups
 from planner.maps.checks import check_layers
 from planner.maps.columns import col
 from planner.maps.legend import default_title, info_html, legend_html
@@ -50,7 +51,8 @@ __all__ = ["build_map", "layer_names", "write_map"]
 _OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 
 #: Bottom-to-top drawing order of the groups (keys; prefixes match families).
-_DRAW_ORDER: tuple[str, ...] = ("localities", "ducts", "net.", "drops", "long_drops", "poles", "status.", "pops")
+_DRAW_ORDER: tuple[str, ...] = ("localities", "villages", "roads", "ducts", "net.", "drops", "long_drops", "poles",
+                                "status.", "pops", "places")
 
 
 def _draw_rank(key: str) -> tuple[int, int]:
@@ -110,7 +112,12 @@ def _build_groups(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig,
     loc = present("localities")
     fills = milestone_fills(a, loc, ctx)
     if loc is not None:
-        groups += locality_groups(loc, fills, ctx)
+        groups += locality_groups(loc, fills, ctx, show=not has_village_states(loc))
+        groups += village_groups(loc, seg, ctx)
+    if cfg.offline and cfg.base_layer:
+        if (roads := present("roads")) is not None:
+            groups += road_groups(roads, ctx, cfg.road_simplify_m)
+        groups += place_groups(a, loc, ctx)
     return groups, ctx.summary
 
 
@@ -177,7 +184,7 @@ def build_map(
     t = TEXT[cfg.lang]
     init = {
         "legend": legend_html(groups, summary, cfg.lang),
-        "info": info_html(title, summary, cfg.lang, cfg.offline),
+        "info": info_html(title, summary, cfg.lang, cfg.offline, {g.key for g in groups}),
         "attribution": t["attribution"].format(osm=_OSM_COPYRIGHT),
         "bounds": [[float(south), float(west)], [float(north), float(east)]],
         "search": {"placeholder": t["search"], "none": t["search.none"], "max": 12, "zoom": 18, "lang": cfg.lang},
@@ -192,6 +199,7 @@ def layer_names(
     *,
     lang: str | None = None,
     config: MapConfig | None = None,
+    offline: bool | None = None,
     drop_limit_m: float | None = None,
 ) -> list[str]:
     """Names of the map's layers as listed in its layer control, in order.
@@ -202,14 +210,14 @@ def layer_names(
         Plan layers as for :func:`build_map`.
     lang
         Label language; overrides ``config.lang``.
-    config, drop_limit_m
+    config, offline, drop_limit_m
         As for :func:`build_map`.
 
     Returns
     -------
     list of str
     """
-    cfg = _settings(config, lang, None, None)
+    cfg = _settings(config, lang, offline, None)
     check_layers(layers, "<layers>")
     groups, _ = _build_groups(layers, cfg, drop_limit_m)
     return [g.name for g in groups]

@@ -94,6 +94,8 @@ def layer_spec(
     title: int = -1,
     search: bool = False,
     tooltip: int = -1,
+    share: str | None = None,
+    geometry_from: tuple[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Column-oriented, JSON-able description of one layer (see ``assets/planner_map.js``).
 
@@ -122,20 +124,32 @@ def layer_spec(
         Whether the features go into the search box.
     tooltip
         Index of a column shown as a permanent label, or -1.
+    share
+        Register this layer's geometry under this name, for :data:`geometry_from`
+        of layers added after it (lines, polygons).
+    geometry_from
+        ``(name, rows)``: draw the geometries ``rows`` of the layer shared as
+        ``name`` instead of encoding ``gdf``'s geometry again (``gdf`` then only
+        gives the row count); e.g. the themes of a choropleth.
 
     Returns
     -------
     dict
     """
-    geo = gdf.geometry.to_crs("EPSG:4326")
     spec: dict[str, Any] = {"kind": kind, "heading": heading, "title": title, "search": search,
                             "tooltip": tooltip, "styles": styles}
-    if kind in ("point", "label"):
+    if geometry_from is not None:
+        spec["geomFrom"] = geometry_from[0]
+        spec["rows"] = np.asarray(geometry_from[1], dtype=int).tolist()
+    elif kind in ("point", "label"):
+        geo = gdf.geometry.to_crs("EPSG:4326")
         spec["lat"] = np.round(geo.y.to_numpy(), precision).tolist()
         spec["lon"] = np.round(geo.x.to_numpy(), precision).tolist()
     else:
-        rounded = _round_coords(geo.to_numpy(), precision)
+        rounded = _round_coords(gdf.geometry.to_crs("EPSG:4326").to_numpy(), precision)
         spec["geom"] = [json.loads(s)["coordinates"] for s in shapely.to_geojson(rounded)]
+    if share is not None:
+        spec["share"] = share
     spec["si"] = None if style_index is None else np.asarray(style_index, dtype=int).tolist()
     spec["cols"] = [encode_col(c, lang) for c in cols]
     return spec

@@ -14,10 +14,12 @@ from typing import Any
 import geopandas as gpd
 
 from planner import styles
-from planner.maps.areas import LOCALITY_STYLE
+from planner.maps.areas import LOCALITY_STYLE, VILLAGE_STYLE
+from planner.maps.base_layer import ROAD_STYLE
 from planner.maps.columns import col, fmt
 from planner.maps.page import Group
 from planner.maps.plan_layers import (
+    BUILT_STYLE,
     DROP_STYLE,
     DUCT_STYLE,
     LONG_DROP_STYLE,
@@ -28,7 +30,7 @@ from planner.maps.plan_layers import (
     STATUS_STYLE,
 )
 from planner.maps.texts import TEXT
-from planner.schema import PLAN_STATUSES
+from planner.schema import PLAN_STATUSES, VILLAGE_STATES
 
 __all__ = ["default_title", "info_html", "legend_html", "svg_area", "svg_line", "svg_point"]
 
@@ -126,6 +128,12 @@ def legend_html(groups: list[Group], summary: dict[str, Any], lang: str) -> str:
         parts.append(f"<h4>{esc(t['legend.network'])}</h4>")
         for c in net:
             row(svg_line(NETWORK_STYLE[c]), f"{t[f'net.{c}']} ({fmt(summary['network_km'][c], 1, lang)} km)")
+    if "net.built" in keys:
+        parts.append(f"<h4>{esc(t['legend.built'])}</h4>")
+        for kind in ("aerial", "underground"):
+            km = summary["built_km"][kind]
+            if km > 0:
+                row(svg_line(BUILT_STYLE[kind]), f"{t[f'net.built.{kind}']} ({fmt(km, 1, lang)} km)")
     if "drops" in keys or "long_drops" in keys:
         parts.append(f"<h4>{esc(t['legend.drops'])}</h4>")
         if "drops" in keys:
@@ -133,7 +141,7 @@ def legend_html(groups: list[Group], summary: dict[str, Any], lang: str) -> str:
         if "long_drops" in keys:
             fee = fmt(summary["long_drop_fees"], 0, lang) + t["unit.pln"]
             row(svg_line(LONG_DROP_STYLE), f"{summary['long_drop_label']}: {summary['long_drops']}, {fee}")
-    other = [k for k in ("pops", "poles", "ducts") if k in keys]
+    other = [k for k in ("pops", "poles", "ducts", "roads") if k in keys]
     if other:
         parts.append(f"<h4>{esc(t['legend.other'])}</h4>")
         if "pops" in keys:
@@ -142,6 +150,15 @@ def legend_html(groups: list[Group], summary: dict[str, Any], lang: str) -> str:
             row(svg_point({**POLE_STYLE["commune_lighting"], "radius": 3}), t["layer.poles"])
         if "ducts" in keys:
             row(svg_line(DUCT_STYLE), t["layer.ducts"])
+        if "roads" in keys:
+            row(svg_line(ROAD_STYLE["street"]), t["layer.roads"])
+    if "villages" in keys:
+        parts.append(f"<h4>{esc(t['legend.villages'])}</h4>")
+        for st in (*VILLAGE_STATES, "none"):
+            n = summary["village_states"][st]
+            if n:
+                style = VILLAGE_STYLE[st]
+                row(svg_area(style["fillColor"], style["color"]), f"{t[f'village_state.{st}']} ({fmt(n, 0, lang)})")
     if "localities" in keys and summary["milestones"]:
         parts.append(f"<h4>{esc(t['legend.milestones'])}</h4>")
         for _, lab, fill in summary["milestones"]:
@@ -151,7 +168,7 @@ def legend_html(groups: list[Group], summary: dict[str, Any], lang: str) -> str:
     return "".join(parts)
 
 
-def info_html(title: str, summary: dict[str, Any], lang: str, offline: bool) -> str:
+def info_html(title: str, summary: dict[str, Any], lang: str, offline: bool, keys: set[str] | None = None) -> str:
     """The title box: title, key figures and the note on how to read the map.
 
     Parameters
@@ -164,6 +181,9 @@ def info_html(title: str, summary: dict[str, Any], lang: str, offline: bool) -> 
         ``'pl'`` or ``'en'``.
     offline
         Whether the map has no base tiles (the note says so).
+    keys
+        Keys of the map's layers (the note explains the base layer and the
+        build progress where drawn).
 
     Returns
     -------
@@ -171,12 +191,25 @@ def info_html(title: str, summary: dict[str, Any], lang: str, offline: bool) -> 
         HTML.
     """
     t = TEXT[lang]
-    km = sum(summary["network_km"].values())
-    km_under = summary["network_km"].get("duct", 0.0) + summary["network_km"].get("trench", 0.0)
+    keys = keys or set()
+    built = summary.get("built_km", {})
+    km = sum(summary["network_km"].values()) + sum(built.values())
+    km_under = (summary["network_km"].get("duct", 0.0) + summary["network_km"].get("trench", 0.0)
+                + built.get("underground", 0.0))
     sub = t["sub"].format(points=fmt(sum(summary["status"].values()), 0, lang),
                           targets=fmt(summary["status"].get("connect", 0), 0, lang),
                           km=fmt(km, 1, lang), km_under=fmt(km_under, 1, lang))
-    note = t["note"] + " " + t["note.offline" if offline else "note.online"]
+    if built:
+        sub += t["sub.built"].format(km=fmt(sum(built.values()), 1, lang),
+                                     km_under=fmt(built.get("underground", 0.0), 1, lang))
+    n_risk = summary.get("village_states", {}).get("at_risk", 0)
+    if n_risk:
+        sub += t["sub.at_risk"].format(n=fmt(n_risk, 0, lang))
+    note = t["note"]
+    if "villages" in keys:
+        note += " " + t["note.villages"]
+    base = "roads" in keys or "places" in keys
+    note += " " + t["note.online" if not offline else "note.offline.base" if base else "note.offline"]
     return (f"<h1>{html.escape(title)}</h1><div class=\"pm-sub\">{html.escape(sub)}</div>"
             f"<details><summary>{html.escape(t['howto'])}</summary><p>{html.escape(note)}</p></details>")
 

@@ -25,6 +25,7 @@ from planner.schema import PLAN_STATUSES, POLE_OWNERS, WORKING_CRS
 from planner.whitespots import localize_reasons
 
 __all__ = [
+    "BUILT_STYLE",
     "DROP_STYLE",
     "DUCT_STYLE",
     "LONG_DROP_STYLE",
@@ -62,6 +63,11 @@ NETWORK_STYLE: dict[str, dict[str, Any]] = {
     c: ({"color": colour, "weight": 3, "dashArray": "7 4", "opacity": 0.95} if c.startswith("aerial_")
         else {"color": colour, "weight": 3.5, "opacity": 0.95})
     for c, colour in styles.NETWORK_COLOURS.items()
+}
+#: Network already built (segments with ``built`` true): dark green, dashed on poles. [A]
+BUILT_STYLE: dict[str, dict[str, Any]] = {
+    "aerial": {"color": styles.BUILT_COLOUR, "weight": 4, "dashArray": "7 4", "opacity": 0.95},
+    "underground": {"color": styles.BUILT_COLOUR, "weight": 4, "opacity": 0.95},
 }
 DROP_STYLE: dict[str, Any] = {"color": styles.DROP_COLOUR, "weight": 1, "opacity": 0.8}
 LONG_DROP_STYLE: dict[str, Any] = {"color": styles.LONG_DROP_COLOUR, "weight": 3.5, "dashArray": "6 4",
@@ -241,12 +247,17 @@ def _network_class(seg: gpd.GeoDataFrame) -> pd.Series:
 def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
     """One line layer per network class (aerial by pole owner, duct, trench), named with its km.
 
+    Segments with a true ``built`` column (as built) form one more layer, the
+    network built, drawn dark green (dashed on poles); the class layers then
+    hold the network still planned.
+
     Parameters
     ----------
     seg
         Network segments.
     ctx
-        Builder context; ``summary['network_km']`` gets the km per class.
+        Builder context; ``summary['network_km']`` gets the km per class (planned),
+        ``summary['built_km']`` the km built on poles and underground.
 
     Returns
     -------
@@ -261,9 +272,10 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
     crossings = num(seg, "road_crossings")
     surface = col(seg, "surface").map(vocab(lang, "surface")).fillna("")
     consent = col(seg, "consent").map(vocab(lang, "consent")).fillna("")
+    built = truthy(col(seg, "built", False)).to_numpy()
     groups = []
     for c in NETWORK_CLASSES:
-        mask = (cls == c).to_numpy()
+        mask = (cls == c).to_numpy() & ~built
         if not mask.any():
             continue
         km = float(length[mask].sum()) / 1000.0
@@ -280,6 +292,23 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
         spec = layer_spec(seg[mask], "line", cols=cols, styles=[NETWORK_STYLE[c]], precision=ctx.precision,
                           lang=lang, heading=t[f"net.{c}"])
         groups.append(Group(f"net.{c}", f"{t[f'net.{c}']} ({fmt(km, 1, lang)} km)", spec))
+    if built.any():
+        aerial = cls.str.startswith("aerial_").to_numpy()
+        km_aerial = float(length[built & aerial].sum()) / 1000.0
+        km_under = float(length[built & ~aerial].sum()) / 1000.0
+        ctx.summary["built_km"] = {"aerial": km_aerial, "underground": km_under}
+        kind = cls.map({c: t[f"net.{c}"] for c in NETWORK_CLASSES}).fillna("")
+        cols = [
+            Col(t["col.kind"], kind[built]),
+            Col(t["col.length"], length[built], unit=" m"),
+            Col(t["col.poles"], n_poles[built].where(n_poles[built] > 0), unit=""),
+            Col(t["col.duct"], col(seg, "duct_id")[built]),
+            Col(t["col.locality"], col(seg, "locality")[built]),
+        ]
+        spec = layer_spec(seg[built], "line", cols=cols, styles=[BUILT_STYLE["aerial"], BUILT_STYLE["underground"]],
+                          style_index=(~aerial[built]).astype(int), precision=ctx.precision, lang=lang,
+                          heading=t["net.built"])
+        groups.append(Group("net.built", f"{t['net.built']} ({fmt(km_aerial + km_under, 1, lang)} km)", spec))
     return groups
 
 

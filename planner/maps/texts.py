@@ -108,6 +108,66 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "note.offline": "Mapa działa bez internetu, dlatego nie ma podkładu mapowego (ulic i budynków).",
         "note.online": "Podkład mapy: OpenStreetMap (wymaga internetu).",
+        # base layer (offline): roads and place names
+        "layer.roads": "Podkład: drogi",
+        "layer.places": "Podkład: nazwy miejscowości",
+        "note.offline.base": ("Mapa działa bez internetu; podkładem są uproszczone drogi i nazwy miejscowości "
+                              "(bez budynków)."),
+        # re-planning from what is built (issue #18)
+        "layer.villages": "Miejscowości – postęp budowy",
+        "village": "Miejscowość – postęp budowy",
+        "legend.villages": "Postęp budowy (miejscowości)",
+        "village_state.built": "Zbudowana – sieć doprowadzona",
+        "village_state.remaining": "Do budowy – kamień milowy niezagrożony",
+        "village_state.at_risk": "Zagrożony kamień milowy (poniżej 80 % punktów do terminu)",
+        "village_state.none": "bez oceny postępu",
+        "col.state": "Stan budowy",
+        "col.pct_now": "Punkty z siecią dziś",
+        "col.reachable": "Kamień milowy osiągalny",
+        "col.consents_pending": "Zgody oczekujące (odcinki sieci)",
+        "col.km_built": "Sieć zbudowana",
+        "col.kind": "Rodzaj sieci",
+        "no": "nie",
+        "net.built": "Sieć zbudowana",
+        "net.built.aerial": "Sieć zbudowana – na słupach",
+        "net.built.underground": "Sieć zbudowana – pod ziemią",
+        "legend.built": "Sieć zbudowana",
+        "sub.built": " · zbudowano {km} km (pod ziemią {km_under} km)",
+        "sub.at_risk": " · miejscowości z zagrożonym kamieniem milowym: {n}",
+        "note.villages": ("Kolor miejscowości pokazuje postęp budowy: zielony – zbudowana, niebieski – do budowy "
+                          "z niezagrożonym kamieniem milowym, czerwony – kamień milowy zagrożony (80 % punktów "
+                          "adresowych nie zdąży do terminu, np. z powodu brakujących zgód). Ciemnozielone linie to "
+                          "sieć już zbudowana. Kolory kamieni milowych można włączyć w prawym górnym rogu."),
+        # communes map (issue #19)
+        "communes.title": "Białe plamy i koszt sieci w gminach",
+        "communes.layer.cost": "Koszt na dom (zł)",
+        "communes.layer.white": "Białe plamy (punkty adresowe)",
+        "communes.layer.communes": "Gminy – granice i opisy",
+        "communes.layer.names": "Nazwy gmin",
+        "communes.heading": "Gmina",
+        "communes.legend.cost": "Koszt sieci na dom",
+        "communes.legend.white": "Białe plamy",
+        "communes.legend.other": "Gminy",
+        "communes.failed": "błąd",
+        "communes.failed.legend": "Plan gminy nie powstał (błąd)",
+        "communes.failed.popup": "błąd – plan nie powstał, zob. failures.csv",
+        "communes.nodata": "brak danych",
+        "communes.ok": "dotrzymane",
+        "communes.not_ok": "zagrożone",
+        "col.terc": "TERC",
+        "col.cost": "Koszt sieci",
+        "col.cost_per_home": "Koszt na dom",
+        "col.milestones": "Kamienie milowe",
+        "col.status": "Stan",
+        "col.connected_homes": "Punkty z siecią",
+        "communes.search": "Szukaj gminy, np. Serock",
+        "communes.search.none": "Nie znaleziono gminy",
+        "communes.sub": ("Gminy: {n} (błąd: {failed}) · białe plamy: {white} · do podłączenia: {targets} · "
+                         "sieć: {km} km · koszt: {cost} mln zł"),
+        "communes.note": ("Kolor gminy pokazuje koszt sieci na jeden dom (punkt adresowy do podłączenia) albo "
+                          "liczbę białych plam; przełączysz to w prawym górnym rogu. Szare, kreskowane gminy to "
+                          "te, których planu nie udało się policzyć (przyczyna w failures.csv). Kliknij gminę, "
+                          "aby zobaczyć jej liczby: białe plamy, sieć w km, koszt i kamienie milowe."),
         "attribution": ("Dane: © <a href=\"{osm}\">OpenStreetMap</a> contributors (ODbL) · "
                         "PRG: GUGiK · TERYT: GUS"),
     },
@@ -206,6 +266,66 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "note.offline": "The map works without internet, so it has no base map (streets, buildings).",
         "note.online": "Base map: OpenStreetMap (needs internet).",
+        # base layer (offline): roads and place names
+        "layer.roads": "Base: roads",
+        "layer.places": "Base: place names",
+        "note.offline.base": ("The map works without internet; its base is simplified roads and place names "
+                              "(no buildings)."),
+        # re-planning from what is built (issue #18)
+        "layer.villages": "Localities – build progress",
+        "village": "Locality – build progress",
+        "legend.villages": "Build progress (localities)",
+        "village_state.built": "Built – network in place",
+        "village_state.remaining": "Remaining – milestone reachable",
+        "village_state.at_risk": "Milestone at risk (under 80 % of points by the deadline)",
+        "village_state.none": "no progress assessment",
+        "col.state": "Build state",
+        "col.pct_now": "Points passed today",
+        "col.reachable": "Milestone reachable",
+        "col.consents_pending": "Consents pending (network segments)",
+        "col.km_built": "Network built",
+        "col.kind": "Network type",
+        "no": "no",
+        "net.built": "Network built",
+        "net.built.aerial": "Network built – on poles",
+        "net.built.underground": "Network built – underground",
+        "legend.built": "Network built",
+        "sub.built": " · built {km} km ({km_under} km underground)",
+        "sub.at_risk": " · localities with a milestone at risk: {n}",
+        "note.villages": ("A locality's colour shows the build progress: green built, blue work remaining with its "
+                          "milestone reachable, red milestone at risk (80 % of its address points will not be passed "
+                          "by the deadline, e.g. for want of consents). Dark green lines are the network already "
+                          "built. Milestone colours can be switched on at the top right."),
+        # communes map (issue #19)
+        "communes.title": "White spots and network cost by commune",
+        "communes.layer.cost": "Cost per home (PLN)",
+        "communes.layer.white": "White spots (address points)",
+        "communes.layer.communes": "Communes – boundaries and figures",
+        "communes.layer.names": "Commune names",
+        "communes.heading": "Commune",
+        "communes.legend.cost": "Network cost per home",
+        "communes.legend.white": "White spots",
+        "communes.legend.other": "Communes",
+        "communes.failed": "failed",
+        "communes.failed.legend": "No plan (the commune failed)",
+        "communes.failed.popup": "failed – no plan, see failures.csv",
+        "communes.nodata": "no data",
+        "communes.ok": "met",
+        "communes.not_ok": "at risk",
+        "col.terc": "TERC",
+        "col.cost": "Network cost",
+        "col.cost_per_home": "Cost per home",
+        "col.milestones": "Milestones",
+        "col.status": "State",
+        "col.connected_homes": "Points passed",
+        "communes.search": "Find a commune, e.g. Serock",
+        "communes.search.none": "No commune found",
+        "communes.sub": ("Communes: {n} ({failed} failed) · white spots: {white} · to connect: {targets} · "
+                         "network: {km} km · cost: {cost} M PLN"),
+        "communes.note": ("A commune's colour shows the network cost per home (address point to connect) or its "
+                          "number of white spots; switch between them at the top right. Grey hatched communes are "
+                          "those whose plan failed (the reason is in failures.csv). Click a commune for its figures: "
+                          "white spots, network km, cost and milestones."),
         "attribution": ("Data: © <a href=\"{osm}\">OpenStreetMap</a> contributors (ODbL) · "
                         "PRG: GUGiK · TERYT: GUS"),
     },
