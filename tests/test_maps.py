@@ -119,8 +119,10 @@ def test_layer_names_carry_independent_counts_and_km(layers):
     assert n_long == 1
     assert f"Przyłącza ponad {DROP_LIMIT_M:.0f} m (opłata dystansowa) (1)" in names
     assert f"Przyłącza do ogrodzenia ({len(layers['drops']) - 1})" in names
-    # one layer per status and per network class present, plus POP, drops, long drops, poles, ducts, localities
-    assert len(names) == len(counts) + 4 + 6
+    # one layer per status and per network class present, plus POP, drops, long drops, poles, ducts, localities,
+    # and (offline) the place names of the base layer (the fixture has no roads)
+    assert len(names) == len(counts) + 4 + 6 + 1 and names[-1] == "Podkład: nazwy miejscowości"
+    assert len(maps.layer_names(layers, offline=False)) == len(counts) + 4 + 6
     assert maps.layer_names(layers, lang="en")[0].startswith("White spot – to be connected")
 
 
@@ -141,7 +143,7 @@ def test_address_points_coordinates_and_popups(offline_html, layers):
     assert _values(spec, "Kamień milowy")[k] == "M1 – do 31.07.2025"
     # every coordinate rounded to MapConfig.coordinate_precision (6) decimals
     for s in _specs(text):
-        flat = np.asarray(s["lat"] + s["lon"]) if s["kind"] == "point" else np.asarray(
+        flat = np.asarray(s["lat"] + s["lon"]) if s["kind"] in ("point", "label") else np.asarray(
             [c for g in s["geom"] for c in shapely.get_coordinates(shapely.from_geojson(
                 json.dumps({"type": "MultiPoint", "coordinates": _flatten(g)}))).ravel()])
         assert np.all(np.abs(flat * 1e6 - np.round(flat * 1e6)) < 1e-6), s["heading"]
@@ -217,7 +219,7 @@ def test_same_plan_same_bytes(plan_dir, tmp_path, offline_html):
 def test_only_addresses_still_renders(layers):
     only = {"addresses": layers["addresses"]}
     names = maps.layer_names(only)
-    assert len(names) == layers["addresses"]["plan_status"].nunique()
+    assert len(names) == layers["addresses"]["plan_status"].nunique() + 1  # + place names (offline base layer)
     text = maps.build_map(only).get_root().render()
     assert len(_specs(text)) == len(names)
 
