@@ -236,8 +236,10 @@ def write_plan(
         if write_map:
             from planner import maps
 
-            html = maps.write_map(layers, tmp / "map.html", lang=p.config.map.lang,
-                                  offline=p.config.map.offline)
+            # issue #15/#18: the whole [map] section, the plan's drop contract limit, the roads (offline base layer)
+            roads = {"roads": p.area.layers["roads"]} if "roads" in p.area.layers else {}
+            html = maps.write_map({**layers, **roads}, tmp / "map.html", config=p.config.map,
+                                  drop_limit_m=p.config.design.drop_contract_max_m)
             if screenshot:
                 try:
                     maps.screenshot(html, tmp / "map.png")

@@ -123,6 +123,6 @@ def _screenshot_png(browser: Any, src: Path, width: int, height: int, timeout_s:
             page.wait_for_load_state("networkidle", timeout=min(timeout_s, 15.0) * 1000)
         except Exception:  # base tiles of an online map still loading: take what is there
             logger.warning("screenshot: network not idle; base tiles may be missing")
-        return page.screenshot(full_page=False)
+        return bytes(page.screenshot(full_page=False))
     finally:
         page.close()

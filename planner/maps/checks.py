@@ -221,7 +221,7 @@ def _not_boolean(s: pd.Series) -> np.ndarray:
     if s.dtype == bool or pd.api.types.is_numeric_dtype(s.dtype) and s.dropna().isin((0, 1)).all():
         return np.zeros(len(s), dtype=bool)
     words = s.astype(object).where(s.notna(), "").astype(str).str.strip().str.lower()
-    return (~words.isin(TRUE_WORDS + FALSE_WORDS)).to_numpy()
+    return np.asarray(~words.isin(TRUE_WORDS + FALSE_WORDS), dtype=bool)
 
 
 def check_communes(communes: object, source: str = "communes") -> None:

@@ -15,6 +15,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -85,7 +86,7 @@ def _settings(config: MapConfig | None, lang: str | None, offline: bool | None,
 
 
 def _build_groups(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig,
-                  drop_limit_m: float | None) -> tuple[list[Group], dict]:
+                  drop_limit_m: float | None) -> tuple[list[Group], dict[str, Any]]:
     """Every map layer as a compact spec, in layer-control order, plus summary numbers."""
     ctx = Ctx(lang=cfg.lang, precision=cfg.coordinate_precision, drop_limit_m=drop_limit_m)
 
@@ -262,6 +263,7 @@ def write_map(
     if out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"map output must be an .html file, got {out}",
                          [Problem(file=str(out), message="not an .html path", fix="use e.g. out/demo/map.html")])
+    layers: Mapping[str, gpd.GeoDataFrame]
     if isinstance(layers_or_plan_dir, (str, os.PathLike)):
         layers = read_plan_layers(layers_or_plan_dir)
     else:

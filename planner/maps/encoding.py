@@ -78,7 +78,7 @@ def encode_col(c: Col, lang: str) -> dict[str, Any]:
 
 
 def _round_coords(geoms: np.ndarray, precision: int) -> np.ndarray:
-    return shapely.transform(geoms, lambda c: np.round(c, precision))
+    return np.asarray(shapely.transform(geoms, lambda c: np.round(c, precision)))
 
 
 def layer_spec(
