@@ -324,6 +324,8 @@ def test_progress_map_in_chromium(browser, progress, tmp_path):
         page.evaluate("([lat, lon]) => { plannerMap.map.closePopup(); plannerMap.map.setView([lat, lon], 17,"
                       " {animate: false}); }", [lat, lon])
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        page.wait_for_timeout(500)  # the closed popup fades out for 200 ms
+        assert page.locator(".leaflet-popup").count() == 0
         want = blend(styles.VILLAGE_STATE_COLOURS["at_risk"].fill, 0.45)
         got = p.pixel(lat, lon)
         assert max(abs(a - b) for a, b in zip(got, want)) <= 6, (got, want)
