@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 __all__ = [
+    "BUILT_COLOUR",
     "CHOROPLETH_COST",
     "CHOROPLETH_WHITE_SPOTS",
     "DROP_COLOUR",
@@ -35,7 +36,6 @@ __all__ = [
     "POP_FILL",
     "POP_OUTLINE",
     "ROAD_COLOUR",
-    "BUILT_COLOUR",
     "STATUS_COLOURS",
     "StatusColour",
     "VILLAGE_STATE_COLOURS",

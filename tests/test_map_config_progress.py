@@ -338,3 +338,18 @@ def test_layer_names_of_plan_dir_without_area(tmp_path):
     plan_dir = make_fixture_plan_dir(tmp_path)
     names = maps.layer_names(maps.read_plan_layers(plan_dir))
     assert "Podkład: drogi" not in names and names[-1] == "Podkład: nazwy miejscowości"
+
+
+def test_colours_come_from_styles(layers):
+    """One home of colours: the map's milestones, statuses and network take planner.styles' colours."""
+    from planner import schema
+
+    assert maps.PLAN_STATUSES is schema.PLAN_STATUSES
+    text = _html(layers)
+    loc = _by_heading(text, "Miejscowość")
+    assert [s["fillColor"] for s in spec_styles(loc)] == list(styles.MILESTONE_FILLS[:3])  # M1, M2, M3 in order
+    connect = _by_heading(text, "Biała plama – do podłączenia")
+    assert (connect["styles"][0]["fillColor"], connect["styles"][0]["color"]) == tuple(styles.STATUS_COLOURS["connect"])
+    trench = _by_heading(text, "Sieć doziemna (nowy wykop)")
+    assert trench["styles"][0]["color"] == styles.NETWORK_COLOURS["trench"]
+    assert styles.milestone_colours(["M1", "M2"]) == {"M1": "#1b9e77", "M2": "#d95f02", "": "#999999"}

@@ -232,7 +232,8 @@ def communes_map(
     name = col(d, "commune")
     terc = col(d, "terc")
     ok_ms = truthy(d["milestones_ok"])
-    ms_text = pd.Series(np.where(ok_ms, t["communes.ok"], t["communes.not_ok"]), index=d.index).where(~d_failed, "")
+    known = d["milestones_ok"].notna().to_numpy() & ~d_failed
+    ms_text = pd.Series(np.where(ok_ms, t["communes.ok"], t["communes.not_ok"]), index=d.index).where(known, "")
     cols = [
         Col("", name.where(name != "", terc) + " (" + terc + ")"),
         Col(t["col.status"], pd.Series(np.where(d_failed, t["communes.failed.popup"], ""), index=d.index)),
