@@ -6,7 +6,14 @@ coloured by plan status (białe plamy, bariery inwestycyjne, grey and black
 points, connected points), the planned network by deployment type, drops
 (with the distance fee of drops beyond the contract length), the POP, the poles
 used, existing ducts, and localities coloured by their milestone (kamień
-milowy), each with a popup.
+milowy), each with a popup.  After re-planning from what is built, localities
+are coloured by build progress (built, remaining, milestone at risk) and the
+network built is drawn apart from the network planned.  Offline, a light base
+layer of the area's roads and locality names stands in for the tiles.
+
+Settings come from the ``[map]`` section (:class:`planner.config.MapConfig`,
+every key used); the drop contract limit comes from the caller (the plan's
+``DesignConfig``) or from the plan's own drops, never from a default config.
 """
 
 from __future__ import annotations
