@@ -224,21 +224,26 @@ def validate_cmd(
 def map_cmd(
     plan_dir: Annotated[Path, typer.Option("--plan", help="Plan directory written by `planner plan`.")] = Path("out/demo"),
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
-    lang: Annotated[str, typer.Option(help="pl or en.")] = "pl",
-    offline: Annotated[bool, typer.Option("--offline/--online", help="Inline Leaflet (works with no network).")] = True,
+    config: ConfigOpt = None,
+    lang: Annotated[Optional[str], typer.Option(help="pl or en (default from the [map] section: pl).")] = None,
+    offline: Annotated[Optional[bool], typer.Option(
+        "--offline/--online", help="Inline Leaflet, no tiles (default from the [map] section: offline).")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Write the councillor map from a plan directory."""
+    """Write the councillor map from a plan directory (with the [map] section of --config)."""
     from planner import maps
+    from planner.config import load_config
 
     _setup_logging(quiet, verbose)
-    if lang not in ("pl", "en"):
-        typer.echo(f"error: --lang must be 'pl' or 'en', got {lang!r}", err=True)
-        raise typer.Exit(code=2)
     try:
+        cfg = load_config(config)
+        over = {k: v for k, v in (("lang", lang), ("offline", offline)) if v is not None}
+        if over:
+            cfg = cfg.updated(map=over)
         layers = maps.read_plan_layers(plan_dir)
-        path = maps.write_map(layers, out or plan_dir / "map.html", lang=lang, offline=offline)
+        path = maps.write_map(layers, out or plan_dir / "map.html", config=cfg.map,
+                              drop_limit_m=cfg.design.drop_contract_max_m if config is not None else None)
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(f"Map: {path}")

@@ -333,3 +333,10 @@ OUT_BOM_COLUMNS: tuple[str, ...] = (
     "drops", "km_drops", "km_slack", "long_drops", "distance_fees_pln",
     "cost_network_pln", "cost_drops_pln", "cost_total_pln", "homes_passed", "cost_per_home_pln",
 )
+
+# --- build progress ------------------------------------------------------------
+
+#: Values of the localities' optional ``village_state`` column (re-planning from what is
+#: built, issue #18): every target passed, work remaining with the milestone still
+#: reachable, and the milestone's 80 % no longer reachable.
+VILLAGE_STATES: tuple[str, ...] = ("built", "remaining", "at_risk")

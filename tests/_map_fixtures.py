@@ -10,7 +10,12 @@ Deterministic (seeded), so the map of it is byte-stable.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -191,7 +196,7 @@ def make_fixture_layers(n_addresses: int = 300, seed: int = 7) -> dict[str, gpd.
 
     # localities: buffered hulls of their points, with the per-locality table
     rows = []
-    for i, L in enumerate(LOCALITIES):
+    for L in LOCALITIES:
         m = (addresses["locality"] == L[0]).to_numpy()
         if not m.any():
             continue
@@ -233,3 +238,171 @@ def write_plan_dir(layers: dict[str, gpd.GeoDataFrame], plan_dir: Path) -> Path:
 def make_fixture_plan_dir(tmp_path: Path, n_addresses: int = 300) -> Path:
     """A plan directory (``plan.gpkg``) of the synthetic plan, under ``tmp_path``."""
     return write_plan_dir(make_fixture_layers(n_addresses), Path(tmp_path) / "plan")
+
+
+def make_fixture_roads(layers: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """Roads of the synthetic plan: each street and trunk line split into 25 m pieces (as OSM ways
+    between nodes; the trunk lines are tertiary roads) and a winding track; ``highway`` as in OSM."""
+    seg = layers["segments"]
+    rows = []
+    for i, g in enumerate(seg.geometry):
+        coords = shapely.get_coordinates(shapely.segmentize(g, 25.0))
+        for j in range(len(coords) - 1):
+            rows.append({"id": f"r{i:03d}-{j:03d}", "highway": "residential" if i < len(seg) - 3 else "tertiary",
+                         "geometry": shapely.LineString(coords[j:j + 2])})
+    e0, n0 = LOCALITIES[0][4], LOCALITIES[0][5]
+    x = np.arange(-300.0, 301.0, 10.0)
+    rows.append({"id": "track-1", "highway": "track",  # a winding track: what simplification acts on
+                 "geometry": shapely.LineString(np.column_stack([e0 + x, n0 + 380 + 12 * np.sin(x / 25)]))})
+    return gpd.GeoDataFrame(rows, crs=CRS)
+
+
+def with_progress(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """The synthetic plan after re-planning from what is built: Jadwisin built, Wola Kiełpińska remaining,
+    Skrzeszew at risk; the segments of Jadwisin built; two segments of Skrzeszew wait for consents."""
+    loc = layers["localities"].copy()
+    loc["village_state"] = ["built", "remaining", "at_risk"]
+    loc["pct_passed_now"] = [100.0, 40.0, 5.0]
+    loc["milestone_reachable"] = [True, True, False]
+    seg = layers["segments"].copy()
+    seg["built"] = (seg["locality"] == "Jadwisin").to_numpy()
+    sk = np.flatnonzero((seg["locality"] == "Skrzeszew").to_numpy())[:2]
+    seg["consent"] = seg["consent"].where(seg["locality"] != "Skrzeszew", "not_needed")
+    seg.loc[seg.index[sk], "consent"] = "pending"
+    return {**layers, "localities": loc, "segments": seg}
+
+
+#: TERC code and name of the synthetic communes (real TERC codes of Legionowo county and neighbours).
+COMMUNES = (("1408011", "Legionowo"), ("1408022", "Jabłonna"), ("1408035", "Nieporęt"),
+            ("1408045", "Serock"), ("1408055", "Wieliszew"), ("1432013", "Nowy Dwór Mazowiecki"))
+#: The synthetic commune whose plan failed.
+FAILED_TERC = "1408035"
+
+
+def make_fixture_communes(n: int = 6, seed: int = 3) -> gpd.GeoDataFrame:
+    """Communes of a synthetic region (EPSG:2180): a grid (3 or sqrt(n) wide) of irregular 8 km cells near Serock,
+    with plan figures; the commune :data:`FAILED_TERC` failed (its figures are NaN)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        terc, name = COMMUNES[i % len(COMMUNES)] if i < len(COMMUNES) else (f"14{i:05d}", f"Gmina {i}")
+        width = max(3, int(np.ceil(np.sqrt(n))))
+        x0, y0 = 620_000.0 + (i % width) * 8_000.0, 505_000.0 + (i // width) * 8_000.0
+        ring = [(x0, y0), (x0 + 4_000, y0 - 300 * rng.random()), (x0 + 8_000, y0), (x0 + 8_000 + 200 * rng.random(),
+                y0 + 8_000), (x0, y0 + 8_000)]
+        white = int(rng.integers(200, 3_000))
+        targets = int(white * 0.95)
+        km = rng.uniform(20, 120, 3)
+        cost = float(km.sum() * 80_000 + targets * 1_200)
+        rows.append({"terc": terc, "commune": name, "white_spots": white, "targets": targets,
+                     "connected": int(targets * 0.9), "km_aerial": km[0], "km_duct": km[1], "km_trench": km[2],
+                     "cost_pln": cost, "cost_per_home_pln": cost / targets, "milestones_ok": bool(i % 4),
+                     "failed": terc == FAILED_TERC, "geometry": shapely.Polygon(ring)})
+    gdf = gpd.GeoDataFrame(rows, crs=CRS)
+    num = ["white_spots", "targets", "connected", "km_aerial", "km_duct", "km_trench", "cost_pln", "cost_per_home_pln"]
+    gdf[num] = gdf[num].astype(float)
+    gdf.loc[gdf["failed"], num] = np.nan
+    return gdf
+
+
+def write_area_roads(roads: gpd.GeoDataFrame, plan_dir: Path) -> Path:
+    """Write ``plan_dir/area.gpkg`` with its ``roads`` layer (as the pipeline keeps the study area)."""
+    roads.to_file(Path(plan_dir) / "area.gpkg", layer="roads", driver="GPKG", engine="pyogrio")
+    return Path(plan_dir)
+
+
+# --- reading a written map ------------------------------------------------------
+
+_LAYER_DATA = re.compile(r'<script type="application/json" id="\w+">(.*?)</script>', re.S)
+
+
+def page_specs(html_text: str) -> list[dict[str, Any]]:
+    """The compact layer specs embedded in a map page, in layer-control order."""
+    return [json.loads(m.group(1)) for m in _LAYER_DATA.finditer(html_text)]
+
+
+def spec_values(spec: dict[str, Any], label: str) -> list:
+    """Decoded values of the popup field ``label`` of a layer spec."""
+    col = next(c for c in spec["cols"] if c["label"] == label)
+    return [col["dict"][v] for v in col["v"]] if "dict" in col else col["v"]
+
+
+def spec_styles(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The style of each feature of a layer spec."""
+    n = len(spec["rows"]) if "rows" in spec else len(spec["geom"]) if "geom" in spec else len(spec["lat"])
+    return [spec["styles"][spec["si"][k] if spec["si"] else 0] for k in range(n)]
+
+
+# --- headless Chromium ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def launched_browser() -> Iterator[Any]:
+    """Debian Chromium through playwright; skips the test where either is missing."""
+    import pytest
+
+    from planner import maps
+
+    exe = maps.find_chromium()
+    if exe is None:
+        pytest.skip("Chromium not installed: run `make browser` (Debian package chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=exe, args=list(maps.CHROMIUM_ARGS))
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class MapPage:
+    """A map opened in Chromium with network requests blocked, console errors and requests recorded."""
+
+    def __init__(self, browser: Any, html_path: Path, *, width: int = 1400, height: int = 900) -> None:
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+                        else r.abort())
+        self.page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+        self.page.wait_for_function("window.plannerMapReady === true", timeout=30_000)
+
+    def network(self) -> list[str]:
+        """Requests that left the machine (none for an offline map)."""
+        return [u for u in self.requests if u.startswith(("http:", "https:"))]
+
+    def patch(self, lat: float, lon: float, r: int) -> np.ndarray:
+        """RGB (0..255) of the rendered page in a square of ``2r + 1`` pixels around a map position."""
+        import io
+
+        import matplotlib.image
+
+        x, y = self._xy(lat, lon)
+        img = matplotlib.image.imread(io.BytesIO(self.page.screenshot()), format="png")
+        return np.round(img[y - r:y + r + 1, x - r:x + r + 1, :3].astype(float) * 255).astype(int)
+
+    def _xy(self, lat: float, lon: float) -> tuple[int, int]:
+        x, y = self.page.evaluate("""([lat, lon]) => {
+            const p = plannerMap.map.latLngToContainerPoint([lat, lon]);
+            const r = plannerMap.map.getContainer().getBoundingClientRect();
+            return [Math.round(r.left + p.x), Math.round(r.top + p.y)]; }""", [lat, lon])
+        return int(x), int(y)
+
+    def pixel(self, lat: float, lon: float) -> tuple[int, int, int]:
+        """RGB of the rendered page at a map position (from a screenshot)."""
+        px = self.patch(lat, lon, 0)[0, 0]
+        return int(px[0]), int(px[1]), int(px[2])
+
+    def close(self) -> None:
+        """Close the page."""
+        self.page.close()
+
+
+def blend(fill: str, opacity: float, background: str = "#f2efe9") -> tuple[int, int, int]:
+    """The colour of ``fill`` at ``opacity`` over ``background`` (the map's CSS background)."""
+    f = [int(fill[i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(background[i:i + 2], 16) for i in (1, 3, 5)]
+    return tuple(round(opacity * fv + (1 - opacity) * bv) for fv, bv in zip(f, b))  # type: ignore[return-value]

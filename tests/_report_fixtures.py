@@ -277,15 +277,17 @@ def make_fixture_plan(*, scale_cost: float = 1.0, aerial: bool = True) -> Simple
     plan.segments, plan.drops, plan.bom = segments, drops, bom
 
     def summary_fn() -> dict:
+        from planner.pipeline import jsonable
+
         a = addresses
         white = a["ws_class"] == "white"
-        return {"area": area.name, "address_points": int(len(a)), "businesses": int(a["is_business"].sum()),
+        return jsonable({"area": area.name, "address_points": int(len(a)), "businesses": int(a["is_business"].sum()),
                 "white_spots": int(white.sum()), "white_spot_businesses": int((white & a["is_business"]).sum()),
                 "grey": int((a.ws_class == "grey").sum()), "black": int((a.ws_class == "black").sum()),
                 "barriers": int(a["is_barrier"].sum()), "targets": int(a["is_target"].sum()),
                 "design": dict(summary),
                 "schedule": {"feasible": False, "binding_constraint": "unconnected_points", "min_crews": None,
-                             "milestones": schedule.milestones.to_dict(orient="records")}}
+                             "milestones": schedule.milestones.to_dict(orient="records")}})
 
     plan.summary = summary_fn
     return plan

@@ -22,7 +22,6 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
-
 from _map_fixtures import (
     DROP_LIMIT_M,
     FEE_PLN_PER_M,
@@ -31,6 +30,7 @@ from _map_fixtures import (
     make_fixture_layers,
     make_fixture_plan_dir,
 )
+
 from planner import maps
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 
@@ -119,8 +119,10 @@ def test_layer_names_carry_independent_counts_and_km(layers):
     assert n_long == 1
     assert f"Przyłącza ponad {DROP_LIMIT_M:.0f} m (opłata dystansowa) (1)" in names
     assert f"Przyłącza do ogrodzenia ({len(layers['drops']) - 1})" in names
-    # one layer per status and per network class present, plus POP, drops, long drops, poles, ducts, localities
-    assert len(names) == len(counts) + 4 + 6
+    # one layer per status and per network class present, plus POP, drops, long drops, poles, ducts, localities,
+    # and (offline) the place names of the base layer (the fixture has no roads)
+    assert len(names) == len(counts) + 4 + 6 + 1 and names[-1] == "Podkład: nazwy miejscowości"
+    assert len(maps.layer_names(layers, offline=False)) == len(counts) + 4 + 6
     assert maps.layer_names(layers, lang="en")[0].startswith("White spot – to be connected")
 
 
@@ -141,7 +143,7 @@ def test_address_points_coordinates_and_popups(offline_html, layers):
     assert _values(spec, "Kamień milowy")[k] == "M1 – do 31.07.2025"
     # every coordinate rounded to MapConfig.coordinate_precision (6) decimals
     for s in _specs(text):
-        flat = np.asarray(s["lat"] + s["lon"]) if s["kind"] == "point" else np.asarray(
+        flat = np.asarray(s["lat"] + s["lon"]) if s["kind"] in ("point", "label") else np.asarray(
             [c for g in s["geom"] for c in shapely.get_coordinates(shapely.from_geojson(
                 json.dumps({"type": "MultiPoint", "coordinates": _flatten(g)}))).ravel()])
         assert np.all(np.abs(flat * 1e6 - np.round(flat * 1e6)) < 1e-6), s["heading"]
@@ -192,7 +194,7 @@ def test_offline_html_is_self_contained(offline_html):
     assert not re.search(r"<link[^>]+href=", text)
     assert "tile.openstreetmap.org" not in text and "cdn.jsdelivr" not in text and "cdnjs" not in text
     assert not re.search(r"url\((?!data:|#)", text)  # CSS images inlined as data URIs
-    leaflet = (Path(maps.__file__).parent / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
+    leaflet = (Path(maps.__file__).parents[1] / "assets" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
     assert leaflet in text
     assert "jquery" not in text.lower() and "bootstrap" not in text.lower()
     assert "https://www.openstreetmap.org/copyright" in text  # attribution link (checked rendered in the browser)
@@ -217,7 +219,7 @@ def test_same_plan_same_bytes(plan_dir, tmp_path, offline_html):
 def test_only_addresses_still_renders(layers):
     only = {"addresses": layers["addresses"]}
     names = maps.layer_names(only)
-    assert len(names) == layers["addresses"]["plan_status"].nunique()
+    assert len(names) == layers["addresses"]["plan_status"].nunique() + 1  # + place names (offline base layer)
     text = maps.build_map(only).get_root().render()
     assert len(_specs(text)) == len(names)
 
@@ -403,7 +405,7 @@ def test_legend_present(offline_page, browser_layers):
     labels = {"connect": "Biała plama – do podłączenia", "barrier": "Bariera inwestycyjna",
               "grey": "Punkt szary", "black": "Punkt czarny", "connected": "Podłączony",
               "unconnected": "Biała plama – niepodłączona"}
-    for status, n in counts.items():
+    for status in counts.index:
         assert labels[status] in text
     assert "Punkty adresowe" in text and "Sieć planowana" in text
     a = browser_layers["addresses"]
@@ -504,7 +506,8 @@ def test_search_hit_double_click_keeps_popup_and_enter_after_map_click_does_noth
     assert page.evaluate("() => plannerMap.map.getZoom()") == zoom
     # a click on the map closes the list; Enter then has no stale hit to jump to
     size = page.evaluate("() => { const s = plannerMap.map.getSize(); return [s.x, s.y]; }")
-    rect = page.evaluate("() => { const r = plannerMap.map.getContainer().getBoundingClientRect(); return [r.left, r.top]; }")
+    rect = page.evaluate(
+        "() => { const r = plannerMap.map.getContainer().getBoundingClientRect(); return [r.left, r.top]; }")
     page.evaluate("() => { plannerMap.map.closePopup(); }")
     page.mouse.click(rect[0] + size[0] * 0.6, rect[1] + size[1] * 0.7)
     assert page.locator(".pm-results li").count() == 0

@@ -1,22 +1,29 @@
 /* planner_map.js - runtime of the planner's councillor map (MIT licence).
  *
- * planner/maps.py writes each layer as one compact, column-oriented JSON
- * object and calls plannerMap.addLayer(group, spec) for it; plannerMap.init
- * then adds the legend, the title box, the address search and the attribution
- * and sets window.plannerMapReady once the canvas has drawn.
+ * planner/maps/ (page.py, encoding.py) writes each layer as one compact,
+ * column-oriented JSON object and calls plannerMap.addLayer(group, spec) for
+ * it; plannerMap.init then adds the legend, the title box, the search and the
+ * attribution and sets window.plannerMapReady once the canvas has drawn.
  *
  * spec = {
- *   kind: "point" | "line" | "polygon",
+ *   kind: "point" | "line" | "polygon" | "label" (a place name drawn as text),
  *   heading: "text shown under the popup title",
- *   title: index of the column used as popup title and search label, or -1,
- *   lat: [...], lon: [...]            (points)
+ *   title: index of the column used as popup title and search label (the
+ *          text of a label), or -1,
+ *   lat: [...], lon: [...]            (points, labels)
  *   geom: [GeoJSON coordinates, ...]  (lines, polygons; lon, lat)
- *   styles: [Leaflet path options, ...], si: [style index per feature] or null,
+ *   share: "name": register geom under this name for later layers (optional),
+ *   geomFrom: "name", rows: [i, ...]: instead of geom, the geometries i of a
+ *          layer added before with share: "name" (optional)
+ *   styles: [Leaflet path options, ...], si: [style index per feature] or null;
+ *           a style with fillPattern: "hatch" is filled with grey hatching,
+ *           a label's style is {className: "..."},
  *   cols: [{label: "...", v: [values], dict: [decoded values] (optional),
  *           unit: " m", dec: 0, lang: "pl" (numbers, formatted here)}, ...],
- *   search: true if the features go into the address search,
+ *   search: true if the features go into the search box,
  *   show: false if the layer starts switched off,
- *   tooltip: index of a column shown as a permanent label, or -1
+ *   tooltip: index of a column shown as a permanent label (none where empty), or -1,
+ *   legend: HTML shown in the legend while this (base) layer is on (optional)
  * }
  */
 (function (global) {
@@ -24,6 +31,7 @@
   var P = global.plannerMap = global.plannerMap || {};
   P.index = [];
   P.sorted = false;
+  P.shared = {};  /* geometries shared between layers: name -> [GeoJSON coordinates] */
 
   var ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"};
   function esc(s) {
@@ -55,7 +63,7 @@
     if (spec.heading) { h += "<div class=\"pm-heading\">" + esc(spec.heading) + "</div>"; }
     h += "<table>";
     for (var i = 0; i < spec.cols.length; i++) {
-      if (i === spec.title) { continue; }
+      if (i === spec.title || !spec.cols[i].label) { continue; }  /* unlabelled: title or label text */
       var v = value(spec, k, i);
       if (v !== "") {
         h += "<tr><th>" + esc(spec.cols[i].label) + "</th><td>" + esc(v) + "</td></tr>";
@@ -70,14 +78,45 @@
     return d;
   }
 
+  /* Grey diagonal hatching as a canvas fill (CanvasRenderingContext2D.fillStyle
+   * takes a pattern where Leaflet's canvas renderer sets the fill colour). */
+  function hatch(st) {
+    if (!P.hatch) {
+      var c = document.createElement("canvas");
+      c.width = c.height = 8;
+      var g = c.getContext("2d");
+      g.fillStyle = st.fillColor || "#bdbdbd";
+      g.fillRect(0, 0, 8, 8);
+      g.strokeStyle = st.color || "#636363";
+      g.lineWidth = 1.2;
+      g.beginPath();
+      g.moveTo(0, 8); g.lineTo(8, 0); g.moveTo(-2, 2); g.lineTo(2, -2); g.moveTo(6, 10); g.lineTo(10, 6);
+      g.stroke();
+      P.hatch = c;
+    }
+    return L.extend({}, st, {fillColor: document.createElement("canvas").getContext("2d")
+      .createPattern(P.hatch, "repeat")});
+  }
+
   function makeLayer(spec, k) {
     var st = spec.styles[spec.si ? spec.si[k] : 0];
+    if (st.fillPattern === "hatch") {
+      spec._hatched = spec._hatched || {};
+      var key = spec.si ? spec.si[k] : 0;
+      st = spec._hatched[key] = spec._hatched[key] || hatch(st);
+    }
+    if (spec.kind === "label") {
+      var icon = L.divIcon({className: st.className || "pm-place", iconSize: null,
+                            html: "<span>" + esc(value(spec, k, spec.title)) + "</span>"});
+      return L.marker([spec.lat[k], spec.lon[k]], {icon: icon, interactive: false, keyboard: false,
+                                                   pane: "pmLabels"});
+    }
     if (spec.kind === "point") {
       var m = L.circleMarker([spec.lat[k], spec.lon[k]], st);
       m._pmR0 = st.radius;
       return m;
     }
-    var g = spec.geom[k];
+    var g = spec.rows ? P.shared[spec.geomFrom][spec.rows[k]] : spec.geom[k];
     var ll = L.GeoJSON.coordsToLatLngs(g, depth(g) - 2);
     return spec.kind === "line" ? L.polyline(ll, st) : L.polygon(ll, st);
   }
@@ -113,14 +152,16 @@
   P.openPopup = openPopup;
 
   function build(group, spec) {
-    var n = spec.kind === "point" ? spec.lat.length : spec.geom.length;
+    var n = spec.rows ? spec.rows.length : spec.geom ? spec.geom.length : spec.lat.length;
     for (var k = 0; k < n; k++) {
       var layer = makeLayer(spec, k);
       layer._pmSpec = spec;
       layer._pmK = k;
-      if (spec.tooltip >= 0) {
-        layer.bindTooltip(esc(value(spec, k, spec.tooltip)),
-                          {permanent: true, direction: "top", offset: [0, -8], className: "pm-label"});
+      var tip = spec.tooltip >= 0 ? value(spec, k, spec.tooltip) : "";
+      if (tip !== "") {
+        var area = spec.kind === "polygon";  /* below the area's name label */
+        layer.bindTooltip(esc(tip), {permanent: true, direction: area ? "bottom" : "top",
+                                     offset: area ? [0, 8] : [0, -8], className: "pm-label"});
       }
       if (spec.search && spec.title >= 0) {
         var label = value(spec, k, spec.title);
@@ -138,7 +179,9 @@
    * searched) is built when first switched on.  One click handler per group
    * builds popups. */
   P.addLayer = function (group, spec) {
+    if (spec.share) { P.shared[spec.share] = spec.geom; }
     group._pmShow = spec.show !== false;
+    group._pmLegend = spec.legend;
     if (group._pmShow || spec.search) {
       build(group, spec);
     } else {
@@ -190,7 +233,11 @@
           var h = hits[i];
           if (!h) { return; }
           if (!map.hasLayer(h.group)) { map.addLayer(h.group); }
-          map.setView(h.layer.getLatLng(), Math.max(map.getZoom(), opts.zoom), {animate: false});
+          if (h.layer.getLatLng) {
+            map.setView(h.layer.getLatLng(), Math.max(map.getZoom(), opts.zoom), {animate: false});
+          } else {
+            fit(map, h.layer.getBounds());
+          }
           openPopup(h.layer);
           var items = list.querySelectorAll("li.pm-hit");
           for (var k = 0; k < items.length; k++) { items[k].classList.toggle("pm-chosen", k === i); }
@@ -233,11 +280,24 @@
 
   /* Draw order: later groups on top; re-applied when a layer is switched on again. */
   function keepOrder(map, groups) {
-    map.on("overlayadd", function () {
+    map.on("overlayadd baselayerchange", function () {
       for (var i = 0; i < groups.length; i++) {
         if (map.hasLayer(groups[i])) { groups[i].bringToFront(); }
       }
     });
+  }
+
+  /* The part of the legend that belongs to the base layer on the map (the theme of a choropleth). */
+  function themeLegend(map, groups) {
+    var box = map.getContainer().querySelector(".pm-legend .pm-theme");
+    if (!box) { return; }
+    function show() {
+      for (var i = 0; i < groups.length; i++) {
+        if (groups[i]._pmLegend && map.hasLayer(groups[i])) { box.innerHTML = groups[i]._pmLegend; }
+      }
+    }
+    show();
+    map.on("baselayerchange", show);
   }
 
   /* Smaller dots when zoomed out, so that dense villages stay readable. */
@@ -277,6 +337,7 @@
   P.init = function (map, groups, cfg) {
     P.map = map;
     P.groups = groups;
+    map.createPane("pmLabels");  /* place names: above the canvas, never catching clicks */
     if (cfg.attribution) { map.attributionControl.addAttribution(cfg.attribution); }
     L.control.scale({imperial: false}).addTo(map);
     if (cfg.search) { search(map, cfg.search); }
@@ -286,7 +347,11 @@
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
     }
-    if (cfg.legend) { htmlControl(map, cfg.legend, "bottomleft", "pm-legend"); }
+    var themed = groups.some(function (g) { return g._pmLegend; });
+    if (cfg.legend || themed) {
+      htmlControl(map, (themed ? "<div class=\"pm-theme\"></div>" : "") + (cfg.legend || ""),
+                  "bottomleft", "pm-legend");
+    }
     if (cfg.bounds) { fit(map, cfg.bounds); }
     scalePoints(map, groups);
     map.on("zoomend", function () { scalePoints(map, groups); });
@@ -294,6 +359,7 @@
     for (var i = 0; i < groups.length; i++) {
       if (groups[i]._pmShow) { map.addLayer(groups[i]); }
     }
+    themeLegend(map, groups);
     keepOrder(map, groups);
     map.on("overlayremove", function () {
       if (P.popupLayer && !map.hasLayer(P.popupLayer)) { map.closePopup(); }

@@ -23,3 +23,9 @@ class MapConfig(Section):
     offline: bool = True
     # Coordinate rounding of the map's GeoJSON, decimal degrees (6 digits ~ 0.1 m). [A]
     coordinate_precision: int = Field(6, ge=4, le=8)
+    # Offline maps only: a light base layer of the area's roads (thin grey, simplified) and locality names,
+    # so the map reads without tiles (online maps have OpenStreetMap tiles instead). [A]
+    base_layer: bool = True
+    # Douglas-Peucker tolerance of the base layer's roads, metres (drawing only). [A: 5 m is about one
+    # pixel at zoom 15 and keeps the demo's ~590 km of roads to a few hundred kB of HTML]
+    road_simplify_m: float = Field(5.0, ge=0.0, le=100.0)

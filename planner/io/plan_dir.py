@@ -21,11 +21,15 @@ import pyogrio
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
 from planner.schema import PLAN_LAYERS
 
-__all__ = ["read_plan_layers", "read_summary", "read_table"]
+__all__ = ["AREA_LAYERS", "read_plan_layers", "read_summary", "read_table"]
 
 logger = logging.getLogger(__name__)
 
 _REWRITE = "re-run `planner plan --out DIR` to rewrite the plan directory"
+
+#: Layers of the study area the plan directory keeps in ``area.gpkg`` that readers of a plan
+#: use: the roads of the map's offline base layer.
+AREA_LAYERS: tuple[str, ...] = ("roads",)
 #: Columns read as text wherever they occur (codes with leading zeros).
 _TEXT_COLUMNS = ("simc", "terc", "ulic", "id", "address_id", "milestone", "locality", "commune")
 
@@ -85,8 +89,24 @@ def read_table(plan_dir: str | Path, name: str, *, columns: Iterable[str] | None
             file=str(path), message=f"not a readable plan table: {exc}", fix=_REWRITE)]) from exc
 
 
+def _layer_names(gpkg: Path) -> set[str]:
+    try:
+        return {str(name) for name in pyogrio.list_layers(gpkg)[:, 0]}
+    except Exception as exc:  # pyogrio/GDAL errors of a truncated or foreign file
+        raise InputDataError(f"cannot read {gpkg}", [Problem(
+            file=str(gpkg), message=f"not a readable GeoPackage ({exc})", fix=_REWRITE)]) from None
+
+
+def _read(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_file(gpkg, layer=layer, engine="pyogrio")
+    except Exception as exc:  # pyogrio/GDAL errors of a damaged layer
+        raise InputDataError(f"cannot read layer {layer!r} of {gpkg}", [Problem(
+            file=str(gpkg), layer=layer, message=f"unreadable ({exc})", fix=_REWRITE)]) from None
+
+
 def read_plan_layers(plan_dir: str | Path, names: Iterable[str] = PLAN_LAYERS) -> dict[str, gpd.GeoDataFrame]:
-    """Layers of the plan's ``plan.gpkg``.
+    """Layers of the plan's ``plan.gpkg``, and the roads of its ``area.gpkg``.
 
     Parameters
     ----------
@@ -94,7 +114,10 @@ def read_plan_layers(plan_dir: str | Path, names: Iterable[str] = PLAN_LAYERS) -
         Directory written by the planner; must hold ``plan.gpkg`` with at least
         the ``addresses`` layer.
     names
-        Layers to read when present (default :data:`planner.schema.PLAN_LAYERS`).
+        Layers of ``plan.gpkg`` to read when present (default
+        :data:`planner.schema.PLAN_LAYERS`); the :data:`AREA_LAYERS` of
+        ``area.gpkg`` (the study area as planned) are added when that file is
+        there.
 
     Returns
     -------
@@ -106,7 +129,7 @@ def read_plan_layers(plan_dir: str | Path, names: Iterable[str] = PLAN_LAYERS) -
     InputFileNotFoundError
         The directory or ``plan.gpkg`` does not exist.
     InputDataError
-        ``plan.gpkg`` is unreadable or has no ``addresses`` layer.
+        ``plan.gpkg`` has no ``addresses`` layer, or a GeoPackage cannot be read.
     """
     gpkg = Path(plan_dir) / "plan.gpkg"
     if not gpkg.is_file():
@@ -115,17 +138,17 @@ def read_plan_layers(plan_dir: str | Path, names: Iterable[str] = PLAN_LAYERS) -
             [Problem(file=str(gpkg), message="file not found",
                      fix="run `planner plan` first or give the plan directory with --plan")],
         )
-    try:
-        present = {str(name) for name in pyogrio.list_layers(gpkg)[:, 0]}
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise InputDataError(f"cannot read {gpkg}", [Problem(
-            file=str(gpkg), message=f"not a readable GeoPackage: {exc}", fix=_REWRITE)]) from exc
+    present = _layer_names(gpkg)
     if "addresses" not in present:
         raise InputDataError(
             f"{gpkg} has no 'addresses' layer",
             [Problem(file=str(gpkg), layer="addresses", message=f"layer missing (layers: {sorted(present)})",
                      fix="write the plan again with `planner plan`")],
         )
-    layers = {name: gpd.read_file(gpkg, layer=name, engine="pyogrio") for name in names if name in present}
-    logger.debug("read %s layers from %s", sorted(layers), gpkg)
+    layers = {name: _read(gpkg, name) for name in names if name in present}
+    area = Path(plan_dir) / "area.gpkg"
+    if area.is_file():
+        in_area = _layer_names(area)
+        layers.update({name: _read(area, name) for name in AREA_LAYERS if name in in_area})
+    logger.debug("read %s layers from %s", sorted(layers), plan_dir)
     return layers

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from planner import styles as colours
+
 __all__ = ["LayerStyle", "plan_styles", "style_qml", "write_layer_styles", "STATUS_COLOURS"]
 
 logger = logging.getLogger(__name__)
@@ -41,30 +43,36 @@ _LAYER_STYLES_DDL = (
     '"update_time" DATETIME DEFAULT (strftime(\'%Y-%m-%dT%H:%M:%fZ\',\'now\')))'
 )
 
-#: Address plan status -> (fill, outline, size mm, Polish label (English)); colours as in the map.
+#: Address plan status -> (fill, outline, size mm, Polish label (English)); colours from :mod:`planner.styles`.
 STATUS_COLOURS: dict[str, tuple[str, str, float, str]] = {
-    "connect": ("#ffffff", "#1f4e9c", 2.6, "biała plama do podłączenia (white spot to connect)"),
-    "connected": ("#1a9641", "#0b5d1e", 2.4, "podłączony (connected)"),
-    "unconnected": ("#e31a1c", "#7f0000", 2.6, "niepodłączony (unconnected)"),
-    "barrier": ("#ff7f00", "#8c3b00", 2.4, "bariera inwestycyjna (barrier)"),
-    "grey": ("#a6a6a6", "#595959", 2.0, "szara plama (grey)"),
-    "black": ("#1a1a1a", "#000000", 2.0, "czarna plama (black)"),
+    status: (colours.STATUS_COLOURS[status].fill, colours.STATUS_COLOURS[status].outline, size, label)
+    for status, size, label in (
+        ("connect", 2.6, "biała plama do podłączenia (white spot to connect)"),
+        ("connected", 2.4, "podłączony (connected)"),
+        ("unconnected", 2.6, "niepodłączony (unconnected)"),
+        ("barrier", 2.4, "bariera inwestycyjna (barrier)"),
+        ("grey", 2.0, "szara plama (grey)"),
+        ("black", 2.0, "czarna plama (black)"),
+    )
 }
 #: (deployment, pole owner) -> (colour, width mm, dashed, label).
 SEGMENT_COLOURS: dict[tuple[str, str], tuple[str, float, bool, str]] = {
-    ("aerial", "commune_lighting"): ("#d4a000", 0.8, True, "napowietrzna – słupy oświetleniowe gminy (aerial, lighting)"),
-    ("aerial", "telecom"): ("#6a51a3", 0.8, True, "napowietrzna – słupy telekomunikacyjne (aerial, telecom)"),
-    ("aerial", "power"): ("#8c510a", 0.8, True, "napowietrzna – słupy energetyczne (aerial, power)"),
-    ("duct", ""): ("#01857a", 0.9, False, "kanał technologiczny (duct reuse)"),
-    ("trench", ""): ("#c51b7d", 0.9, False, "wykop (trench)"),
+    ("aerial", "commune_lighting"): (colours.NETWORK_COLOURS["aerial_commune_lighting"], 0.8, True,
+                                     "napowietrzna – słupy oświetleniowe gminy (aerial, lighting)"),
+    ("aerial", "telecom"): (colours.NETWORK_COLOURS["aerial_telecom"], 0.8, True,
+                            "napowietrzna – słupy telekomunikacyjne (aerial, telecom)"),
+    ("aerial", "power"): (colours.NETWORK_COLOURS["aerial_power"], 0.8, True,
+                          "napowietrzna – słupy energetyczne (aerial, power)"),
+    ("duct", ""): (colours.NETWORK_COLOURS["duct"], 0.9, False, "kanał technologiczny (duct reuse)"),
+    ("trench", ""): (colours.NETWORK_COLOURS["trench"], 0.9, False, "wykop (trench)"),
 }
 POLE_COLOURS: dict[str, tuple[str, str]] = {
-    "commune_lighting": ("#d4a000", "słup oświetleniowy gminy (commune lighting)"),
-    "telecom": ("#6a51a3", "słup telekomunikacyjny (telecom)"),
-    "power": ("#8c510a", "słup energetyczny (power)"),
+    "commune_lighting": (colours.POLE_COLOURS["commune_lighting"], "słup oświetleniowy gminy (commune lighting)"),
+    "telecom": (colours.POLE_COLOURS["telecom"], "słup telekomunikacyjny (telecom)"),
+    "power": (colours.POLE_COLOURS["power"], "słup energetyczny (power)"),
 }
-MILESTONE_FILLS = ("#8dd3c7", "#fdb462", "#bebada", "#fb8072", "#80b1d3", "#b3de69", "#fccde5")
-NO_MILESTONE_FILL = "#d9d9d9"
+MILESTONE_FILLS = colours.MILESTONE_FILLS
+NO_MILESTONE_FILL = colours.NO_MILESTONE_FILL
 
 
 @dataclass(frozen=True)

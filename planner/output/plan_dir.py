@@ -96,7 +96,9 @@ def write_plan(
             from planner import maps
 
             with clock("map.html"):
-                html = maps.write_map(layers, tmp / "map.html", lang=p.config.map.lang, offline=p.config.map.offline)
+                roads = {"roads": p.area.layers["roads"]} if len(p.area.layers.get("roads", ())) else {}
+                html = maps.write_map({**layers, **roads}, tmp / "map.html", config=p.config.map,
+                                      drop_limit_m=p.config.design.drop_contract_max_m)
             if screenshot:
                 # Chromium renders the map in its own process while the rest is written here.
                 shot = background.submit(clock.run, "map.png (background)", _screenshot, html, tmp / "map.png")

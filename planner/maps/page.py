@@ -1,0 +1,233 @@
+"""The self-contained map page: inlined Leaflet and runtime, layers, controls, stable ids.
+
+Every map of the planner (the councillor map of a plan, the communes map of a
+region) is one HTML file that works from e-mail or a USB stick with no
+network.  This module is their common core:
+
+* :func:`new_map` makes the folium map with Leaflet, its CSS (images as data
+  URIs) and the map runtime ``assets/planner_map.js`` inlined from
+  :mod:`planner.assets` (vendored from the npm registry, see
+  ``assets/README.md``); folium's default jQuery/Bootstrap/Font Awesome links
+  are dropped.  Offline, no base tiles are added, so the page makes no network
+  request at all; online, OpenStreetMap tiles.
+* :func:`finish_map` adds the layers (:class:`Group`: one
+  ``folium.FeatureGroup`` each, listed in the layer control, its features as
+  one JSON data block, see :mod:`planner.maps.encoding`), the layer control,
+  the runtime's ``plannerMap.init`` call (legend, title box, search,
+  attribution, drawing order), and renumbers folium's random element ids from
+  a counter, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+
+from planner.maps.encoding import dumps
+
+__all__ = ["Group", "finish_map", "new_map"]
+
+
+@dataclass
+class Group:
+    """One layer of a map, as listed in its layer control.
+
+    Parameters
+    ----------
+    key
+        Stable key (drawing order, tests), e.g. ``'status.connect'``.
+    name
+        Name in the layer control.
+    spec
+        The layer's features (:func:`planner.maps.encoding.layer_spec`).
+    show
+        Whether the layer is switched on when the page opens.
+    base
+        A base layer: one of a set of mutually exclusive layers (radio buttons
+        in the layer control, e.g. the themes of a choropleth).
+    """
+
+    key: str
+    name: str
+    spec: dict[str, Any]
+    show: bool = True
+    base: bool = False
+
+
+class _LayerData(MacroElement):
+    """A layer's compact spec as a JSON data block, and the script filling its parent FeatureGroup.
+
+    The data sits in ``<script type="application/json">`` and is read with
+    ``JSON.parse``, which browsers parse much faster than a JavaScript literal.
+    """
+
+    _template = Template(
+        "{% macro html(this, kwargs) %}\n"
+        "<script type=\"application/json\" id=\"{{ this.get_name() }}\">{{ this.payload }}</script>\n"
+        "{% endmacro %}\n"
+        "{% macro script(this, kwargs) %}\n"
+        "plannerMap.addLayer({{ this._parent.get_name() }}, "
+        "JSON.parse(document.getElementById(\"{{ this.get_name() }}\").textContent));\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "LayerData"
+        self.payload = dumps(spec)
+
+
+class _Init(MacroElement):
+    """Legend, title box, search, attribution and draw order; added last."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "plannerMap.init({{ this._parent.get_name() }}, "
+        "[{% for g in this.draw_order %}{{ g.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}], "
+        "{{ this.payload }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, draw_order: list[folium.FeatureGroup], cfg: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "PlannerInit"
+        self.draw_order = draw_order
+        self.payload = dumps(cfg)
+
+
+class _Raw(Element):
+    """Literal HTML in the page header (no template processing)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Raw"
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+def _asset(name: str) -> bytes:
+    return resources.files("planner").joinpath("assets", name).read_bytes()
+
+
+def _inline_css(name: str) -> str:
+    """CSS with its ``url(images/...)`` references replaced by data URIs."""
+    css = _asset(name).decode("utf-8")
+    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
+
+    def _data_uri(m: re.Match[str]) -> str:
+        data = base64.b64encode(_asset(folder + m.group(1))).decode("ascii")
+        return f"url(data:image/png;base64,{data})"
+
+    return re.sub(r"url\((images/[\w\-.]+\.png)\)", _data_uri, css)
+
+
+def _inline(tag: str, text: str) -> _Raw:
+    if f"</{tag}" in text.lower():
+        raise ValueError(f"asset cannot be inlined: it contains '</{tag}'")
+    return _Raw(f"<{tag}>\n{text}\n</{tag}>")
+
+
+def _renumber(root: Element) -> None:
+    """Replace folium's random element ids with a counter (deterministic HTML)."""
+    counter = 0
+    stack = [root]
+    while stack:
+        el = stack.pop(0)
+        el._id = f"{counter:04d}"
+        counter += 1
+        stack[:0] = list(el._children.values())
+
+
+def new_map(
+    bounds: tuple[float, float, float, float],
+    *,
+    title: str,
+    offline: bool,
+    zoom_start: int = 13,
+) -> folium.Map:
+    """An empty self-contained map page: Leaflet, its CSS and the map runtime inlined.
+
+    Parameters
+    ----------
+    bounds
+        ``(south, west, north, east)`` of the content, degrees; the map opens
+        at its centre (the runtime then fits the view to it).
+    title
+        Title of the browser tab (escaped here).
+    offline
+        ``True``: no base tiles (no network request at all); ``False``:
+        OpenStreetMap tiles.
+    zoom_start
+        Initial zoom before the runtime fits the bounds.
+
+    Returns
+    -------
+    folium.Map
+    """
+    south, west, north, east = bounds
+    m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=zoom_start, tiles=None,
+                   control_scale=False, prefer_canvas=True)
+    m.default_js = []  # jQuery, Bootstrap, awesome-markers: not used; Leaflet is inlined below
+    m.default_css = []
+    m.options["max_zoom"] = 19
+    m.options["zoom_snap"] = 0.5  # finer fit of the content between the panels
+    if not offline:
+        folium.TileLayer("OpenStreetMap", control=False, max_zoom=19).add_to(m)
+    fig = m.get_root()
+    assert isinstance(fig, Figure)
+    fig.title = html.escape(title)
+    fig.header.add_child(_inline("style", _inline_css("leaflet/leaflet.css")), name="leaflet_css")
+    fig.header.add_child(_inline("style", _asset("planner_map.css").decode("utf-8")), name="planner_css")
+    fig.header.add_child(_inline("script", _asset("leaflet/leaflet.js").decode("utf-8")), name="leaflet_js")
+    fig.header.add_child(_inline("script", _asset("planner_map.js").decode("utf-8")), name="planner_js")
+    return m
+
+
+def finish_map(
+    m: folium.Map,
+    groups: list[Group],
+    cfg: dict[str, Any],
+    draw_rank: Callable[[str], Any],
+) -> folium.Map:
+    """Add the layers, the layer control and the runtime's init call; make the ids deterministic.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`new_map`.
+    groups
+        The layers, in layer-control order.
+    cfg
+        Options of ``plannerMap.init`` (``legend``, ``themes``, ``info``,
+        ``attribution``, ``bounds``, ``search``; see ``planner_map.js``).
+    draw_rank
+        Sort key of a group's key: lower ranks are drawn first (below).
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    fgs: dict[str, folium.FeatureGroup] = {}
+    for g in groups:
+        # show=False: plannerMap.init adds the groups once the view is set (see planner_map.js)
+        fg = folium.FeatureGroup(name=g.name, show=False, overlay=not g.base)
+        fg.add_child(_LayerData({**g.spec, "show": g.show}))
+        m.add_child(fg)
+        fgs[g.key] = fg
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    draw_order = [fgs[k] for k in sorted(fgs, key=draw_rank)]
+    m.add_child(_Init(draw_order, cfg))
+    _renumber(m.get_root())
+    return m
