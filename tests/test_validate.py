@@ -234,7 +234,7 @@ def test_property_inside_ok_swapped_always_flagged(points):
 
 def test_swapped_addresses_detected_with_derived_bounds(tmp_path):
     """No bounds given: roads (and pops) define the area, the swapped addresses are flagged."""
-    from planner.io import write_gpkg
+    from planner.output.files import write_gpkg
 
     layers = mini_layers()
     a = layers["addresses"].copy()
