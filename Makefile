@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser bench clean demo-data
+.PHONY: demo test browser postgis bench clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ demo: $(STAMP)
 	@echo "Map: out/demo/map.html"
 
 ## Run the whole test suite (unit, CLI, notebooks, browser).
-test: $(STAMP) browser
+test: $(STAMP) browser postgis
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --nbmake
 
 ## Headless Chromium for the map tests (Debian package; skipped quietly where apt is unavailable).
@@ -32,6 +32,15 @@ browser:
 	  echo "installing Debian chromium for the browser tests..."; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || echo "WARNING: could not install chromium; browser tests will be skipped"; }
+
+## PostgreSQL + PostGIS server binaries for the PostGIS tests (Debian packages, issue #20). The tests
+## start their own throw-away server in a temp dir (never the system cluster) and fail, not skip,
+## with this target's name when the binaries are missing.
+postgis:
+	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || { \
+	  echo "installing Debian postgresql + postgis for the PostGIS tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-postgis >/dev/null) \
+	  || echo "WARNING: could not install postgresql-postgis; the PostGIS tests will fail"; }
 
 ## Regenerate the embedded demo area (deterministic).
 demo-data: $(STAMP)

@@ -323,3 +323,12 @@ OUT_BOM_COLUMNS: tuple[str, ...] = (
     "drops", "km_drops", "km_slack", "long_drops", "distance_fees_pln",
     "cost_network_pln", "cost_drops_pln", "cost_total_pln", "homes_passed", "cost_per_home_pln",
 )
+
+
+# --- database identifiers (issue #20) ----------------------------------------
+#: Schema and table names accepted for PostGIS study areas and plans
+#: (``?schema=NAME``, ``[area.tables]``): ASCII letters, digits and ``_``, not
+#: starting with a digit, at most 63 bytes (PostgreSQL's NAMEDATALEN - 1).  Names
+#: are always quoted (:class:`psycopg.sql.Identifier`); this rule only keeps them
+#: unambiguous to type in psql and QGIS.
+SQL_IDENTIFIER_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,62}"

@@ -49,3 +49,7 @@ def demo_plan_dir(demo_plan, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo_plan") / "demo"
     write_plan(demo_plan, out, screenshot=False)
     return out
+
+
+# issue #20: the throw-away PostgreSQL/PostGIS server fixture (tests/_postgis_server.py)
+from _postgis_server import postgis_server  # noqa: E402, F401

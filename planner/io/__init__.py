@@ -39,6 +39,7 @@ from planner.io.files import (
     write_parquet,
     write_text,
 )
+from planner.io.postgis._url import is_url  # issue #20 (no psycopg import)
 from planner.io.prg import read_prg
 from planner.io.uke import read_sidusis, read_uke_services
 from planner.schema import LAYERS, POLAND_BOUNDS_2180
@@ -322,7 +323,15 @@ def load_area(
 
     config = config if config is not None else Config()
     assume = assume_crs or config.area.assume_crs
-    name, sources, metadata, warnings = _resolve(source)
+    db = None
+    if is_url(source):  # issue #20: a PostGIS schema (planner.io.postgis; other URL schemes -> UsageError)
+        from planner.io.postgis import read_area as _read_db
+
+        db = _read_db(str(source), config.area.tables, assume_crs=assume, require=not partial)
+        source, name, metadata, warnings = db.label, db.name, db.metadata, list(db.warnings)
+        sources = {k: _Source(db.label, t) for k, t in db.tables.items()}  # type: ignore[arg-type]
+    else:
+        name, sources, metadata, warnings = _resolve(source)
     problems: list[Problem] = []
 
     for lname, p in (layers or {}).items():
@@ -352,7 +361,8 @@ def load_area(
             if lname in data and data[lname] is not None and len(data[lname]):
                 raw[lname] = data[lname]
             continue
-        gdf, errs, warns = read_raw(src.path, lname, layer=src.layer, assume_crs=assume)
+        gdf, errs, warns = (db.raw[lname] if db is not None and src.path == db.label  # issue #20
+                            else read_raw(src.path, lname, layer=src.layer, assume_crs=assume))
         problems += errs
         warnings += warns
         if errs:
