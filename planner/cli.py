@@ -28,7 +28,8 @@ logger = logging.getLogger("planner")
 
 AreaOpt = Annotated[str, typer.Option("--area", "-a", help="'demo', a .gpkg, a layer directory, a .osm/.osm.pbf or a PRG GML file.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML configuration file (see planner/config.py).")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
+# issue #20: --area/--out also take postgresql://[user@]host[:port]/db?schema=NAME; --out is a str (a Path mangles URLs)
+OutOpt = Annotated[Optional[str], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
 AssumeCrsOpt = Annotated[Optional[str], typer.Option("--assume-crs", help="CRS for input layers that carry none, e.g. EPSG:2180.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")]
 LayerOpt = Annotated[list[str], typer.Option(
@@ -82,22 +83,30 @@ def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: b
 
 def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
     from planner import datasets
+    from planner.io.postgis import is_url
 
     out = [Path(p) for p in paths if p is not None]
-    out.append(datasets.get_path("demo") if area == "demo" else Path(area))
+    if not is_url(area):  # issue #20: a database URL is no local input (the PostGIS writer checks it)
+        out.append(datasets.get_path("demo") if area == "demo" else Path(area))
     return out
 
 
-def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Optional[str], quiet: bool,
+def _run(area: str, config: Optional[Path], out: Optional[str], assume_crs: Optional[str], quiet: bool,
          until: str, official_list: Optional[Path] = None, new_buildings: Optional[Path] = None,
          as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
          write_map: bool = True, formats: tuple[str, ...] = ("gpkg",),
          layer_specs: Optional[list[str]] = None) -> None:
+    from planner.io.postgis import is_url, redact
     from planner.pipeline import plan
     from planner.report import format_summary, write_plan
 
     _setup_logging(quiet)
+    db_out = out is not None and is_url(out)  # issue #20/#21: postgresql:// -> PostGIS, other URLs -> exit 2
     try:
+        if db_out:
+            from planner.io.postgis import check_output
+
+            check_output(str(out), inputs=[area])  # before planning: bad URL, no server, foreign schema
         layers = _layer_args(layer_specs or [])
         layers.update({k: v for k, v in (("new_buildings", new_buildings), ("as_built", as_built)) if v is not None})
         a, cfg = _load(area, config, assume_crs, quiet, layers)
@@ -110,14 +119,14 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
 
             official_list = datasets.get_path("demo_official_list")
         p = plan(a, cfg, official_list=official_list, until=until)
-        out_dir = out or Path("out") / a.name
+        out_dir = out if db_out else Path(out or Path("out") / a.name)
         write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
                    inputs=_inputs(area, config, official_list, *layers.values()))
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(format_summary(p))
-    typer.echo(f"\nOutputs written to {out_dir}/")
-    if write_map and until == "schedule":
+    typer.echo(f"\nOutputs written to {redact(out_dir) if db_out else f'{out_dir}/'}")
+    if write_map and until == "schedule" and not db_out:
         typer.echo(f"Map: {out_dir / 'map.html'}")
 
 
@@ -206,7 +215,9 @@ def validate_cmd(
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(a.summary().to_string(index=False))
-    typer.echo(f"OK: {path} is valid ({a.crs}, bounds {tuple(round(b) for b in a.bounds)})")
+    from planner.io.postgis import redact  # issue #20: never print a URL password
+
+    typer.echo(f"OK: {redact(path)} is valid ({a.crs}, bounds {tuple(round(b) for b in a.bounds)})")
 
 
 @app.command("map")

@@ -205,11 +205,17 @@ def write_plan(
         ``out_dir``.
     """
     from planner._errors import UsageError
-    from planner.io import files, gpkg_styles
+    from planner.io import files, gpkg_styles, postgis
 
     unknown = sorted(set(formats) - {"gpkg", "parquet"})
     if unknown:
         raise UsageError(f"unknown output format(s) {', '.join(unknown)}; choose gpkg and/or parquet")
+    if postgis.is_url(out_dir):  # issue #20: layers + tables into a PostGIS schema; other URL schemes -> UsageError
+        layers = plan_layers(p)
+        return postgis.write_plan(  # type: ignore[return-value]
+            str(out_dir), layers, plan_tables(p), summary=_jsonable(p.summary()),
+            styles=gpkg_styles.plan_styles(list(layers), milestones=_milestone_names(p)),
+            inputs=[*p.area.sources.values(), *(inputs or [])])
     out_dir = Path(out_dir)
     with files.staged_output_dir(out_dir, inputs=inputs) as tmp:
         tmp = Path(tmp)

@@ -128,8 +128,8 @@ class PgServer:
         return subprocess.run([*self.runas, *args], capture_output=True, text=True, timeout=120)
 
 
-def load_gpkg(server: PgServer, gpkg: Path, schema: str, workdir: Path, *, layers: list[str] | None = None) -> None:
-    """Load a GeoPackage into ``schema`` the way GIS users do: GDAL's PostgreSQL SQL dump + psql.
+def load_frames(server: PgServer, frames: dict, schema: str, workdir: Path, *, grant: bool = True) -> None:
+    """Load (Geo)DataFrames into ``schema`` the way GIS users do: GDAL's PostgreSQL SQL dump + psql.
 
     Independent of the planner's writer: tables get GDAL's ``ogc_fid`` serial key, a ``geom``
     column with the layer's SRID and a GiST index (as ``ogr2ogr -f PostgreSQL``).
@@ -137,9 +137,7 @@ def load_gpkg(server: PgServer, gpkg: Path, schema: str, workdir: Path, *, layer
     import pyogrio
 
     server.sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    names = layers or [str(n) for n in pyogrio.list_layers(gpkg)[:, 0]]
-    for name in names:
-        df = pyogrio.read_dataframe(gpkg, layer=name)
+    for name, df in frames.items():
         out = workdir / f"{schema}.{name}.sql"
         opts = {"SCHEMA": schema, "CREATE_SCHEMA": "OFF", "GEOMETRY_NAME": "geom", "SPATIAL_INDEX": "GIST"}
         pyogrio.write_dataframe(df, out, driver="PGDUMP", layer=name, layer_options=opts)
@@ -148,7 +146,16 @@ def load_gpkg(server: PgServer, gpkg: Path, schema: str, workdir: Path, *, layer
              str(server.port), "-U", "postgres", "-d", server.dbname, "-f", str(out)],
             capture_output=True, text=True, env=server.env(), timeout=300)
         assert proc.returncode == 0, proc.stderr
-    server.sql(grant_read(schema))
+    if grant:
+        server.sql(grant_read(schema))
+
+
+def load_gpkg(server: PgServer, gpkg: Path, schema: str, workdir: Path) -> None:
+    """Load every layer (and the metadata table) of a GeoPackage into ``schema`` (see :func:`load_frames`)."""
+    import pyogrio
+
+    names = [str(n) for n in pyogrio.list_layers(gpkg)[:, 0]]
+    load_frames(server, {n: pyogrio.read_dataframe(gpkg, layer=n) for n in names}, schema, workdir)
 
 
 def start_server() -> PgServer:
@@ -174,7 +181,7 @@ def start_server() -> PgServer:
         shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"initdb failed: {proc.stderr}", pytrace=False)
     pwfile.unlink()
-    for attempt in range(5):
+    for _ in range(5):
         server.port = _free_port()
         conf = (f"\nlisten_addresses = '127.0.0.1'\nport = {server.port}\nunix_socket_directories = '{root}'\n"
                 "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"

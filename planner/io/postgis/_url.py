@@ -44,7 +44,7 @@ _SCHEME_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]+)://")
 _IDENT_RE = re.compile(SQL_IDENTIFIER_PATTERN)
 # a URL token (its user info is redacted up to its last '@', so that an unencoded '@', '/' or '?'
 # in a password cannot leak), and password=... in a query string or conninfo
-_URL_TOKEN_RE = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]+://)(?P<rest>[^\s'\"<>]*)")
+_URL_TOKEN_RE = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]+://)(?P<rest>\S*)")
 _PARAM_RE = re.compile(r"(?P<head>\b(?:ssl)?password\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^&\s]*)", re.IGNORECASE)
 
 
@@ -75,6 +75,13 @@ def redact(text: object) -> str:
     """
     out = _URL_TOKEN_RE.sub(_redact_url_token, str(text))
     return _PARAM_RE.sub(lambda m: f"{m['head']}***", out)
+
+
+def _label(url: str) -> str:
+    """``url`` redacted as one token (a password with spaces or any other character cannot leak)."""
+    m = re.match(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]+://)(?P<rest>.*)", url, re.DOTALL)
+    out = _redact_url_token(m) if m else url
+    return re.sub(r"(?P<head>[?&](?:ssl)?password=)[^&]*", lambda m: f"{m['head']}***", out, flags=re.IGNORECASE)
 
 
 def _redact_url_token(m: re.Match) -> str:
@@ -185,14 +192,24 @@ def parse_url(url: str, *, option: str = "--area") -> PgTarget:
     ('serock', 'postgresql://ann:***@db.example:5433/gis?schema=serock&sslmode=require', '5433')
     """
     text = str(url).strip()
-    label = redact(text)
+    label = _label(text)
     scheme = url_scheme(text)
     if scheme not in DB_SCHEMES:
         raise UsageError(f"{option}: unsupported URL scheme '{scheme}://'", [Problem(
             file=label, message=f"{option} takes a file path or a postgresql:// URL; '{scheme}://' is not supported",
             fix="download the data and give its local path, or give "
                 "postgresql://[user@]host[:port]/dbname?schema=NAME")])
-    parts = urlsplit(text)
+    authority = re.split(r"[/?#]", text[text.index("://") + 3:], maxsplit=1)
+    if len(authority) > 1 and "@" in authority[1]:
+        # an unencoded / ? # in a password moves the '@' out of the host part; say so without echoing any of it
+        raise _usage(label, "the URL has an '@' after its host part (a password with an unencoded / ? # or @?)",
+                     "percent-encode those characters in the password (/ %2F, ? %3F, # %23, @ %40), or better "
+                     "keep the password out of the URL: PGPASSWORD, ~/.pgpass or a service file")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise _usage(label, "the URL cannot be parsed", "check its brackets and special characters; "
+                                                        "percent-encode them in user names and passwords") from None
     if parts.fragment:
         raise _usage(label, "the URL has a '#' fragment", "remove everything from '#' on; percent-encode a '#' "
                                                           "in a password as %23")
@@ -219,13 +236,13 @@ def parse_url(url: str, *, option: str = "--area") -> PgTarget:
             params["host"] = unquote(host)
         if port:
             if not port.isdigit() or not 0 < int(port) < 65536:
-                raise _usage(label, f"port {port!r} is not a number between 1 and 65535",
+                raise _usage(label, "the port is not a number between 1 and 65535",
                              "e.g. host:5432; in a password percent-encode / @ : ? # (%2F %40 %3A %3F %23), or "
                              "better keep it out of the URL (PGPASSWORD, ~/.pgpass)")
             params["port"] = port
     dbname = unquote(parts.path.lstrip("/"))
     if "/" in dbname:
-        raise _usage(label, f"the path {parts.path!r} names more than a database",
+        raise _usage(label, "the URL path names more than a database",
                      "give /dbname and the schema as ?schema=NAME (not /dbname/schema)")
     if dbname:
         params["dbname"] = dbname

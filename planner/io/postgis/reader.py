@@ -248,9 +248,10 @@ def _read_table(cur: psycopg.Cursor, target: PgTarget, layer: str, schema: str, 
         elif srids and srids[0] != 0:
             crs = _crs_of(cur, srids[0])
             if crs is None:
-                problems.append(Problem(file=target.label, layer=label,
-                                        message=f"SRID {srids[0]} of column '{geometry.name}' is not in spatial_ref_sys",
-                                        fix="transform the column to EPSG:2180 (ST_Transform)"))
+                problems.append(Problem(
+                    file=target.label, layer=label,
+                    message=f"SRID {srids[0]} of column '{geometry.name}' is not in spatial_ref_sys",
+                    fix="transform the column to EPSG:2180 (ST_Transform)"))
         elif assume_crs:
             crs = CRS.from_user_input(assume_crs)
             warnings.append(Problem(file=target.label, layer=label,

@@ -39,8 +39,15 @@ from psycopg import sql
 from planner._errors import Problem, UsageError
 from planner.io.postgis._connect import DatabaseError, connect, database_error
 from planner.io.postgis._styles import write_styles
-from planner.io.postgis._tables import GEOMETRY_COLUMN, GEOMETRY_TYPES, KEY_COLUMN, PG_TYPES, TableSpec, \
-    merge_tables, table_spec
+from planner.io.postgis._tables import (
+    GEOMETRY_COLUMN,
+    GEOMETRY_TYPES,
+    KEY_COLUMN,
+    PG_TYPES,
+    TableSpec,
+    merge_tables,
+    table_spec,
+)
 from planner.io.postgis._url import PgTarget, is_url, parse_url
 
 __all__ = ["write_plan", "check_output", "SCHEMA_MARKER", "STAGING_PREFIX"]
