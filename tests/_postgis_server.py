@@ -55,8 +55,9 @@ GRANT SELECT ON public.layer_styles TO planner_read;
 
 def grant_read(schema: str) -> str:
     """SQL giving the read role an input schema (README)."""
-    return (f"GRANT USAGE ON SCHEMA {schema} TO planner_read; "
-            f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO planner_read;")
+    q = '"' + schema.replace('"', '""') + '"'
+    return (f"GRANT USAGE ON SCHEMA {q} TO planner_read; "
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA {q} TO planner_read;")
 
 
 def _bindir() -> Path:
@@ -135,8 +136,10 @@ def load_frames(server: PgServer, frames: dict, schema: str, workdir: Path, *, g
     column with the layer's SRID and a GiST index (as ``ogr2ogr -f PostgreSQL``).
     """
     import pyogrio
+    from psycopg import sql
 
-    server.sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    with server.connect() as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     for name, df in frames.items():
         out = workdir / f"{schema}.{name}.sql"
         opts = {"SCHEMA": schema, "CREATE_SCHEMA": "OFF", "GEOMETRY_NAME": "geom", "SPATIAL_INDEX": "GIST"}
@@ -208,6 +211,7 @@ def start_server() -> PgServer:
 
     with server.connect() as conn:
         with conn.cursor() as cur:
+            cur.execute("SET log_statement = 'none'")  # the role passwords stay out of the server log
             for stmt in filter(None, (s.strip() for s in ROLE_GRANTS.split(";"))):
                 cur.execute(sql.SQL(stmt).format(read_pw=sql.Literal(read_pw), write_pw=sql.Literal(write_pw)))
     return server

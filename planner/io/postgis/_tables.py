@@ -39,6 +39,9 @@ _MAKE_MULTI: dict[str, Callable] = {"Point": shapely.MultiPoint, "LineString": s
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}
 _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3}
+#: Geometry type of plan layers when they are empty (input layers: the first type of planner.schema).
+_EMPTY_LAYER_TYPES = {"segments": "LineString", "drops": "LineString", "poles_used": "Point",
+                      "localities": "Polygon", "reallocation": "Point"}
 #: PostgreSQL types a column may get (the DDL takes them from here only).
 PG_TYPES = ("bigint", "double precision", "boolean", "date", "timestamp", "timestamptz", "text")
 #: PostGIS geometry types a geometry column may get.
@@ -143,12 +146,16 @@ def _epsg(gdf: gpd.GeoDataFrame, name: str, default: int | None) -> int:
     return int(code)
 
 
-def _geometry(gdf: gpd.GeoDataFrame, srid: int) -> tuple[list, str]:
+def _geometry(gdf: gpd.GeoDataFrame, srid: int, name: str) -> tuple[list, str]:
     """Hex EWKB of every row and the PostGIS geometry type of the column."""
+    from planner.schema import LAYERS
+
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     types = set(shapely.get_type_id(geoms[present]).tolist()) if present.any() else set()
     names = {_TYPE_NAMES[t] for t in types}
+    if not names and (name in LAYERS or name in _EMPTY_LAYER_TYPES):  # e.g. no ducts: the layer's usual type
+        names = {_EMPTY_LAYER_TYPES.get(name) or LAYERS[name].geometry[0]}
     if len(names) == 1:
         gtype = names.pop()
     elif len(names) == 2 and any(_MULTI.get(n) in names for n in names):
@@ -214,7 +221,7 @@ def table_spec(name: str, frame: pd.DataFrame, *, default_srid: int | None = Non
     spec = TableSpec(name=name, columns=columns, values=values, natural_key=_natural_key(attrs, name))
     if geo:
         spec.srid = _epsg(frame, name, default_srid)
-        spec.geometry, spec.geometry_type = _geometry(frame, spec.srid)
+        spec.geometry, spec.geometry_type = _geometry(frame, spec.srid, name)
     return spec
 
 
