@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS public.layer_styles (
 GRANT SELECT, INSERT, DELETE ON public.layer_styles TO planner_write;
 GRANT USAGE ON SEQUENCE public.layer_styles_id_seq TO planner_write;
 GRANT SELECT ON public.layer_styles TO planner_read;
+ALTER DEFAULT PRIVILEGES FOR ROLE planner_write GRANT USAGE ON SCHEMAS TO planner_read;
+ALTER DEFAULT PRIVILEGES FOR ROLE planner_write GRANT SELECT ON TABLES TO planner_read;
 """
 
 
