@@ -493,8 +493,16 @@ def test_read_role_cannot_write_and_write_role_needs_no_superuser(pgpass, mini_p
     s = pgpass
     with pytest.raises(PlannerError) as err:
         write_plan(mini_plan, s.url("plan_by_reader", user="planner_read"))
-    assert "may not create schemas" in str(err.value) or "permission denied" in str(err.value)
+    assert "permission denied" in str(err.value) and "GRANT" in str(err.value)
     assert "plan_by_reader" not in schemas(s)
+    r = run(s, "plan", "--area", str(MINI), "--out", s.url("plan_by_reader", user="planner_read"))
+    assert r.returncode == 1 and "may not create schemas" in r.stderr and "GRANT CREATE ON DATABASE" in r.stderr
+    # a plan schema of another role: a clear refusal, not a half-done swap
+    write_plan(mini_plan, s.url("plan_of_admin", user="postgres"))
+    before = snapshot(s, "plan_of_admin")
+    with pytest.raises(PlannerError, match="belongs to role postgres"):
+        write_plan(mini_plan, s.url("plan_of_admin", user="planner_write"))
+    assert snapshot(s, "plan_of_admin") == before
     assert s.sql("SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = 'planner_write'") \
         == [(False, False, False)]
 

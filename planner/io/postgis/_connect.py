@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from planner._errors import PlannerError, Problem
 from planner.io.postgis._url import PgTarget
@@ -57,7 +58,7 @@ def connect(target: PgTarget) -> psycopg.Connection:
         names the (redacted) URL and the fix.
     """
     try:
-        conn = psycopg.connect(**target.params)
+        conn = psycopg.connect(make_conninfo(**target.params))
     except psycopg.Error as exc:
         text = target.scrub(str(exc).strip()) or type(exc).__name__
         what, fix = _kind(exc, text)
@@ -83,9 +84,10 @@ def database_error(target: PgTarget, exc: psycopg.Error, doing: str, *, table: s
     """
     text = target.scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        fix = ("ask the database admin for the grants in the README section 'Team database' (read role: USAGE on "
-               "the schema and SELECT on its tables; write role: CREATE on the database, rights on "
-               "public.layer_styles)")
+        db = target.params.get("dbname", "<db>")
+        fix = (f"the database owner grants it (README, 'Team database'): to read an area GRANT USAGE ON SCHEMA "
+               f"{target.schema} and GRANT SELECT ON ALL TABLES IN SCHEMA {target.schema}; to write plans GRANT "
+               f"CREATE ON DATABASE {db} and SELECT, INSERT, DELETE ON public.layer_styles")
     elif isinstance(exc, (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled)):
         fix = "another session (e.g. QGIS) holds a lock on the schema; close it or retry later"
     elif isinstance(exc, psycopg.OperationalError):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -34,7 +35,7 @@ KEY_COLUMN = "fid"
 _NATURAL_KEYS = ("id", "segment_id", "address_id", "simc", "wp_id", "new_building_id")
 
 _MULTI = {"Point": "MultiPoint", "LineString": "MultiLineString", "Polygon": "MultiPolygon"}
-_MAKE_MULTI: dict[str, Callable] = {"Point": shapely.MultiPoint, "LineString": shapely.MultiLineString,
+_MAKE_MULTI: dict[str, Callable[..., Any]] = {"Point": shapely.MultiPoint, "LineString": shapely.MultiLineString,
                                     "Polygon": shapely.MultiPolygon}
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}
@@ -72,8 +73,8 @@ class TableSpec:
 
     name: str
     columns: list[tuple[str, str]]
-    values: list[list]
-    geometry: list | None = None
+    values: list[list[Any]]
+    geometry: list[str | None] | None = None
     geometry_type: str = "Geometry"
     srid: int = 0
     natural_key: str | None = None
@@ -85,14 +86,14 @@ class TableSpec:
             return len(self.geometry)
         return len(self.values[0]) if self.values else 0
 
-    def rows(self) -> Iterator[tuple]:
+    def rows(self) -> Iterator[tuple[Any, ...]]:
         """Rows in frame order: key (1, 2, ...), attributes, then the geometry if any."""
         cols = [*self.values, self.geometry] if self.geometry is not None else self.values
         for i, row in enumerate(zip(*cols) if cols else ((),) * self.n_rows, start=1):
             yield (i, *row)
 
 
-def _nullable(values: np.ndarray, missing: np.ndarray, cast: Callable) -> list:
+def _nullable(values: np.ndarray, missing: np.ndarray, cast: Callable[[Any], Any]) -> list[Any]:
     return [None if m else cast(v) for v, m in zip(values, missing)]
 
 
@@ -102,7 +103,7 @@ def _text(v: object) -> str:
     return str(v)
 
 
-def _column(s: pd.Series) -> tuple[str, list]:
+def _column(s: pd.Series) -> tuple[str, list[Any]]:
     """PostgreSQL type and Python values of one column."""
     dt = s.dtype
     missing = np.asarray(pd.isna(s), dtype=bool) if len(s) else np.zeros(0, bool)
@@ -146,11 +147,11 @@ def _epsg(gdf: gpd.GeoDataFrame, name: str, default: int | None) -> int:
     return int(code)
 
 
-def _geometry(gdf: gpd.GeoDataFrame, srid: int, name: str) -> tuple[list, str]:
+def _geometry(gdf: gpd.GeoDataFrame, srid: int, name: str) -> tuple[list[str | None], str]:
     """Hex EWKB of every row and the PostGIS geometry type of the column."""
     from planner.schema import LAYERS
 
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    geoms = np.array(gdf.geometry.values, dtype=object)  # a copy: the frame is not touched
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     types = set(shapely.get_type_id(geoms[present]).tolist()) if present.any() else set()
     names = {_TYPE_NAMES[t] for t in types}
@@ -161,7 +162,6 @@ def _geometry(gdf: gpd.GeoDataFrame, srid: int, name: str) -> tuple[list, str]:
     elif len(names) == 2 and any(_MULTI.get(n) in names for n in names):
         single = next(n for n in names if n in _MULTI)
         gtype = _MULTI[single]
-        geoms = geoms.copy()
         idx = np.flatnonzero(present)
         is_single = shapely.get_type_id(geoms[idx]) == _TYPE_IDS[single]
         geoms[idx[is_single]] = [_MAKE_MULTI[single]([g]) for g in geoms[idx[is_single]]]
@@ -169,7 +169,7 @@ def _geometry(gdf: gpd.GeoDataFrame, srid: int, name: str) -> tuple[list, str]:
         gtype = "Geometry"
     if present.any() and bool(shapely.has_z(geoms[present]).any()):
         gtype += "Z"
-    geoms = np.where(present, geoms, None)
+    geoms[~present] = None
     geoms = shapely.set_srid(geoms, srid)
     hexes = shapely.to_wkb(geoms, hex=True, include_srid=True)
     return [None if h is None else str(h) for h in hexes], gtype
@@ -184,7 +184,6 @@ def _natural_key(frame: pd.DataFrame, name: str) -> str | None:
             s = frame[col]
             if len(s) and not s.isna().any() and not (s.astype(str) == "").any() and s.is_unique:
                 return col
-            return None
     return None
 
 
@@ -210,7 +209,7 @@ def table_spec(name: str, frame: pd.DataFrame, *, default_srid: int | None = Non
     geo = isinstance(frame, gpd.GeoDataFrame) and frame.active_geometry_name is not None
     attrs = pd.DataFrame(frame.drop(columns=[frame.active_geometry_name]) if geo else frame)
     columns: list[tuple[str, str]] = []
-    values: list[list] = []
+    values: list[list[Any]] = []
     for col in attrs.columns:
         cname = check_identifier(str(col), what=f"column of {name}", source=name)
         if cname in (KEY_COLUMN, GEOMETRY_COLUMN if geo else ""):

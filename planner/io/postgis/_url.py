@@ -84,13 +84,13 @@ def _label(url: str) -> str:
     return re.sub(r"(?P<head>[?&](?:ssl)?password=)[^&]*", lambda m: f"{m['head']}***", out, flags=re.IGNORECASE)
 
 
-def _redact_url_token(m: re.Match) -> str:
+def _redact_url_token(m: re.Match[str]) -> str:
     rest = m["rest"]
     at = rest.rfind("@")
     colon = rest.find(":", 0, max(at, 0))
     if at > 0 and colon >= 0:
         rest = f"{rest[:colon]}:***{rest[at:]}"
-    return m["head"] + rest
+    return str(m["head"]) + rest
 
 
 def check_identifier(name: str, *, what: str, source: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -204,7 +205,7 @@ def _select_expr(col: _Column, geometry: _Column | None) -> sql.Composable:
     return sql.SQL("{}::text").format(ident)
 
 
-def _series(values: list, typname: str) -> pd.Series:
+def _series(values: list[Any], typname: str) -> pd.Series:
     """A column as the GeoPackage reader would give it (NULL -> None / NaN / NaT)."""
     has_null = any(v is None for v in values)
     if typname == "bool":
@@ -274,7 +275,7 @@ def _read_table(cur: psycopg.Cursor, target: PgTarget, layer: str, schema: str, 
         query = sql.SQL("{q} ORDER BY {k}").format(q=query, k=sql.SQL(", ").join(map(sql.Identifier, pk)))
     cur.execute(query)
     rows = cur.fetchall()
-    data = list(zip(*rows)) if rows else [[] for _ in keep]
+    data: list[tuple[Any, ...]] = list(zip(*rows)) if rows else [() for _ in keep]
     frame = pd.DataFrame({c.name: _series(list(v), c.typname) for c, v in zip(keep, data)
                           if geometry is None or c.name != geometry.name}, index=pd.RangeIndex(len(rows)))
     if geometry is not None:

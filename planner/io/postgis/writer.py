@@ -31,6 +31,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 import psycopg
@@ -108,6 +109,16 @@ def _refuse_foreign(target: PgTarget, cur: psycopg.Cursor) -> None:
             file=target.label, message=f"schema '{target.schema}' holds {n} object(s) and was not written by the "
                                        "planner",
             fix="choose a new or empty schema with ?schema=NAME, or drop this one")])
+    if exists:
+        cur.execute("SELECT pg_get_userbyid(nspowner), pg_has_role(nspowner, 'USAGE') FROM pg_namespace "
+                    "WHERE nspname = %s", (target.schema,))
+        owner, mine = cur.fetchone()  # type: ignore[misc]
+        if not mine:
+            raise DatabaseError(f"cannot replace schema '{target.schema}': it belongs to role {owner}", [Problem(
+                file=target.label, message=f"schema '{target.schema}' belongs to role '{owner}'; only that role "
+                                           "(or a member of it) may drop and replace it",
+                fix=f"write as '{owner}' (e.g. the team's one write role), GRANT {owner} TO <your role>, or "
+                    "choose another schema")])
 
 
 def check_output(url: str, *, inputs: Iterable[object] = ()) -> str:
@@ -167,7 +178,7 @@ def _create_table(cur: psycopg.Cursor, schema: str, spec: TableSpec) -> None:
     cur.execute(sql.SQL("ANALYZE {}").format(ident))
 
 
-def _write_summary(cur: psycopg.Cursor, schema: str, summary: dict) -> None:
+def _write_summary(cur: psycopg.Cursor[Any], schema: str, summary: dict[str, Any]) -> None:
     ident = sql.Identifier(schema, "summary")
     cur.execute(sql.SQL("CREATE TABLE {} (key text PRIMARY KEY, value jsonb NOT NULL)").format(ident))
     rows = [(str(k), json.dumps(v, ensure_ascii=False, sort_keys=True)) for k, v in sorted(summary.items())]
@@ -240,7 +251,7 @@ def write_plan(
     layers: dict[str, pd.DataFrame],
     tables: dict[str, pd.DataFrame] | None = None,
     *,
-    summary: dict | None = None,
+    summary: dict[str, Any] | None = None,
     styles: Sequence[object] = (),
     inputs: Iterable[object] = (),
 ) -> str:
