@@ -223,7 +223,7 @@ def validate_cmd(
 @app.command("map")
 def map_cmd(
     plan_dir: Annotated[Path, typer.Option("--plan", help="Plan directory written by `planner plan`.")] = Path("out/demo"),
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
     lang: Annotated[str, typer.Option(help="pl or en.")] = "pl",
     offline: Annotated[bool, typer.Option("--offline/--online", help="Inline Leaflet (works with no network).")] = True,
     quiet: QuietOpt = False,
@@ -236,8 +236,11 @@ def map_cmd(
         typer.echo(f"error: --lang must be 'pl' or 'en', got {lang!r}", err=True)
         raise typer.Exit(code=2)
     try:
+        from planner.io.postgis import local_path  # issue #21: a URL is refused, not made a directory
+
+        html = local_path(out) if out else plan_dir / "map.html"
         layers = maps.read_plan_layers(plan_dir)
-        path = maps.write_map(layers, out or plan_dir / "map.html", lang=lang, offline=offline)
+        path = maps.write_map(layers, html, lang=lang, offline=offline)
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(f"Map: {path}")
@@ -247,7 +250,7 @@ def map_cmd(
 def compare_cmd(
     plan_dirs: Annotated[list[Path], typer.Argument(help="Two or more plan directories written by `planner plan`.")],
     names: Annotated[Optional[str], typer.Option(help="Comma-separated scenario names (default: directory names).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the comparison as CSV (+ .md beside it).")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", "-o", help="Write the comparison as CSV (+ .md beside it).")] = None,
 ) -> None:
     """Compare plans: cost, km by type, points connected, milestone compliance."""
     from planner import compare
@@ -256,9 +259,12 @@ def compare_cmd(
         typer.echo("error: give at least two plan directories", err=True)
         raise typer.Exit(code=2)
     try:
+        from planner.io.postgis import local_path  # issue #21: a URL is refused, not made a directory
+
+        target = local_path(out) if out is not None else None
         df = compare.compare_plans(plan_dirs, names.split(",") if names else None)
-        if out is not None:
-            compare.write_comparison(df, out)
+        if target is not None:
+            compare.write_comparison(df, target)
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(compare.format_comparison(df))

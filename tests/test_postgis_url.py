@@ -136,3 +136,11 @@ def test_cli_out_postgresql_url_with_a_bad_schema_fails_before_planning(tmp_path
     assert "hunter2" not in r.stdout + r.stderr
     assert "Area " not in r.stdout  # refused before planning
     assert list(tmp_path.iterdir()) == []
+
+
+def test_file_only_out_options_refuse_urls(tmp_path):
+    r = run("map", "--plan", "out/demo", "--out", "s3://bucket/map.html", cwd=tmp_path)
+    assert r.returncode == 2 and "a local file path is needed, not a 's3://' URL" in r.stderr
+    r = run("compare", "out/a", "out/b", "--out", "https://u:hunter2@x/c.csv", cwd=tmp_path)
+    assert r.returncode == 2 and "'https://' URL" in r.stderr and "hunter2" not in r.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from planner.io.postgis._url import DB_SCHEMES, PgTarget, is_url, parse_url, redact, url_scheme
+from planner.io.postgis._url import DB_SCHEMES, PgTarget, is_url, local_path, parse_url, redact, url_scheme
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner.io.postgis._connect import DatabaseError
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.io.postgis.writer import check_output, write_plan
 
 __all__ = [
-    "DB_SCHEMES", "PgTarget", "is_url", "url_scheme", "parse_url", "redact",
+    "DB_SCHEMES", "PgTarget", "is_url", "url_scheme", "parse_url", "redact", "local_path",
     "DatabaseError", "DbArea", "read_area", "write_plan", "check_output",
 ]
 

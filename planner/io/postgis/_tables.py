@@ -113,8 +113,7 @@ def _column(s: pd.Series) -> tuple[str, list[Any]]:
     if ptypes.is_integer_dtype(dt):
         return "bigint", _nullable(raw, missing, int)
     if ptypes.is_float_dtype(dt):
-        return "double precision", _nullable(raw, missing | ~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan)),
-                                             float)
+        return "double precision", _nullable(raw, missing, float)  # NaN -> NULL, +-inf kept (Infinity)
     if isinstance(dt, pd.DatetimeTZDtype):
         return "timestamptz", _nullable(raw, missing, lambda v: pd.Timestamp(v).to_pydatetime())
     if ptypes.is_datetime64_dtype(dt):

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from planner._errors import Problem, UsageError
 from planner.schema import SQL_IDENTIFIER_PATTERN
 
-__all__ = ["PgTarget", "is_url", "url_scheme", "parse_url", "redact", "check_identifier", "DB_SCHEMES"]
+__all__ = ["PgTarget", "is_url", "url_scheme", "parse_url", "redact", "check_identifier", "local_path", "DB_SCHEMES"]
 
 #: URL schemes read and written by :mod:`planner.io.postgis` (libpq accepts both).
 DB_SCHEMES = ("postgresql", "postgres")
@@ -91,6 +92,24 @@ def _redact_url_token(m: re.Match[str]) -> str:
     if at > 0 and colon >= 0:
         rest = f"{rest[:colon]}:***{rest[at:]}"
     return str(m["head"]) + rest
+
+
+def local_path(text: str | Path, *, option: str = "--out") -> Path:
+    """``text`` as a local path; a URL (``s3://``, ``http://``, even ``postgresql://``) is a usage error.
+
+    For options that only write files (``planner map --out``, ``planner compare --out``).
+
+    Raises
+    ------
+    UsageError
+        ``text`` looks like a URL.
+    """
+    scheme = url_scheme(text)
+    if scheme is None:
+        return Path(text)
+    raise UsageError(f"{option}: a local file path is needed, not a '{scheme}://' URL", [Problem(
+        file=_label(str(text)), message=f"{option} of this command writes a local file; URLs are not supported",
+        fix="give a local path (postgresql:// URLs are read and written by --area and `planner plan --out`)")])
 
 
 def check_identifier(name: str, *, what: str, source: str) -> str:
