@@ -100,6 +100,13 @@ def test_area_read_from_postgis_equals_the_file_area(pgpass, mini_frames, mini_s
     assert area.sources["roads"] == f"{url} [roads]"
 
 
+def test_a_layer_file_overrides_a_table(pgpass, mini_schema):
+    area = load_area(pgpass.url(mini_schema, user="planner_read"), layers={"pops": MINI / "pops.csv"})
+    assert area.sources["pops"] == str(MINI / "pops.csv")
+    assert area.sources["roads"].endswith("?schema=mini_in [roads]")
+    assert len(area.pops) == 1
+
+
 def test_tables_of_other_names_and_schemas_via_area_tables(postgis_server, mini_schema, tmp_path):
     s = postgis_server
     s.sql("CREATE SCHEMA IF NOT EXISTS mapped; CREATE SCHEMA IF NOT EXISTS shared; "
