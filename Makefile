@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser bench clean demo-data
+.PHONY: demo test browser postgis bench clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ demo: $(STAMP)
 	@echo "Map: out/demo/map.html"
 
 ## Run the whole test suite (unit, CLI, notebooks, browser). The real components the tests
-## use (Chromium) are installed first and required: a missing one fails the run, never skips it.
-test: $(STAMP) browser
+## use (Chromium, PostgreSQL/PostGIS) are installed first and required: a missing one fails the run, never skips it.
+test: $(STAMP) browser postgis
 	PLANNER_REQUIRE_COMPONENTS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup --nbmake
 
 ## Headless Chromium for the map and report tests (Debian package).
@@ -32,6 +32,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian chromium for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## PostgreSQL + PostGIS server binaries for the PostGIS tests (Debian packages, issue #20). The tests
+## start their own throw-away server in a temp dir (never the system cluster) and fail, not skip,
+## with this target's name when the binaries are missing.
+postgis:
+	@ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || { \
+	  echo "installing Debian postgresql + postgis for the PostGIS tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-postgis >/dev/null; }
 
 ## Regenerate the embedded demo area (deterministic).
 demo-data: $(STAMP)

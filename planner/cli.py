@@ -28,7 +28,8 @@ logger = logging.getLogger("planner")
 
 AreaOpt = Annotated[str, typer.Option("--area", "-a", help="'demo', a .gpkg, a layer directory, a .osm/.osm.pbf or a PRG GML file.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML configuration file (see planner/config.py).")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
+# issue #20: --area/--out also take postgresql://[user@]host[:port]/db?schema=NAME; --out is a str (a Path mangles URLs)
+OutOpt = Annotated[Optional[str], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
 AssumeCrsOpt = Annotated[Optional[str], typer.Option("--assume-crs", help="CRS for input layers that carry none, e.g. EPSG:2180.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also show the INFO messages of the libraries "
@@ -87,23 +88,31 @@ def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: b
 
 def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
     from planner import datasets
+    from planner.io.postgis import is_url
 
     out = [Path(p) for p in paths if p is not None]
-    out.append(datasets.get_path("demo") if area == "demo" else Path(area))
+    if not is_url(area):  # issue #20: a database URL is no local input (the PostGIS writer checks it)
+        out.append(datasets.get_path("demo") if area == "demo" else Path(area))
     return out
 
 
-def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Optional[str], quiet: bool,
+def _run(area: str, config: Optional[Path], out: Optional[str], assume_crs: Optional[str], quiet: bool,
          until: str, official_list: Optional[Path] = None, new_buildings: Optional[Path] = None,
          as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
          write_map: bool = True, formats: tuple[str, ...] = ("gpkg",),
          layer_specs: Optional[list[str]] = None, verbose: bool = False) -> None:
+    from planner.io.postgis import is_url, redact
     from planner.output import write_plan
     from planner.pipeline import plan
     from planner.report import format_summary
 
     _setup_logging(quiet, verbose)
+    db_out = out is not None and is_url(out)  # postgresql:// -> PostGIS; other URL schemes -> exit 2
     try:
+        if db_out:
+            from planner.output.postgis import check_output
+
+            check_output(str(out), inputs=[area])  # before planning: bad URL, no server, foreign schema
         layers = _layer_args(layer_specs or [])
         layers.update({k: v for k, v in (("new_buildings", new_buildings), ("as_built", as_built)) if v is not None})
         a, cfg = _load(area, config, assume_crs, quiet, layers)
@@ -116,14 +125,14 @@ def _run(area: str, config: Optional[Path], out: Optional[Path], assume_crs: Opt
 
             official_list = datasets.get_path("demo_official_list")
         p = plan(a, cfg, official_list=official_list, until=until)
-        out_dir = out or Path("out") / a.name
+        out_dir = out if db_out else Path(out or Path("out") / a.name)
         write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
                    inputs=_inputs(area, config, official_list, *layers.values()))
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(format_summary(p))
-    typer.echo(f"\nOutputs written to {out_dir}/")
-    if write_map and until == "schedule":
+    typer.echo(f"\nOutputs written to {redact(out_dir) if db_out else f'{out_dir}/'}")
+    if write_map and until == "schedule" and not db_out:
         typer.echo(f"Map: {out_dir / 'map.html'}")
 
 
@@ -217,13 +226,15 @@ def validate_cmd(
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(a.summary().to_string(index=False))
-    typer.echo(f"OK: {path} is valid ({a.crs}, bounds {tuple(round(b) for b in a.bounds)})")
+    from planner.io.postgis import redact  # issue #20: never print a URL password
+
+    typer.echo(f"OK: {redact(path)} is valid ({a.crs}, bounds {tuple(round(b) for b in a.bounds)})")
 
 
 @app.command("map")
 def map_cmd(
     plan_dir: Annotated[Path, typer.Option("--plan", help="Plan directory written by `planner plan`.")] = Path("out/demo"),
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
     config: ConfigOpt = None,
     lang: Annotated[Optional[str], typer.Option(help="pl or en (default from the [map] section: pl).")] = None,
     offline: Annotated[Optional[bool], typer.Option(
@@ -237,12 +248,15 @@ def map_cmd(
 
     _setup_logging(quiet, verbose)
     try:
+        from planner.io.postgis import local_path  # a URL is refused, not made a directory
+
+        html = local_path(out) if out else plan_dir / "map.html"
         cfg = load_config(config)
         over = {k: v for k, v in (("lang", lang), ("offline", offline)) if v is not None}
         if over:
             cfg = cfg.updated(map=over)
         layers = maps.read_plan_layers(plan_dir)
-        path = maps.write_map(layers, out or plan_dir / "map.html", config=cfg.map,
+        path = maps.write_map(layers, html, config=cfg.map,
                               drop_limit_m=cfg.design.drop_contract_max_m if config is not None else None)
     except PlannerError as exc:
         raise _fail(exc) from None
@@ -253,7 +267,7 @@ def map_cmd(
 def compare_cmd(
     plan_dirs: Annotated[list[Path], typer.Argument(help="Two or more plan directories written by `planner plan`.")],
     names: Annotated[Optional[str], typer.Option(help="Comma-separated scenario names (default: directory names).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the comparison as CSV (+ .md beside it).")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", "-o", help="Write the comparison as CSV (+ .md beside it).")] = None,
 ) -> None:
     """Compare plans: cost, km by type, points connected, milestone compliance."""
     from planner import compare
@@ -262,9 +276,12 @@ def compare_cmd(
         typer.echo("error: give at least two plan directories", err=True)
         raise typer.Exit(code=2)
     try:
+        from planner.io.postgis import local_path  # issue #21: a URL is refused, not made a directory
+
+        target = local_path(out) if out is not None else None
         df = compare.compare_plans(plan_dirs, names.split(",") if names else None)
-        if out is not None:
-            compare.write_comparison(df, out)
+        if target is not None:
+            compare.write_comparison(df, target)
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(compare.format_comparison(df))

@@ -340,3 +340,11 @@ OUT_BOM_COLUMNS: tuple[str, ...] = (
 #: built, issue #18): every target passed, work remaining with the milestone still
 #: reachable, and the milestone's 80 % no longer reachable.
 VILLAGE_STATES: tuple[str, ...] = ("built", "remaining", "at_risk")
+
+# --- database identifiers (issue #20) ----------------------------------------
+#: Schema and table names accepted for PostGIS study areas and plans
+#: (``?schema=NAME``, ``[area.tables]``): ASCII letters, digits and ``_``, not
+#: starting with a digit, at most 63 bytes (PostgreSQL's NAMEDATALEN - 1).  Names
+#: are always quoted (:class:`psycopg.sql.Identifier`); this rule only keeps them
+#: unambiguous to type in psql and QGIS.
+SQL_IDENTIFIER_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,62}"

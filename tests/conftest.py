@@ -76,3 +76,7 @@ def chromium():
         browser = p.chromium.launch(executable_path=exe, args=list(maps.CHROMIUM_ARGS))
         yield browser
         browser.close()
+
+
+# issue #20: the throw-away PostgreSQL/PostGIS server fixture (tests/_postgis_server.py)
+from _postgis_server import postgis_server  # noqa: E402, F401

@@ -22,6 +22,7 @@ from planner._validate import Bounds, log_warnings, raise_for_problems, validate
 from planner.area import Area
 from planner.io.files import list_layers, read_metadata
 from planner.io.layers import LAYER_SUFFIXES, read_raw
+from planner.io.postgis._url import is_url
 from planner.schema import LAYERS, POLAND_BOUNDS_2180
 
 __all__ = ["BOUNDS_MARGIN_M", "area_name", "load_area"]
@@ -312,7 +313,15 @@ def load_area(
 
     config = config if config is not None else Config()
     assume = assume_crs or config.area.assume_crs
-    name, sources, metadata, warnings = _resolve(source)
+    db = None
+    if is_url(source):  # a PostGIS schema (planner.io.postgis); other URL schemes are a UsageError
+        from planner.io.postgis import read_area as read_database
+
+        db = read_database(str(source), config.area.tables, assume_crs=assume, require=not partial)
+        source, name, metadata, warnings = db.label, db.name, db.metadata, list(db.warnings)
+        sources = {k: _Source(db.label, t) for k, t in db.tables.items()}  # type: ignore[arg-type]
+    else:
+        name, sources, metadata, warnings = _resolve(source)
     problems: list[Problem] = []
 
     for lname, p in (layers or {}).items():
@@ -342,7 +351,8 @@ def load_area(
             if lname in data and data[lname] is not None and len(data[lname]):
                 raw[lname] = data[lname]
             continue
-        gdf, errs, warns = read_raw(src.path, lname, layer=src.layer, assume_crs=assume)
+        gdf, errs, warns = (db.raw[lname] if db is not None and src.path == db.label
+                            else read_raw(src.path, lname, layer=src.layer, assume_crs=assume))
         problems += errs
         warnings += warns
         if errs:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 from planner._timing import Clock
+from planner.io.postgis import is_url
 from planner.output import charts, excel, files, gpkg_styles
 from planner.output.tables import plan_layers, plan_tables
 from planner.report.document import report_html, report_markdown
@@ -57,7 +58,10 @@ def write_plan(
     p
         The plan.
     out_dir
-        Output directory; replaced as a whole only once everything is written.
+        Output directory, replaced as a whole only once everything is written;
+        or ``postgresql://[user@]host[:port]/db?schema=NAME``: the plan's layers,
+        tables and summary written into that PostGIS schema in one transaction
+        (:mod:`planner.output.postgis`; no map, report or workbooks there).
     write_map
         Write the councillor map ``map.html`` (:mod:`planner.maps`, with the
         plan's ``[map]`` configuration).
@@ -86,6 +90,14 @@ def write_plan(
     unknown = sorted(set(formats) - {"gpkg", "parquet"})
     if unknown:
         raise UsageError(f"unknown output format(s) {', '.join(unknown)}; choose gpkg and/or parquet")
+    if is_url(out_dir):  # layers + tables into a PostGIS schema; other URL schemes are a UsageError
+        from planner.output import postgis
+
+        layers = plan_layers(p)
+        postgis.write_plan(str(out_dir), layers, plan_tables(p), summary=p.summary(),
+                           styles=gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)),
+                           inputs=[*p.area.sources.values(), *(inputs or [])])
+        return out_dir  # type: ignore[return-value]
     out_dir = Path(out_dir)
     clock = Clock(timings)
     with files.staged_output_dir(out_dir, inputs=inputs) as tmp, ThreadPoolExecutor(1) as background:

@@ -1,0 +1,25 @@
+"""Write a plan into a PostGIS schema (``--out postgresql://...?schema=NAME``), all or nothing.
+
+:func:`write_plan` (:mod:`~planner.output.postgis.writer`: staging schema and
+swap), ``_tables`` (frames as tables) and ``_styles`` (QGIS ``layer_styles``).
+URLs, connections and credentials are shared with the reader
+(:mod:`planner.io.postgis`).  The driver (psycopg) is imported on first use only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.output.postgis.writer import check_output, write_plan
+
+__all__ = ["check_output", "write_plan"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the driver-dependent writer on first use."""
+    if name in __all__:
+        from planner.output.postgis import writer
+
+        return getattr(writer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
