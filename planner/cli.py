@@ -247,6 +247,9 @@ def map_cmd(
     from planner.config import load_config
 
     _setup_logging(quiet, verbose)
+    if lang is not None and lang not in ("pl", "en"):
+        typer.echo(f"error: --lang must be 'pl' or 'en', got {lang!r}", err=True)
+        raise typer.Exit(code=2)
     try:
         from planner.io.postgis import local_path  # a URL is refused, not made a directory
 

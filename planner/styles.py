@@ -1,7 +1,7 @@
 """Colours of the planner's outputs: the one home of every palette.
 
 The councillor map (:mod:`planner.maps`), the QGIS styles of ``plan.gpkg``
-(:mod:`planner.io.gpkg_styles`), the report's static map and the schedule's
+(:mod:`planner.output.gpkg_styles`), the report's static map and the schedule's
 Gantt chart draw the same things; they take their colours from here, so that a
 milestone, a plan status or a deployment type has one colour wherever a user
 meets it.  Only colours live here: sizes, widths and dash patterns belong to

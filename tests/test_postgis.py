@@ -214,8 +214,7 @@ def test_no_privilege_on_the_schema(postgis_server, mini_schema):
 
 
 def test_plan_tables_have_keys_indexes_and_srid(pgpass, mini_plan):
-    from planner.pipeline import _jsonable
-    from planner.report import plan_layers, plan_tables, write_plan
+    from planner.output import plan_layers, plan_tables, write_plan
 
     s = pgpass
     url = s.url("plan_keys", user="planner_write")
@@ -244,15 +243,15 @@ def test_plan_tables_have_keys_indexes_and_srid(pgpass, mini_plan):
                "OR abs(y - ST_Y(geom)) > 0.005")
     assert xy == [(0,)]
     got = {k: v for k, v in s.sql("SELECT key, value FROM plan_keys.summary")}
-    assert got == json.loads(json.dumps(_jsonable(mini_plan.summary())))
+    assert got == json.loads(json.dumps(mini_plan.summary()))
     assert s.sql("SELECT obj_description('plan_keys'::regnamespace, 'pg_namespace') LIKE 'planner plan output%'") \
         == [(True,)]
     assert not {n for n in schemas(s) if n.startswith("planner_staging_")}
 
 
 def test_failed_run_leaves_the_previous_schema_untouched(pgpass, mini_plan):
-    from planner.io import gpkg_styles
-    from planner.report import plan_layers, plan_tables
+    from planner.output import gpkg_styles
+    from planner.output import plan_layers, plan_tables
 
     s = pgpass
     url = s.url("plan_fail", user="planner_write")
@@ -279,7 +278,7 @@ def test_failed_run_leaves_the_previous_schema_untouched(pgpass, mini_plan):
 
 
 def test_writing_into_the_input_schema_is_refused(pgpass, mini_schema, mini_plan):
-    from planner.report import write_plan
+    from planner.output import write_plan
 
     s = pgpass
     area = load_area(s.url(mini_schema, user="planner_read"))
@@ -290,9 +289,9 @@ def test_writing_into_the_input_schema_is_refused(pgpass, mini_schema, mini_plan
 
 
 def test_concurrent_runs_into_two_schemas_and_into_one(pgpass, mini_plan, monkeypatch):
-    from planner.io import gpkg_styles
+    from planner.output import gpkg_styles
     from planner.output.postgis import writer
-    from planner.report import plan_layers, plan_tables
+    from planner.output import plan_layers, plan_tables
 
     s = pgpass
     layers, tables = plan_layers(mini_plan), plan_tables(mini_plan)
@@ -335,7 +334,7 @@ def test_concurrent_runs_into_two_schemas_and_into_one(pgpass, mini_plan, monkey
 
 
 def test_grants_on_the_plan_survive_a_rerun_and_dependent_views_are_not_dropped(pgpass, mini_plan):
-    from planner.report import write_plan
+    from planner.output import write_plan
 
     s = pgpass
     url = s.url("plan_grants", user="planner_write")
@@ -361,8 +360,8 @@ def test_grants_on_the_plan_survive_a_rerun_and_dependent_views_are_not_dropped(
 
 
 def test_layer_styles_rows_load_in_qgis_format(pgpass, mini_plan):
-    from planner.io import gpkg_styles
-    from planner.report import write_plan
+    from planner.output import gpkg_styles
+    from planner.output import write_plan
 
     s = pgpass
     write_plan(mini_plan, s.url("plan_styles", user="planner_write"))
@@ -394,7 +393,7 @@ def test_layer_styles_rows_load_in_qgis_format(pgpass, mini_plan):
 
 
 def test_layer_styles_table_is_created_in_qgis_layout_when_missing(postgis_server, mini_plan, monkeypatch):
-    from planner.report import write_plan
+    from planner.output import write_plan
 
     s = postgis_server
     with s.connect(dbname="postgres") as conn:
@@ -446,7 +445,7 @@ def test_schema_injection_is_rejected_before_anything_reaches_the_server(postgis
 
 
 def test_reserved_words_as_names_are_quoted_not_pasted(pgpass, mini_frames, mini_plan, tmp_path):
-    from planner.report import write_plan
+    from planner.output import write_plan
 
     s = pgpass
     load_frames(s, mini_frames[1], "order", tmp_path)
@@ -478,7 +477,7 @@ def test_a_url_password_never_appears_in_output_logs_or_tables(postgis_server, m
     assert "Outputs written to postgresql://planner_write:***@" in texts[3], texts[3]
     assert [t.count("error:") for t in texts] == [0, 1, 1, 0, 1]
     # in-process, every logger at DEBUG (psycopg's included)
-    from planner.io import gpkg_styles
+    from planner.output import gpkg_styles
 
     caplog.set_level(logging.DEBUG)
     a = load_area(area)
@@ -496,7 +495,7 @@ def test_a_url_password_never_appears_in_output_logs_or_tables(postgis_server, m
 
 
 def test_read_role_cannot_write_and_write_role_needs_no_superuser(pgpass, mini_plan):
-    from planner.report import write_plan
+    from planner.output import write_plan
 
     s = pgpass
     with pytest.raises(PlannerError) as err:

@@ -25,7 +25,7 @@ import shapely
 from _postgis_server import PgServer, load_gpkg
 
 from planner import datasets
-from planner.io import files
+from planner.output import files
 
 pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 

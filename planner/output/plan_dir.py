@@ -50,7 +50,7 @@ def write_plan(
     formats: tuple[str, ...] | list[str] = ("gpkg",),
     uke: bool = True,
     timings: dict[str, float] | None = None,
-) -> Path:
+) -> Path | str:
     """Write every output of ``p`` into ``out_dir`` atomically.
 
     Parameters
@@ -84,8 +84,8 @@ def write_plan(
 
     Returns
     -------
-    Path
-        ``out_dir``.
+    Path or str
+        ``out_dir`` (the URL for a database).
     """
     unknown = sorted(set(formats) - {"gpkg", "parquet"})
     if unknown:
@@ -97,7 +97,7 @@ def write_plan(
         postgis.write_plan(str(out_dir), layers, plan_tables(p), summary=p.summary(),
                            styles=gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)),
                            inputs=[*p.area.sources.values(), *(inputs or [])])
-        return out_dir  # type: ignore[return-value]
+        return str(out_dir)
     out_dir = Path(out_dir)
     clock = Clock(timings)
     with files.staged_output_dir(out_dir, inputs=inputs) as tmp, ThreadPoolExecutor(1) as background:

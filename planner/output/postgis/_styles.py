@@ -10,7 +10,7 @@ layer is opened, QGIS applies the row of that table and geometry column with
 ``useasdefault`` (newest ``update_time`` first).
 
 The planner's rows carry a ``stylename`` starting with ``planner_`` and the
-fixed ``update_time`` of :data:`planner.io.gpkg_styles.UPDATE_TIME`: each run
+fixed ``update_time`` of :data:`planner.output.gpkg_styles.UPDATE_TIME`: each run
 replaces them, while a style a user saved in QGIS as the default of a layer
 (newer ``update_time``) keeps winning over the planner's.
 """
@@ -53,7 +53,7 @@ def write_styles(cur: psycopg.Cursor, schema: str, styles: Sequence[object], geo
     schema
         The plan schema.
     styles
-        :class:`planner.io.gpkg_styles.LayerStyle` records (``table``,
+        :class:`planner.output.gpkg_styles.LayerStyle` records (``table``,
         ``name``, ``qml``, ``description``).
     geometry_column
         Geometry column of the styled tables.

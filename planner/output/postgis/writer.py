@@ -39,6 +39,7 @@ from psycopg import sql
 
 from planner._errors import Problem, UsageError
 from planner.io.postgis._connect import DatabaseError, connect, database_error
+from planner.io.postgis._url import PgTarget, is_url, parse_url
 from planner.output.postgis._styles import write_styles
 from planner.output.postgis._tables import (
     GEOMETRY_COLUMN,
@@ -49,7 +50,6 @@ from planner.output.postgis._tables import (
     merge_tables,
     table_spec,
 )
-from planner.io.postgis._url import PgTarget, is_url, parse_url
 
 __all__ = ["write_plan", "check_output", "SCHEMA_MARKER", "STAGING_PREFIX"]
 
@@ -271,7 +271,7 @@ def write_plan(
     summary
         ``summary.json`` content, stored as table ``summary`` (key, jsonb value).
     styles
-        :class:`planner.io.gpkg_styles.LayerStyle` records for
+        :class:`planner.output.gpkg_styles.LayerStyle` records for
         ``public.layer_styles`` (QGIS default styles of the layers).
     inputs
         Input paths or URLs; writing into the schema of an input is refused.
