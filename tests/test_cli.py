@@ -153,3 +153,16 @@ def test_layer_option_and_partial_validation(tmp_path):
     # a bad --layer is a usage error
     r = run("plan", "--layer", "popz=x.csv", "--out", str(tmp_path / "o"), "-q")
     assert r.returncode == 2 and "popz" in r.stderr and not (tmp_path / "o").exists()
+
+
+def test_default_console_shows_the_planners_messages_only(tmp_path):
+    """Without --verbose the libraries underneath stay at WARNING (no GDAL/pyogrio 'Created N records',
+    no matplotlib font cache lines); the planner's own INFO messages stay. --verbose shows both."""
+    r = run("plan", "--area", str(MINI), "--out", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    names = {line.split(":", 1)[0].split(" ", 1)[-1] for line in r.stderr.splitlines() if line.startswith("INFO ")}
+    assert names and all(n == "planner" or n.startswith("planner.") for n in names), names
+    r = run("plan", "--area", str(MINI), "--out", str(tmp_path / "b"), "--verbose")
+    assert r.returncode == 0, r.stderr
+    names = {line.split(":", 1)[0].split(" ", 1)[-1] for line in r.stderr.splitlines() if line.startswith("INFO ")}
+    assert any(not n.startswith("planner") for n in names), names
