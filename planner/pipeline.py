@@ -229,7 +229,7 @@ def plan(
     if until == "schedule":
         built = as_built if as_built is not None else area.layers["as_built"]
         logger.info("schedule: %d segments, %d drops", len(p.segments), len(p.drops))
-        s = schedule_mod.build_schedule(p.segments, p.drops, p.addresses, config,
+        s = schedule_mod.build_schedule(p.segments, p.drops, p.addresses, config.schedule,  # issue #15
                                         as_built=built if len(built) else None, progress=show)
         p.schedule, p.addresses, p.stages = s, s.addresses, p.stages + ("schedule",)
     p.localities = _assemble_localities(p)

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from planner import schedule as S
+from planner.schedule.calendar import Calendar
+from planner.schedule.listsched import end_day
 from planner._errors import ConfigError
 from planner.config import CrewConfig, Milestone, ScheduleConfig
 
@@ -551,18 +553,18 @@ def test_as_built_survey_gap_tolerated():
 def test_calendar_matches_oracle(start, n, saturdays, trench):
     """End of n working days from any start = walking the calendar with the holidays library."""
     sc = cfg(start=start, work_saturdays=saturdays, trench_winter_stop=("12-15", "02-28"))
-    cal = S._Calendar(sc)
+    cal = Calendar(sc)
     c = 1 if trench else 0
     s = cal.first(c, 0.0)
     e = cal.finish(c, s, float(n))
     first_day = cal.date(int(s))
     stop = ((12, 15), (2, 28)) if trench else None
     assert first_day == oracle_end(start, 1, saturdays=saturdays, trench_stop=stop)
-    assert cal.date(int(S._end_day(np.array([e]))[0])) == oracle_end(first_day, n, saturdays=saturdays,
+    assert cal.date(int(end_day(np.array([e]))[0])) == oracle_end(first_day, n, saturdays=saturdays,
                                                                        trench_stop=stop)
     # half a day more ends on the next working day
     e2 = cal.finish(c, s, n + 0.5)
-    assert cal.date(int(S._end_day(np.array([e2]))[0])) == oracle_end(first_day, n + 1, saturdays=saturdays,
+    assert cal.date(int(end_day(np.array([e2]))[0])) == oracle_end(first_day, n + 1, saturdays=saturdays,
                                                                         trench_stop=stop)
 
 
