@@ -25,6 +25,7 @@ _LAZY = {
     "Plan": ("planner.pipeline", "Plan"),
     "datasets": ("planner.datasets", None),
     "PlannerError": ("planner._errors", "PlannerError"),
+    "replan": ("planner.replan", None),  # issue #18: the package is callable, planner.replan(area, as_of=...)
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.config import Config, load_config
     from planner.io import load_area
     from planner.pipeline import Plan, plan
+    from planner.replan import replan  # noqa: F401  # issue #18
 
 
 def __getattr__(name: str) -> Any:

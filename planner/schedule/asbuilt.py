@@ -77,9 +77,16 @@ def match_segments(g_seg: np.ndarray, lines: np.ndarray, dates: np.ndarray, matc
         tree = shapely.STRtree(buf)
         seg_i, line_i = tree.query(g_seg, predicate="intersects")
         if len(seg_i):
-            cand = np.unique(seg_i)
-            union = shapely.union_all(buf)
-            cover = shapely.length(shapely.intersection(g_seg[cand], union))
+            # each segment against the union of the buffers touching it (the same
+            # intersection as with the union of all buffers, without building that)
+            order = np.argsort(seg_i, kind="stable")
+            s_sorted, l_sorted = seg_i[order], line_i[order]
+            cand, first = np.unique(s_sorted, return_index=True)
+            last = np.append(first[1:], len(s_sorted))
+            near = np.empty(len(cand), dtype=object)
+            for k, (i0, i1) in enumerate(zip(first.tolist(), last.tolist())):
+                near[k] = buf[l_sorted[i0]] if i1 - i0 == 1 else shapely.union_all(buf[l_sorted[i0:i1]])
+            cover = shapely.length(shapely.intersection(g_seg[cand], near))
             seglen = shapely.length(g_seg[cand])
             ok = cover >= min_cover * np.maximum(seglen, 1e-9)
             built[cand[ok]] = True

@@ -43,7 +43,7 @@ from planner.schedule.packages import (
 )
 from planner.schedule.results import ScheduleResult
 
-__all__ = ["ScheduleModel", "prepare", "finish", "build_schedule"]
+__all__ = ["ScheduleModel", "prepare", "finish", "schedule_model", "build_schedule"]
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,8 @@ def _address_table(addr: Any) -> pd.DataFrame:
 
 def prepare(segments: Any, drops: Any, addresses: Any, config: ScheduleConfig, *,
             done: Iterable[str] | None = None,
-            loc_rank: dict[str, tuple[int, int]] | None = None) -> ScheduleModel:
+            loc_rank: dict[str, tuple[int, int]] | None = None,
+            assignment: pd.DataFrame | None = None) -> ScheduleModel:
     """Prepare a schedule problem (see :func:`build_schedule` for the inputs).
 
     Parameters
@@ -192,6 +193,10 @@ def prepare(segments: Any, drops: Any, addresses: Any, config: ScheduleConfig, *
     loc_rank
         Priority rank per locality (SIMC) to use instead of the one derived
         from the milestones (a re-plan keeps the plan's priorities).
+    assignment
+        Locality -> milestone table (``simc, locality, milestone, how``) to use
+        as fixed instead of resolving the configured milestones (a re-plan
+        keeps the plan's assignment, automatic or not).
 
     Returns
     -------
@@ -209,7 +214,11 @@ def prepare(segments: Any, drops: Any, addresses: Any, config: ScheduleConfig, *
     loc = (pd.concat([a[["simc", "locality"]], seg[["simc", "locality"]]])
            .loc[lambda d: d["simc"] != ""].sort_values(["simc", "locality"], kind="stable")
            .drop_duplicates("simc").reset_index(drop=True))
-    assign = resolve_milestones(loc, sc)
+    if assignment is None:
+        assign = resolve_milestones(loc, sc)
+    else:
+        assign = assignment[["simc", "locality", "milestone", "how"]].copy()
+        assign["how"] = np.where(assign["how"] == "auto", "plan", assign["how"]).astype(object)
 
     cal = Calendar(sc)
     pk, seg_pk, drp = build_packages(seg, drp, sc)
@@ -360,11 +369,34 @@ def build_schedule(segments: Any, drops: Any, addresses: Any, config: ScheduleCo
     """
     from planner.schedule.progress import apply_progress
 
-    sc = config
-    model = prepare(segments, drops, addresses, sc)
+    model = prepare(segments, drops, addresses, config)
+    result = schedule_model(model, addresses, progress=progress)
+    if as_built is not None and len(as_built):
+        apply_progress(result, segments, model, as_built)
+    return result
+
+
+def schedule_model(model: ScheduleModel, addresses: Any, *, progress: bool = False) -> ScheduleResult:
+    """Schedule a prepared problem with its configured crews, and say why deadlines are missed.
+
+    Parameters
+    ----------
+    model
+        The prepared problem (:func:`prepare`).
+    addresses
+        The input addresses (for :attr:`ScheduleResult.addresses`).
+    progress
+        Show a progress bar during the crew search.
+
+    Returns
+    -------
+    ScheduleResult
+        With the binding constraint, minimum crews and
+        :attr:`~ScheduleResult.diagnosis` when infeasible.
+    """
+    sc = model.sc
     run = model.run()
     ok, _ = model.evaluate(run)
-
     binding = ""
     needed = None
     if not ok:
@@ -373,11 +405,8 @@ def build_schedule(segments: Any, drops: Any, addresses: Any, config: ScheduleCo
     elif model.auto_simcs:
         needed = min_crews(model.graph, model.keys, model.crews, model.cal, model.seg_pk_row, model.tgt,
                            model.deadline_of, sc, model.last_day, progress=progress)
-
     result = finish(model, run, addresses, feasible=ok, binding=binding, crews_needed=needed)
     if not ok:
         result.diagnosis = explain_infeasibility(model, run, binding, needed)
         logger.warning("schedule misses deadlines: %s", result.diagnosis)
-    if as_built is not None and len(as_built):
-        apply_progress(result, segments, model, as_built)
     return result

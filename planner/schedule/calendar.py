@@ -76,6 +76,7 @@ class Calendar:
         self.cum = tuple(np.cumsum(w).astype(np.int64) for w in self.work)
         # O(1) look-ups as plain lists (the list scheduler calls these in its inner loop)
         self._cum = tuple(c.tolist() for c in self.cum)
+        self._work = tuple(w.tolist() for w in self.work)
         self._pos = tuple(np.flatnonzero(w).tolist() for w in self.work)
         nxt = []
         for w in self.work:
@@ -93,8 +94,8 @@ class Calendar:
         d = int(math.floor(t + 1e-9))
         if d >= self.n:
             return -1.0
-        if self.work[cal][d]:
-            return max(t, float(d))
+        if self._work[cal][d]:
+            return t if t > d else float(d)
         nd = self._next[cal][d]
         return float(nd) if nd >= 0 else -1.0
 

@@ -132,44 +132,55 @@ def compliance_table(tgt: pd.DataFrame, days: np.ndarray, run: Run, P: PackageGr
                      sc: ScheduleConfig, cal: Calendar, m_deadline: dict[str, dt.date]) -> pd.DataFrame:
     """Per milestone and locality: targets passed by the deadline, slack, what misses and why."""
     thr = sc.pass_threshold
-    t = tgt.assign(day=days)
     ms_of = dict(zip(assign["simc"], assign["milestone"]))
-    t["milestone"] = t["simc"].map(ms_of).fillna("")
-    t["deadline_day"] = t["milestone"].map(lambda m: cal.day(m_deadline[m]) if m in m_deadline else np.nan)
     per = threshold_days(tgt, days, thr)
-    rows = []
     loc_name = dict(zip(assign["simc"], assign["locality"]))
-    for simc, g in t.groupby("simc", sort=True):
-        m = ms_of.get(simc, "")
+    dl_of = {m: cal.day(d) for m, d in m_deadline.items()}
+    # per-target flags, then one aggregation per locality
+    simc = tgt["simc"].to_numpy(dtype=str)
+    day = np.asarray(days, dtype=float)
+    conn = tgt["connectable"].to_numpy(bool)
+    dl = np.array([dl_of.get(ms_of.get(s, ""), np.nan) for s in simc], dtype=float)
+    late = conn & (day > dl)
+    fin = np.isfinite(day)
+    pkrow = tgt["seg_pk"].to_numpy()
+    consent_day = np.asarray(P.consent_day, dtype=float)
+    behind = late & fin & (pkrow >= 0) & (consent_day[np.clip(pkrow, 0, max(len(consent_day) - 1, 0))] > dl
+                                          if len(consent_day) else False)
+    agg = pd.DataFrame({
+        "simc": simc, "n": 1, "passed": day <= dl, "late_fin": late & fin, "unsched": late & ~fin,
+        "late_day": np.where(late & fin, day, -np.inf), "complete": np.where(conn, day, np.nan),
+        "behind": behind, "unc": ~conn,
+    }).groupby("simc", sort=True).agg(
+        n=("n", "sum"), passed=("passed", "sum"), late_fin=("late_fin", "sum"), unsched=("unsched", "sum"),
+        late_day=("late_day", "max"), complete=("complete", "max"), behind=("behind", "sum"), unc=("unc", "sum"))
+    unc_t = tgt.loc[~conn, ["simc", "unconnected_reason"]]
+    unc_reasons = {s: g["unconnected_reason"].replace("", "no drop").value_counts().sort_index()
+                   for s, g in unc_t.groupby("simc", sort=True)}
+    rows = []
+    for s, row in zip(agg.index.tolist(), agg.itertuples(index=False)):
+        m = ms_of.get(s, "")
         if m not in m_deadline:
             continue
-        dl_day = cal.day(m_deadline[m])
-        n = len(g)
-        passed = int((g["day"] <= dl_day).sum())
-        k = int(per.loc[simc, "k"])
-        thr_day = per.loc[simc, "thr_day"]
-        conn = g[g["connectable"]]
-        complete = conn["day"].max() if len(conn) else np.nan
+        dl_day = dl_of[m]
+        n = int(row.n)
+        passed = int(row.passed)
+        k = int(per.loc[s, "k"])
+        thr_day = per.loc[s, "thr_day"]
+        complete = row.complete
         reasons = []
-        late = g[g["connectable"] & (g["day"] > dl_day)]
-        if len(late):
-            fin = late["day"][np.isfinite(late["day"])]
-            unsched = int((~np.isfinite(late["day"])).sum())
-            if len(fin):
-                pkrows = late.loc[np.isfinite(late["day"]), "seg_pk"]
-                cons = sum(1 for r in pkrows if r >= 0 and P.consent_day[r] > dl_day)
-                txt = f"{len(fin)} passed after the deadline (by {cal.date(int(fin.max()))})"
-                if cons:
-                    txt += f", {cons} of them behind a pending consent"
-                reasons.append(txt)
-            if unsched:
-                reasons.append(f"{unsched} never scheduled (no crew of the needed type)")
-        unc = g[~g["connectable"]]
-        if len(unc):
-            why = unc["unconnected_reason"].replace("", "no drop").value_counts().sort_index()
-            reasons.append(f"{len(unc)} unconnected (" + ", ".join(f"{r}: {c}" for r, c in why.items()) + ")")
+        if row.late_fin:
+            txt = f"{int(row.late_fin)} passed after the deadline (by {cal.date(int(row.late_day))})"
+            if row.behind:
+                txt += f", {int(row.behind)} of them behind a pending consent"
+            reasons.append(txt)
+        if row.unsched:
+            reasons.append(f"{int(row.unsched)} never scheduled (no crew of the needed type)")
+        if row.unc:
+            why = unc_reasons[s]
+            reasons.append(f"{int(row.unc)} unconnected (" + ", ".join(f"{r}: {c}" for r, c in why.items()) + ")")
         rows.append({
-            "milestone": m, "deadline": m_deadline[m], "simc": simc, "locality": loc_name.get(simc, ""),
+            "milestone": m, "deadline": m_deadline[m], "simc": s, "locality": loc_name.get(s, ""),
             "targets": n, "passed_by_deadline": passed,
             "pct_passed": round(100.0 * passed / n, 1), "required_pct": round(100.0 * thr, 1),
             "ok": passed >= k,

@@ -13,7 +13,11 @@ the design for the rule to be met at all it is ``unconnected_points``.
 
 from __future__ import annotations
 
+import heapq
 import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +32,7 @@ from planner.schedule.packages import CREW_FIELD, CREW_TYPES, PackageGraph
 if TYPE_CHECKING:  # pragma: no cover
     from planner.schedule.build import ScheduleModel
 
-__all__ = ["BINDING_CONSTRAINTS", "diagnose", "min_crews", "explain_infeasibility"]
+__all__ = ["BINDING_CONSTRAINTS", "diagnose", "min_crews", "explain_infeasibility", "MixSearch", "cheapest_mix"]
 
 logger = logging.getLogger(__name__)
 
@@ -209,3 +213,116 @@ def explain_infeasibility(model: ScheduleModel, run: Run, binding: str, needed: 
     else:
         why = f"binding constraint {binding or 'unknown'}"
     return f"with the configured crews: {what}; {why}"
+
+
+@dataclass
+class MixSearch:
+    """Result of :func:`cheapest_mix`.
+
+    Attributes
+    ----------
+    crews
+        Cheapest feasible crew numbers per type, or ``None`` if even the upper
+        bounds are infeasible.
+    cost
+        Its cost per working day (sum of rate x crews).
+    evaluations
+        Feasibility checks made by this search (cached checks included).
+    proven
+        The enumeration finished: no cheaper mix inside the bounds is feasible
+        (assuming more crews of a type never hurt, which the lower bounds use).
+    """
+
+    crews: dict[str, int] | None
+    cost: float
+    evaluations: int
+    proven: bool
+
+
+def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, float], upper: dict[str, int], *,
+                 lower: dict[str, int] | None = None, max_evaluations: int = 300) -> MixSearch:
+    """Cheapest crew mix (by day rates) for which ``feasible`` holds.
+
+    Parameters
+    ----------
+    feasible
+        Crews per type -> whether the schedule meets the goal.
+    rates
+        Cost of one crew of each type per working day (positive).
+    upper
+        Largest number of crews of each type to consider.
+    lower
+        Smallest number of crews of each type (default 0).
+    max_evaluations
+        Budget of feasibility checks.
+
+    Returns
+    -------
+    MixSearch
+
+    Notes
+    -----
+    1. If ``upper`` is infeasible there is no answer.
+    2. Lower bounds: for each type the fewest crews that are feasible with
+       every other type at its upper bound (binary search).  Under the
+       assumption that more crews never make a list schedule miss a deadline,
+       no feasible mix has fewer.
+    3. Best-first enumeration of the box between the lower and upper bounds in
+       increasing cost (ties: fewer crews, then type order): each popped mix is
+       checked, its successors (one more crew of one type) are queued.  The
+       first feasible mix is the cheapest.  Costs grow along every successor
+       edge, so the queue yields the box in cost order.
+    4. If the budget runs out first, the cheapest feasible mix seen so far is
+       reduced greedily (one crew of the dearest type at a time while still
+       feasible) and returned with ``proven=False``.
+    """
+    types = list(upper)
+    lo = {t: int((lower or {}).get(t, 0)) for t in types}
+    hi = {t: max(int(upper[t]), lo[t]) for t in types}
+    calls = 0
+
+    def check(c: dict[str, int]) -> bool:
+        nonlocal calls
+        calls += 1
+        return bool(feasible(c))
+
+    def cost(c: dict[str, int]) -> float:
+        return float(sum(rates[t] * c[t] for t in types))
+
+    if not check(hi):
+        return MixSearch(None, math.inf, calls, True)
+    bound = dict(lo)
+    for t in types:
+        a, b = lo[t], hi[t]
+        while a < b:
+            mid = (a + b) // 2
+            if check({**hi, t: mid}):
+                b = mid
+            else:
+                a = mid + 1
+        bound[t] = a
+    best: dict[str, int] = dict(hi)
+
+    def key(c: tuple[int, ...]) -> tuple[float, int, tuple[int, ...]]:
+        return (cost(dict(zip(types, c))), sum(c), c)
+
+    start = tuple(bound[t] for t in types)
+    heap = [(key(start), start)]
+    seen = {start}
+    while heap and calls < max_evaluations:
+        _, c = heapq.heappop(heap)
+        mix = dict(zip(types, c))
+        if check(mix):
+            return MixSearch(mix, cost(mix), calls, True)
+        for j, t in enumerate(types):
+            if c[j] < hi[t]:
+                nxt = c[:j] + (c[j] + 1,) + c[j + 1:]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    heapq.heappush(heap, (key(nxt), nxt))
+    if not heap:  # the whole box checked: only the upper bounds are feasible (non-monotone case)
+        return MixSearch(best, cost(best), calls, True)
+    for t in sorted(types, key=lambda x: -rates[x]):
+        while best[t] > bound[t] and check({**best, t: best[t] - 1}):
+            best[t] -= 1
+    return MixSearch(best, cost(best), calls, False)

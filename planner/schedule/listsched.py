@@ -41,9 +41,12 @@ def list_schedule(P: PackageGraph, keys: list[tuple], crews: dict[str, int | Non
     moment the packages it depends on end); ``-1`` marks an unscheduled package.
     """
     n = len(P.wp_id)
-    start = np.full(n, -1.0)
-    end = np.full(n, -1.0)
+    start = [-1.0] * n  # plain lists in the loop (numpy scalar access is slow); arrays at the end
+    end = [-1.0] * n
     crew_of = [""] * n
+    first, finish = cal.first, cal.finish
+    consent_day, deps_of, cal_of, duration, crew_type, succ = (P.consent_day, P.deps, P.cal, P.duration, P.crew_type,
+                                                               P.succ)
     indeg = [len(d) for d in P.deps]
     heap = [(keys[i], i) for i in range(n) if indeg[i] == 0]
     heapq.heapify(heap)
@@ -54,33 +57,39 @@ def list_schedule(P: PackageGraph, keys: list[tuple], crews: dict[str, int | Non
     }
     while heap:
         _, i = heapq.heappop(heap)
-        ready = float(P.consent_day[i]) if consent else 0.0
+        ready = float(consent_day[i]) if consent else 0.0
         blocked = False
-        for j in P.deps[i]:
-            if end[j] < 0:
+        for j in deps_of[i]:
+            ej = end[j]
+            if ej < 0:
                 blocked = True
                 break
-            if end[j] > ready:
-                ready = float(end[j])
+            if ej > ready:
+                ready = float(ej)
         if not blocked:
-            c = P.cal[i]
-            dur = P.duration[i]
-            t = P.crew_type[i]
+            c = cal_of[i]
+            dur = duration[i]
+            t = crew_type[i]
             if crews.get(t, 0) is None:
-                s = cal.first(c, ready)
-                e = cal.finish(c, s, dur) if s >= 0 else -1.0
+                s = first(c, ready)
+                e = finish(c, s, dur) if s >= 0 else -1.0
                 if s >= 0 and e >= 0:
                     start[i], end[i], crew_of[i] = s, e, f"{t}-*"
             else:
                 best = None
                 for ci, glist in enumerate(gaps.get(t, [])):
+                    if best is not None and best[0] <= ready + eps:
+                        break  # nothing can start earlier than ``ready``
                     for gi, (gs, ge) in enumerate(glist):
                         if ge <= ready + eps:
                             continue
-                        s = cal.first(c, max(ready, gs))
+                        lo = max(ready, gs)
+                        if best is not None and lo >= best[0] - eps:
+                            break  # this and later gaps of the crew start no earlier than the best
+                        s = first(c, lo)
                         if s < 0 or s >= ge - eps:
                             continue
-                        e = cal.finish(c, s, dur)
+                        e = finish(c, s, dur)
                         if e < 0:
                             break
                         if e <= ge + eps:
@@ -95,11 +104,11 @@ def list_schedule(P: PackageGraph, keys: list[tuple], crews: dict[str, int | Non
                     if len(glist) > _MAX_GAPS:  # forget the oldest idle gaps (bounded work per package)
                         del glist[:len(glist) - _MAX_GAPS]
                     start[i], end[i], crew_of[i] = s, e, f"{t}-{ci + 1}"
-        for j in P.succ[i]:
+        for j in succ[i]:
             indeg[j] -= 1
             if indeg[j] == 0:
                 heapq.heappush(heap, (keys[j], j))
-    return Run(start, end, crew_of)
+    return Run(np.array(start, dtype=float), np.array(end, dtype=float), crew_of)
 
 
 def start_day(t: np.ndarray) -> np.ndarray:

@@ -23,14 +23,12 @@ from planner.schedule.asbuilt import SegmentMatch, match_segments, passed_target
 from planner.schedule.build import ScheduleModel
 from planner.schedule.listsched import end_day
 from planner.schedule.results import ProgressReport, ScheduleResult
+from planner.schema import VILLAGE_STATES
 
 __all__ = ["progress", "apply_progress", "progress_report", "village_states", "VILLAGE_STATES"]
 
-#: Values of the ``village_state`` column (see :func:`village_states`).
-VILLAGE_STATES: tuple[str, ...] = ("built", "remaining", "at_risk")
-
-
-def progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_built: Any) -> ProgressReport:
+def progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_built: Any, *,
+             match: SegmentMatch | None = None) -> ProgressReport:
     """Progress of a schedule against the as-built layer.
 
     Also adds ``as_built, as_built_on, as_built_cover`` to ``result.segments``.
@@ -44,7 +42,10 @@ def progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_bui
     model
         The prepared problem ``result`` was computed from.
     as_built
-        As-built layer (:data:`planner.schema.AS_BUILT`).
+        As-built layer (:data:`planner.schema.AS_BUILT`); may be empty.
+    match
+        Planned segments already matched to the as-built lines (a re-plan adds
+        segments named by id); computed here when ``None``.
 
     Returns
     -------
@@ -77,12 +78,14 @@ def progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_bui
            else np.array([""] * len(lines)))
     km_built = float(llen.sum()) / 1000.0
     km_under = float(llen[np.isin(dep, ["trench", "duct"])].sum()) / 1000.0
-    as_of = pd.Timestamp(built_on.max()).date()
-    first = pd.Timestamp(built_on.min()).date()
+    as_of = pd.Timestamp(built_on.max()).date() if len(built_on) else None
+    first = pd.Timestamp(built_on.min()).date() if len(built_on) else None
 
     # planned segments covered by as-built lines
     n = len(seg)
-    if n and "geometry" in segments:
+    if match is not None:
+        pass
+    elif n and "geometry" in segments:
         match = match_segments(segment_geometries(segments, seg), lines.geometry.to_numpy(), ldate,
                                sc.as_built_match_m, sc.as_built_min_cover)
     else:
@@ -106,7 +109,7 @@ def progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_bui
     t["milestone"] = t["simc"].map(ms_of).fillna("")
 
     # rate and forecast
-    work_days = max(1, cal.count(0, max(0, cal.day(first)), max(0, cal.day(as_of))))
+    work_days = max(1, cal.count(0, max(0, cal.day(first)), max(0, cal.day(as_of)))) if first and as_of else 1
     built_m = float(seg_len[built].sum())
     rate = built_m / work_days
     remaining = float(seg_len[~built].sum())
@@ -114,7 +117,7 @@ def progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_bui
     def forecast(rem: float) -> dt.date | None:
         if rem <= 0:
             return as_of
-        if rate <= 0:
+        if rate <= 0 or as_of is None:
             return None
         d0 = cal.first(0, float(cal.day(as_of) + 1))
         e = cal.finish(0, d0, float(max(1, math.ceil(rem / rate - 1e-9)))) if d0 >= 0 else -1.0
@@ -203,7 +206,8 @@ def progress_report(result: ScheduleResult) -> ProgressReport | None:
 
 
 
-def apply_progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_built: Any) -> ProgressReport:
+def apply_progress(result: ScheduleResult, segments: Any, model: ScheduleModel, as_built: Any, *,
+                   match: SegmentMatch | None = None) -> ProgressReport:
     """Compute :func:`progress` and store it in ``result`` (``progress``, ``progress_summary``).
 
     Addresses with an as-built connection whose ``plan_status`` is
@@ -211,18 +215,19 @@ def apply_progress(result: ScheduleResult, segments: Any, model: ScheduleModel, 
 
     Parameters
     ----------
-    result, segments, model, as_built
+    result, segments, model, as_built, match
         As :func:`progress`.
 
     Returns
     -------
     ProgressReport
     """
-    rep = progress(result, segments, model, as_built)
+    rep = progress(result, segments, model, as_built, match=match)
     result.progress = rep.localities
     result.progress_summary = rep
     out_addr = result.addresses
-    conn_ids = set(as_built.loc[as_built["kind"] == "connection", "address_id"].astype(str))
+    conn_ids = (set(as_built.loc[as_built["kind"] == "connection", "address_id"].astype(str))
+                if len(as_built) else set())
     if "plan_status" in out_addr:
         is_conn = out_addr["id"].astype(str).isin(conn_ids) & (out_addr["plan_status"] == "connect")
         out_addr.loc[is_conn, "plan_status"] = "connected"
