@@ -34,7 +34,7 @@ class Config(Section):
     # Show progress bars (CLI --quiet turns them off).
     progress: bool = True
 
-    def updated(self, **sections: dict) -> Config:
+    def updated(self, **sections: dict) -> "Config":
         """Return a copy with some sections' fields replaced, validated.
 
         Examples
