@@ -8,7 +8,6 @@ re-running the scheduler with the crew numbers it reports.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import geopandas as gpd
 import holidays
@@ -22,10 +21,10 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from planner import schedule as S
-from planner.schedule.calendar import Calendar
-from planner.schedule.listsched import end_day
 from planner._errors import ConfigError
 from planner.config import CrewConfig, Milestone, ScheduleConfig
+from planner.schedule.calendar import Calendar
+from planner.schedule.listsched import end_day
 
 NAMES = {"0000001": "Alfa", "0000002": "Beta", "0000003": "Dębinki", "0000004": "Gamma"}
 FAR = dt.date(2030, 12, 31)
@@ -150,7 +149,8 @@ def test_trench_winter_stop_across_year_boundary():
     t = wp_of(r, "trench_paved").iloc[0]
     assert t["duration_days"] == 15
     # 10 days 1-12 Dec, then nothing until Mon 2 March 2026
-    assert t["end"].date() == dt.date(2026, 3, 6) == oracle_end(dt.date(2025, 12, 1), 15, trench_stop=((12, 15), (2, 28)))
+    assert t["end"].date() == dt.date(2026, 3, 6) == oracle_end(dt.date(2025, 12, 1), 15,
+                                                                trench_stop=((12, 15), (2, 28)))
     a = wp_of(r, "aerial").iloc[0]  # aerial works through the winter
     assert a["end"].date() == oracle_end(dt.date(2025, 12, 1), 15) < dt.date(2026, 1, 31)
 
@@ -364,7 +364,8 @@ def test_unknown_locality_suggests_close_names():
     assert "'Zarzecze'" in text
     # by SIMC and case-insensitively it resolves
     for name in ("0000003", "dębinki"):
-        r = S.build_schedule(seg, drops, addr, cfg(milestones=(Milestone(name="M1", deadline=FAR, localities=(name,)),)))
+        ms = (Milestone(name="M1", deadline=FAR, localities=(name,)),)
+        r = S.build_schedule(seg, drops, addr, cfg(milestones=ms))
         assert r.assignment["how"].tolist() == ["config"]
 
 
@@ -587,3 +588,40 @@ def test_no_network_and_bad_trees_reported():
     cyc = pd.concat([cyc, cyc.iloc[[0, 0]].assign(segment_id=[1, 2], parent_id=[2, 1])], ignore_index=True)
     with pytest.raises(InputDataError, match="cycle"):
         S.build_schedule(gpd.GeoDataFrame(cyc, crs="EPSG:2180"), d2, a2, cfg())
+
+
+# --------------------------------------------------------------------------
+# infeasibility in words (issue #21)
+# --------------------------------------------------------------------------
+
+
+def test_infeasible_schedule_explained_in_words(caplog):
+    # no crew count helps: 2 working days of aerial from Wed 2025-04-30 cannot end by Thu 1 May (a holiday)
+    segs = [(1, -1, "aerial", "", 900, "0000001", "not_needed")]
+    seg, drops, addr = make_case(segs, {1: 5})
+    m = (Milestone(name="M1", deadline=dt.date(2025, 5, 1)),)
+    sc = cfg(start=dt.date(2025, 4, 30), milestones=m, consent_lead_days=0, crews={"aerial_m_per_day": 450.0})
+    with caplog.at_level("WARNING", logger="planner.schedule"):
+        r = S.build_schedule(seg, drops, addr, sc)
+    assert r.binding_constraint == "calendar" and r.min_crews is None
+    text = caplog.text
+    assert "minimum crews None" not in text and "binding constraint calendar" not in text
+    assert "no crew count meets them" in text and r.diagnosis in text
+    assert "M1 (2025-05-01): 1 of its localities below 80 % (Alfa)" in r.diagnosis
+    assert "even with unlimited crews and every pending consent granted at once" in r.diagnosis
+    assert "with every day a working day they would be met" in r.diagnosis
+    # the trench winter stop alone: named as the reason
+    segs = [(1, -1, "trench", "unpaved", 180 * 20, "0000001", "not_needed")]
+    seg, drops, addr = make_case(segs, {1: 5})
+    sc = cfg(start=dt.date(2025, 12, 1), milestones=(Milestone(name="M1", deadline=dt.date(2026, 1, 31)),),
+             consent_lead_days=0, max_package_days=100, trench_winter_stop=("12-15", "02-28"))
+    r = S.build_schedule(seg, drops, addr, sc)
+    assert r.binding_constraint == "calendar"
+    assert "the trench winter stop (12-15 to 02-28: no trenching) leaves too few working days" in r.diagnosis
+    # more crews would help: said so, with the crews
+    seg, drops, addr, ms = _capacity_case()
+    r = S.build_schedule(seg, drops, addr, cfg(milestones=ms, crews={"aerial_crews": 1, "aerial_m_per_day": 900.0}))
+    assert "more crews would meet them" in r.diagnosis and "2 aerial" in r.diagnosis
+    # feasible: nothing to explain
+    assert S.build_schedule(seg, drops, addr, cfg(milestones=ms, crews={"aerial_crews": 2,
+                                                                          "aerial_m_per_day": 900.0})).diagnosis == ""

@@ -95,10 +95,10 @@ def scurve(model0: ScheduleModel, rm: ScheduleModel, as_built: Any, check: AsBui
     actual_pct = np.full(len(at), np.nan)
     months = pd.DatetimeIndex(at.astype("datetime64[ns]")).to_period("M")
     month_end = np.r_[months[1:] != months[:-1], True]
-    on = check.connected_on
+    on = check.connected_on.reindex(model0.tgt["id"].to_numpy()).to_numpy(dtype="datetime64[ns]")
     for i in np.flatnonzero(past & (month_end | (at == asof))).tolist():
         d = pd.Timestamp(at[i]).date()
-        conn = set(on.index[(on <= pd.Timestamp(d)).to_numpy()])
+        conn = ~np.isnat(on) & (on <= np.datetime64(d, "ns"))
         actual_pct[i] = 100.0 * float(status_at(model0, match, conn, until=d).passed.sum()) / n_t
 
     rem_len = rm.seg["length_m"].to_numpy()

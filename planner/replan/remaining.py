@@ -55,7 +55,7 @@ class Status:
     connected: np.ndarray
 
 
-def status_at(model: ScheduleModel, match: SegmentMatch, connected_ids: set[str],
+def status_at(model: ScheduleModel, match: SegmentMatch, connected_ids: set[str] | np.ndarray,
               until: dt.date | None = None) -> Status:
     """Built segments, paths and passed/connected targets, optionally as of an earlier date.
 
@@ -66,7 +66,7 @@ def status_at(model: ScheduleModel, match: SegmentMatch, connected_ids: set[str]
     match
         Planned segments matched to the counted as-built lines.
     connected_ids
-        Address ids whose connection counts.
+        Address ids whose connection counts (or a boolean mask over the targets).
     until
         Keep only what was built by this date (segments by their ``built_on``;
         connections must then be filtered by the caller).

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,17 +20,17 @@ import pandas as pd
 from planner._errors import ConfigError, Problem, UsageError
 from planner.config import CrewConfig, ScheduleConfig
 from planner.replan.curves import scurve
-from planner.replan.matching import check_records, id_matches, issue_table, path_issues
-from planner.replan.remaining import remaining_model, status_at
+from planner.replan.matching import AsBuiltCheck, check_records, id_matches, issue_table, path_issues
+from planner.replan.remaining import Status, remaining_model, status_at
 from planner.replan.tables import milestone_table, segment_table, village_table
 from planner.replan.whatittakes import Evaluator, better_order, what_it_takes
 from planner.schedule.asbuilt import SegmentMatch, match_segments, passed_targets, segment_geometries
-from planner.schedule.build import finish, prepare, schedule_model
+from planner.schedule.build import ScheduleModel, finish, prepare, schedule_model
 from planner.schedule.packages import CREW_FIELD, CREW_TYPES
 from planner.schedule.progress import apply_progress
 from planner.schedule.results import ProgressReport, ScheduleResult
 
-__all__ = ["ReplanResult", "replan_schedule", "crew_overrides", "check_as_of"]
+__all__ = ["ReplanResult", "ReplanProblem", "replan_problem", "replan_schedule", "crew_overrides", "check_as_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,9 @@ class ReplanResult:
         S-curve data by date: planned, actual and forecast km and % of target
         points passed.
     search
-        Crew search figures: ``schedules`` evaluated, ``seconds`` spent.
+        Search figures: ``schedules`` evaluated (crew search, village order
+        and relaxations) and the ``seconds`` spent in them; ``by_goal``
+        schedules per crew-search question; ``timings`` seconds per step.
     localities
         Localities layer for maps (polygons with ``village_state``,
         ``pct_passed_now``, ``milestone_reachable``), filled by
@@ -234,6 +238,83 @@ def _plan_match(model: Any, segments: Any, ab: Any, check: Any, config: Schedule
     return match
 
 
+@dataclass
+class ReplanProblem:
+    """What is built at the as-of date and the remaining work, before any search.
+
+    Attributes
+    ----------
+    plan
+        The plan's prepared schedule problem (configured crews, from the start date).
+    baseline
+        Its schedule, with progress against the counted as-built records.
+    as_built
+        The as-built layer (rows as in ``check``).
+    check
+        Which as-built records count, and the issues.
+    match
+        Planned segments built.
+    status
+        Built paths, passed and connected targets.
+    remaining
+        The remaining work from the as-of date with the current crews.
+    config
+        Schedule configuration with the current crews.
+    """
+
+    plan: ScheduleModel
+    baseline: ScheduleResult
+    as_built: Any
+    check: AsBuiltCheck
+    match: SegmentMatch
+    status: Status
+    remaining: ScheduleModel
+    config: ScheduleConfig
+
+
+def replan_problem(segments: Any, drops: Any, addresses: Any, as_built: Any, config: ScheduleConfig, *,
+                   as_of: dt.date, crews: dict[str, int] | None = None, progress: bool = False,
+                   lap: Callable[[str], None] | None = None) -> ReplanProblem:
+    """Match the as-built layer to the plan and set up the remaining work (see :func:`replan_schedule`).
+
+    Parameters
+    ----------
+    segments, drops, addresses, as_built, config, as_of, crews, progress
+        As :func:`replan_schedule`.
+    lap
+        Called with a step name after each step (timings).
+
+    Returns
+    -------
+    ReplanProblem
+    """
+    lap = lap or (lambda name: None)
+    check_as_of(as_of, config)
+    sc = config.model_copy(update={"crews": crew_overrides(crews, config.crews)})
+    if as_built is None:
+        import geopandas as gpd
+
+        as_built = gpd.GeoDataFrame({"id": [], "kind": [], "deployment": [], "address_id": [],
+                                     "built_on": pd.Series([], dtype="datetime64[ns]")}, geometry=[],
+                                    crs=getattr(segments, "crs", None))
+    ab = as_built.reset_index(drop=True)
+    model0 = prepare(segments, drops, addresses, config)
+    baseline = schedule_model(model0, addresses, progress=progress)
+    lap("plan schedule")
+    check = check_records(ab, segments, addresses, model0.tgt, config, as_of)
+    lap("check records")
+    match = _plan_match(model0, segments, ab, check, config)
+    lap("match segments")
+    apply_progress(baseline, segments, model0, ab[check.counted], match=match)
+    status = status_at(model0, match, check.connected_ids)
+    by_path, _ = passed_targets(model0.tgt, status.path, np.zeros(len(model0.tgt), dtype=bool))
+    path_issues(check, ab, set(model0.tgt.loc[by_path, "id"]))
+    lap("progress")
+    rm, _ = remaining_model(model0, status, addresses, baseline, sc, as_of)
+    return ReplanProblem(plan=model0, baseline=baseline, as_built=ab, check=check, match=match, status=status,
+                         remaining=rm, config=sc)
+
+
 def replan_schedule(segments: Any, drops: Any, addresses: Any, as_built: Any, config: ScheduleConfig, *,
                     as_of: dt.date, crews: dict[str, int] | None = None, progress: bool = False) -> ReplanResult:
     """Re-plan the remaining work from what is built.
@@ -245,7 +326,8 @@ def replan_schedule(segments: Any, drops: Any, addresses: Any, as_built: Any, co
         :func:`planner.schedule.build_schedule`).
     as_built
         As-built layer (:data:`planner.schema.AS_BUILT`), validated; may be
-        empty.  An optional ``segment_id`` column names planned segments.
+        empty or ``None``.  An optional ``segment_id`` column names planned
+        segments.
     config
         The ``schedule`` configuration section.
     as_of
@@ -267,30 +349,26 @@ def replan_schedule(segments: Any, drops: Any, addresses: Any, as_built: Any, co
     ConfigError, InputDataError
         Bad crews, milestones or network (as :func:`~planner.schedule.build_schedule`).
     """
-    check_as_of(as_of, config)
-    sc = config.model_copy(update={"crews": crew_overrides(crews, config.crews)})
-    ab = as_built.reset_index(drop=True) if as_built is not None else None
-    model0 = prepare(segments, drops, addresses, config)
-    baseline = schedule_model(model0, addresses, progress=progress)
-    if ab is None:
-        import geopandas as gpd
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
 
-        ab = gpd.GeoDataFrame({"id": [], "kind": [], "deployment": [], "address_id": [],
-                               "built_on": pd.Series([], dtype="datetime64[ns]")}, geometry=[], crs=segments.crs)
-    check = check_records(ab, segments, addresses, model0.tgt, config, as_of)
-    counted = ab[check.counted]
-    match = _plan_match(model0, segments, ab, check, config)
-    rep = apply_progress(baseline, segments, model0, counted, match=match)
-    status = status_at(model0, match, check.connected_ids)
-    by_path, _ = passed_targets(model0.tgt, status.path, set())
-    path_issues(check, ab, set(model0.tgt.loc[by_path, "id"]))
+    def lap(name: str) -> None:
+        nonlocal clock
+        now_t = time.perf_counter()
+        timings[name] = round(now_t - clock, 3)
+        clock = now_t
 
-    rm, _ = remaining_model(model0, status, addresses, baseline, sc, as_of)
+    p = replan_problem(segments, drops, addresses, as_built, config, as_of=as_of, crews=crews, progress=progress,
+                       lap=lap)
+    model0, rm, baseline, status, match, check = p.plan, p.remaining, p.baseline, p.status, p.match, p.check
     ev = Evaluator(rm)
-    cur = {t: int(getattr(sc.crews, CREW_FIELD[t])) for t in CREW_TYPES}
+    cur = {t: int(getattr(p.config.crews, CREW_FIELD[t])) for t in CREW_TYPES}
     now = ev.verdict(cur)  # type: ignore[arg-type]
+    lap("remaining work")
     wit = what_it_takes(ev, progress=progress)
+    lap("crew search")
     order, order_summary = better_order(ev)
+    lap("village order")
     everything = wit[wit["goal"] == "all"].iloc[0]
     feasible = bool(everything["met_with_current_crews"])
     needed = None
@@ -304,13 +382,18 @@ def replan_schedule(segments: Any, drops: Any, addresses: Any, as_built: Any, co
     villages = village_table(model0, rm, ev, now, status, match, check, baseline, as_of)
     milestones = milestone_table(villages, wit, rm, as_of)
     seg_table = segment_table(model0, rm, status, now.run)
-    curves = scurve(model0, rm, ab, check, match, baseline, now, as_of)
+    lap("tables")
+    curves = scurve(model0, rm, p.as_built, check, match, baseline, now, as_of)
+    lap("curves")
+    assert baseline.progress_summary is not None
     result = ReplanResult(
-        as_of=as_of, crews={CREW_FIELD[t]: cur[t] for t in CREW_TYPES}, config=sc, baseline=baseline, progress=rep,
-        remaining=remaining, villages=villages, milestones=milestones, order=order, order_summary=order_summary,
-        issues=issue_table(check, ab), segments=seg_table, curves=curves,
+        as_of=as_of, crews={CREW_FIELD[t]: cur[t] for t in CREW_TYPES}, config=p.config, baseline=baseline,
+        progress=baseline.progress_summary, remaining=remaining, villages=villages, milestones=milestones,
+        order=order, order_summary=order_summary, issues=issue_table(check, p.as_built), segments=seg_table,
+        curves=curves,
         search={"schedules": ev.schedules, "seconds": round(ev.seconds, 3),
-                "by_goal": dict(zip(wit["goal"], wit["evaluations"].astype(int)))},
+                "by_goal": dict(zip(wit["goal"], wit["evaluations"].astype(int))),
+                "order_schedules": int(order_summary["evaluations"]), "timings": timings},
         segment_lines=(segments[["segment_id", "geometry"]].copy() if "geometry" in segments else None),
     )
     logger.info("re-plan as of %s: %d schedules evaluated in %.2f s", as_of, ev.schedules, ev.seconds)

@@ -59,20 +59,29 @@ def village_table(model0: ScheduleModel, rm: ScheduleModel, ev: Evaluator, now: 
     g = t.groupby("simc", sort=True).agg(targets=("simc", "size"), connectable=("connectable", "sum"),
                                          passed_now=("passed", "sum"), connected_now=("connected", "sum"))
     assign = baseline.assignment.set_index("simc")
+    ms_of = assign["milestone"].to_dict()
+    dl_of = {m: rm.cal.day(d) for m, d in rm.m_deadline.items()}
     days = rm.passed_days(now.run)
-    rt = pd.DataFrame({"simc": rm.tgt["simc"].to_numpy(), "day": days,
-                       "conn": rm.tgt["connectable"].to_numpy() | (days < 0)})
+    r_simc = rm.tgt["simc"].to_numpy(dtype=str)
+    r_dl = np.array([dl_of.get(ms_of.get(x, ""), np.inf) for x in r_simc], dtype=float)
+    r_conn = rm.tgt["connectable"].to_numpy(bool) | (days < 0)
+    fut = pd.DataFrame({"simc": r_simc, "by_deadline": days <= r_dl, "last": np.where(r_conn, days, -np.inf),
+                        "any": r_conn}).groupby("simc", sort=True).agg(
+        by_deadline=("by_deadline", "sum"), last=("last", "max"), any=("any", "any"))
     pos = {s: i for i, s in enumerate(ev.simcs)}
     seg = model0.seg
     seg_len = seg["length_m"].to_numpy()
     km = pd.DataFrame({"simc": seg["simc"].to_numpy(), "planned": seg_len,
                        "built": np.where(match.built, seg_len, 0.0)}).groupby("simc").sum() / 1000.0
     rem_km = (rm.seg.groupby("simc")["length_m"].sum() / 1000.0) if len(rm.seg) else pd.Series(dtype=float)
-    # connections by date (passed milestones: what was passed by the deadline)
-    past: dict[str, Status] = {}
+    # passed milestones: what was passed by the deadline (segments and connections dated by then)
+    past: dict[str, pd.Series] = {}
+    on = check.connected_on.reindex(tgt["id"].to_numpy()).to_numpy(dtype="datetime64[ns]")
     for m, d in rm.m_deadline.items():
         if d < as_of:
-            past[m] = status_at(model0, match, _connected_by(check, d), until=d)
+            conn = ~np.isnat(on) & (on <= np.datetime64(d, "ns"))
+            then = status_at(model0, match, conn, until=d).passed
+            past[m] = pd.Series(then).groupby(tgt["simc"].to_numpy()).sum()
     rows = []
     for s, r in g.iterrows():
         m = assign["milestone"].get(s, "")
@@ -81,18 +90,16 @@ def village_table(model0: ScheduleModel, rm: ScheduleModel, ev: Evaluator, now: 
         j = pos.get(s)
         thr_day = now.thr_day[j] if j is not None else np.inf
         dl_day = rm.cal.day(deadline) if deadline is not None else np.inf
-        sub = rt[rt["simc"] == s]
         if passed_m:
-            sel = (tgt["simc"] == s).to_numpy()
-            at_deadline = 100.0 * float(past[m].passed[sel].sum()) / r.targets
+            at_deadline = 100.0 * float(past[m].get(s, 0)) / r.targets
         else:
-            at_deadline = 100.0 * float((sub["day"] <= dl_day).sum()) / r.targets
+            at_deadline = 100.0 * float(fut["by_deadline"].get(s, 0)) / r.targets
         pct_now = 100.0 * r.passed_now / r.targets
         reached = pct_now >= 100.0 * thr - 1e-9
         reach_date = _date(rm.cal, thr_day)
         late = ((pd.Timestamp(reach_date) - pd.Timestamp(deadline)).days
                 if (pd.notna(reach_date) and deadline is not None) else np.nan)
-        complete = sub.loc[sub["conn"], "day"].max() if sub["conn"].any() else np.inf
+        complete = float(fut["last"].get(s, np.inf)) if bool(fut["any"].get(s, False)) else np.inf
         on_time = reached if passed_m else bool(thr_day <= dl_day)
         state = "built" if reached else ("remaining" if (on_time and not passed_m) else "at_risk")
         rows.append({
@@ -113,12 +120,6 @@ def village_table(model0: ScheduleModel, rm: ScheduleModel, ev: Evaluator, now: 
         v[c] = pd.to_datetime(v[c]).astype("datetime64[ns]")
     v["days_late"] = v["days_late"].astype("Float64").round(0).astype("Int64")
     return v.sort_values(["deadline", "milestone", "locality", "simc"], kind="stable").reset_index(drop=True)
-
-
-def _connected_by(check: AsBuiltCheck, date: dt.date) -> set[str]:
-    """Connected address ids whose (counted) connection is dated on or before ``date``."""
-    on = check.connected_on
-    return set(on.index[(on <= pd.Timestamp(date)).to_numpy()])
 
 
 def milestone_table(villages: pd.DataFrame, wit: pd.DataFrame, rm: ScheduleModel, as_of: dt.date) -> pd.DataFrame:

@@ -117,19 +117,20 @@ def path_built(seg: pd.DataFrame, built: np.ndarray, min_cover: float) -> np.nda
     numpy.ndarray of bool
     """
     order = np.argsort(seg["preorder"].to_numpy(), kind="stable")
-    pidx = seg["pidx"].to_numpy()
+    pidx = seg["pidx"].to_numpy().tolist()
     seg_len = seg["length_m"].to_numpy()
-    cum_len = seg_len.astype(float).copy()
-    cum_built = np.where(built, seg_len, 0.0).astype(float)
+    cum_len = seg_len.astype(float).tolist()  # plain lists: the loop runs over every segment
+    cum_built = np.where(built, seg_len, 0.0).astype(float).tolist()
     for i in order.tolist():
         p = pidx[i]
         if p >= 0:
             cum_len[i] += cum_len[p]
             cum_built[i] += cum_built[p]
-    return built & (cum_built >= min_cover * np.maximum(cum_len, 1e-9))
+    return built & (np.array(cum_built) >= min_cover * np.maximum(np.array(cum_len), 1e-9))
 
 
-def passed_targets(tgt: pd.DataFrame, path: np.ndarray, connected_ids: set[str]) -> tuple[np.ndarray, np.ndarray]:
+def passed_targets(tgt: pd.DataFrame, path: np.ndarray,
+                   connected_ids: set[str] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Targets passed and connected given the built paths and the connected address ids.
 
     Parameters
@@ -139,7 +140,7 @@ def passed_targets(tgt: pd.DataFrame, path: np.ndarray, connected_ids: set[str])
     path
         Per segment row: its path from the POP counts as built (:func:`path_built`).
     connected_ids
-        Address ids with an as-built connection.
+        Address ids with an as-built connection, or a boolean mask over ``tgt``.
 
     Returns
     -------
@@ -151,5 +152,7 @@ def passed_targets(tgt: pd.DataFrame, path: np.ndarray, connected_ids: set[str])
     r = tgt["seg_row"].to_numpy()
     on_path = path[np.clip(r, 0, max(n - 1, 0))] if n else np.zeros(len(r), dtype=bool)
     passed = tgt["connectable"].to_numpy() & np.where(r >= 0, on_path, True)
-    connected = (tgt["id"].isin(connected_ids) | (tgt["plan_status"] == "connected")).to_numpy()
+    given = (np.asarray(connected_ids, dtype=bool) if isinstance(connected_ids, np.ndarray)
+             else tgt["id"].isin(connected_ids).to_numpy())
+    connected = given | (tgt["plan_status"] == "connected").to_numpy()
     return passed | connected, connected

@@ -229,8 +229,10 @@ def prepare(segments: Any, drops: Any, addresses: Any, config: ScheduleConfig, *
     # targets: drops joined to addresses
     drop_pk = dict(zip(drp["address_id"], drp["segment_id"]))
     tgt = a[a["is_target"]].copy()
-    has_drop = tgt["id"].isin(drop_pk.keys())
-    tgt["connectable"] = tgt["plan_status"].isin(["connect", "connected"]).to_numpy() & has_drop.to_numpy()
+    tgt_ids = tgt["id"].tolist()
+    has_drop = np.fromiter((x in drop_pk for x in tgt_ids), dtype=bool, count=len(tgt_ids))
+    status = tgt["plan_status"].to_numpy(dtype=object)
+    tgt["connectable"] = ((status == "connect") | (status == "connected")) & has_drop
     sid = tgt["id"].map(drop_pk).fillna(-1).astype("int64").to_numpy()
     seg_ids = seg["segment_id"].to_numpy()
     pos = np.clip(np.searchsorted(seg_ids, sid), 0, max(len(seg_ids) - 1, 0))
@@ -238,7 +240,8 @@ def prepare(segments: Any, drops: Any, addresses: Any, config: ScheduleConfig, *
     tgt["seg_pk"] = np.where(tgt["seg_row"] >= 0, seg_pk_row[pos] if len(seg_ids) else -1, -1)
     tgt = tgt.reset_index(drop=True)
     if done is not None:
-        tgt["done"] = tgt["id"].isin(set(done)).to_numpy()
+        done_ids = set(done)
+        tgt["done"] = np.fromiter((x in done_ids for x in tgt["id"].tolist()), dtype=bool, count=len(tgt))
 
     # priorities
     ms_sorted = sorted(sc.milestones, key=lambda m: (m.deadline, m.name))

@@ -261,8 +261,10 @@ def build_packages(seg: pd.DataFrame, drops: pd.DataFrame,
     pk = pk.sort_values(["first", "is_drop"], kind="stable")
     pk["num"] = pk.groupby(["simc", "kind"], sort=False).cumcount() + 1
     pk["wp_id"] = [f"{s or 'none'}-{k}-{i:03d}" for s, k, i in zip(pk["simc"], pk["kind"], pk["num"])]
-    pk["deps"] = dep.groupby("pk")["dep"].apply(lambda x: sorted(x.tolist())).reindex(pk.index)
-    pk["deps"] = [v if isinstance(v, list) else [] for v in pk["deps"]]
+    deps_of: dict[int, list[int]] = {}
+    for a, b in sorted(zip(dep["pk"].tolist(), dep["dep"].tolist())):
+        deps_of.setdefault(a, []).append(b)
+    pk["deps"] = [deps_of.get(x, []) for x in pk.index.tolist()]
     pk["quantity"] = pk["quantity"].astype(float)
     pk["duration"] = [max(q / productivity(crews, k), 1e-3) for q, k in zip(pk["quantity"], pk["kind"])]
     return pk, seg_pk, d
