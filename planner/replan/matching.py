@@ -349,7 +349,7 @@ def id_matches(check: AsBuiltCheck, as_built: Any, seg_ids: np.ndarray) -> tuple
     return pos.astype(np.int64), dates
 
 
-def path_issues(check: AsBuiltCheck, as_built: Any, by_path: set[str]) -> None:
+def path_issues(check: AsBuiltCheck, as_built: Any, by_path: set[str], planned: set[str]) -> None:
     """List connected targets whose path from the POP is not built (``connected_without_path``).
 
     Parameters
@@ -360,6 +360,8 @@ def path_issues(check: AsBuiltCheck, as_built: Any, by_path: set[str]) -> None:
         The as-built layer.
     by_path
         Target ids passed by a built path.
+    planned
+        Target ids the design connects (the others are ``not_in_plan`` already).
     """
     ab = as_built.reset_index(drop=True)
     if not len(ab) or "address_id" not in ab:
@@ -368,7 +370,7 @@ def path_issues(check: AsBuiltCheck, as_built: Any, by_path: set[str]) -> None:
     seen: set[str] = set()
     for r in np.flatnonzero(check.is_connection & check.counted).tolist():
         a = aid[r]
-        if a in check.connected_ids and a not in by_path and a not in seen:
+        if a in check.connected_ids and a in planned and a not in by_path and a not in seen:
             seen.add(a)
             _issue(check.issues, r, "connected_without_path", f"address {a} is reported connected, but the "
                    "network from the POP to its drop is not built (as-built lines); counted as connected", True)

@@ -308,7 +308,8 @@ def replan_problem(segments: Any, drops: Any, addresses: Any, as_built: Any, con
     apply_progress(baseline, segments, model0, ab[check.counted], match=match)
     status = status_at(model0, match, check.connected_ids)
     by_path, _ = passed_targets(model0.tgt, status.path, np.zeros(len(model0.tgt), dtype=bool))
-    path_issues(check, ab, set(model0.tgt.loc[by_path, "id"]))
+    tgt = model0.tgt
+    path_issues(check, ab, set(tgt.loc[by_path, "id"]), set(tgt.loc[tgt["connectable"], "id"]))
     lap("progress")
     rm, _ = remaining_model(model0, status, addresses, baseline, sc, as_of)
     return ReplanProblem(plan=model0, baseline=baseline, as_built=ab, check=check, match=match, status=status,
