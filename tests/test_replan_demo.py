@@ -174,3 +174,14 @@ def test_cli_bad_as_built_files(demo_area, tmp_path):
     ab[ab["kind"] == "segment"].to_crs("EPSG:4326").to_file(shp)
     shp.with_suffix(".prj").unlink()
     _bad(["--as-of", "2025-03-31", "--as-built", str(shp)], tmp_path, 1, "no_prj.shp", "CRS", "fix")
+
+
+@pytest.mark.slow
+def test_bench_replan_script_runs():
+    script = Path(__file__).resolve().parents[1] / "scripts" / "bench_replan.py"
+    done = subprocess.run([sys.executable, str(script), "--repeat", "1"], capture_output=True, text=True,
+                          timeout=1800)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "re-plan as of 2025-03-31 (warm, 1 runs)" in out and "uptime:" in out
+    assert "crew search:" in out and "schedules evaluated in" in out and "ratios:" in out

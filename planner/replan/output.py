@@ -25,7 +25,8 @@ Files
 ``scurve.csv``, ``progress_by_commune.csv``
     S-curve data; points passed per commune at the as-of date.
 ``replan.xlsx``
-    The tables above as sheets.
+    The summary and the tables above as sheets (the per-segment status and the
+    S-curve data only as CSV: they are long and for machines).
 ``scurve.png``, ``villages.png``, ``gantt_remaining.png``, ``report.html``
     Pictures, and a self-contained report with them.
 ``replan.gpkg``
@@ -48,6 +49,9 @@ from planner.replan.figures import png_bytes, remaining_gantt_figure, scurve_fig
 from planner.replan.stage import ReplanResult
 
 __all__ = ["replan_dir", "replan_tables", "replan_xlsx_bytes", "replan_html", "write_replan"]
+
+#: Tables written as CSV only (not in the workbook).
+_CSV_ONLY = ("segments_status", "scurve")
 
 
 def replan_dir(out: str | Path, area_name: str, as_of: Any) -> Path:
@@ -84,6 +88,8 @@ def replan_xlsx_bytes(r: ReplanResult) -> bytes:
         ws.append([line])
     ws.column_dimensions["A"].width = 140
     for name, df in replan_tables(r).items():
+        if name in _CSV_ONLY:
+            continue
         _fill_sheet(wb.create_sheet(name[:31]), df.reset_index(drop=True))
     return files.workbook_bytes(wb)
 

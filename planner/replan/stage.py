@@ -140,8 +140,10 @@ class ReplanResult:
                 lines.append(f"{head}: {verdict} with the current crews; {r.answer}.")
         s = self.order_summary
         if s.get("improves"):
-            lines.append(f"A better village order (postponing {', '.join(s['postponed'])}): "
-                         f"{s['milestones_met_proposed']} milestones met instead of {s['milestones_met_now']}, "
+            now_m, new_m = s["milestones_met_now"], s["milestones_met_proposed"]
+            ms_text = (f"{new_m} milestones met instead of {now_m}" if new_m != now_m
+                       else f"as many milestones met ({new_m})")
+            lines.append(f"A better village order (postponing {', '.join(s['postponed'])}): {ms_text}, "
                          f"{s['villages_on_time_proposed']} villages on time instead of {s['villages_on_time_now']}.")
         else:
             lines.append("No village order found that does better with the current crews.")

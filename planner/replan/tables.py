@@ -172,6 +172,9 @@ def milestone_table(villages: pd.DataFrame, wit: pd.DataFrame, rm: ScheduleModel
     merged = out.merge(wit.drop(columns=["deadline"]), on="goal", how="left") if len(out) else out
     extra = wit[~wit["goal"].isin(out["goal"] if len(out) else [])].assign(status="ahead")
     merged = pd.concat([merged, extra], ignore_index=True)
+    for c in ("villages", "targets", "passed_now", "villages_below_now", "villages_below_at_deadline"):
+        if c in merged:
+            merged[c] = merged[c].astype("Int64")
     passed = merged["status"] == "passed"
     merged.loc[passed, "met_with_current_crews"] = False
     merged.loc[passed, "binding_constraint"] = "deadline_passed"

@@ -258,8 +258,9 @@ def what_it_takes(ev: Evaluator, *, progress: bool = False) -> pd.DataFrame:
             text = ", ".join(f"{mix[t]} {t}" for t in types if mix[t]) or "no crews"
             more = ", ".join(f"{mix[t] - (cur[t] or 0):+d} {t}" for t in types if mix[t] != (cur[t] or 0))
             delta = f"{cost - cur_cost:+,.0f} PLN per working day".replace(",", " ")
-            answer = (f"the cheapest crews that make it: {text} ({more or 'as now'}; {delta})"
-                      if row["met_with_current_crews"] else f"needs {text} crews ({more}; {delta})")
+            alone = " (this milestone alone)" if goal in m.m_deadline else ""
+            answer = (f"the cheapest crews that make it{alone}: {text} ({more or 'as now'}; {delta})"
+                      if row["met_with_current_crews"] else f"needs {text} crews{alone} ({more}; {delta})")
         else:
             mix = {t: np.nan for t in CREW_TYPES}
             cost = np.nan
