@@ -12,8 +12,8 @@ from planner.replan.matching import AsBuiltCheck
 from planner.replan.remaining import status_at
 from planner.replan.whatittakes import Verdict
 from planner.schedule.asbuilt import SegmentMatch
-from planner.schedule.build import ScheduleModel
 from planner.schedule.listsched import end_day
+from planner.schedule.model import ScheduleModel
 from planner.schedule.results import ScheduleResult
 
 __all__ = ["scurve"]

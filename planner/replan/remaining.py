@@ -25,7 +25,7 @@ import pandas as pd
 
 from planner.config import ScheduleConfig
 from planner.schedule.asbuilt import SegmentMatch, passed_targets, path_built
-from planner.schedule.build import ScheduleModel, prepare
+from planner.schedule.model import ScheduleModel, prepare
 from planner.schedule.results import ScheduleResult
 
 __all__ = ["Status", "status_at", "remaining_tables", "remaining_model"]

@@ -25,7 +25,8 @@ from planner.replan.remaining import Status, remaining_model, status_at
 from planner.replan.tables import milestone_table, segment_table, village_table
 from planner.replan.whatittakes import Evaluator, better_order, what_it_takes
 from planner.schedule.asbuilt import SegmentMatch, match_segments, passed_targets, segment_geometries
-from planner.schedule.build import ScheduleModel, finish, prepare, schedule_model
+from planner.schedule.build import finish, schedule_model
+from planner.schedule.model import ScheduleModel, prepare
 from planner.schedule.packages import CREW_FIELD, CREW_TYPES
 from planner.schedule.progress import apply_progress
 from planner.schedule.results import ProgressReport, ScheduleResult

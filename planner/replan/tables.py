@@ -12,8 +12,8 @@ from planner.replan.matching import AsBuiltCheck
 from planner.replan.remaining import Status, status_at
 from planner.replan.whatittakes import Evaluator, Verdict
 from planner.schedule.asbuilt import SegmentMatch
-from planner.schedule.build import ScheduleModel
 from planner.schedule.listsched import Run, end_day, start_day
+from planner.schedule.model import ScheduleModel
 from planner.schedule.results import ScheduleResult
 
 __all__ = ["village_table", "milestone_table", "segment_table"]

@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.schedule.build import ScheduleModel
 from planner.schedule.calendar import Calendar
 from planner.schedule.crews import cheapest_mix
 from planner.schedule.listsched import Run, end_day
 from planner.schedule.milestones import priority_keys
+from planner.schedule.model import ScheduleModel
 from planner.schedule.packages import CREW_FIELD, CREW_TYPES
 
 __all__ = ["Verdict", "Evaluator", "what_it_takes", "better_order", "REPLAN_BINDING"]
@@ -81,7 +81,7 @@ class Evaluator:
     model: ScheduleModel
     schedules: int = 0
     seconds: float = 0.0
-    _cache: dict[tuple, Verdict] = field(default_factory=dict)
+    _cache: dict[tuple[Any, ...], Verdict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         m = self.model
@@ -251,9 +251,10 @@ def what_it_takes(ev: Evaluator, *, progress: bool = False) -> pd.DataFrame:
         missing = int((base.thr_day[sel] > ev.deadline[sel]).sum())
         row: dict[str, Any] = {"goal": goal, "deadline": deadline, "met_with_current_crews": ev.goal(base, goal),
                                "villages_missing": missing}
+        mix: dict[str, Any]
         if found.crews is not None:
-            mix = {**fixed, **found.crews}
-            cost = float(sum(rates[t] * (mix[t] or 0) for t in CREW_TYPES))
+            mix = {t: int(v or 0) for t, v in {**fixed, **found.crews}.items()}
+            cost = float(sum(rates[t] * mix[t] for t in CREW_TYPES))
             binding = ""
             text = ", ".join(f"{mix[t]} {t}" for t in types if mix[t]) or "no crews"
             more = ", ".join(f"{mix[t] - (cur[t] or 0):+d} {t}" for t in types if mix[t] != (cur[t] or 0))

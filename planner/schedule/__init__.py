@@ -13,7 +13,10 @@ One concept per module:
 * :mod:`~planner.schedule.listsched` -- list scheduling of packages on crews.
 * :mod:`~planner.schedule.milestones` -- localities -> milestones, priorities.
 * :mod:`~planner.schedule.compliance` -- points passed, the >= 80 % rule, tables.
-* :mod:`~planner.schedule.crews` -- binding constraint and minimum crews.
+* :mod:`~planner.schedule.crews` -- binding constraint and minimum crews, the
+  cheapest crew mix.
+* :mod:`~planner.schedule.model` -- the prepared problem (packages, targets,
+  priorities, deadlines) the scheduler runs on.
 * :mod:`~planner.schedule.build` -- :func:`build_schedule` (the stage).
 * :mod:`~planner.schedule.asbuilt`, :mod:`~planner.schedule.progress` -- matching
   an as-built layer and progress against it.

@@ -146,4 +146,4 @@ def working_days(first: dt.date, last: dt.date, config: ScheduleConfig | None = 
     sc = (config or ScheduleConfig()).model_copy(update={"start_date": first})
     cal = Calendar(sc)
     n = (last - first).days + 1
-    return [cal.date(i) for i in np.flatnonzero(cal.work[int(trench)][:n])]
+    return [cal.date(int(i)) for i in np.flatnonzero(cal.work[int(trench)][:n])]

@@ -16,9 +16,9 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,8 @@ from planner.config import ScheduleConfig
 from planner.schedule.calendar import Calendar
 from planner.schedule.compliance import evaluate, threshold_days
 from planner.schedule.listsched import Run, end_day, list_schedule, peak
+from planner.schedule.model import ScheduleModel
 from planner.schedule.packages import CREW_FIELD, CREW_TYPES, PackageGraph
-
-if TYPE_CHECKING:  # pragma: no cover
-    from planner.schedule.build import ScheduleModel
 
 __all__ = ["BINDING_CONSTRAINTS", "diagnose", "min_crews", "explain_infeasibility", "MixSearch", "cheapest_mix"]
 
@@ -41,11 +39,12 @@ BINDING_CONSTRAINTS: tuple[str, ...] = ("", "crew_capacity", "consent_lead_time"
                        "unconnected_points")
 
 
-def diagnose(P: PackageGraph, keys: list[tuple], crews_cfg: dict[str, int], sc: ScheduleConfig, cal: Calendar,
+def diagnose(P: PackageGraph, keys: list[tuple[Any, ...]], crews_cfg: Mapping[str, int | None], sc: ScheduleConfig,
+             cal: Calendar,
              seg_pk_row: np.ndarray, tgt: pd.DataFrame, deadline_of: pd.Series, last_day: int, *,
              progress: bool = False) -> tuple[str, dict[str, int] | None]:
     """Binding constraint and minimal crews of an infeasible schedule."""
-    unlimited = {t: None for t in CREW_TYPES}
+    unlimited: dict[str, int | None] = {t: None for t in CREW_TYPES}
     thr = sc.pass_threshold
     # design: too few connectable targets for the rule
     need = np.ceil(tgt.groupby("simc").size() * thr - 1e-9)
@@ -71,7 +70,8 @@ def diagnose(P: PackageGraph, keys: list[tuple], crews_cfg: dict[str, int], sc: 
     return "dependency_chain", None
 
 
-def min_crews(P: PackageGraph, keys: list[tuple], crews_cfg: dict[str, int], cal: Calendar, seg_pk_row: np.ndarray,
+def min_crews(P: PackageGraph, keys: list[tuple[Any, ...]], crews_cfg: Mapping[str, int | None], cal: Calendar,
+              seg_pk_row: np.ndarray,
               tgt: pd.DataFrame, deadline_of: pd.Series, sc: ScheduleConfig, last_day: int, *,
               progress: bool = False) -> dict[str, int] | None:
     """Fewest crews meeting every deadline, or None if unlimited crews cannot.
@@ -86,7 +86,7 @@ def min_crews(P: PackageGraph, keys: list[tuple], crews_cfg: dict[str, int], cal
     n_of = {t: sum(1 for x in P.crew_type if x == t) for t in CREW_TYPES}
     load = {t: sum(d for d, x in zip(P.duration, P.crew_type) if x == t) for t in CREW_TYPES}
     types = sorted([t for t in CREW_TYPES if n_of[t] > 0], key=lambda t: (-load[t], CREW_TYPES.index(t)))
-    cache: dict[tuple, bool] = {}
+    cache: dict[tuple[Any, ...], bool] = {}
 
     def feasible(c: dict[str, int | None]) -> bool:
         key = tuple(c[t] for t in CREW_TYPES)

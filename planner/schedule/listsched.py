@@ -11,7 +11,9 @@ a package may start the moment its predecessors end.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +35,7 @@ class Run:
     crew: list[str]
 
 
-def list_schedule(P: PackageGraph, keys: list[tuple], crews: dict[str, int | None], cal: Calendar,
+def list_schedule(P: PackageGraph, keys: list[tuple[Any, ...]], crews: Mapping[str, int | None], cal: Calendar,
                   consent: bool = True) -> Run:
     """Serial list scheduling with gap filling; ``crews[t] is None`` means unlimited.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 import unicodedata
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,7 +99,7 @@ def auto_order(simcs: list[str], seg: pd.DataFrame, drp: pd.DataFrame, tgt: pd.D
     return t.sort_values(["cph", "dist", "simc"], kind="stable")["simc"].tolist()
 
 
-def priority_keys(P: PackageGraph, loc_rank: dict[str, tuple[int, int]]) -> list[tuple]:
+def priority_keys(P: PackageGraph, loc_rank: dict[str, tuple[int, int]]) -> list[tuple[Any, ...]]:
     """(earliest rank served by the package or anything downstream, tree order)."""
     worst = (10**9, 10**9)
     eff = [loc_rank.get(s, worst) for s in P.simc]

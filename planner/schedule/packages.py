@@ -59,7 +59,7 @@ class PackageGraph:
     kind: list[str]
     crew_type: list[str]
     cal: list[int]
-    duration: list[int]
+    duration: list[float]
     deps: list[list[int]]
     succ: list[list[int]]
     consent_day: list[int]
@@ -240,8 +240,8 @@ def build_packages(seg: pd.DataFrame, drops: pd.DataFrame,
     d["net_pk"] = np.where(ok, chunk[pos] if n else -1, -1)
     d["net_first"] = np.where(d["net_pk"] >= 0, net["first"].reindex(d["net_pk"]).to_numpy(), -1)
     d = d.sort_values(["simc", "net_first", "address_id"], kind="stable").reset_index(drop=True)
-    cap = max(1, int(math.floor(sc.max_package_days * crews.drops_per_day)))
-    d["part"] = d.groupby(["simc", "net_pk"], sort=False).cumcount() // cap
+    drop_cap = max(1, int(math.floor(sc.max_package_days * crews.drops_per_day)))
+    d["part"] = d.groupby(["simc", "net_pk"], sort=False).cumcount() // drop_cap
     dg = d.groupby(["simc", "net_pk", "part"], sort=False)
     dp = pd.DataFrame({
         "simc": dg["simc"].first(), "locality": dg["locality"].first() if "locality" in d else "",

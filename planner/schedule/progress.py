@@ -20,8 +20,8 @@ import pandas as pd
 
 from planner._errors import InputDataError, Problem
 from planner.schedule.asbuilt import SegmentMatch, match_segments, passed_targets, path_built, segment_geometries
-from planner.schedule.build import ScheduleModel
 from planner.schedule.listsched import end_day
+from planner.schedule.model import ScheduleModel
 from planner.schedule.results import ProgressReport, ScheduleResult
 from planner.schema import VILLAGE_STATES
 

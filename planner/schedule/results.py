@@ -133,7 +133,7 @@ class ScheduleResult:
     progress: pd.DataFrame | None
     assignment: pd.DataFrame
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)
-    config: ScheduleConfig = field(default_factory=ScheduleConfig)
+    config: ScheduleConfig = field(default_factory=lambda: ScheduleConfig())
     progress_summary: ProgressReport | None = None
     diagnosis: str = ""
     locality_rank: dict[str, tuple[int, int]] = field(default_factory=dict)
