@@ -184,6 +184,16 @@ def test_inconsistent_records_are_listed_never_dropped():
     assert r.progress.km_built == pytest.approx(1.2)  # 900 + 300; the duplicate is not counted twice
 
 
+def test_short_line_continuing_another_is_not_a_duplicate():
+    seg, drops, addr = make_case([(1, -1, "aerial", "", 900, "0000001", "not_needed")], {1: 2})
+    (x0, y0), (x1, y1) = seg.geometry.iloc[0].coords
+    stub = {"id": "stub", "kind": "segment", "deployment": "aerial", "address_id": "",
+            "built_on": pd.Timestamp("2025-05-06"), "geometry": LineString([(x1, y1), (x1 + 8.0, y1)])}
+    r = replan_schedule(seg, drops, addr, as_built(seg, [1], extra=[stub]), cfg(), as_of=dt.date(2025, 6, 2))
+    assert "duplicate_segment" not in set(r.issues["reason"])
+    assert r.progress.km_built == pytest.approx(0.908)
+
+
 def test_segment_ids_name_planned_segments():
     segs = [(1, -1, "aerial", "", 900, "0000001", "not_needed"), (2, 1, "aerial", "", 900, "0000001", "not_needed")]
     seg, drops, addr = make_case(segs, {1: 2, 2: 2})

@@ -8,10 +8,10 @@ nothing is dropped silently.  Rules:
   project start: ``before_project_start``, counted.
 * A ``segment`` that is not a line or a ``connection`` that is not a point:
   ``geometry_kind_mismatch``, not counted.
-* Segments are sampled at least every metre.  A line whose samples lie, for
-  ``as_built_min_cover`` of its length, within ``as_built_match_m`` of an
-  earlier line (by ``built_on``, then row) is a ``duplicate_segment`` (not
-  counted twice); one with less than that share within ``as_built_match_m`` of
+* Segments are sampled at least every metre.  A line longer than twice
+  ``as_built_match_m`` whose samples lie, for 95 % of its length, within
+  ``as_built_match_m`` of earlier lines (by ``built_on``, then row) is a
+  ``duplicate_segment`` (not counted twice); one with less than that share within ``as_built_match_m`` of
   the planned network is ``off_plan`` (counted in km built, and for the planned
   segments it happens to cover).  A line built with another deployment than
   the planned segments it follows (by length) is ``deployment_differs``.
@@ -44,6 +44,10 @@ from planner.schema import ASBUILT_ISSUE_COLUMNS
 __all__ = ["AsBuiltCheck", "check_records", "id_matches", "path_issues", "issue_table"]
 
 _STEP_M = 1.0  # sampling step along lines, metres
+# A line is a second record of earlier ones when this share of it lies within the match distance of them
+# (a line continuing another one from its end has its last match-distance metres there: lines up to
+# twice the match distance long are never called duplicates). [A]
+_DUP_SHARE = 0.95
 
 
 @dataclass
@@ -194,7 +198,7 @@ def check_records(as_built: Any, segments: Any, addresses: Any, tgt: pd.DataFram
             share[r] = float(on_plan[j])
             seg_ids[r] = ";".join(str(x) for x in follows[j])
             length = float(shapely.length(geom[r]))
-            if dup_share[j] >= config.as_built_min_cover:
+            if dup_share[j] >= _DUP_SHARE and length > 2 * config.as_built_match_m:
                 counted[r] = False
                 _issue(issues, r, "duplicate_segment", f"{dup_share[j]:.0%} of its {length:.0f} m lies within "
                        f"{config.as_built_match_m:g} m of an earlier as-built line; not counted twice", False,

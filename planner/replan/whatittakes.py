@@ -163,6 +163,8 @@ def _binding(ev: Evaluator, goal: str) -> str:
     """First relaxation that meets ``goal`` (see the module docstring)."""
     m = ev.model
     sc = m.sc
+    if goal in ("project end", "all") and sc.project_end < sc.start_date:
+        return "deadline_passed"
     if goal != "project end":
         sel = ev.milestone_of == goal if goal != "all" else np.isin(ev.milestone_of, ev.ahead)
         if not ev.reachable[sel].all():
@@ -182,6 +184,7 @@ def _binding(ev: Evaluator, goal: str) -> str:
 
 
 _WHY = {
+    "deadline_passed": "the project end has passed",
     "unconnected_points": "too few of its targets are connectable for the {thr:.0f} % rule; no crews help",
     "crew_capacity": "needs more than {cap} crews of one type",
     "consent_lead_time": "pending consents: even unlimited crews cannot start the work behind them in time",
