@@ -8,7 +8,7 @@ nothing is dropped silently.  Rules:
   project start: ``before_project_start``, counted.
 * A ``segment`` that is not a line or a ``connection`` that is not a point:
   ``geometry_kind_mismatch``, not counted.
-* Segments are sampled at least every metre.  A line longer than twice
+* Segments are sampled every 2 m at least.  A line longer than twice
   ``as_built_match_m`` whose samples lie, for 95 % of its length, within
   ``as_built_match_m`` of earlier lines (by ``built_on``, then row) is a
   ``duplicate_segment`` (not counted twice); one with less than that share within ``as_built_match_m`` of
@@ -43,7 +43,7 @@ from planner.schema import ASBUILT_ISSUE_COLUMNS
 
 __all__ = ["AsBuiltCheck", "check_records", "id_matches", "path_issues", "issue_table"]
 
-_STEP_M = 1.0  # sampling step along lines, metres
+_STEP_M = 2.0  # sampling step along lines, metres
 # A line is a second record of earlier ones when this share of it lies within the match distance of them
 # (a line continuing another one from its end has its last match-distance metres there: lines up to
 # twice the match distance long are never called duplicates). [A]
@@ -88,7 +88,7 @@ class AsBuiltCheck:
 
 
 def _samples(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points at most ~1 m apart along each line: (points, line index of each, samples per line).
+    """Points at most ``_STEP_M`` apart along each line: (points, line index of each, samples per line).
 
     The vertices of the lines densified to ``_STEP_M`` (equal spacing within
     each original vertex-to-vertex piece).

@@ -232,7 +232,7 @@ def what_it_takes(ev: Evaluator, *, progress: bool = False) -> pd.DataFrame:
         fixed = {t: cur[t] for t in CREW_TYPES if t not in types}
         upper = {t: min(rc.max_crews_per_type, n_pk[t]) for t in types}
 
-        def ok(c: dict[str, int], goal: str = goal, fixed: dict[str, int | None] = fixed) -> bool:
+        def ok(c: dict[str, int | None], goal: str = goal, fixed: dict[str, int | None] = fixed) -> bool:
             return ev.goal(ev.verdict({**fixed, **c}), goal)
 
         before = ev.schedules
@@ -244,7 +244,8 @@ def what_it_takes(ev: Evaluator, *, progress: bool = False) -> pd.DataFrame:
                          "answer": f"already met: every village has passed {100 * sc.pass_threshold:.0f} % of its "
                                    "target points"})
             continue
-        found = cheapest_mix(ok, {t: rates[t] for t in types}, upper, max_evaluations=rc.max_evaluations)
+        found = cheapest_mix(ok, {t: rates[t] for t in types}, upper, unlimited_bounds=True,
+                             max_evaluations=rc.max_evaluations)
         if goal in m.m_deadline:
             deadline = m.m_deadline[goal]
             sel = ev.milestone_of == goal
@@ -264,7 +265,7 @@ def what_it_takes(ev: Evaluator, *, progress: bool = False) -> pd.DataFrame:
             delta = f"{cost - cur_cost:+,.0f} PLN per working day".replace(",", " ")
             alone = " (this milestone alone)" if goal in m.m_deadline else ""
             answer = (f"the cheapest crews that make it{alone}: {text} ({more or 'as now'}; {delta})"
-                      if row["met_with_current_crews"] else f"needs {text} crews{alone} ({more}; {delta})")
+                      if row["met_with_current_crews"] else f"needs {text} crews ({more}; {delta})")
         else:
             mix = {t: np.nan for t in CREW_TYPES}
             cost = np.nan

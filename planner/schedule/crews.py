@@ -239,8 +239,9 @@ class MixSearch:
     proven: bool
 
 
-def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, float], upper: dict[str, int], *,
-                 lower: dict[str, int] | None = None, max_evaluations: int = 300) -> MixSearch:
+def cheapest_mix(feasible: Callable[[dict[str, int | None]], bool], rates: dict[str, float], upper: dict[str, int],
+                 *, lower: dict[str, int] | None = None, unlimited_bounds: bool = False,
+                 max_evaluations: int = 300) -> MixSearch:
     """Cheapest crew mix (by day rates) for which ``feasible`` holds.
 
     Parameters
@@ -253,6 +254,10 @@ def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, fl
         Largest number of crews of each type to consider.
     lower
         Smallest number of crews of each type (default 0).
+    unlimited_bounds
+        Compute the lower bounds with the other types unlimited (``None``,
+        which ``feasible`` must accept; quicker to schedule) instead of at
+        their upper bounds.
     max_evaluations
         Budget of feasibility checks.
 
@@ -264,9 +269,9 @@ def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, fl
     -----
     1. If ``upper`` is infeasible there is no answer.
     2. Lower bounds: for each type the fewest crews that are feasible with
-       every other type at its upper bound (binary search).  Under the
-       assumption that more crews never make a list schedule miss a deadline,
-       no feasible mix has fewer.
+       every other type at its upper bound, or unlimited (binary search).
+       Under the assumption that more crews never make a list schedule miss a
+       deadline, no feasible mix has fewer.
     3. Best-first enumeration of the box between the lower and upper bounds in
        increasing cost (ties: fewer crews, then type order): each popped mix is
        checked, its successors (one more crew of one type) are queued.  The
@@ -281,7 +286,7 @@ def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, fl
     hi = {t: max(int(upper[t]), lo[t]) for t in types}
     calls = 0
 
-    def check(c: dict[str, int]) -> bool:
+    def check(c: dict[str, int | None]) -> bool:
         nonlocal calls
         calls += 1
         return bool(feasible(c))
@@ -289,14 +294,15 @@ def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, fl
     def cost(c: dict[str, int]) -> float:
         return float(sum(rates[t] * c[t] for t in types))
 
-    if not check(hi):
+    if not check(dict(hi)):
         return MixSearch(None, math.inf, calls, True)
+    others: dict[str, int | None] = {t: None for t in types} if unlimited_bounds else dict(hi)
     bound = dict(lo)
     for t in types:
         a, b = lo[t], hi[t]
         while a < b:
             mid = (a + b) // 2
-            if check({**hi, t: mid}):
+            if check({**others, t: mid}):
                 b = mid
             else:
                 a = mid + 1
@@ -312,7 +318,7 @@ def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, fl
     while heap and calls < max_evaluations:
         _, c = heapq.heappop(heap)
         mix = dict(zip(types, c))
-        if check(mix):
+        if check(dict(mix)):
             return MixSearch(mix, cost(mix), calls, True)
         for j, t in enumerate(types):
             if c[j] < hi[t]:
@@ -323,6 +329,6 @@ def cheapest_mix(feasible: Callable[[dict[str, int]], bool], rates: dict[str, fl
     if not heap:  # the whole box checked: only the upper bounds are feasible (non-monotone case)
         return MixSearch(best, cost(best), calls, True)
     for t in sorted(types, key=lambda x: -rates[x]):
-        while best[t] > bound[t] and check({**best, t: best[t] - 1}):
+        while best[t] > bound[t] and check(dict({**best, t: best[t] - 1})):
             best[t] -= 1
     return MixSearch(best, cost(best), calls, False)
