@@ -116,9 +116,9 @@ def replan_html(r: ReplanResult, pictures: dict[str, bytes]) -> str:
     from planner.schedule._render import _SORT_JS, _html_table
 
     summary = "".join(f"<li>{html.escape(x)}</li>" for x in r.to_text().splitlines())
-    ms_cols = ["goal", "deadline", "status", "villages", "pct_passed_now", "pct_at_deadline", "villages_below_now",
-               "met_with_current_crews", "aerial_crews", "duct_crews", "trench_crews", "drop_crews", "day_cost_pln",
-               "binding_constraint", "answer"]
+    ms_cols = ["goal", "deadline", "status", "met_with_current_crews", "answer", "villages", "pct_passed_now",
+               "pct_at_deadline", "villages_below_now", "aerial_crews", "duct_crews", "trench_crews", "drop_crews",
+               "day_cost_pln", "binding_constraint"]
     v_cols = ["locality", "simc", "milestone", "deadline", "targets", "pct_passed_now", "pct_at_deadline",
               "threshold_date", "days_late", "village_state"]
     issues = r.issues.groupby("reason").size().rename("records").reset_index()
@@ -127,7 +127,8 @@ def replan_html(r: ReplanResult, pictures: dict[str, bytes]) -> str:
         f"<title>Aktualizacja harmonogramu na {r.as_of} (re-plan)</title>",
         "<style>body{font-family:sans-serif;margin:16px;max-width:1250px}"
         "table{border-collapse:collapse;font-size:12px;margin:8px 0;display:block;overflow-x:auto}"
-        "th,td{border:1px solid #ccc;padding:2px 6px}th{background:#eee;cursor:pointer}"
+        "th,td{border:1px solid #ccc;padding:2px 6px;max-width:460px}th{background:#eee;cursor:pointer}"
+        "#milestones td:nth-child(5){min-width:360px}"
         "@media print{@page{size:A4 landscape}table{display:table}}</style>",
         f"<script>{_SORT_JS}</script></head><body>",
         f"<h1>Aktualizacja harmonogramu na {r.as_of} (re-plan from what is built)</h1>",
