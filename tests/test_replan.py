@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from shapely.affinity import translate
 from shapely.geometry import LineString, Point
-from test_schedule import FAR, _random_tree, cfg, make_case
+from test_schedule import FAR, _random_tree, cfg, make_case, oracle_end
 
 from planner._errors import ConfigError, UsageError
 from planner.config import Milestone
@@ -271,12 +271,13 @@ def _rates(sc):
     return {t: getattr(sc.crews, f"{t}_day_rate_pln") for t in ("aerial", "duct", "trench", "drop")}
 
 
-@pytest.mark.parametrize("seed", [5, 11, 17])
-def test_crew_search_returns_the_cheapest_mix(seed):
+@pytest.mark.parametrize("seed,rates", [(5, {}), (11, {}), (17, {}),
+                                        (11, {"aerial_day_rate_pln": 20_000.0, "trench_day_rate_pln": 1_000.0})])
+def test_crew_search_returns_the_cheapest_mix(seed, rates):
     seg, drops, addr = _random_tree(seed, n=14)
     ms = (Milestone(name="M1", deadline=dt.date(2025, 7, 15), localities=("Beta",)),
           Milestone(name="M2", deadline=dt.date(2025, 10, 31)))
-    sc = cfg(milestones=ms, max_package_days=3, consent_lead_days=20, project_end=dt.date(2026, 3, 31))
+    sc = cfg(milestones=ms, max_package_days=3, consent_lead_days=20, project_end=dt.date(2026, 3, 31), crews=rates)
     sc = sc.model_copy(update={"replan": sc.replan.model_copy(update={"max_crews_per_type": 3})})
     as_of = dt.date(2025, 5, 5)
     r = replan_schedule(seg, drops, addr, None, sc, as_of=as_of, crews={"aerial": 1, "duct": 1, "trench": 1})
@@ -302,6 +303,34 @@ def test_crew_search_returns_the_cheapest_mix(seed):
             mix = {t: int(getattr(row, f"{t}_crews")) for t in rates}
             assert ev.goal(ev.verdict(mix), row.goal)
     assert checked
+
+
+def test_replan_options_from_toml(tmp_path):
+    from planner.config import load_config
+
+    p = tmp_path / "c.toml"
+    p.write_text('extends = "demo"\n[schedule.crews]\ntrench_day_rate_pln = 9000\n'
+                 "[schedule.replan]\nmax_crews_per_type = 6\nconsent_lead_days = 30\n", encoding="utf-8")
+    c = load_config(p).schedule
+    assert c.crews.trench_day_rate_pln == 9000 and c.crews.trench_crews == 4
+    assert c.replan.max_crews_per_type == 6 and c.replan.consent_lead_days == 30
+    p.write_text("[schedule.replan]\nmax_crews = 6\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="max_crews"):
+        load_config(p)
+
+
+def test_consent_lead_time_counts_from_the_as_of_date():
+    seg, drops, addr = make_case([(1, -1, "aerial", "", 900, "0000001", "pending")], {1: 3})
+    sc = cfg(consent_lead_days=90)
+    as_of = dt.date(2025, 9, 1)
+    r = replan_schedule(seg, drops, addr, None, sc, as_of=as_of)
+    wp = r.remaining.work_packages
+    # 90 calendar days from the as-of date fall on Sunday 30 November: the first working day after it
+    assert wp.loc[wp["kind"] == "aerial", "start"].iloc[0] == pd.Timestamp(oracle_end(as_of + dt.timedelta(days=90), 1))
+    assert oracle_end(as_of + dt.timedelta(days=90), 1) == dt.date(2025, 12, 1)
+    sc = sc.model_copy(update={"replan": sc.replan.model_copy(update={"consent_lead_days": 10})})
+    wp = replan_schedule(seg, drops, addr, None, sc, as_of=as_of).remaining.work_packages
+    assert wp.loc[wp["kind"] == "aerial", "start"].iloc[0] == pd.Timestamp("2025-09-11")
 
 
 def _one_village(segs, n_points, deadline, **kw):
