@@ -514,6 +514,12 @@ def test_as_built_progress_hand_example():
     assert ms.loc["M1", "remaining_km"] == 0.0 and ms.loc["M2", "remaining_km"] == pytest.approx(2.0)
     assert "km built" in p.to_text()
     assert (r.addresses.set_index("id").loc[["a001_000", "a002_001"], "plan_status"] == "connected").all()
+    # village states for maps: Alfa has passed 80 %, Beta not yet but its milestone is not at risk
+    st = S.village_states(r.progress, sc.pass_threshold).set_index("simc")
+    assert st["village_state"].to_dict() == {"0000001": "built", "0000002": "remaining"}
+    assert st["milestone_reachable"].all() and list(st["pct_passed_now"]) == [100.0, 0.0]
+    st = S.village_states(S.build_schedule(seg, drops, addr, tight, as_built=ab).progress, 0.8).set_index("simc")
+    assert st.loc["0000002", "village_state"] == "at_risk" and not st.loc["0000002", "milestone_reachable"]
 
 
 def test_project_end_overrun_is_infeasible():
