@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser postgis bench clean demo-data
+.PHONY: demo test browser postgis bench clean demo-data bench-replan
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_routing.py
 	$(BIN)/python scripts/bench_whitespots.py
 	$(BIN)/python scripts/bench_map.py
+
+## Re-planning benchmark (issue #18): replan of the demo, crew search, ratios to references.
+bench-replan: $(STAMP)
+	$(BIN)/python scripts/bench_replan.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -25,6 +25,7 @@ _LAZY = {
     "Plan": ("planner.pipeline", "Plan"),
     "datasets": ("planner.datasets", None),
     "PlannerError": ("planner._errors", "PlannerError"),
+    "replan": ("planner.pipeline", "replan"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.area import Area
     from planner.config import Config, load_config
     from planner.io import load_area
-    from planner.pipeline import Plan, plan
+    from planner.pipeline import Plan, plan, replan
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,4 @@
-"""Command-line interface: ``planner plan|validate|whitespots|design|schedule|map``.
+"""Command-line interface: ``planner plan|validate|whitespots|design|schedule|replan|map``.
 
 Exit codes: 0 ok, 1 domain failure (bad input data, unreachable targets),
 2 usage or configuration error.  Errors are printed as one message naming
@@ -202,6 +202,41 @@ def schedule_cmd(
     """Milestone schedule by village with crews, calendar and consents; progress tracking."""
     _run(area, config, out, assume_crs, quiet, "schedule", as_built=as_built, write_map=False,
          layer_specs=layer, verbose=verbose)
+
+
+@app.command("replan")
+def replan_cmd(
+    as_of: Annotated[str, typer.Option("--as-of", help="Status date of the as-built data, YYYY-MM-DD.")],
+    area: AreaOpt = "demo",
+    as_built: Annotated[Path | None, typer.Option(help="As-built layer (default: the area's as_built layer).")] = None,
+    crews: Annotated[str | None, typer.Option(help="Current crews, e.g. aerial=2,trench=4 (default: config).")] = None,
+    config: ConfigOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default out/<area>/replan_<date>).",
+                                             )] = None,
+    assume_crs: AssumeCrsOpt = None,
+    layer: LayerOpt = [],
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Re-plan the remaining work from what is built: milestones still reachable, crews needed, pictures."""
+    from planner.output.replan_dir import replan_dir, write_replan
+    from planner.pipeline import replan
+    from planner.replanning import parse_as_of, parse_crews
+
+    _setup_logging(quiet, verbose)
+    try:
+        when, crew_map = parse_as_of(as_of), parse_crews(crews)
+        layers = _layer_args(layer or [])
+        if as_built is not None:
+            layers["as_built"] = as_built
+        a, cfg = _load(area, config, assume_crs, quiet, layers)
+        r = replan(a, cfg, as_of=when, crews=crew_map)
+        out_dir = out or replan_dir("out", a.name, r.as_of)
+        write_replan(r, out_dir, inputs=_inputs(area, config, *layers.values()))
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    typer.echo(r.to_text())
+    typer.echo(f"\nOutputs written to {out_dir}/")
 
 
 @app.command("validate")

@@ -10,9 +10,11 @@ planned in parallel (e.g. one Dask task per commune).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +24,10 @@ from planner._timing import Clock
 from planner.area import Area
 from planner.config import Config
 
-__all__ = ["Plan", "STAGES", "jsonable", "plan"]
+if TYPE_CHECKING:
+    from planner.replanning import ReplanResult
+
+__all__ = ["Plan", "STAGES", "jsonable", "plan", "replan"]
 
 logger = logging.getLogger(__name__)
 
@@ -238,9 +243,94 @@ def plan(
         built = as_built if as_built is not None else area.layers["as_built"]
         logger.info("schedule: %d segments, %d drops", len(p.segments), len(p.drops))
         with clock("schedule"):
-            s = schedule_mod.build_schedule(p.segments, p.drops, p.addresses, config,
+            s = schedule_mod.build_schedule(p.segments, p.drops, p.addresses, config.schedule,
                                             as_built=built if len(built) else None, progress=show)
         p.schedule, p.addresses, p.stages = s, s.addresses, p.stages + ("schedule",)
     with clock("localities"):
         p.localities = _assemble_localities(p)
     return p
+
+
+#: :func:`plan` under a second name, for :func:`replan` (whose ``plan`` argument is a Plan).
+_plan = plan
+
+
+def replan(area: Any = "demo", config: Config | None = None, *, as_of: str | dt.date,
+           as_built: Any = None, crews: dict[str, int] | str | None = None, plan: Plan | None = None,
+           progress: bool | None = None) -> ReplanResult:
+    """Re-plan a study area from what is built.
+
+    Runs the white-spot and design stages (unless ``plan`` gives them), then
+    :func:`planner.replanning.stage.replan_schedule`, and adds the localities
+    layer for maps.
+
+    Parameters
+    ----------
+    area
+        A loaded :class:`~planner.area.Area`, or anything
+        :func:`planner.io.load_area` reads (``"demo"``, a GeoPackage, ...).
+    config
+        Configuration (``load_config("demo")`` for the demo area when ``None``
+        and ``area == "demo"``, else the defaults).
+    as_of
+        Status date (``YYYY-MM-DD`` or a date).
+    as_built
+        As-built layer: a GeoDataFrame (validated here) or a file path (read
+        through :mod:`planner.io`); default the area's ``as_built`` layer.
+    crews
+        Current crews, ``{'aerial': 2, 'trench': 4}`` or ``"aerial=2,trench=4"``.
+    plan
+        A :class:`~planner.pipeline.Plan` of ``area`` with the design stage
+        done, to skip re-running it.
+    progress
+        Show progress bars (default ``config.progress``).
+
+    Returns
+    -------
+    ReplanResult
+
+    Examples
+    --------
+    >>> import planner
+    >>> r = planner.replan("demo", as_of="2025-03-31")      # doctest: +SKIP
+    >>> r.progress.km_built                                # doctest: +SKIP
+    58.7
+    """
+    from planner.config import load_config
+    from planner.replanning import check_as_of, crew_overrides, parse_as_of, parse_crews, replan_schedule
+
+    designed = plan  # the parameter; the stages run through _plan
+
+    if config is None:
+        config = load_config("demo" if isinstance(area, str) and area == "demo" else None)
+    show = config.progress if progress is None else progress
+    when = parse_as_of(as_of)
+    crew_map = parse_crews(crews) if isinstance(crews, str) else crews
+    check_as_of(when, config.schedule)  # before the (slow) design stage
+    crew_overrides(crew_map, config.schedule.crews)
+    if isinstance(area, (str, Path)):
+        from planner.io import load_area
+
+        layers = {"as_built": as_built} if isinstance(as_built, (str, Path)) else None
+        area = load_area(area, config, layers=layers, progress=show)
+        if layers:
+            as_built = None
+    elif isinstance(as_built, (str, Path)):
+        from planner.io import read_layer
+
+        as_built = read_layer(as_built, "as_built", crs=area.crs, bounds=area.bounds)
+    if as_built is None:
+        as_built = area.layers["as_built"]
+    else:
+        from planner._validate import raise_for_problems, validate_layer
+
+        as_built, errs, _ = validate_layer(as_built, "as_built", source="as_built", bounds=area.bounds, crs=area.crs)
+        raise_for_problems(errs, "as-built layer")
+    p = designed if designed is not None else _plan(area, config, until="design", progress=show)
+    result = replan_schedule(p.segments, p.drops, p.addresses, as_built, config.schedule, as_of=when,
+                             crews=crew_map, progress=show)
+    polys = locality_polygons(p.addresses, area.layers["localities"])
+    cols = ["simc", "locality", "milestone", "village_state", "pct_passed_now", "milestone_reachable",
+            "pct_at_deadline", "threshold_date"]
+    result.localities = polys.merge(result.villages[cols], on="simc", how="inner")
+    return result

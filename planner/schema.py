@@ -348,3 +348,33 @@ VILLAGE_STATES: tuple[str, ...] = ("built", "remaining", "at_risk")
 #: are always quoted (:class:`psycopg.sql.Identifier`); this rule only keeps them
 #: unambiguous to type in psql and QGIS.
 SQL_IDENTIFIER_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,62}"
+
+# --- re-planning from what is built (issue #18) -----------------------------
+
+#: Reasons an as-built record is listed in ``asbuilt_issues.csv`` (planner replan).
+ASBUILT_ISSUE_REASONS: tuple[str, ...] = (
+    "future_dated",            # built_on after the as-of date: not counted
+    "before_project_start",    # built_on before schedule.start_date: counted
+    "geometry_kind_mismatch",  # a 'segment' that is not a line, a 'connection' that is not a point: not counted
+    "duplicate_segment",       # the same stretch recorded again (another line covers it): not counted twice
+    "duplicate_connection",    # an address connected in more than one record: counted once
+    "off_plan",                # a line that follows no planned segment: counted in km built, not as plan progress
+    "deployment_differs",      # built aerial/duct/trench where the plan has another deployment: counted
+    "unknown_segment_id",      # a segment_id that is not in the plan: matched by geometry instead
+    "id_geometry_mismatch",    # a segment_id whose geometry lies away from that planned segment: counted by id
+    "unknown_address",         # a connection naming no address of the area: not counted
+    "not_a_target",            # a connection of an address that is not a target (grey/black/barrier): not counted
+    "not_in_plan",             # a connected target the design leaves unconnected: counted
+    "connected_without_path",  # a connected target with no built path to a POP: counted (passed), to check
+    "far_from_address",        # a connection point far from its address point: counted, to check
+)
+
+#: Columns of ``asbuilt_issues.csv``: one row per (as-built record, reason).
+ASBUILT_ISSUE_COLUMNS: tuple[str, ...] = (
+    "row",          # 0-based row of the as-built layer
+    "id", "kind", "built_on", "address_id",
+    "reason",       # one of ASBUILT_ISSUE_REASONS
+    "detail",       # the reason in words, with the figures
+    "counted",      # bool: the record still counts towards progress
+    "segment_ids",  # ';'-joined planned segments it matches (segments)
+)

@@ -342,7 +342,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import planner
-from planner.schedule import gantt_figure, progress_report
+from planner.output.charts import gantt_figure
+from planner.schedule import progress_report
 
 pd.set_option("display.max_rows", 80)
 pd.set_option("display.max_columns", 40)

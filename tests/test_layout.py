@@ -20,7 +20,7 @@ MAX_LINES = 650
 #: Stages: data in, results out. They read no file and write none: that is the job of
 #: planner.io (inputs) and planner.output (outputs).
 STAGES = ("planner.whitespots", "planner.costgraph", "planner.routing", "planner.design", "planner.schedule",
-          "planner.network", "planner.replan")
+          "planner.network", "planner.replanning")
 FILE_PACKAGES = ("planner.io", "planner.output")
 
 

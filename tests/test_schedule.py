@@ -8,7 +8,6 @@ re-running the scheduler with the crew numbers it reports.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import geopandas as gpd
 import holidays
@@ -22,8 +21,11 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
 from planner import schedule as S
+from planner.output import charts, files, schedule_files
 from planner._errors import ConfigError
 from planner.config import CrewConfig, Milestone, ScheduleConfig
+from planner.schedule.calendar import Calendar
+from planner.schedule.listsched import end_day
 
 NAMES = {"0000001": "Alfa", "0000002": "Beta", "0000003": "Dębinki", "0000004": "Gamma"}
 FAR = dt.date(2030, 12, 31)
@@ -148,7 +150,8 @@ def test_trench_winter_stop_across_year_boundary():
     t = wp_of(r, "trench_paved").iloc[0]
     assert t["duration_days"] == 15
     # 10 days 1-12 Dec, then nothing until Mon 2 March 2026
-    assert t["end"].date() == dt.date(2026, 3, 6) == oracle_end(dt.date(2025, 12, 1), 15, trench_stop=((12, 15), (2, 28)))
+    assert t["end"].date() == dt.date(2026, 3, 6) == oracle_end(dt.date(2025, 12, 1), 15,
+                                                                trench_stop=((12, 15), (2, 28)))
     a = wp_of(r, "aerial").iloc[0]  # aerial works through the winter
     assert a["end"].date() == oracle_end(dt.date(2025, 12, 1), 15) < dt.date(2026, 1, 31)
 
@@ -362,7 +365,8 @@ def test_unknown_locality_suggests_close_names():
     assert "'Zarzecze'" in text
     # by SIMC and case-insensitively it resolves
     for name in ("0000003", "dębinki"):
-        r = S.build_schedule(seg, drops, addr, cfg(milestones=(Milestone(name="M1", deadline=FAR, localities=(name,)),)))
+        ms = (Milestone(name="M1", deadline=FAR, localities=(name,)),)
+        r = S.build_schedule(seg, drops, addr, cfg(milestones=ms))
         assert r.assignment["how"].tolist() == ["config"]
 
 
@@ -418,21 +422,21 @@ def test_determinism_csv_xlsx_png(tmp_path):
     # shuffled input rows give the same schedule
     r2 = S.build_schedule(seg.sample(frac=1, random_state=3), drops.sample(frac=1, random_state=4),
                           addr.sample(frac=1, random_state=5), sc)
-    S.write_schedule_csv(r1, tmp_path / "a.csv")
-    S.write_schedule_csv(r2, tmp_path / "b.csv")
+    files.write_csv(r1.work_packages, tmp_path / "a.csv")
+    files.write_csv(r2.work_packages, tmp_path / "b.csv")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
-    S.write_schedule_xlsx(r1, tmp_path / "a.xlsx")
-    S.write_schedule_xlsx(r2, tmp_path / "b.xlsx")
+    files.write_bytes(schedule_files.schedule_xlsx_bytes(r1), tmp_path / "a.xlsx")
+    files.write_bytes(schedule_files.schedule_xlsx_bytes(r2), tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
-    assert S.gantt_png_bytes(r1) == S.gantt_png_bytes(r2)
-    assert S.gantt_html(r1) == S.gantt_html(r2)
+    assert charts.figure_png(charts.gantt_figure(r1)) == charts.figure_png(charts.gantt_figure(r2))
+    assert schedule_files.gantt_html(r1) == schedule_files.gantt_html(r2)
     assert sorted(x.name for x in tmp_path.iterdir()) == ["a.csv", "a.xlsx", "b.csv", "b.xlsx"]  # no temp files
 
 
 def test_xlsx_layout(tmp_path):
     seg, drops, addr, sc = _demo_result()
     r = S.build_schedule(seg, drops, addr, sc)
-    S.write_schedule_xlsx(r, tmp_path / "s.xlsx")
+    files.write_bytes(schedule_files.schedule_xlsx_bytes(r), tmp_path / "s.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
     assert wb.sheetnames[:4] == ["Summary", "Compliance", "M1", "M2"]
     ws = wb["M1"]
@@ -451,13 +455,13 @@ def test_xlsx_layout(tmp_path):
 def test_gantt_outputs():
     seg, drops, addr, sc = _demo_result()
     r = S.build_schedule(seg, drops, addr, sc)
-    fig = S.gantt_figure(r)
+    fig = charts.gantt_figure(r)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels and all("(" in x for x in labels)
     assert len(fig.axes[0].lines) == 2  # two deadline lines
-    png = S.gantt_png_bytes(r)
+    png = charts.figure_png(charts.gantt_figure(r))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    h = S.gantt_html(r)
+    h = schedule_files.gantt_html(r)
     assert "<svg" in h and "http://" not in h.replace("http://www.w3.org/2000/svg", "") and "https://" not in h
     assert h.count("<rect") == r.work_packages["start"].notna().sum()
 
@@ -511,6 +515,12 @@ def test_as_built_progress_hand_example():
     assert ms.loc["M1", "remaining_km"] == 0.0 and ms.loc["M2", "remaining_km"] == pytest.approx(2.0)
     assert "km built" in p.to_text()
     assert (r.addresses.set_index("id").loc[["a001_000", "a002_001"], "plan_status"] == "connected").all()
+    # village states for maps: Alfa has passed 80 %, Beta not yet but its milestone is not at risk
+    st = S.village_states(r.progress, sc.pass_threshold).set_index("simc")
+    assert st["village_state"].to_dict() == {"0000001": "built", "0000002": "remaining"}
+    assert st["milestone_reachable"].all() and list(st["pct_passed_now"]) == [100.0, 0.0]
+    st = S.village_states(S.build_schedule(seg, drops, addr, tight, as_built=ab).progress, 0.8).set_index("simc")
+    assert st.loc["0000002", "village_state"] == "at_risk" and not st.loc["0000002", "milestone_reachable"]
 
 
 def test_project_end_overrun_is_infeasible():
@@ -551,18 +561,18 @@ def test_as_built_survey_gap_tolerated():
 def test_calendar_matches_oracle(start, n, saturdays, trench):
     """End of n working days from any start = walking the calendar with the holidays library."""
     sc = cfg(start=start, work_saturdays=saturdays, trench_winter_stop=("12-15", "02-28"))
-    cal = S._Calendar(sc)
+    cal = Calendar(sc)
     c = 1 if trench else 0
     s = cal.first(c, 0.0)
     e = cal.finish(c, s, float(n))
     first_day = cal.date(int(s))
     stop = ((12, 15), (2, 28)) if trench else None
     assert first_day == oracle_end(start, 1, saturdays=saturdays, trench_stop=stop)
-    assert cal.date(int(S._end_day(np.array([e]))[0])) == oracle_end(first_day, n, saturdays=saturdays,
+    assert cal.date(int(end_day(np.array([e]))[0])) == oracle_end(first_day, n, saturdays=saturdays,
                                                                        trench_stop=stop)
     # half a day more ends on the next working day
     e2 = cal.finish(c, s, n + 0.5)
-    assert cal.date(int(S._end_day(np.array([e2]))[0])) == oracle_end(first_day, n + 1, saturdays=saturdays,
+    assert cal.date(int(end_day(np.array([e2]))[0])) == oracle_end(first_day, n + 1, saturdays=saturdays,
                                                                         trench_stop=stop)
 
 
@@ -574,7 +584,7 @@ def test_no_network_and_bad_trees_reported():
                          cfg(milestones=(Milestone(name="M1", deadline=dt.date(2025, 6, 30)),)))
     assert not r.feasible and r.binding_constraint == "unconnected_points" and len(r.work_packages) == 0
     assert r.compliance["missing_reason"].tolist() == ["3 unconnected (reach: 3)"]
-    assert S.schedule_xlsx_bytes(r)[:2] == b"PK" and "<svg" in S.gantt_html(r) and S.gantt_png_bytes(r)
+    assert schedule_files.schedule_xlsx_bytes(r)[:2] == b"PK" and "<svg" in schedule_files.gantt_html(r) and charts.figure_png(charts.gantt_figure(r))
     # a parent that does not exist, and a cycle
     from planner._errors import InputDataError
 
@@ -585,3 +595,40 @@ def test_no_network_and_bad_trees_reported():
     cyc = pd.concat([cyc, cyc.iloc[[0, 0]].assign(segment_id=[1, 2], parent_id=[2, 1])], ignore_index=True)
     with pytest.raises(InputDataError, match="cycle"):
         S.build_schedule(gpd.GeoDataFrame(cyc, crs="EPSG:2180"), d2, a2, cfg())
+
+
+# --------------------------------------------------------------------------
+# infeasibility in words (issue #21)
+# --------------------------------------------------------------------------
+
+
+def test_infeasible_schedule_explained_in_words(caplog):
+    # no crew count helps: 2 working days of aerial from Wed 2025-04-30 cannot end by Thu 1 May (a holiday)
+    segs = [(1, -1, "aerial", "", 900, "0000001", "not_needed")]
+    seg, drops, addr = make_case(segs, {1: 5})
+    m = (Milestone(name="M1", deadline=dt.date(2025, 5, 1)),)
+    sc = cfg(start=dt.date(2025, 4, 30), milestones=m, consent_lead_days=0, crews={"aerial_m_per_day": 450.0})
+    with caplog.at_level("WARNING", logger="planner.schedule"):
+        r = S.build_schedule(seg, drops, addr, sc)
+    assert r.binding_constraint == "calendar" and r.min_crews is None
+    text = caplog.text
+    assert "minimum crews None" not in text and "binding constraint calendar" not in text
+    assert "no crew count meets them" in text and r.diagnosis in text
+    assert "M1 (2025-05-01): 1 of its localities below 80 % (Alfa)" in r.diagnosis
+    assert "even with unlimited crews and every pending consent granted at once" in r.diagnosis
+    assert "with every day a working day they would be met" in r.diagnosis
+    # the trench winter stop alone: named as the reason
+    segs = [(1, -1, "trench", "unpaved", 180 * 20, "0000001", "not_needed")]
+    seg, drops, addr = make_case(segs, {1: 5})
+    sc = cfg(start=dt.date(2025, 12, 1), milestones=(Milestone(name="M1", deadline=dt.date(2026, 1, 31)),),
+             consent_lead_days=0, max_package_days=100, trench_winter_stop=("12-15", "02-28"))
+    r = S.build_schedule(seg, drops, addr, sc)
+    assert r.binding_constraint == "calendar"
+    assert "the trench winter stop (12-15 to 02-28: no trenching) leaves too few working days" in r.diagnosis
+    # more crews would help: said so, with the crews
+    seg, drops, addr, ms = _capacity_case()
+    r = S.build_schedule(seg, drops, addr, cfg(milestones=ms, crews={"aerial_crews": 1, "aerial_m_per_day": 900.0}))
+    assert "more crews would meet them" in r.diagnosis and "2 aerial" in r.diagnosis
+    # feasible: nothing to explain
+    assert S.build_schedule(seg, drops, addr, cfg(milestones=ms, crews={"aerial_crews": 2,
+                                                                          "aerial_m_per_day": 900.0})).diagnosis == ""

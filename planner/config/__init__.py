@@ -31,6 +31,7 @@ from planner.config.design import DesignConfig
 from planner.config.loader import Config, config_from_dict, load_config
 from planner.config.maps import MapConfig
 from planner.config.output import OutputConfig
+from planner.config.replan import ReplanConfig  # issue #18
 from planner.config.schedule import CrewConfig, Milestone, ScheduleConfig
 from planner.config.whitespots import WhiteSpotConfig
 
@@ -42,6 +43,7 @@ __all__ = [
     "CrewConfig",
     "Milestone",
     "ScheduleConfig",
+    "ReplanConfig",
     "MapConfig",
     "OutputConfig",
     "Config",

@@ -10,6 +10,7 @@ import datetime as dt
 from pydantic import Field, model_validator
 
 from planner.config._base import Section
+from planner.config.replan import ReplanConfig
 
 __all__ = ["CrewConfig", "Milestone", "ScheduleConfig"]
 
@@ -27,6 +28,16 @@ class CrewConfig(Section):
     trench_carriageway_m_per_day: float = Field(35.0, gt=0)
     duct_m_per_day: float = Field(1_500.0, gt=0)
     drops_per_day: float = Field(6.0, gt=0)
+    # Cost of one crew per working day, PLN net (labour, vehicle, machine, consumables),
+    # used to rank crew mixes "cheapest first" when re-planning. [A: 2024 rural Mazovia;
+    # aerial: 3 fitters (~45 PLN/h loaded, 8 h) + aerial lift truck (~1,000 PLN/day) +
+    # cable pulling gear; duct: 3 fitters + cable-blowing machine and compressor;
+    # trench: excavator or micro-trencher with operator + 3 workers + surface
+    # reinstatement and traffic management; drop: 2 technicians, van, splicer]
+    aerial_day_rate_pln: float = Field(3_500.0, gt=0)
+    duct_day_rate_pln: float = Field(4_000.0, gt=0)
+    trench_day_rate_pln: float = Field(6_500.0, gt=0)
+    drop_day_rate_pln: float = Field(2_000.0, gt=0)
 
 
 class Milestone(Section):
@@ -80,6 +91,8 @@ class ScheduleConfig(Section):
     # as_built_min_cover of its length, marks the segment built. [A: GPS survey accuracy]
     as_built_match_m: float = Field(5.0, gt=0)
     as_built_min_cover: float = Field(0.8, gt=0, le=1)
+    # Re-planning from what is built (planner replan, issue #18).
+    replan: ReplanConfig = Field(default_factory=ReplanConfig)
 
     @model_validator(mode="after")
     def _check(self):

@@ -5,6 +5,7 @@ Deterministic: no ``Software`` metadata, fixed sizes.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -13,11 +14,13 @@ import pandas as pd
 import shapely
 
 from planner.report.worklists import milestone_names
+from planner.styles import milestone_colours
 
 if TYPE_CHECKING:
     from planner.pipeline import Plan
+    from planner.schedule.results import ScheduleResult
 
-__all__ = ["figure_png", "static_map_png"]
+__all__ = ["figure_png", "gantt_figure", "gantt_rows", "static_map_png"]
 
 
 def figure_png(fig: Any, *, dpi: int = 110) -> bytes:
@@ -104,3 +107,68 @@ def _nan_joined(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
     breaks = np.flatnonzero(np.diff(part)) + 1
     xy = np.insert(xy, breaks, np.nan, axis=0)
     return xy[:, 0], xy[:, 1]
+
+
+def gantt_rows(result: ScheduleResult) -> list[tuple[str, str, pd.DataFrame]]:
+    """(label, milestone, packages) per locality, in milestone then start order."""
+    wp = result.work_packages[result.work_packages["start"].notna()]
+    order = {m: i for i, m in enumerate(result.milestones["milestone"])}
+    rows = []
+    for (simc, locality), g in wp.groupby(["simc", "locality"], sort=True):
+        ms = g["milestone"].iloc[0]
+        rows.append((order.get(ms, 99), g["start"].min(), f"{locality or '?'} ({simc})", ms, g))
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return [(r[2], r[3], r[4]) for r in rows]
+
+
+def gantt_figure(result: ScheduleResult) -> Any:
+    """Gantt chart by locality, bars coloured by milestone, deadline lines.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Built without pyplot (no global state); save it with
+        ``fig.savefig(path, metadata={'Software': None})`` for a deterministic PNG.
+    """
+    import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    rows = gantt_rows(result)
+    colours = milestone_colours(list(result.milestones["milestone"]))
+    h = min(0.22 * max(len(rows), 1) + 1.8, 40.0)
+    fig = Figure(figsize=(12, h))
+    ax = fig.add_subplot(1, 1, 1)
+    epoch = mdates.date2num(dt.datetime(1970, 1, 1))
+    lo, hi = np.inf, -np.inf
+    for y, (label, ms, g) in enumerate(rows):
+        s = g["start"].to_numpy().astype("datetime64[D]").astype(np.int64) + epoch
+        e = (g["end"].to_numpy().astype("datetime64[D]").astype(np.int64) + 1) + epoch
+        ax.broken_barh(list(zip(s.tolist(), (e - s).tolist())), (y - 0.35, 0.7),
+                       facecolors=colours.get(ms, "#999999"), linewidth=0)
+        lo, hi = min(lo, float(s.min())), max(hi, float(e.max()))
+    dl = [mdates.date2num(pd.Timestamp(d).to_pydatetime()) for d in result.milestones["deadline"]]
+    if dl:
+        lo, hi = min(lo, min(dl)), max(hi, max(dl))
+    if np.isfinite(lo):
+        ax.set_xlim(lo - 10, hi + 20)
+    ax.set_ylim(len(rows) - 0.5, -1.5)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows], fontsize=6)
+    for m, d in zip(result.milestones["milestone"], result.milestones["deadline"]):
+        x = mdates.date2num(pd.Timestamp(d).to_pydatetime())
+        ax.axvline(x, color=colours.get(m, "k"), linestyle="--", linewidth=1)
+        ax.text(x, -0.9, f" {m} {pd.Timestamp(d).date()}", fontsize=7, color=colours.get(m, "k"), va="bottom")
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    ax.grid(axis="x", linewidth=0.3)
+    handles = [Patch(color=colours[m], label=m) for m in result.milestones["milestone"]]
+    if handles:
+        # top right, below the deadline labels and left of the last deadline line: the
+        # first (M1) rows end early, so that corner is free of bars
+        ax.legend(handles=handles, loc="upper right", bbox_to_anchor=(0.93, 0.975), fontsize=7,
+                  title="kamień milowy")
+    ax.set_title("Harmonogram budowy według miejscowości (Gantt)" + ("" if result.feasible else
+                 f" — NIEWYKONALNY: {result.binding_constraint}"), fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 from planner._timing import Clock
 from planner.io.postgis import is_url
-from planner.output import charts, excel, files, gpkg_styles
+from planner.output import charts, excel, files, gpkg_styles, schedule_files
 from planner.output.tables import plan_layers, plan_tables
 from planner.report.document import report_html, report_markdown
 from planner.report.figures import report_figures
@@ -178,11 +178,9 @@ def _write_uke(p: Plan, out: Path) -> None:
 
 def _write_schedule_files(p: Plan, tmp: Path) -> bytes:
     """``schedule.xlsx``, ``gantt.html`` and ``gantt.png``; returns the Gantt PNG (drawn once)."""
-    from planner import schedule as sch
-
-    files.write_bytes(sch.schedule_xlsx_bytes(p.schedule), tmp / "schedule.xlsx")
-    files.write_text(sch.gantt_html(p.schedule), tmp / "gantt.html")
-    png = charts.figure_png(sch.gantt_figure(p.schedule))
+    files.write_bytes(schedule_files.schedule_xlsx_bytes(p.schedule), tmp / "schedule.xlsx")
+    files.write_text(schedule_files.gantt_html(p.schedule), tmp / "gantt.html")
+    png = charts.figure_png(charts.gantt_figure(p.schedule))
     files.write_bytes(png, tmp / "gantt.png")
     return png
 
