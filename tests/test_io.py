@@ -490,3 +490,26 @@ def test_prg_file_with_dots_names_its_area(tmp_path):
     p = tmp_path / "06.11.2025_20_06_55__08_lubuskie.xml"
     shutil.copy(datasets.get_path("prg2012"), p)
     assert load_area(p, partial=True).name == "06.11.2025_20_06_55__08_lubuskie"
+
+
+def test_a_plan_keeps_the_replans_written_inside_its_directory(tmp_path):
+    """`planner replan` writes out/<area>/replan_<date>/ (an output of its own); re-running
+    `planner plan` into out/<area> keeps it, and a plan may go into a directory holding only re-plans."""
+    area = tmp_path / "area"
+    with staged_output_dir(area / "replan_2025-03-31") as d:
+        (d / "summary.txt").write_text("replan\n")
+    with staged_output_dir(area) as d:  # only re-plans inside: accepted
+        (d / "summary.txt").write_text("plan v1\n")
+    assert (area / "replan_2025-03-31" / "summary.txt").read_text() == "replan\n"
+    with staged_output_dir(area) as d:
+        (d / "summary.txt").write_text("plan v2\n")
+    assert (area / "summary.txt").read_text() == "plan v2\n"
+    assert (area / "replan_2025-03-31" / "summary.txt").read_text() == "replan\n"
+    # a user's own folder inside is still never deleted: the directory is refused
+    (area / "notes").mkdir()
+    (area / "notes" / "mine.txt").write_text("x")
+    shutil.rmtree(area / "replan_2025-03-31")
+    (area / io_files.OUTPUT_MARKER).unlink()
+    with pytest.raises(UsageError):
+        with staged_output_dir(area) as d:
+            pass

@@ -213,6 +213,19 @@ def write_gpkg(layers: dict[str, pd.DataFrame], path: str | Path) -> Path:
     return path
 
 
+def _nested_outputs(folder: Path) -> list[Path]:
+    """Sub-directories of ``folder`` that are planner outputs of their own (they carry the marker)."""
+    return sorted(p for p in folder.iterdir() if p.is_dir() and (p / OUTPUT_MARKER).is_file())
+
+
+def _planner_output(folder: Path) -> bool:
+    """The planner wrote ``folder``: it carries the marker, or holds nothing but outputs of its own."""
+    if (folder / OUTPUT_MARKER).is_file():
+        return True
+    entries = list(folder.iterdir())
+    return bool(entries) and len(_nested_outputs(folder)) == len(entries)
+
+
 def _is_within(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
@@ -230,9 +243,11 @@ def staged_output_dir(out_dir: str | Path, *, inputs: Iterable[str | Path] | Non
     ----------
     out_dir
         Output directory.  It may not exist yet, be empty, or be an earlier
-        output of the planner (it carries the :data:`OUTPUT_MARKER` file);
-        any other non-empty directory is refused so that nothing of the user's
-        is deleted.
+        output of the planner (it carries the :data:`OUTPUT_MARKER` file, or
+        holds only outputs of its own, e.g. ``replan_<date>/``); any other
+        non-empty directory is refused so that nothing of the user's is
+        deleted.  Outputs of their own inside the old directory (re-plans) are
+        carried over into the new one.
     inputs
         Input files or directories; writing into a directory that holds one of
         them (or is one of them) is refused.
@@ -260,7 +275,7 @@ def staged_output_dir(out_dir: str | Path, *, inputs: Iterable[str | Path] | Non
                 file=str(out), message=f"the output directory contains the input {p}; writing there could "
                                        "overwrite or delete it",
                 fix="choose another --out directory")])
-    if out.is_dir() and any(out.iterdir()) and not (out / OUTPUT_MARKER).exists():
+    if out.is_dir() and any(out.iterdir()) and not _planner_output(out):
         raise UsageError(f"refusing to replace {out}: not an output directory of the planner", [Problem(
             file=str(out), message="the output directory is not empty and was not written by the planner",
             fix="choose a new or empty --out directory, or delete this one")])
@@ -271,6 +286,10 @@ def staged_output_dir(out_dir: str | Path, *, inputs: Iterable[str | Path] | Non
         (tmp / OUTPUT_MARKER).write_text("written by planner; this directory is replaced as a whole on each run\n",
                                          encoding="utf-8")
         os.chmod(tmp, 0o755)
+        if out.is_dir():  # outputs of their own inside the old one (re-plans: replan_<date>/) are kept
+            for sub in _nested_outputs(out):
+                if not (tmp / sub.name).exists():
+                    shutil.copytree(sub, tmp / sub.name, symlinks=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
