@@ -166,18 +166,26 @@ def _gpkg_write_options() -> Iterator[None]:
         pyogrio.set_gdal_config_options(old)
 
 
+#: Kinds of values (:func:`pandas.api.types.infer_dtype`) GDAL stores as they are.
+_SCALAR_KINDS = frozenset({"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "decimal",
+                           "date", "datetime", "datetime64", "bytes"})
+
+
 def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Columns GDAL can store: object columns of non-scalars become text."""
-    out = df.copy()
-    geom = out.active_geometry_name if isinstance(out, gpd.GeoDataFrame) else None
-    for c in out.columns:
-        if c == geom or out[c].dtype != object:
+    geom = df.active_geometry_name if isinstance(df, gpd.GeoDataFrame) else None
+    fix = {}
+    for c in df.columns:
+        if c == geom or df[c].dtype != object:
             continue
-        vals = out[c]
+        vals = df[c]
+        # infer_dtype looks at the values in C; only columns of mixed or unknown kinds need a closer look
+        if pd.api.types.infer_dtype(vals, skipna=True) in _SCALAR_KINDS:
+            continue
         if vals.map(lambda v: isinstance(v, (list, tuple, dict, set))).any():
-            out[c] = vals.map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else
+            fix[c] = vals.map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else
                               ("" if v is None else str(v)))
-    return out
+    return df.assign(**fix) if fix else df
 
 
 def write_gpkg(layers: dict[str, pd.DataFrame], path: str | Path) -> Path:
