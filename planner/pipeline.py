@@ -102,7 +102,8 @@ class Plan:
                 "min_crews": jsonable(s.min_crews),
                 "milestones": jsonable(s.milestones.to_dict(orient="records")),
             }
-        return jsonable(out)
+        summary: dict[str, Any] = jsonable(out)
+        return summary
 
 
 def jsonable(obj: Any) -> Any:
@@ -140,7 +141,7 @@ def locality_polygons(addresses: gpd.GeoDataFrame, given: gpd.GeoDataFrame) -> g
 
 def _assemble_localities(p: Plan) -> gpd.GeoDataFrame:
     table = p.whitespots.localities.copy()
-    seg = p.segments
+    seg = p.segments if p.segments is not None else gpd.GeoDataFrame()
     if p.design is not None:
         a = p.addresses
         conn = a.groupby("simc")["plan_status"].agg(
@@ -226,7 +227,7 @@ def plan(
     with clock("whitespots"):
         ws = ws_mod.run(area, config.whitespots, official_list=official_list,
                         new_buildings=new_buildings if len(new_buildings) else None)
-    p = Plan(area=area, config=config, addresses=ws.addresses, localities=None, whitespots=ws,  # type: ignore[arg-type]
+    p = Plan(area=area, config=config, addresses=ws.addresses, localities=gpd.GeoDataFrame(), whitespots=ws,
              stages=("whitespots",))
     if until != "whitespots":
         logger.info("design: routing %d target points", int(ws.addresses["is_target"].sum()))
@@ -241,9 +242,10 @@ def plan(
             )
     if until == "schedule":
         built = as_built if as_built is not None else area.layers["as_built"]
-        logger.info("schedule: %d segments, %d drops", len(p.segments), len(p.drops))
+        segments, drops = d.segments, d.drops
+        logger.info("schedule: %d segments, %d drops", len(segments), len(drops))
         with clock("schedule"):
-            s = schedule_mod.build_schedule(p.segments, p.drops, p.addresses, config.schedule,
+            s = schedule_mod.build_schedule(segments, drops, p.addresses, config.schedule,
                                             as_built=built if len(built) else None, progress=show)
         p.schedule, p.addresses, p.stages = s, s.addresses, p.stages + ("schedule",)
     with clock("localities"):

@@ -39,7 +39,7 @@ class AreaConfig(Section):
 
     @field_validator("bounds")
     @classmethod
-    def _check_bounds(cls, v: tuple[float, float, float, float] | None):
+    def _check_bounds(cls, v: tuple[float, float, float, float] | None) -> tuple[float, float, float, float] | None:
         if v is not None and not (v[0] < v[2] and v[1] < v[3]):
             raise ValueError("bounds must be (minx, miny, maxx, maxy) with minx < maxx and miny < maxy")
         return v

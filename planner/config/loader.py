@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, ValidationError
 
@@ -34,7 +35,7 @@ class Config(Section):
     # Show progress bars (CLI --quiet turns them off).
     progress: bool = True
 
-    def updated(self, **sections: dict) -> "Config":
+    def updated(self, **sections: dict[str, Any]) -> "Config":
         """Return a copy with some sections' fields replaced, validated.
 
         Examples
@@ -59,15 +60,15 @@ def _problems_from_validation(exc: ValidationError, source: str) -> list[Problem
     return problems
 
 
-def config_from_dict(data: dict, source: str = "<dict>") -> Config:
-    """Validate a nested dict into a :class:`Config` or raise :class:`ConfigError`."""
+def config_from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
+    """Validate a nested dict[str, Any] into a :class:`Config` or raise :class:`ConfigError`."""
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"invalid configuration in {source}", _problems_from_validation(exc, source)) from None
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
@@ -88,7 +89,7 @@ def _resolve_config_path(path: str | Path, relative_to: Path | None = None) -> P
     return p
 
 
-def _read_toml(p: Path, seen: tuple[Path, ...] = ()) -> dict:
+def _read_toml(p: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a TOML file, following ``extends = "<base file or 'demo'>"`` (base first, this file over it)."""
     if not p.is_file():
         where = f" (extended by {seen[-1]})" if seen else ""
@@ -114,7 +115,7 @@ def _read_toml(p: Path, seen: tuple[Path, ...] = ()) -> dict:
     return _deep_merge(_read_toml(base_path, seen + (p.resolve(),)), data)
 
 
-def load_config(path: str | Path | None = None, **overrides: dict) -> Config:
+def load_config(path: str | Path | None = None, **overrides: dict[str, Any]) -> Config:
     """Read and validate a TOML configuration file.
 
     Parameters

@@ -95,7 +95,7 @@ class ScheduleConfig(Section):
     replan: ReplanConfig = Field(default_factory=ReplanConfig)
 
     @model_validator(mode="after")
-    def _check(self):
+    def _check(self) -> ScheduleConfig:
         names = [m.name for m in self.milestones]
         if len(set(names)) != len(names):
             raise ValueError(f"milestone names must be unique, got {names}")

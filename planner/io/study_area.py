@@ -20,6 +20,7 @@ from pyproj import CRS, Transformer
 from planner._errors import InputFileNotFoundError, Problem, UsageError
 from planner._validate import Bounds, log_warnings, raise_for_problems, validate_area, validate_layer
 from planner.area import Area
+from planner.config import Config
 from planner.io.files import list_layers, read_metadata
 from planner.io.layers import LAYER_SUFFIXES, read_raw
 from planner.io.postgis._url import is_url
@@ -163,18 +164,19 @@ def _bbox_in(gdf: gpd.GeoDataFrame, crs: CRS) -> Bounds | None:
     """Bounding box of a layer in ``crs`` (None if empty, CRS-less or not finite)."""
     if gdf.crs is None or len(gdf) == 0 or not gdf.geometry.notna().any():
         return None
-    b = tuple(float(v) for v in gdf.total_bounds)
+    x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
+    b: Bounds = (x0, y0, x1, y1)
     if not all(math.isfinite(v) for v in b):
         return None
     src = CRS.from_user_input(gdf.crs)
     if not src.equals(crs):
         try:
-            b = Transformer.from_crs(src, crs, always_xy=True).transform_bounds(*b)
+            b = Transformer.from_crs(src, crs, always_xy=True).transform_bounds(x0, y0, x1, y1)
         except Exception:  # pyproj.exceptions.ProjError: coordinates outside the projection
             return None
     if not all(math.isfinite(v) for v in b):
         return None
-    return b  # type: ignore[return-value]
+    return b
 
 
 def _grow(b: Bounds, d: float) -> Bounds:
@@ -193,8 +195,8 @@ def _derive_bounds(raw: dict[str, gpd.GeoDataFrame], crs: CRS) -> Bounds | None:
     wins; a tie goes to the roads.  The other is then reported by the bounds
     check of :func:`planner._validate.validate_layer`.
     """
-    boxes = {n: _bbox_in(g, crs) for n, g in raw.items() if n != "coverage"}
-    boxes = {n: _grow(b, BOUNDS_MARGIN_M) for n, b in boxes.items() if b is not None}
+    found = {n: _bbox_in(g, crs) for n, g in raw.items() if n != "coverage"}
+    boxes = {n: _grow(b, BOUNDS_MARGIN_M) for n, b in found.items() if b is not None}
     refs = [n for n in _REFERENCE_LAYERS if n in boxes] or sorted(boxes)
     if not refs:
         return None
@@ -217,7 +219,7 @@ def _auto_crs(raw: dict[str, gpd.GeoDataFrame]) -> str:
     for name in (*_REFERENCE_LAYERS, *LAYERS):
         g = raw.get(name)
         b = _bbox_in(g, wgs) if g is not None else None
-        if b is None:
+        if g is None or b is None:
             continue
         lon, lat = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
         if _POLAND_LONLAT[0] <= lon <= _POLAND_LONLAT[2] and _POLAND_LONLAT[1] <= lat <= _POLAND_LONLAT[3]:
@@ -244,12 +246,12 @@ def _metadata_bounds(metadata: dict[str, str], raw: dict[str, gpd.GeoDataFrame],
     layer_crs = metadata.get("crs") or next((g.crs for g in raw.values() if g.crs is not None), None)
     if layer_crs is not None and not CRS.from_user_input(layer_crs).equals(crs):
         vals = Transformer.from_crs(layer_crs, crs, always_xy=True).transform_bounds(*vals)
-    return vals  # type: ignore[return-value]
+    return (vals[0], vals[1], vals[2], vals[3])
 
 
 def load_area(
     source: str | Path,
-    config=None,
+    config: Config | None = None,
     *,
     assume_crs: str | None = None,
     layers: dict[str, str | Path] | None = None,
@@ -308,8 +310,6 @@ def load_area(
     2180
     """
     from tqdm import tqdm
-
-    from planner.config import Config
 
     config = config if config is not None else Config()
     assume = assume_crs or config.area.assume_crs
@@ -378,7 +378,7 @@ def load_area(
         logger.info("working CRS (auto): %s", crs_text)
 
     origin = "config area.bounds"
-    bounds: Bounds | None = tuple(config.area.bounds) if config.area.bounds else None  # type: ignore[assignment]
+    bounds: Bounds | None = config.area.bounds
     if bounds is None:
         gpkg = metadata.get("_path", "")
         gpkg_layers = {k: g for k, g in raw.items() if str(sources[k].path) == gpkg}
