@@ -323,3 +323,14 @@ OUT_BOM_COLUMNS: tuple[str, ...] = (
     "drops", "km_drops", "km_slack", "long_drops", "distance_fees_pln",
     "cost_network_pln", "cost_drops_pln", "cost_total_pln", "homes_passed", "cost_per_home_pln",
 )
+
+# --- white-spot stage (issue #15: one home for its vocabularies) ------------
+
+#: Media of the coverage layer (column ``medium``); the readers map UKE/SIDUSIS names onto these.
+COVERAGE_MEDIA: tuple[str, ...] = ("fibre", "coax", "copper", "radio", "other")
+
+#: White-spot classes (column ``ws_class``): no NGA network, one, two or more.
+WS_CLASSES: tuple[str, ...] = ("white", "grey", "black")
+
+#: How an address point's coverage was matched (column ``match_method``), best first.
+MATCH_METHODS: tuple[str, ...] = ("address_id", "address_key", "nearest_point", "area", "none")
