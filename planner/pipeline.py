@@ -212,8 +212,12 @@ def plan(
 
     logger.info("white spots: classifying %d address points", len(area.addresses))
     new_buildings = area.layers["new_buildings"]
+    if official_list is not None and not isinstance(official_list, pd.DataFrame):  # issue #15: files via planner.io
+        from planner.io.official_list import read_official_list
+
+        official_list = read_official_list(official_list, config.whitespots.official_list_columns)
     ws = ws_mod.run(area, config.whitespots, official_list=official_list,
-                    new_buildings=new_buildings if len(new_buildings) else None)
+                    new_buildings=new_buildings if len(new_buildings) else None, progress=show)
     p = Plan(area=area, config=config, addresses=ws.addresses, localities=None, whitespots=ws,  # type: ignore[arg-type]
              stages=("whitespots",))
     if until != "whitespots":

@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
-from planner.kernels import MIN_COMPILED_ROWS
+import planner.kernels
 from planner.kernels.text_normalise import CODE, RAW, normalise_into
 from planner.kernels.threads import readonly, run_chunks
 
@@ -267,7 +267,7 @@ def hash_strings(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, kin
 
 def hash_column(values: pa.Array | pa.ChunkedArray, kind: int, width: int = 0,
                 fallback: Callable[[pa.Array], pa.Array] | None = None, *,
-                min_rows: int = MIN_COMPILED_ROWS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                min_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Two independent 64-bit hashes of the normalised value of every row, and whether it is empty.
 
     Parameters
@@ -282,7 +282,7 @@ def hash_column(values: pa.Array | pa.ChunkedArray, kind: int, width: int = 0,
     min_rows
         Shorter columns are normalised by ``fallback`` (Arrow compute) and
         their results hashed: the same hashes, without compiling the
-        normalising kernel.
+        normalising kernel.  ``None``: :data:`planner.kernels.MIN_COMPILED_ROWS`.
 
     Returns
     -------
@@ -299,6 +299,8 @@ def hash_column(values: pa.Array | pa.ChunkedArray, kind: int, width: int = 0,
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if min_rows is None:
+        min_rows = planner.kernels.MIN_COMPILED_ROWS
     if kind != RAW and fallback is not None and len(values) < min_rows:
         return hash_column(fallback(values), RAW)
     h, g, empty, bad = hash_strings(*string_buffers(values), kind, width)

@@ -18,12 +18,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import numba
 import numpy as np
 
-__all__ = ["MIN_ROWS_PER_THREAD", "limit_threads", "readonly", "run_chunks", "single_thread", "thread_count"]
+__all__ = [
+    "MIN_ROWS_PER_THREAD",
+    "limit_threads",
+    "readonly",
+    "run_chunks",
+    "single_thread",
+    "thread_count",
+    "thread_limit",
+]
 
 #: Ranges are never shorter than this many rows (below it a thread costs more than it saves).
 MIN_ROWS_PER_THREAD = 1 << 14
@@ -59,19 +67,35 @@ def limit_threads(n: int) -> None:
 
 
 @contextmanager
-def single_thread() -> Iterator[None]:
-    """Within the block, :func:`run_chunks` runs every kernel in the calling thread.
+def thread_limit(n: int) -> Iterator[None]:
+    """Within the block, :func:`run_chunks` uses at most ``n`` threads when called from the calling thread.
+
+    Parameters
+    ----------
+    n
+        Number of threads (>= 1).
 
     Yields
     ------
     None
     """
     before = getattr(_local, "limit", None)
-    _local.limit = 1
+    limit_threads(n)
     try:
         yield
     finally:
         _local.limit = before
+
+
+def single_thread() -> AbstractContextManager[None]:
+    """Within the block, :func:`run_chunks` (and the white-spot stage) run everything in the calling thread.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        ``thread_limit(1)``.
+    """
+    return thread_limit(1)
 
 
 def _shared_pool() -> ThreadPoolExecutor:
@@ -83,7 +107,7 @@ def _shared_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def run_chunks(kernel: Callable[[int, int], object], n: int, *, min_rows: int = MIN_ROWS_PER_THREAD) -> None:
+def run_chunks(kernel: Callable[[int, int], object], n: int, *, min_rows: int | None = None) -> None:
     """Call ``kernel(lo, hi)`` on consecutive ranges covering ``0..n``, some of them in other threads.
 
     Parameters
@@ -95,7 +119,7 @@ def run_chunks(kernel: Callable[[int, int], object], n: int, *, min_rows: int = 
     n
         Number of rows.
     min_rows
-        Shortest range worth a thread of its own.
+        Shortest range worth a thread of its own (``None``: :data:`MIN_ROWS_PER_THREAD`).
 
     Notes
     -----
@@ -103,6 +127,8 @@ def run_chunks(kernel: Callable[[int, int], object], n: int, *, min_rows: int = 
     of ``NUMBA_NUM_THREADS - 1`` threads; the first error raised by any range
     is re-raised after all of them ended.
     """
+    if min_rows is None:
+        min_rows = MIN_ROWS_PER_THREAD
     k = max(1, min(thread_count(), n // max(min_rows, 1)))
     if k == 1:
         kernel(0, n)

@@ -22,7 +22,7 @@ The stage takes data and its config section and returns results
 * :mod:`~planner.whitespots.summaries` -- per-address NGA operators, class
   and reason;
 * :mod:`~planner.whitespots.barriers` -- investment barriers;
-* :mod:`~planner.whitespots.classify` -- :func:`classify`, the stages in threads;
+* :mod:`~planner.whitespots.classification` -- :func:`classify`, the stages in threads;
 * :mod:`~planner.whitespots.localities` -- the per-locality table;
 * :mod:`~planner.whitespots.official_list` -- the official list against the classes;
 * :mod:`~planner.whitespots.reallocation` -- new buildings for the barriers' places;
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from planner.whitespots.classify import classify
+from planner.whitespots.classification import classify
 from planner.whitespots.coverage import KNOWN_TECHNOLOGIES, MEDIA
 from planner.whitespots.keys import normalise_house_number, normalise_street
 from planner.whitespots.localities import locality_table

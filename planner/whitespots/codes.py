@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from planner.kernels import MIN_COMPILED_ROWS
+import planner.kernels
 from planner.kernels.hash_table import factorize
 from planner.whitespots.keys import Normaliser, to_arrow
 
@@ -53,7 +53,7 @@ def codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Normaliser | N
     """
     arr = _to_arrow_concat(values) if isinstance(values, list) else to_arrow(values)
     # for long columns of few distinct values the compiled table beats Arrow's hash table
-    few = factorize(arr) if len(arr) >= MIN_COMPILED_ROWS else None
+    few = factorize(arr) if len(arr) >= planner.kernels.MIN_COMPILED_ROWS else None
     if few is not None:
         idx, first = few
         raw = arr.take(pa.array(first))

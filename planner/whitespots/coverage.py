@@ -24,9 +24,10 @@ import pyarrow as pa
 import shapely
 from numba import njit
 
+import planner.kernels
 from planner._errors import InputDataError, Problem
 from planner.config import WhiteSpotConfig
-from planner.kernels import MIN_COMPILED_ROWS, text_hash, text_join
+from planner.kernels import text_hash, text_join
 from planner.kernels.hash_table import enter, find, slot_shift, table_codes
 from planner.kernels.threads import readonly
 from planner.schema import COVERAGE_MEDIA
@@ -323,7 +324,7 @@ def _declaration_codes(cat: np.ndarray, op: np.ndarray, tech: np.ndarray, medium
     state[0], state[1] = i, k
 
 
-def declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def declarations(cov: pd.DataFrame, *, min_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Number the distinct declarations of the coverage rows.
 
     Parameters
@@ -331,6 +332,9 @@ def declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     cov
         Output of :func:`prepare_coverage` (columns ``cat``, ``op``, ``tech``,
         ``medium``, ``down``, ``year``).
+    min_rows
+        Fewer rows are numbered by a factorization of the columns (no kernel
+        compiled); ``None``: :data:`planner.kernels.MIN_COMPILED_ROWS`.
 
     Returns
     -------
@@ -344,7 +348,7 @@ def declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
     Notes
     -----
-    From :data:`~planner.kernels.MIN_COMPILED_ROWS` rows on, one compiled
+    From ``min_rows`` rows on, one compiled
     pass with an in-cache table (:func:`planner.kernels.hash_table.table_codes`)
     instead of a factorization of a million packed codes and two of the floats.
     """
@@ -353,7 +357,9 @@ def declarations(cov: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     op, tech, medium = (readonly(cov[c].to_numpy(), np.int64) for c in ("op", "tech", "medium"))
     down, year = (readonly(cov[c].to_numpy(dtype=np.float64), np.float64) for c in ("down", "year"))
     widths = [int(c.max(initial=0)).bit_length() for c in (op, tech, medium)]
-    if (n < MIN_COMPILED_ROWS or int(cat.max()).bit_length() + sum(widths) > 64
+    if min_rows is None:
+        min_rows = planner.kernels.MIN_COMPILED_ROWS
+    if (n < min_rows or int(cat.max()).bit_length() + sum(widths) > 64
             or min(c.min() for c in (cat, op, tech, medium)) < 0):
         combo = combine_codes(cat, op, tech, medium, pd.factorize(down)[0], pd.factorize(year)[0])
         return combo, first_positions(combo)

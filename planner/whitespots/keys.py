@@ -94,7 +94,7 @@ def arrow_fold(a: pa.Array) -> pa.Array:
     if len(a) and not pc.all(ascii_).as_py():  # rare: other diacritics, one by one
         vals = a.to_pylist()
         mask = ascii_.to_pylist()
-        a = pa.array([v if ok else fold(v) for v, ok in zip(vals, mask)], type=pa.string())
+        a = pa.array([v if ok or v is None else fold(v) for v, ok in zip(vals, mask)], type=pa.string())
     return a
 
 

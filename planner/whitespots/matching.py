@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+import planner.kernels
 from planner._radix import argsort_u64
 from planner.config import WhiteSpotConfig
-from planner.kernels import MIN_COMPILED_ROWS
 from planner.kernels.proximity import box_pairs, degenerate_boxes, nearest_runs
 from planner.schema import MATCH_METHODS
 from planner.whitespots.codes import codes
@@ -45,7 +45,7 @@ NO_MATCH = len(METHODS) - 1
 
 def within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
            points_bounds: np.ndarray | None = None, layer_bounds: np.ndarray | None = None,
-           min_rows: int = MIN_COMPILED_ROWS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           min_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (point position, layer position, distance) not farther apart than ``distance``.
 
     Parameters
@@ -61,7 +61,8 @@ def within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
         caller asking twice about the same layer extracts its coordinates once).
     min_rows
         The grid is used when the points or the layer have at least this many
-        rows; smaller searches go to the layer's STRtree.
+        rows; smaller searches go to the layer's STRtree.  ``None``:
+        :data:`planner.kernels.MIN_COMPILED_ROWS`.
 
     Returns
     -------
@@ -80,6 +81,8 @@ def within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
     """
     pts = points.to_numpy()
     geoms = layer.geometry.to_numpy()
+    if min_rows is None:
+        min_rows = planner.kernels.MIN_COMPILED_ROWS
     pairs = None
     boxes = None
     if np.isfinite(distance) and distance >= 0 and max(len(pts), len(geoms)) >= min_rows:

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from planner.area import Area
 from planner.config import WhiteSpotConfig
-from planner.whitespots.classify import classify_with_warnings
+from planner.whitespots.classification import classify_with_warnings
 from planner.whitespots.localities import locality_table
 from planner.whitespots.official_list import official_list_diff
 from planner.whitespots.reallocation import propose_reallocation
