@@ -141,6 +141,9 @@ class Listener(event.Listener):
         compiled.append(f.__module__ + "." + f.__qualname__)
 event.register("numba:compile", Listener())
 import planner
+import planner.kernels
+if sys.argv[1:] == ["all"]:  # every kernel, as on an area of 50,000 points or more
+    planner.kernels.MIN_COMPILED_ROWS = 0
 area = planner.load_area("demo")
 config = planner.load_config("demo").updated(progress=False)
 t, c = time.perf_counter(), time.process_time()
@@ -154,18 +157,23 @@ print(json.dumps({"first": first, "again": again, "compiled": compiled}))
 
 
 def time_compile() -> None:
-    """Print the first white-spot stage of the demo in a fresh process with an empty numba cache."""
+    """Print the first white-spot stage of the demo in a fresh process with an empty numba cache.
+
+    Twice: as the demo runs (small inputs take the library paths), and with every kernel forced (as an
+    area of :data:`planner.kernels.MIN_COMPILED_ROWS` points or more compiles them).
+    """
     import json
 
-    with tempfile.TemporaryDirectory() as cache:
-        done = subprocess.run([sys.executable, "-c", _COMPILE_RUN], capture_output=True, text=True,
-                              env={**os.environ, "NUMBA_CACHE_DIR": cache}, check=True)
-    res = json.loads(done.stdout.strip().splitlines()[-1])
-    (wall, cpu), (wall2, cpu2) = res["first"], res["again"]
-    kernels = sorted({k for k in res["compiled"] if k.startswith("planner.")})
-    print(f"first run of the demo's white-spot stage, empty numba cache: {wall:.1f} s wall ({cpu:.1f} s CPU), "
-          f"then {wall2:.2f} s wall ({cpu2:.2f} s CPU) compiled; {len(kernels)} kernels compiled: "
-          + ", ".join(k.rsplit(".", 1)[1] for k in kernels))
+    for mode, what in (("demo", "as run"), ("all", "every kernel forced")):
+        with tempfile.TemporaryDirectory() as cache:
+            done = subprocess.run([sys.executable, "-c", _COMPILE_RUN, mode], capture_output=True, text=True,
+                                  env={**os.environ, "NUMBA_CACHE_DIR": cache}, check=True)
+        res = json.loads(done.stdout.strip().splitlines()[-1])
+        (wall, cpu), (wall2, cpu2) = res["first"], res["again"]
+        kernels = sorted({k for k in res["compiled"] if k.startswith("planner.")})
+        print(f"first white-spot stage of the demo ({what}), empty numba cache: {wall:.1f} s wall ({cpu:.1f} s CPU), "
+              f"then {wall2:.2f} s wall ({cpu2:.2f} s CPU); {len(kernels)} kernels compiled: "
+              + ", ".join(k.rsplit(".", 1)[1] for k in kernels))
 
 
 def time_stages(names: tuple[tuple[ModuleType, str], ...]) -> dict[str, float]:

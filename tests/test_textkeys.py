@@ -69,7 +69,9 @@ _EDGE_CASES = ["00", "000", "0", "0a", "00a", "012", "12.0", "1.0a", "012/3", " 
                "aleje", "ulicax y",
                # codes already in normal form (hashed from the buffer) beside their other spellings
                "0100000", "100000", " 0100000 ", "0100000.0", "12345", "012345", "1234", "1234.0", "1234567",
-               "12345678", "00000", "0000000"]
+               "12345678", "00000", "0000000",
+               # longer than the kernel's first buffer (64 bytes): it grows and goes on
+               "ul. " + "Księżycowa " * 20, "1" * 100 + "a", "0" * 80 + "7", " " * 70 + "x", "Ż" * 40]
 
 
 @pytest.mark.parametrize("kind", range(len(_KINDS)))

@@ -1023,3 +1023,63 @@ def test_reasons_are_localized_for_the_polish_map():
     ]
     # English is the classifier's own wording
     assert localize_reasons(reasons, "en").tolist() == reasons.fillna("").tolist()
+
+
+# --- package layout -----------------------------------------------------------
+
+
+def _planner_imports() -> dict[str, set[str]]:
+    """Module -> the planner modules it imports (module level or inside functions), from the source."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "planner"
+    mods = {}
+    for p in root.rglob("*.py"):
+        parts = p.relative_to(root.parent).with_suffix("").parts
+        mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                subs = [f"{node.module}.{a.name}" for a in node.names]
+                names = [s for s in subs if s in mods] or [node.module]
+            else:
+                continue
+            for n in names:
+                while n and n not in mods:
+                    n = n.rpartition(".")[0]
+                if n and n != m and not m.startswith(n + "."):  # a package's own __init__ is no dependency
+                    graph[m].add(n)
+    return graph
+
+
+def test_white_spot_packages_one_concept_per_module_and_no_import_cycle():
+    """planner.whitespots, planner.kernels and planner.validation: modules of at most 600 lines, none of them
+    on an import cycle; planner.io never imports the stage, the kernels and the checks import neither."""
+    graph = _planner_imports()
+    ours = [m for m in graph if m.split(".")[:2] in (["planner", "whitespots"], ["planner", "kernels"],
+                                                        ["planner", "validation"])]
+    assert len(ours) > 20
+    root = Path(__file__).resolve().parents[1]
+    for m in ours:
+        path = root / (m.replace(".", "/") + ".py")
+        path = path if path.is_file() else root / m.replace(".", "/") / "__init__.py"
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 600, m
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            for n in graph[m] - seen:
+                if n == goal:
+                    return True
+                seen.add(n)
+                todo.append(n)
+        return False
+
+    assert [m for m in ours if reaches(m, m)] == []
+    assert not any(n.startswith("planner.whitespots") for m in graph if m.startswith("planner.io") for n in graph[m])
+    assert not any(n.startswith(("planner.whitespots", "planner.io")) for m in graph
+                   if m.startswith(("planner.kernels", "planner.validation")) for n in graph[m])

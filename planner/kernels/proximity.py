@@ -17,10 +17,12 @@ computed as GEOS does (``sqrt(dx*dx + dy*dy)``), so the result equals
 ``STRtree.query(..., predicate="dwithin")``; for other geometries it is a
 superset that the caller filters with :func:`shapely.dwithin`.
 
-Two kernels do the per-feature and per-query work (entering features into
-cells, scanning the cells of queries); they run on row ranges in threads (:mod:`planner.kernels.threads`).  Sorting,
-gathering and counting are numpy's.  Compiled on first call (``cache=True``),
-never at import time.
+The kernels that do the per-feature and per-query work (entering features
+into cells, gathering them, scanning the cells of queries) run on row ranges
+in threads (:mod:`planner.kernels.threads`); the sorts are numpy's.  They are
+compiled on first call (``cache=True``), never at import time, and only for
+large inputs: the white-spot stage asks GEOS' STRtree below
+:data:`planner.kernels.MIN_COMPILED_ROWS` rows.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from planner._radix import bin_starts_into
 from planner.kernels.threads import readonly, run_chunks
 
 __all__ = ["FEW_QUERIES", "MAX_ENTRIES_PER_FEATURE", "box_pairs", "degenerate_boxes", "nearest_runs"]
@@ -39,6 +42,14 @@ MAX_ENTRIES_PER_FEATURE = 8
 #: With fewer than one query per this many features, only the features in
 #: cells that some query scans are entered into the grid.
 FEW_QUERIES = 4
+
+
+@njit(cache=True, nogil=True)
+def _degenerate(boxes: np.ndarray) -> bool:
+    for i in range(boxes.shape[0]):
+        if np.isfinite(boxes[i, 0]) and (boxes[i, 0] != boxes[i, 2] or boxes[i, 1] != boxes[i, 3]):
+            return False
+    return True
 
 
 def degenerate_boxes(boxes: np.ndarray) -> bool:
@@ -54,8 +65,28 @@ def degenerate_boxes(boxes: np.ndarray) -> bool:
     bool
         ``True`` when every box has ``xmin == xmax`` and ``ymin == ymax`` or is NaN.
     """
-    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    return bool(np.all(~np.isfinite(b[:, 0]) | ((b[:, 0] == b[:, 2]) & (b[:, 1] == b[:, 3]))))
+    return bool(_degenerate(readonly(np.asarray(boxes, dtype=np.float64).reshape(-1, 4), np.float64)))
+
+
+@njit(cache=True, nogil=True)
+def _box_stats(boxes: np.ndarray, size: float) -> tuple[int, float, float, float, float, float]:
+    """Boxes without NaN, their bounds, and (for ``size > 0``) the grid entries of cells of side ``size``.
+
+    The entries are counted as a float, which cannot overflow for huge
+    boxes; a point (the common case) takes one cell without a division.
+    """
+    m = 0
+    xmin, ymin, xmax, ymax = np.inf, np.inf, -np.inf, -np.inf
+    entries = 0.0
+    for i in range(boxes.shape[0]):
+        x0, y0, x1, y1 = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+        if np.isfinite(x0) and np.isfinite(y0) and np.isfinite(x1) and np.isfinite(y1):
+            m += 1
+            xmin, ymin, xmax, ymax = min(xmin, x0), min(ymin, y0), max(xmax, x1), max(ymax, y1)
+            if size > 0:
+                w, h = x1 - x0, y1 - y0
+                entries += 1.0 if w == 0.0 and h == 0.0 else (w // size + 1) * (h // size + 1)
+    return m, xmin, ymin, xmax, ymax, entries
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -122,11 +153,23 @@ def _build(boxes: np.ndarray, origin_x: float, origin_y: float, size: float, nx:
     keys = np.empty(int(first[m]), dtype=np.uint64)
     run_chunks(lambda lo, hi: _entries(boxes, origin_x, origin_y, size, nx, ny, bits, first, keys, lo, hi), m)
     keys.sort()
-    items = (keys & np.uint64((1 << bits) - 1)).astype(np.int64)
-    gbox = readonly(boxes[items], np.float64)
-    start = np.zeros(nx * ny + 1, dtype=np.int64)
-    np.cumsum(np.bincount((keys >> np.uint64(bits)).astype(np.int64), minlength=nx * ny), out=start[1:])
-    return readonly(start, np.int64), readonly(items, np.int64), gbox
+    items, gbox = np.empty(len(keys), dtype=np.int64), np.empty((len(keys), 4), dtype=np.float64)
+    keys = readonly(keys, np.uint64)
+    run_chunks(lambda lo, hi: _fill_grid(keys, bits, boxes, items, gbox, lo, hi), len(keys))
+    start = np.empty(nx * ny + 1, dtype=np.int64)
+    bin_starts_into(keys, bits, start)
+    return readonly(start, np.int64), readonly(items, np.int64), readonly(gbox, np.float64)
+
+
+@njit(cache=True, nogil=True)
+def _fill_grid(keys: np.ndarray, bits: int, boxes: np.ndarray, items: np.ndarray, gbox: np.ndarray, lo: int,
+               hi: int) -> None:
+    """The features and boxes of the sorted entries ``lo..hi - 1`` of :func:`_build`."""
+    mask = np.uint64((1 << bits) - 1)
+    for e in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no negative-index wraparound to check
+        i = keys[e] & mask
+        items[e] = i
+        gbox[e, 0], gbox[e, 1], gbox[e, 2], gbox[e, 3] = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -148,7 +191,7 @@ def _reached_cells(qxy: np.ndarray, distance: float, pad: float, origin_x: float
 def _touching(boxes: np.ndarray, reached: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int,
               ny: int, keep: np.ndarray, lo: int, hi: int) -> None:
     """Mark in ``keep`` the features ``lo..hi - 1`` whose box overlaps a reached cell."""
-    for i in range(lo, hi):
+    for i in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no negative-index wraparound to check
         if not np.isfinite(boxes[i, 0]):
             continue
         x0, x1 = _cell_range(boxes[i, 0], boxes[i, 2], origin_x, size, nx)
@@ -159,7 +202,7 @@ def _touching(boxes: np.ndarray, reached: np.ndarray, origin_x: float, origin_y:
                     keep[i] = True
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, inline="always")
 def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
           origin_y: float, size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
           gbox: np.ndarray, out_l: np.ndarray, out_d: np.ndarray, at: int) -> int:
@@ -201,29 +244,51 @@ def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _scan_queries(sxy: np.ndarray, distance: float, pad: float, origin_x: float, origin_y: float, size: float,
-                  nx: int, ny: int, start: np.ndarray, items: np.ndarray, gbox: np.ndarray, first_l: np.ndarray,
-                  first_d: np.ndarray, offset: np.ndarray, out_l: np.ndarray, out_d: np.ndarray, lo: int,
-                  hi: int) -> None:
-    """Scan the queries ``lo..hi - 1`` (in cell order).
+def _query_keys(qxy: np.ndarray, origin_x: float, origin_y: float, size: float, nx: int, ny: int, bits: int,
+                keys: np.ndarray, lo: int, hi: int) -> None:
+    """Queries ``lo..hi - 1`` as ``cell << bits | query``, cells clipped to the grid (NaN: the cell after the last)."""
+    for q in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no negative-index wraparound to check
+        px, py = qxy[q, 0], qxy[q, 1]
+        cell = nx * ny
+        if np.isfinite(px) and np.isfinite(py):
+            cx = min(max(np.floor((px - origin_x) / size), 0.0), nx - 1.0)
+            cy = min(max(np.floor((py - origin_y) / size), 0.0), ny - 1.0)
+            cell = np.int64(cx) * ny + np.int64(cy)
+        keys[q] = (np.uint64(cell) << np.uint64(bits)) | q
 
-    With empty ``out_l``: counts the pairs of each query into
-    ``offset[s + 1]`` and keeps its first pair in ``first_l``/``first_d``.
-    Otherwise writes the pairs from ``offset[s]`` on (``offset``: the prefix
-    sums of the counts); a query with one pair keeps the one it found.
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _scan_queries(qxy: np.ndarray, keys: np.ndarray, bits: int, sxy: np.ndarray, distance: float, pad: float,
+                  origin_x: float, origin_y: float, size: float, nx: int, ny: int, start: np.ndarray,
+                  items: np.ndarray, gbox: np.ndarray, first_l: np.ndarray, first_d: np.ndarray, offset: np.ndarray,
+                  out_q: np.ndarray, out_l: np.ndarray, out_d: np.ndarray, lo: int, hi: int) -> None:
+    """Scan the queries ``lo..hi - 1`` in cell order (``keys``: :func:`_query_keys`, sorted).
+
+    With empty ``out_l``: gathers each query's point into ``sxy``, counts its
+    pairs into ``offset[s + 1]`` and keeps its first pair in
+    ``first_l``/``first_d``.  Otherwise (``offset``: the prefix sums of the
+    counts) writes the pairs from ``offset[s]`` on, their query into
+    ``out_q``; a query with one pair keeps the one it found.
     """
-    count = out_l.shape[0] == 0
-    for s in range(lo, hi):
-        if count:
+    mask = np.uint64((1 << bits) - 1)
+    if out_l.shape[0] == 0:
+        for s in range(lo, hi):
+            q = np.int64(keys[s] & mask)
+            sxy[s, 0], sxy[s, 1] = qxy[q, 0], qxy[q, 1]
+        for s in range(lo, hi):
             offset[s + 1] = _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox,
                                   first_l, first_d, np.int64(-1))  # not a literal: one compilation of _scan
-            continue
+        return
+    for s in range(lo, hi):
         k = offset[s + 1] - offset[s]
         if k == 1:
             out_l[offset[s]], out_d[offset[s]] = first_l[s], first_d[s]
         elif k > 1:
             _scan(s, sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, out_l, out_d,
                   offset[s])
+        q = np.int64(keys[s] & mask)
+        for e in range(offset[s], offset[s + 1]):
+            out_q[e] = q
 
 
 def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin_y: float,
@@ -244,26 +309,22 @@ def _query(qxy: np.ndarray, distance: float, pad: float, origin_x: float, origin
     bits = max(n - 1, 1).bit_length()
     if (nx * ny + 1).bit_length() + bits > 64:
         return None
-    # each query's cell, clipped to the grid (queries with NaN in the cell after the last)
-    ok = np.isfinite(qxy).all(axis=1)
-    cx = np.clip(np.floor((qxy[:, 0] - origin_x) / size), 0, nx - 1)
-    cy = np.clip(np.floor((qxy[:, 1] - origin_y) / size), 0, ny - 1)
-    cell = np.where(ok, np.where(ok, cx, 0).astype(np.int64) * ny + np.where(ok, cy, 0).astype(np.int64), nx * ny)
-    keys = (cell.astype(np.uint64) << np.uint64(bits)) | np.arange(n, dtype=np.uint64)
+    keys = np.empty(n, dtype=np.uint64)
+    run_chunks(lambda lo, hi: _query_keys(qxy, origin_x, origin_y, size, nx, ny, bits, keys, lo, hi), n)
     keys.sort()
-    order = (keys & np.uint64((1 << bits) - 1)).astype(np.int64)
-    sxy = readonly(qxy[order], np.float64)
+    keys = readonly(keys, np.uint64)
+    sxy = np.empty((n, 2), dtype=np.float64)
     first_l, first_d = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float64)
     offset = np.zeros(n + 1, dtype=np.int64)
-    none_l, none_d = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    args = (sxy, distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, first_l, first_d, offset)
-    run_chunks(lambda lo, hi: _scan_queries(*args, none_l, none_d, lo, hi), n)
+    grid = (distance, pad, origin_x, origin_y, size, nx, ny, start, items, gbox, first_l, first_d, offset)
+    none_q, none_d = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+    run_chunks(lambda lo, hi: _scan_queries(qxy, keys, bits, sxy, *grid, none_q, none_q, none_d, lo, hi), n)
     np.cumsum(offset, out=offset)
     total = int(offset[n])
-    out_l, out_d = np.empty(total, np.int64), np.empty(total, np.float64)
+    out_q, out_l, out_d = np.empty(total, np.int64), np.empty(total, np.int64), np.empty(total, np.float64)
     if total:
-        run_chunks(lambda lo, hi: _scan_queries(*args, out_l, out_d, lo, hi), n)
-    return np.repeat(order, np.diff(offset)), out_l, out_d
+        run_chunks(lambda lo, hi: _scan_queries(qxy, keys, bits, sxy, *grid, out_q, out_l, out_d, lo, hi), n)
+    return out_q, out_l, out_d
 
 
 def nearest_runs(q: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
@@ -336,32 +397,24 @@ def box_pairs(qxy: np.ndarray, boxes: np.ndarray,
     if not np.isfinite(distance) or distance < 0:
         raise ValueError(f"distance must be finite and >= 0, got {distance!r}")
     empty = np.empty(0, dtype=np.int64)
-    ok = np.isfinite(boxes).all(axis=1)
-    m = int(ok.sum())
+    boxes = readonly(boxes, np.float64)
+    m, xmin, ymin, xmax, ymax, _ = _box_stats(boxes, -1.0)
+    if m < len(boxes):  # missing or empty geometries: no box
+        ok = np.isfinite(boxes).all(axis=1)
+        boxes = readonly(np.where(ok[:, None], boxes, np.nan), np.float64)
     if not m or not len(qxy):
         return empty, empty, np.empty(0, dtype=np.float64)
-    if m < len(boxes):  # missing or empty geometries: no box
-        boxes = np.where(ok[:, None], boxes, np.nan)
-        xmin, ymin = boxes[ok, 0].min(), boxes[ok, 1].min()
-        xmax, ymax = boxes[ok, 2].max(), boxes[ok, 3].max()
-    else:
-        xmin, ymin, xmax, ymax = boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()
-    xmin, ymin, xmax, ymax = float(xmin), float(ymin), float(xmax), float(ymax)
     w, h = xmax - xmin, ymax - ymin
     # about one cell per feature, never smaller than the search distance (so a
     # query scans at most 3 x 3 cells) nor so fine that cell numbers overflow
     size = max(distance, np.sqrt(w * h / m), (w + h) / m, 1e-9 * (1.0 + max(abs(xmin), abs(ymin), w, h)))
     nx, ny = int(w // size) + 1, int(h // size) + 1
-    bw, bh = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    large = np.isfinite(bw) & ((bw != 0.0) | (bh != 0.0))  # a point (the common case) takes one cell
-    n_entries = (m - int(large.sum())) + float(((bw[large] // size + 1) * (bh[large] // size + 1)).sum())
-    if n_entries > MAX_ENTRIES_PER_FEATURE * m:
+    if _box_stats(boxes, size)[5] > MAX_ENTRIES_PER_FEATURE * m:
         return None
     # widen the scanned square by a few ulps of the coordinates, so that rounding in
     # px +- distance never drops a cell holding a feature exactly at the distance
     pad = 4 * np.finfo(float).eps * (max(abs(xmin), abs(xmax), abs(ymin), abs(ymax)) + distance + 1.0)
     subset = None
-    boxes = readonly(boxes, np.float64)
     if FEW_QUERIES * len(qxy) < m:
         # few queries (coverage points against all address points): enter only the
         # features in cells some query scans; positions map back in ascending order

@@ -190,9 +190,9 @@ def _is_code(data: np.ndarray, s: int, e: int, width: int) -> bool:
 def _hash_raw(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray,
               g: np.ndarray, empty: np.ndarray, lo: int, hi: int) -> None:
     """Hashes of the values of rows ``lo..hi - 1`` as they are, read straight from ``data``."""
-    for i in range(lo, hi):
+    for i in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no negative-index wraparound to check
         s = offsets[i]
-        e = s if missing[i] else offsets[i + 1]
+        e = s if missing[i] else offsets[i + np.uint64(1)]
         h[i], g[i] = hash_bytes(data, words, s, e)
         empty[i] = e == s
 
@@ -200,28 +200,34 @@ def _hash_raw(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing:
 @njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
 def _hash_normalised(kind: int, width: int, data: np.ndarray, words: np.ndarray, offsets: np.ndarray,
                      missing: np.ndarray, h: np.ndarray, g: np.ndarray, empty: np.ndarray, bad: np.ndarray,
-                     out_words: np.ndarray, buf: np.ndarray, lo: int, hi: int) -> None:
+                     out_words: np.ndarray, buf: np.ndarray, lo: int, hi: int) -> int:
     """Hashes of the normalised values of rows ``lo..hi - 1``; rows :func:`normalise_into` does not handle in ``bad``.
 
     ``words``: :func:`aligned_words` of ``data``.  A ``CODE`` already in its
     normal form (``width`` digits, as TERYT codes mostly are) is hashed
     straight from ``data``; other values from their normalised copy in
-    ``buf``, which is ``out_words`` seen as bytes (long enough for the
-    longest value and ``width``, plus a word).
+    ``buf``, which is ``out_words`` seen as bytes.  Returns the first row
+    whose value (or ``width``) would not fit in ``buf`` with a word to spare
+    (``hi`` when all are done): the caller gives a longer one and goes on.
     """
-    for i in range(lo, hi):
+    room = buf.shape[0] - 8
+    for row in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no negative-index wraparound to check
+        i = row
         s = offsets[i]
-        e = s if missing[i] else offsets[i + 1]
+        e = s if missing[i] else offsets[i + np.uint64(1)]
         if kind == CODE and _is_code(data, s, e, width):
             h[i], g[i] = hash_bytes(data, words, s, e)
             empty[i] = e == s
             continue
+        if max(e - s, width) > room:
+            return np.int64(i)
         m = 0 if missing[i] else normalise_into(kind, width, data, s, e, buf)
         if m < 0:
             bad[i] = True
             continue
         h[i], g[i] = hash_bytes(buf, out_words, 0, m)
         empty[i] = m == 0
+    return hi
 
 
 def hash_strings(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, kind: int,
@@ -256,10 +262,13 @@ def hash_strings(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, kin
         return h, g, empty, bad
 
     def rows(lo: int, hi: int) -> None:
-        longest = max(width, int(np.diff(offsets[lo:hi + 1]).max(initial=0)))
-        out_words = np.zeros(longest // 8 + 2, dtype=np.uint64)  # the normalised bytes, read back 8 at a time
-        _hash_normalised(kind, width, data, words, offsets, missing, h, g, empty, bad, out_words,
-                         out_words.view(np.uint8), lo, hi)
+        size = 64  # the normalised bytes, read back 8 at a time; longer for longer values
+        while lo < hi:
+            out_words = np.zeros(size // 8 + 1, dtype=np.uint64)
+            lo = _hash_normalised(kind, width, data, words, offsets, missing, h, g, empty, bad, out_words,
+                                  out_words.view(np.uint8), lo, hi)
+            if lo < hi:
+                size = 2 * max(size, int(offsets[lo + 1] - offsets[lo]), width)
 
     run_chunks(rows, n)
     return h, g, empty, bad
@@ -314,17 +323,34 @@ def hash_column(values: pa.Array | pa.ChunkedArray, kind: int, width: int = 0,
     return h, g, empty
 
 
-@njit(cache=True, nogil=True)
-def _chain(h: np.ndarray, g: np.ndarray, h_next: np.ndarray, g_next: np.ndarray, lo: int, hi: int) -> None:
-    """Chain one column's hashes into ``h``/``g`` (rows ``lo..hi - 1``)."""
-    for i in range(lo, hi):
-        h[i] = mix(h[i] ^ h_next[i])
-        g[i] = mix((g[i] + g_next[i]) * MULT_G)
+@njit(cache=True, nogil=True, _nrt=False)
+def _chain(h: np.ndarray, g: np.ndarray, h1: np.ndarray, g1: np.ndarray, h2: np.ndarray, g2: np.ndarray,
+           first: bool, two: bool, lo: int, hi: int) -> None:
+    """Chain one column's hashes (``h1``, ``g1``), or two in one pass, into ``h``/``g`` (rows ``lo..hi - 1``).
+
+    With ``first``, ``h``/``g`` are not read: the chains start from the seeds.
+    """
+    for i in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no wraparound checks, so the loop vectorises
+        hh = mix((SEED_H if first else h[i]) ^ h1[i])
+        gg = mix(((SEED_G if first else g[i]) + g1[i]) * MULT_G)
+        if two:
+            hh = mix(hh ^ h2[i])
+            gg = mix((gg + g2[i]) * MULT_G)
+        h[i], g[i] = hh, gg
 
 
-def _chain_into(h: np.ndarray, g: np.ndarray, h_next: np.ndarray, g_next: np.ndarray) -> None:
-    hn, gn = readonly(h_next, np.uint64), readonly(g_next, np.uint64)
-    run_chunks(lambda lo, hi: _chain(h, g, hn, gn, lo, hi), len(h))
+def _chained(columns: list[_Hashes], n: int) -> _Hashes:
+    """The hashes of ``n`` rows chained from the seeds through the columns' hashes, two at a time."""
+    h, g = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
+    if not columns:
+        h[:], g[:] = SEED_H, SEED_G
+    for k in range(0, len(columns), 2):
+        h1, g1 = (readonly(a, np.uint64) for a in columns[k])
+        two = k + 1 < len(columns)
+        h2, g2 = (readonly(a, np.uint64) for a in columns[k + 1]) if two else (h1, g1)
+        first = k == 0
+        run_chunks(lambda lo, hi: _chain(h, g, h1, g1, h2, g2, first, two, lo, hi), n)  # noqa: B023 -- run at once
+    return h, g
 
 
 def combine(*hashes: _Hashes) -> _Hashes:
@@ -341,11 +367,7 @@ def combine(*hashes: _Hashes) -> _Hashes:
         From two seeds, each column chained in by ``h = mix(h ^ h_col)``,
         ``g = mix((g + g_col) * MULT_G)``.
     """
-    n = len(hashes[0][0])
-    h, g = np.full(n, SEED_H, dtype=np.uint64), np.full(n, SEED_G, dtype=np.uint64)
-    for hc, gc in hashes:
-        _chain_into(h, g, hc, gc)
-    return h, g
+    return _chained(list(hashes), len(hashes[0][0]))
 
 
 def row_hashes(columns: list[pa.Array | np.ndarray], n: int) -> _Hashes:
@@ -365,15 +387,14 @@ def row_hashes(columns: list[pa.Array | np.ndarray], n: int) -> _Hashes:
     h, g : numpy.ndarray
         Rows that compare equal hash alike.
     """
-    h, g = np.full(n, SEED_H, dtype=np.uint64), np.full(n, SEED_G, dtype=np.uint64)
+    hashed: list[_Hashes] = []
     for values in columns:
         if isinstance(values, np.ndarray):
             x = np.ascontiguousarray(values, dtype=np.float64)
             v = x.view(np.uint64).copy()
             v[x == 0.0] = 0  # -0.0 as 0.0
             v[np.isnan(x)] = np.uint64(0x7FF8000000000000)  # every NaN alike
-            _chain_into(h, g, _mix_array(v ^ SEED_H), _mix_array(v + SEED_G))
+            hashed.append((_mix_array(v ^ SEED_H), _mix_array(v + SEED_G)))
         else:
-            hc, gc, _ = hash_column(values, RAW)
-            _chain_into(h, g, hc, gc)
-    return h, g
+            hashed.append(hash_column(values, RAW)[:2])
+    return _chained(hashed, n)

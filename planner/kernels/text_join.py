@@ -57,11 +57,11 @@ def _buckets(h: np.ndarray, g: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, 
 def _packed(h: np.ndarray, ok: np.ndarray, bits: int, out: np.ndarray) -> None:
     """For the rows in ``ok``, into ``out``: the top ``64 - bits`` bits of ``h`` above the row number."""
     sh = np.uint64(bits)
-    t = 0
-    for r in range(h.shape[0]):
+    t = np.uint64(0)
+    for r in range(np.uint64(h.shape[0])):  # unsigned: no negative-index wraparound to check
         if ok[r]:
-            out[t] = ((h[r] >> sh) << sh) | np.uint64(r)
-            t += 1
+            out[t] = ((h[r] >> sh) << sh) | r
+            t += np.uint64(1)
 
 
 def _packed_keys(h: np.ndarray, ok: np.ndarray, bits: int) -> np.ndarray:

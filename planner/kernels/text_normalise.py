@@ -123,7 +123,7 @@ def _prefix_length(out: np.ndarray, w: int) -> int:
     return 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def normalise_into(kind: int, width: int, data: np.ndarray, s: int, e: int, out: np.ndarray) -> int:
     """Write the normalised form of ``data[s:e]`` to ``out``.
 

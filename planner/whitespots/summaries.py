@@ -109,7 +109,7 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
     """
     # the pairs' rows in address order, gathered first: a tight loop overlaps its cache misses,
     # the listing's branchy loop did not (3x slower reading them in place)
-    for t in range(start[lo], start[hi]):
+    for t in range(np.uint64(start[lo]), np.uint64(start[hi])):  # unsigned: no negative-index wraparound
         p = order[t]
         r = prow[p]
         pairs[t, 0], pairs[t, 1], pairs[t, 2], pairs[t, 3] = rows[r, 0], rows[r, 1], rows[r, 2], rows[r, 3]
@@ -124,8 +124,8 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
         fits += 1
     reason_fits = (CAT_PLANNED_SLOW + 1.0) * n_desc * (n_desc + 1) * base < limit  # count <= n_ops < base
     run, ops, flags = scratch[0], scratch[1], scratch[2]
-    for a in range(lo, hi):
-        s, e = start[a], start[a + 1]
+    for a in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no negative-index wraparound to check
+        s, e = start[a], start[a + np.uint64(1)]
         k = e - s
         if k == 0:
             best[a], n_any[a], n_now[a], n_planned[a], ops_code[a] = no_match, 0, 0, 0, -1
