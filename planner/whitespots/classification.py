@@ -90,8 +90,8 @@ def check_unique_ids(area: Area, id_hashes: tuple[np.ndarray, np.ndarray, np.nda
 class _InlineExecutor(Executor):
     """An executor that runs each task at once, in the calling thread."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        future: Future = Future()
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
         try:
             future.set_result(fn(*args, **kwargs))
         except Exception as exc:  # noqa: BLE001 -- re-raised by future.result(); Ctrl-C stops at once

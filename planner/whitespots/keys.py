@@ -353,9 +353,9 @@ def key_hashes(frame: pd.DataFrame, street: bool = True) -> KeyHashes:
     def hashes(name: str, kind: int, width: int, norm: Normaliser) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return text_hash.hash_column(to_arrow(column(frame, name)), kind, width, norm)
 
-    *simc, simc_empty = hashes("simc", CODE, 7, arrow_code(7))
-    *hn, hn_empty = hashes("house_number", HOUSE, 0, arrow_house)
-    base = text_hash.combine(tuple(simc), tuple(hn))  # the part both keys share
+    simc_h, simc_g, simc_empty = hashes("simc", CODE, 7, arrow_code(7))
+    hn_h, hn_g, hn_empty = hashes("house_number", HOUSE, 0, arrow_house)
+    base = text_hash.combine((simc_h, simc_g), (hn_h, hn_g))  # the part both keys share
     return KeyHashes(
         ok=~simc_empty & ~hn_empty,
         ulic=text_hash.combine(base, hashes("ulic", CODE, 5, arrow_code(5))[:2]),

@@ -164,7 +164,7 @@ def _break_ties(q: np.ndarray, dist: np.ndarray, run_q: np.ndarray, best: np.nda
 
 
 def match(addresses: gpd.GeoDataFrame, cov: pd.DataFrame, config: WhiteSpotConfig, address_bounds: np.ndarray,
-          id_positions: Future, address_keys: Future,
+          id_positions: Future[np.ndarray], address_keys: Future[KeyHashes],
           coverage_keys: KeyHashes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (coverage row, address position, method index) of all matches, and the matched rows.
 
