@@ -128,3 +128,24 @@ def test_nearest_runs_equal_a_plain_python_oracle(seed, n, n_queries):
     assert best.tolist() == [min(r, key=lambda i: (dist[i], i)) for r in runs]
     assert n_min.tolist() == [sum(dist[i] == min(dist[r]) for i in r) for r in runs]
     assert grouped == (len({int(q[r[0]]) for r in runs}) == len(runs))
+
+
+def _pairs_in_child(args: tuple[np.ndarray, np.ndarray]) -> int:
+    q, boxes = args
+    return len(box_pairs(q, boxes, 2.0)[0])
+
+
+def test_threads_work_in_a_forked_child(monkeypatch):
+    """A child forked after the parent's kernels ran on threads gets threads of its own (no hang)."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(planner.kernels.threads, "MIN_ROWS_PER_THREAD", 100)
+    rng = np.random.default_rng(0)
+    q = rng.uniform(0, 100, (3000, 2))
+    boxes = np.column_stack([q, q])
+    with thread_limit(2):
+        want = _pairs_in_child((q, boxes))  # the parent's pool exists now
+    with mp.get_context("fork").Pool(1) as pool:
+        assert pool.map(_pairs_in_child, [(q, boxes)], chunksize=1) == [want]

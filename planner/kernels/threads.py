@@ -15,6 +15,7 @@ run beside each other, use one each.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,7 @@ MIN_ROWS_PER_THREAD = 1 << 14
 
 _local = threading.local()
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
 _pool_lock = threading.Lock()
 
 
@@ -99,11 +101,13 @@ def single_thread() -> AbstractContextManager[None]:
 
 
 def _shared_pool() -> ThreadPoolExecutor:
-    global _pool
+    """The pool of this process (a forked child gets a new one: its parent's threads did not come along)."""
+    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None:
+        if _pool is None or _pool_pid != os.getpid():
             _pool = ThreadPoolExecutor(max_workers=max(int(numba.config.NUMBA_NUM_THREADS) - 1, 1),
                                        thread_name_prefix="planner-kernels")
+            _pool_pid = os.getpid()
         return _pool
 
 
