@@ -224,9 +224,16 @@ def plan(
 
     logger.info("white spots: classifying %d address points", len(area.addresses))
     new_buildings = area.layers["new_buildings"]
+    if official_list is not None and not isinstance(official_list, pd.DataFrame):  # a file: read through planner.io
+        from planner.io.official_list import read_official_list
+
+        official_list = read_official_list(official_list, config.whitespots.official_list_columns)
+    from planner.io.teryt import read_commune_names
+
     with clock("whitespots"):
         ws = ws_mod.run(area, config.whitespots, official_list=official_list,
-                        new_buildings=new_buildings if len(new_buildings) else None)
+                        new_buildings=new_buildings if len(new_buildings) else None,
+                        commune_names=read_commune_names(), progress=show)
     p = Plan(area=area, config=config, addresses=ws.addresses, localities=gpd.GeoDataFrame(), whitespots=ws,
              stages=("whitespots",))
     if until != "whitespots":
@@ -324,7 +331,7 @@ def replan(area: Any = "demo", config: Config | None = None, *, as_of: str | dt.
     if as_built is None:
         as_built = area.layers["as_built"]
     else:
-        from planner._validate import raise_for_problems, validate_layer
+        from planner.validation import raise_for_problems, validate_layer
 
         as_built, errs, _ = validate_layer(as_built, "as_built", source="as_built", bounds=area.bounds, crs=area.crs)
         raise_for_problems(errs, "as-built layer")

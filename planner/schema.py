@@ -4,7 +4,7 @@ A *study area* (one commune or a group of communes, the unit of work of the
 planner) is a set of layers, all held in the working CRS (EPSG:2180, PUWG 1992,
 for Polish areas; see :attr:`planner.config.AreaConfig.crs`).  This module is
 the single source of truth for those layers: readers map their formats onto
-these columns, :mod:`planner._validate` checks them, and later stages rely on
+these columns, :mod:`planner.validation` checks them, and later stages rely on
 them.
 
 Dtype names used below: ``str`` (pandas ``object`` holding ``str``; empty
@@ -378,3 +378,14 @@ ASBUILT_ISSUE_COLUMNS: tuple[str, ...] = (
     "counted",      # bool: the record still counts towards progress
     "segment_ids",  # ';'-joined planned segments it matches (segments)
 )
+
+# --- white-spot stage (issue #15: one home for its vocabularies) ------------
+
+#: Media of the coverage layer (column ``medium``); the readers map UKE/SIDUSIS names onto these.
+COVERAGE_MEDIA: tuple[str, ...] = ("fibre", "coax", "copper", "radio", "other")
+
+#: White-spot classes (column ``ws_class``): no NGA network, one, two or more.
+WS_CLASSES: tuple[str, ...] = ("white", "grey", "black")
+
+#: How an address point's coverage was matched (column ``match_method``), best first.
+MATCH_METHODS: tuple[str, ...] = ("address_id", "address_key", "nearest_point", "area", "none")

@@ -19,6 +19,9 @@ process, with the same pairs asserted.  ``--stages`` also prints the time of
 each stage of ``classify`` (best of the runs; stages nest, e.g. the key
 matching is part of the matching, and overlap: the building search, the id
 matching and the duplicate check run in worker threads beside the others).
+``--compile`` also times the first white-spot stage of the demo area in a
+fresh process with an empty numba cache (``NUMBA_CACHE_DIR``), as a fresh
+clone's first run compiles it, and names the kernels compiled.
 Run: ``python scripts/bench_whitespots.py``.
 """
 
@@ -28,18 +31,23 @@ import argparse
 import functools
 import logging
 import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-import planner.whitespots as ws
 from planner.area import Area
 from planner.config import WhiteSpotConfig
-from planner.whitespots import _key_pairs, _within, classify
+from planner.whitespots import barriers, classification, classify, matching
+from planner.whitespots.keys import key_pairs
+from planner.whitespots.matching import within
 
 CRS = "EPSG:2180"
 
@@ -113,14 +121,66 @@ def make_area(n: int, seed: int = 0) -> Area:
                 layers={"addresses": addresses, "coverage": coverage, "buildings": buildings})
 
 
-#: Stages of classify timed by --stages (functions of planner.whitespots).
-STAGES = ("_prepare_addresses", "_check_unique_ids", "_prepare_coverage", "_duplicate_rows", "_match",
-          "_id_positions", "_key_hashes", "_key_pairs", "_summarise", "_building_flags", "_barriers", "_within")
+#: Stages of classify timed by --stages: (module whose name is looked up, function name).
+STAGES: tuple[tuple[ModuleType, str], ...] = (
+    (classification, "check_unique_ids"), (classification, "prepare_coverage"),
+    (classification, "duplicate_rows"), (classification, "match"), (classification, "id_positions"),
+    (classification, "key_hashes"), (matching, "key_pairs"), (classification, "summarise"),
+    (classification, "building_flags"), (classification, "barriers"), (matching, "within"), (barriers, "within"))
+
+#: The first white-spot stage of the demo, run by --compile in a fresh process.
+_COMPILE_RUN = """
+import json, sys, time
+from numba.core import event
+compiled = []
+class Listener(event.Listener):
+    def on_start(self, ev):
+        pass
+    def on_end(self, ev):
+        f = ev.data["dispatcher"].py_func
+        compiled.append(f.__module__ + "." + f.__qualname__)
+event.register("numba:compile", Listener())
+import planner
+import planner.kernels
+if sys.argv[1:] == ["all"]:  # every kernel, as on an area of 50,000 points or more
+    planner.kernels.MIN_COMPILED_ROWS = 0
+area = planner.load_area("demo")
+config = planner.load_config("demo").updated(progress=False)
+t, c = time.perf_counter(), time.process_time()
+planner.plan(area, config, until="whitespots")
+first = (time.perf_counter() - t, time.process_time() - c)
+t, c = time.perf_counter(), time.process_time()
+planner.plan(area, config, until="whitespots")
+again = (time.perf_counter() - t, time.process_time() - c)
+print(json.dumps({"first": first, "again": again, "compiled": compiled}))
+"""
 
 
-def time_stages(names: tuple[str, ...]) -> dict[str, float]:
-    """Wrap the named functions of planner.whitespots so that each call adds its time to the returned dict
-    (calls from the worker threads too; a stage called in two threads at once counts both calls)."""
+def time_compile() -> None:
+    """Print the first white-spot stage of the demo in a fresh process with an empty numba cache.
+
+    Twice: as the demo runs (small inputs take the library paths), and with every kernel forced (as an
+    area of :data:`planner.kernels.MIN_COMPILED_ROWS` points or more compiles them).
+    """
+    import json
+
+    for mode, what in (("demo", "as run"), ("all", "every kernel forced")):
+        with tempfile.TemporaryDirectory() as cache:
+            done = subprocess.run([sys.executable, "-c", _COMPILE_RUN, mode], capture_output=True, text=True,
+                                  env={**os.environ, "NUMBA_CACHE_DIR": cache}, check=True)
+        res = json.loads(done.stdout.strip().splitlines()[-1])
+        (wall, cpu), (wall2, cpu2) = res["first"], res["again"]
+        kernels = sorted({k for k in res["compiled"] if k.startswith("planner.")})
+        print(f"first white-spot stage of the demo ({what}), empty numba cache: {wall:.1f} s wall ({cpu:.1f} s CPU), "
+              f"then {wall2:.2f} s wall ({cpu2:.2f} s CPU); {len(kernels)} kernels compiled: "
+              + ", ".join(k.rsplit(".", 1)[1] for k in kernels))
+
+
+def time_stages(names: tuple[tuple[ModuleType, str], ...]) -> dict[str, float]:
+    """Wrap the named functions so that each call adds its time to the returned dict.
+
+    Calls from the worker threads count too; a stage called in two threads at once counts both calls.
+    """
     spent: dict[str, float] = {}
     lock = threading.Lock()
 
@@ -135,8 +195,8 @@ def time_stages(names: tuple[str, ...]) -> dict[str, float]:
                     spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
         return wrapper
 
-    for name in names:
-        setattr(ws, name, timed(name, getattr(ws, name)))
+    for module, name in names:
+        setattr(module, name, timed(name, getattr(module, name)))
     return spent
 
 
@@ -145,8 +205,12 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--stages", action="store_true", help="also print the time of each stage of classify")
+    parser.add_argument("--compile", action="store_true",
+                        help="also time the demo's first white-spot stage with an empty numba cache")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    if args.compile:
+        time_compile()
 
     t0 = time.perf_counter()
     area = make_area(args.points)
@@ -160,7 +224,8 @@ def main() -> None:
     best_stage: dict[str, float] = {}
     for _ in range(args.repeat):
         t, c = time.perf_counter(), time.process_time()
-        (r1, _), (r2, _) = _key_pairs(area["coverage"], area.addresses)
+        (r1, _), by_street = key_pairs(area["coverage"], area.addresses)
+        r2 = by_street[0] if by_street is not None else []
         best_keys = min(best_keys, time.perf_counter() - t)
         cpu_keys = min(cpu_keys, time.process_time() - c)
         spent.clear()
@@ -175,7 +240,7 @@ def main() -> None:
     best_grid = best_tree = float("inf")
     for _ in range(args.repeat):
         t = time.perf_counter()
-        qi, li, _dist = _within(pts, bld, d)
+        qi, li, _dist = within(pts, bld, d, min_rows=0)  # the grid, whatever the size
         best_grid = min(best_grid, time.perf_counter() - t)
         fresh = gpd.GeoDataFrame(geometry=bld.geometry.to_numpy(), crs=bld.crs)
         t = time.perf_counter()

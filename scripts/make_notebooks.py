@@ -62,6 +62,7 @@ import pandas as pd
 
 import planner
 from planner import whitespots
+from planner.io.official_list import read_official_list
 
 pd.set_option("display.max_rows", 80)
 pd.set_option("display.width", 160)
@@ -71,7 +72,8 @@ area = planner.load_area("demo")
 ws = whitespots.run(
     area,
     cfg.whitespots,
-    official_list=planner.datasets.get_path("demo_official_list"),
+    official_list=read_official_list(planner.datasets.get_path("demo_official_list"),
+                                     cfg.whitespots.official_list_columns),
 )
 addresses = ws.addresses
 addresses.shape

@@ -1,4 +1,4 @@
-"""The numba proximity grid against brute force and the GEOS STRtree."""
+"""The numba proximity grid (planner.kernels.proximity) against brute force and the GEOS STRtree."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner._proximity import box_pairs
+import planner.kernels.threads
+from planner.kernels import proximity
+from planner.kernels.proximity import box_pairs, nearest_runs
+from planner.kernels.threads import single_thread, thread_limit
 
 
 def _brute(qxy: np.ndarray, boxes: np.ndarray, distance: float) -> set[tuple[int, int]]:
@@ -63,20 +66,18 @@ def test_point_distances_are_those_of_geos():
     assert sorted(zip(qi.tolist(), li.tolist())) == sorted(zip(q2.tolist(), l2.tolist()))
 
 
-def test_deterministic_and_independent_of_thread_count():
-    from numba import get_num_threads, set_num_threads
-
+def test_deterministic_and_independent_of_thread_count(monkeypatch):
+    """Ranges of 500 rows on up to 4 threads, or everything in turn: the very same arrays."""
+    monkeypatch.setattr(planner.kernels.threads, "MIN_ROWS_PER_THREAD", 500)
     rng = np.random.default_rng(5)
-    q = rng.uniform(0, 1000, (2000, 2))
-    p = rng.uniform(0, 1000, (2000, 2))
-    boxes = np.column_stack([p, p + 2])
-    first = box_pairs(q, boxes, 25.0)
-    n = get_num_threads()
-    try:
-        set_num_threads(1)
+    q = rng.uniform(0, 1000, (4000, 2))
+    p = rng.uniform(0, 1000, (4000, 2))
+    boxes = np.column_stack([p, p + rng.uniform(0, 30, (4000, 2))])  # some spanning several cells
+    with thread_limit(4):
+        first = box_pairs(q, boxes, 25.0)
+    with single_thread():
         single = box_pairs(q, boxes, 25.0)
-    finally:
-        set_num_threads(n)
+    assert len(first[0]) > 1000
     for a, b in zip(first, single):
         assert np.array_equal(a, b)
 
@@ -96,8 +97,6 @@ def test_huge_features_ask_for_an_strtree_and_bad_distance_is_refused():
 
 def test_few_queries_enter_only_the_reached_features(monkeypatch):
     """The subset grid (few queries, many features) returns the very same arrays as the full one."""
-    import planner._proximity as proximity
-
     rng = np.random.default_rng(11)
     lo = rng.uniform(0, 5000, (20_000, 2))
     boxes = np.column_stack([lo, lo + rng.uniform(0, 20, (20_000, 2)) * (rng.random((20_000, 1)) < 0.3)])
@@ -108,3 +107,45 @@ def test_few_queries_enter_only_the_reached_features(monkeypatch):
     assert len(few[0]) > 100
     for a, b in zip(few, full):
         assert np.array_equal(a, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 80), n_queries=st.integers(1, 12))
+def test_nearest_runs_equal_a_plain_python_oracle(seed, n, n_queries):
+    rng = np.random.default_rng(seed)
+    q = rng.integers(0, n_queries, n)
+    if rng.random() < 0.5:
+        q = np.sort(q)  # grouped runs
+    dist = rng.integers(0, 4, n).astype(float)  # many ties
+    run_q, best, n_min, grouped = nearest_runs(q, dist)
+    runs = []  # oracle: the runs of equal queries, one by one
+    for i in range(n):
+        if i == 0 or q[i] != q[i - 1]:
+            runs.append([i])
+        else:
+            runs[-1].append(i)
+    assert run_q.tolist() == [int(q[r[0]]) for r in runs]
+    assert best.tolist() == [min(r, key=lambda i: (dist[i], i)) for r in runs]
+    assert n_min.tolist() == [sum(dist[i] == min(dist[r]) for i in r) for r in runs]
+    assert grouped == (len({int(q[r[0]]) for r in runs}) == len(runs))
+
+
+def _pairs_in_child(args: tuple[np.ndarray, np.ndarray]) -> int:
+    q, boxes = args
+    return len(box_pairs(q, boxes, 2.0)[0])
+
+
+def test_threads_work_in_a_forked_child(monkeypatch):
+    """A child forked after the parent's kernels ran on threads gets threads of its own (no hang)."""
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(planner.kernels.threads, "MIN_ROWS_PER_THREAD", 100)
+    rng = np.random.default_rng(0)
+    q = rng.uniform(0, 100, (3000, 2))
+    boxes = np.column_stack([q, q])
+    with thread_limit(2):
+        want = _pairs_in_child((q, boxes))  # the parent's pool exists now
+    with mp.get_context("fork").Pool(1) as pool:
+        assert pool.map(_pairs_in_child, [(q, boxes)], chunksize=1) == [want]

@@ -1,4 +1,4 @@
-"""The compiled text-key kernels against the pyarrow normalisers, pandas and numpy."""
+"""The compiled text-key kernels (planner.kernels.text_*) against the pyarrow normalisers, pandas and numpy."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner import _textkeys as tk
+import planner.kernels
 from planner._radix import argsort_u64, sort_rows_u64
-from planner.whitespots import _a_code, _a_house, _a_street, _key_pairs
+from planner.kernels.hash_table import factorize
+from planner.kernels.text_hash import MULT_G, MULT_H, SEED_G, SEED_H, combine, hash_column, row_hashes, string_buffers
+from planner.kernels.text_join import duplicated, is_member, join, shared_hashes
+from planner.kernels.text_normalise import CODE, HOUSE, RAW, STREET, normalise_into
+from planner.whitespots.keys import arrow_code, arrow_house, arrow_street, key_pairs
 
 # pieces that address texts are made of, including every case the kernels hand
 # over to pyarrow (other diacritics, other scripts, control characters, NBSP)
@@ -22,7 +26,7 @@ _PIECES = ["ul.", "UL", "ul ", "ulica ", "al.", "Aleje ", "pl.", "os.", "osiedle
 _texts = st.lists(st.sampled_from(_PIECES), max_size=5).map("".join)
 _values = st.lists(st.one_of(_texts, st.none()), max_size=40)
 
-_KINDS = [(tk.CODE, 7, _a_code(7)), (tk.CODE, 5, _a_code(5)), (tk.STREET, 0, _a_street), (tk.HOUSE, 0, _a_house)]
+_KINDS = [(CODE, 7, arrow_code(7)), (CODE, 5, arrow_code(5)), (STREET, 0, arrow_street), (HOUSE, 0, arrow_house)]
 
 
 def _pyarrow_norm(values: list, norm) -> list[str]:
@@ -37,20 +41,21 @@ def test_kernel_normalises_as_pyarrow(values, kind):
     arr = pa.array(values, type=pa.string())
     want = _pyarrow_norm(values, norm)
     # the value the kernel writes (where it handles the value) is the pyarrow one
-    data, offsets, missing = tk._buffers(arr)
+    data, offsets, missing = string_buffers(arr)
     buf = np.empty(max(64, width), dtype=np.uint8)
     for i, v in enumerate(values):
         if v is None:
             continue
-        k = tk.normalise_into(code, width, data, offsets[i], offsets[i + 1], buf)
+        k = normalise_into(code, width, data, offsets[i], offsets[i + 1], buf)
         if k >= 0:
             assert bytes(buf[:k]).decode() == want[i], (v, want[i])
         else:  # handed over: outside printable ASCII (and, for names and numbers, Polish letters)
-            handled = "" if code == tk.CODE else "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
+            handled = "" if code == CODE else "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"
             assert any(not (" " <= ch <= "~" or ch in handled) for ch in v)
-    # and the hash of every value is the hash of its pyarrow form, whichever path made it
-    h, g, empty = tk.hash_column(arr, code, width, norm)
-    wh, wg, wempty = tk.hash_column(pa.array(want, type=pa.string()), tk.RAW)
+    # and the hash of every value is the hash of its pyarrow form, whichever path made it (the kernel
+    # forced with min_rows=0; the library path of short columns hashes the pyarrow form itself)
+    h, g, empty = hash_column(arr, code, width, norm, min_rows=0)
+    wh, wg, wempty = hash_column(pa.array(want, type=pa.string()), RAW)
     assert np.array_equal(h, wh) and np.array_equal(g, wg)
     assert np.array_equal(empty, wempty) and np.array_equal(empty, np.array([w == "" for w in want], dtype=bool))
 
@@ -64,25 +69,28 @@ _EDGE_CASES = ["00", "000", "0", "0a", "00a", "012", "12.0", "1.0a", "012/3", " 
                "aleje", "ulicax y",
                # codes already in normal form (hashed from the buffer) beside their other spellings
                "0100000", "100000", " 0100000 ", "0100000.0", "12345", "012345", "1234", "1234.0", "1234567",
-               "12345678", "00000", "0000000"]
+               "12345678", "00000", "0000000",
+               # longer than the kernel's first buffer (64 bytes): it grows and goes on
+               "ul. " + "Księżycowa " * 20, "1" * 100 + "a", "0" * 80 + "7", " " * 70 + "x", "Ż" * 40]
 
 
 @pytest.mark.parametrize("kind", range(len(_KINDS)))
 def test_edge_cases_hash_as_their_pyarrow_form(kind):
     code, width, norm = _KINDS[kind]
-    h, g, _ = tk.hash_column(pa.array(_EDGE_CASES), code, width, norm)
-    wh, wg, _ = tk.hash_column(pa.array(_pyarrow_norm(_EDGE_CASES, norm)), tk.RAW)
-    assert np.array_equal(h, wh) and np.array_equal(g, wg)
+    wh, wg, _ = hash_column(pa.array(_pyarrow_norm(_EDGE_CASES, norm)), RAW)
+    for min_rows in (0, 10**9):  # the kernel, the pyarrow normaliser
+        h, g, _ = hash_column(pa.array(_EDGE_CASES), code, width, norm, min_rows=min_rows)
+        assert np.array_equal(h, wh) and np.array_equal(g, wg)
 
 
 def test_spellings_of_one_address_share_a_hash():
     streets = pa.array(["ul. Księżycowa", "KSIEZYCOWA", "ulica księżycowa", "  Ul.Księżycowa ", "Księżycowa"])
-    h, g, _ = tk.hash_column(streets, tk.STREET, 0, _a_street)
+    h, g, _ = hash_column(streets, STREET, 0, arrow_street, min_rows=0)
     assert len(set(zip(h.tolist(), g.tolist()))) == 1
     numbers = pa.array(["12A", "12 a", "12a", "012a", "12a/3"])
-    h, g, _ = tk.hash_column(numbers, tk.HOUSE, 0, _a_house)
+    h, g, _ = hash_column(numbers, HOUSE, 0, arrow_house, min_rows=0)
     assert len(set(zip(h.tolist(), g.tolist()))) == 1
-    h, _, _ = tk.hash_column(pa.array(["12", "13", "12/3", "1 2", "21"]), tk.HOUSE, 0, _a_house)
+    h, _, _ = hash_column(pa.array(["12", "13", "12/3", "1 2", "21"]), HOUSE, 0, arrow_house, min_rows=0)
     assert h[0] == h[2] == h[3] and len({h[0], h[1], h[4]}) == 3
 
 
@@ -97,10 +105,10 @@ def test_join_equals_pandas_merge(seed, n_left, n_right, n_values):
     ok_left, ok_right = rng.random(n_left) < 0.9, rng.random(n_right) < 0.9
 
     def key(a, b):
-        return tk.combine(tk.hash_column(pa.array(list(a), type=pa.string()), tk.RAW)[:2],
-                          tk.hash_column(pa.array(list(b), type=pa.string()), tk.RAW)[:2])
+        return combine(hash_column(pa.array(list(a), type=pa.string()), RAW)[:2],
+                       hash_column(pa.array(list(b), type=pa.string()), RAW)[:2])
 
-    li, rj = tk.join(key(a_left, b_left), ok_left, key(a_right, b_right), ok_right)
+    li, rj = join(key(a_left, b_left), ok_left, key(a_right, b_right), ok_right)
     left = pd.DataFrame({"a": a_left, "b": b_left, "i": np.arange(n_left)})[ok_left]
     right = pd.DataFrame({"a": a_right, "b": b_right, "j": np.arange(n_right)})[ok_right]
     want = left.merge(right, on=["a", "b"]).sort_values(["i", "j"])
@@ -108,9 +116,9 @@ def test_join_equals_pandas_merge(seed, n_left, n_right, n_values):
 
 
 def test_combine_keeps_column_order():
-    ab = tk.hash_column(pa.array(["a", "b"]), tk.RAW)[:2]
-    ba = tk.hash_column(pa.array(["b", "a"]), tk.RAW)[:2]
-    h, _ = tk.combine(ab, ba)  # rows ("a", "b") and ("b", "a")
+    ab = hash_column(pa.array(["a", "b"]), RAW)[:2]
+    ba = hash_column(pa.array(["b", "a"]), RAW)[:2]
+    h, _ = combine(ab, ba)  # rows ("a", "b") and ("b", "a")
     assert h[0] != h[1]
 
 
@@ -118,7 +126,7 @@ def test_combine_keeps_column_order():
 @given(values=st.lists(st.one_of(st.sampled_from(["", "a", "b", "ab", "ba", "Ą", "id-1"]), st.none()),
                        max_size=50))
 def test_duplicated_equals_pandas(values):
-    got = tk.duplicated(pa.array(values, type=pa.string()))
+    got = duplicated(pa.array(values, type=pa.string()))
     want = pd.Series(values, dtype=object).duplicated(keep=False).to_numpy()
     assert np.array_equal(got, want)
 
@@ -139,17 +147,19 @@ def _merge_oracle(left: pd.DataFrame, right: pd.DataFrame, middle: str) -> set[t
     """Pairs of rows with equal pyarrow-normalised SIMC, ULIC/street and number (pandas merge)."""
     def norm(df):
         out = pd.DataFrame({
-            "simc": _pyarrow_norm(df["simc"].tolist(), _a_code(7)),
-            "mid": _pyarrow_norm(df[middle].tolist(), _a_code(5) if middle == "ulic" else _a_street),
-            "hn": _pyarrow_norm(df["house_number"].tolist(), _a_house),
+            "simc": _pyarrow_norm(df["simc"].tolist(), arrow_code(7)),
+            "mid": _pyarrow_norm(df[middle].tolist(), arrow_code(5) if middle == "ulic" else arrow_street),
+            "hn": _pyarrow_norm(df["house_number"].tolist(), arrow_house),
             "pos": np.arange(len(df))})
         return out[(out["simc"] != "") & (out["hn"] != "")]
     m = norm(left).merge(norm(right), on=["simc", "mid", "hn"])
     return set(zip(m["pos_x"].tolist(), m["pos_y"].tolist()))
 
 
+@pytest.mark.parametrize("min_rows", [0, 10**9])  # the kernels, the pyarrow normalisers
 @pytest.mark.parametrize("seed", range(4))
-def test_key_pairs_equal_a_merge_of_normalised_columns(seed):
+def test_key_pairs_equal_a_merge_of_normalised_columns(seed, min_rows, monkeypatch):
+    monkeypatch.setattr(planner.kernels, "MIN_COMPILED_ROWS", min_rows)
     rng = np.random.default_rng(seed)
     n = 300
 
@@ -162,7 +172,7 @@ def test_key_pairs_equal_a_merge_of_normalised_columns(seed):
         })
     left, right = frame(n), frame(n)
     mask = rng.random(n) < 0.8
-    (ui, uj), (si, sj) = _key_pairs(left, right, mask)
+    (ui, uj), (si, sj) = key_pairs(left, right, mask)
     want_u = {(i, j) for i, j in _merge_oracle(left, right, "ulic") if mask[i]}
     assert set(zip(ui.tolist(), uj.tolist())) == want_u
     by_ulic = {i for i, _ in want_u}
@@ -172,19 +182,41 @@ def test_key_pairs_equal_a_merge_of_normalised_columns(seed):
         assert np.all(np.diff(i) >= 0) and np.all((np.diff(i) > 0) | (np.diff(j) > 0))
 
 
+_M64 = (1 << 64) - 1
+
+
+def _mix_py(h: int) -> int:
+    """splitmix64's finaliser in plain Python (the oracle)."""
+    h ^= h >> 30
+    h = (h * 0xBF58476D1CE4E5B9) & _M64
+    h ^= h >> 27
+    h = (h * 0x94D049BB133111EB) & _M64
+    return h ^ (h >> 31)
+
+
+def _hash_py(value: bytes) -> tuple[int, int]:
+    """The two hashes of a value as documented: a multiply chain per 8-byte little-endian word (zero-padded)."""
+    hh, gg = int(SEED_H), int(SEED_G)
+    for j in range(0, len(value), 8):
+        w = int.from_bytes(value[j:j + 8], "little")
+        hh = ((hh ^ w) * int(MULT_H)) & _M64
+        gg = ((gg + w) * int(MULT_G)) & _M64
+    return _mix_py(hh ^ len(value)), _mix_py((gg + len(value)) & _M64)
+
+
 @settings(max_examples=60, deadline=None)
 @given(values=_values, offset=st.integers(0, 3))
-def test_raw_hashes_read_from_the_buffer_equal_those_of_the_normalising_kernel(values, offset):
-    """The fast RAW path (words read straight from the Arrow buffer) gives the general kernel's hashes."""
+def test_hashes_equal_a_plain_python_oracle(values, offset):
+    """Words read straight from the Arrow buffer (aligned or not, near its end too) and from the normalised
+    copy hash as the documented chain does in plain Python."""
     arr = pa.array(values + ["x"] * offset, type=pa.string()).slice(offset)  # a sliced array too
-    data, offsets, missing = tk._buffers(arr)
-    fast = tk._hash_buffers(data, offsets, missing, tk.RAW, 0)
-    n = len(missing)
-    h, g, empty, bad = np.empty(n, np.uint64), np.empty(n, np.uint64), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
-    if n:
-        tk._hash_column(tk.RAW, 0, data, tk._aligned_words(data), offsets, missing, h, g, empty, bad)
-    for a, b in zip(fast[:3], (h, g, empty)):
-        assert np.array_equal(a, b)
+    h, g, empty = hash_column(arr, RAW)
+    want = [_hash_py((v or "").encode()) for v in arr.to_pylist()]
+    assert [(int(a), int(b)) for a, b in zip(h, g)] == want
+    assert empty.tolist() == [not v for v in arr.to_pylist()]
+    h, g, _ = hash_column(arr, CODE, 7, arrow_code(7), min_rows=0)
+    want = [_hash_py(v.encode()) for v in _pyarrow_norm(arr.to_pylist(), arrow_code(7))]
+    assert [(int(a), int(b)) for a, b in zip(h, g)] == want
 
 
 def test_row_hashes_equal_for_equal_rows_only():
@@ -193,15 +225,15 @@ def test_row_hashes_equal_for_equal_rows_only():
     numbers = np.array([1.0, 1.0, 1.0, -0.0, 0.0, 0.0, 1.0, 2.0])
     other = np.array([np.nan, nan2, np.nan, 0.0, 0.0, 0.0, np.nan, np.nan])
     ints = np.array([1, 1, 1, 0, 0, 0, 1, 2])
-    h, g = tk.row_hashes([texts, numbers, other], len(numbers))
-    h2, _ = tk.row_hashes([texts, ints.astype(float), other], len(numbers))
-    h3, _ = tk.row_hashes([texts, ints, other], len(numbers))
+    h, g = row_hashes([texts, numbers, other], len(numbers))
+    h2, _ = row_hashes([texts, ints.astype(float), other], len(numbers))
+    h3, _ = row_hashes([texts, ints, other], len(numbers))
     assert np.array_equal(h, h2) and np.array_equal(h, h3)  # 1 as 1.0, -0.0 as 0.0
     key = list(zip(["a", "a", "a", "a", "", "", "b", "a"], numbers + 0.0, np.where(np.isnan(other), -1.0, other)))
     for i in range(8):
         for j in range(8):
             assert (h[i] == h[j] and g[i] == g[j]) == (key[i] == key[j]), (i, j)  # missing text as ''
-    assert tk.shared_hashes(h, g).tolist() == [True, True, True, False, True, True, False, False]
+    assert shared_hashes(h, g).tolist() == [True, True, True, False, True, True, False, False]
 
 
 def test_shared_hashes_and_member_with_colliding_first_words():
@@ -209,11 +241,11 @@ def test_shared_hashes_and_member_with_colliding_first_words():
     h = rng.integers(0, 50, 2000).astype(np.uint64)  # the first word collides all the time
     g = rng.integers(0, 3, 2000).astype(np.uint64) * np.uint64(2**40)
     pairs = pd.Series(list(zip(h.tolist(), g.tolist())))
-    assert np.array_equal(tk.shared_hashes(h, g), pairs.duplicated(keep=False).to_numpy())
+    assert np.array_equal(shared_hashes(h, g), pairs.duplicated(keep=False).to_numpy())
     values = np.unique(rng.integers(0, 10**12, 300).astype(np.uint64))
     probe = np.concatenate([values[::3], rng.integers(0, 10**12, 5000).astype(np.uint64)])
-    assert np.array_equal(tk._member(probe, values), np.isin(probe, values))
-    assert not tk._member(probe, values[:0]).any()
+    assert np.array_equal(is_member(probe, values), np.isin(probe, values))
+    assert not is_member(probe, values[:0]).any()
 
 
 def _arrow_codes(arr: pa.Array) -> tuple[list, list]:
@@ -233,7 +265,7 @@ _LONG = st.sampled_from(_LONG_VALUES)
 @given(values=st.lists(st.one_of(_LONG, _texts, st.none()), max_size=60), offset=st.integers(0, 3))
 def test_factorize_equals_arrow_dictionary_encode(values, offset):
     arr = pa.array(values, type=pa.string()).slice(offset)  # sliced: offsets not from 0, words unaligned
-    codes, first = tk.factorize(arr)
+    codes, first = factorize(arr)
     want_codes, want_dict = _arrow_codes(arr)
     assert codes.tolist() == want_codes
     assert arr.take(pa.array(first, type=pa.int64())).to_pylist() == want_dict
@@ -241,14 +273,14 @@ def test_factorize_equals_arrow_dictionary_encode(values, offset):
 
 def test_factorize_tells_apart_values_sharing_their_first_words():
     arr = pa.array(_LONG_VALUES * 3 + [None])
-    codes, first = tk.factorize(arr)
+    codes, first = factorize(arr)
     assert codes.tolist() == _arrow_codes(arr)[0] and len(first) == len(_LONG_VALUES)
 
 
 def test_factorize_grows_its_table_and_gives_up_beyond_the_limit():
     values = pa.array([f"value {i % 3000:05d} of many, long enough to take three words" for i in range(9000)])
-    codes, first = tk.factorize(values)  # 3000 distinct: the table of 16 grown eight times
+    codes, first = factorize(values)  # 3000 distinct: the table of 16 grown eight times
     want_codes, want_dict = _arrow_codes(values)
     assert codes.tolist() == want_codes and values.take(pa.array(first)).to_pylist() == want_dict
-    assert tk.factorize(values, limit=2048) is None
-    assert tk.factorize(values, limit=4096) is not None
+    assert factorize(values, limit=2048) is None
+    assert factorize(values, limit=4096) is not None

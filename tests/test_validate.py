@@ -1,4 +1,4 @@
-"""Validation of input layers (planner._validate) and the bad-input fixtures."""
+"""Validation of input layers (planner.validation) and the bad-input fixtures."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _io_fixtures import BAD, BAD_FIXTURES, GOOD, build_bad, build_good, mini_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
-from _io_fixtures import BAD, BAD_FIXTURES, GOOD, build_bad, build_good, mini_layers
 from planner._errors import InputDataError, Problem
-from planner._validate import validate_area, validate_layer
 from planner.area import Area
 from planner.io import load_area
+from planner.validation import validate_area, validate_layer
 
 SEROCK = (638_000.0, 515_000.0, 643_000.0, 521_000.0)
 
@@ -167,6 +167,35 @@ def test_duplicate_ids_many_rows_summarised():
     assert len(errors) == 1
     assert "and 15 more (20 rows)" in str(errors[0].row)
     assert "2 id(s) used more than once" in errors[0].message
+
+
+def test_duplicate_simc_of_localities_named():
+    """Issue #21: 55 repeated SIMC codes of the localities layer are named, not reported as ''."""
+    simc = [f"{921600 + i:07d}" for i in range(55)]
+    cells = [Polygon([(640000 + 10 * i, 518000), (640009 + 10 * i, 518000), (640009 + 10 * i, 518009)])
+             for i in range(110)]
+    g = gpd.GeoDataFrame({"simc": simc + simc[::-1], "terc": "1408044", "locality": "Serock"}, geometry=cells,
+                         crs="EPSG:2180")
+    _, errors, _ = validate_layer(g, "localities", source="loc.gpkg", bounds=SEROCK, crs="EPSG:2180")
+    dup = [e for e in errors if "duplicate simc" in e.message]
+    assert len(dup) == 1
+    assert dup[0].message == ("duplicate simc '0921600', '0921601', '0921602', '0921603', '0921604' and 50 more "
+                              "(55 id(s) used more than once)")
+    assert "and 105 more (110 rows)" in str(dup[0].row)
+    # a few repeated rows: each named with its value, as before
+    _, errors, _ = validate_layer(g.iloc[[0, 1, 2, 109]], "localities", source="loc.gpkg", bounds=SEROCK,
+                                  crs="EPSG:2180")
+    assert sorted(e.message for e in errors) == ["duplicate simc '0921600' (1 id(s) used more than once)"] * 2
+
+
+def test_many_rows_problem_names_the_first_value():
+    """A problem over many rows names the first offending value, whatever the format of its template."""
+    g = gpd.GeoDataFrame({"id": [f"b{i}" for i in range(8)], "use": ["residential"] + ["castle"] * 7},
+                         geometry=[Point(640000 + i, 518000) for i in range(8)], crs="EPSG:2180")
+    _, errors, _ = validate_layer(g, "buildings", source="b.csv", bounds=SEROCK, crs="EPSG:2180")
+    assert len(errors) == 1
+    assert "value 'castle' (first of them) is not allowed" in errors[0].message
+    assert "and 2 more (7 rows)" in str(errors[0].row)
 
 
 # --------------------------------------------------------------------------- geometry

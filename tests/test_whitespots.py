@@ -7,6 +7,7 @@ area (when generated) is checked against the council's numbers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from pathlib import Path
@@ -20,25 +21,27 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+import planner.kernels
 from planner._errors import InputDataError
 from planner.area import Area
 from planner.config import WhiteSpotConfig
+from planner.io.official_list import read_official_list
+from planner.kernels.threads import single_thread, thread_count
 from planner.whitespots import (
-    _a_code,
-    _codes,
-    _combine,
-    _first_positions,
-    _nearest_first,
-    _within,
     classify,
     locality_table,
     normalise_house_number,
     normalise_street,
     official_list_diff,
     propose_reallocation,
-    read_official_list,
     run,
 )
+from planner.whitespots.codes import codes, combine_codes, first_positions
+from planner.whitespots.coverage import declarations, duplicate_keys, duplicate_rows, prepare_coverage
+from planner.whitespots.keys import arrow_code, key_hashes, raw_hashes
+from planner.whitespots.matching import NO_MATCH, nearest_first, within
+from planner.whitespots.reasons import row_descriptions
+from planner.whitespots.summaries import summarise
 
 CRS = "EPSG:2180"
 X0, Y0 = 640_000.0, 518_000.0  # Serock, easting/northing
@@ -319,17 +322,14 @@ def test_duplicate_address_ids_raise():
 
 
 @pytest.mark.parametrize("threads", [True, False])
-def test_duplicate_address_ids_reported_before_coverage_errors(monkeypatch, threads):
+def test_duplicate_address_ids_reported_before_coverage_errors(threads):
     """The id check runs in a worker beside the coverage checks; its error still comes first."""
-    import planner.whitespots as ws
-
-    if not threads:
-        monkeypatch.setattr(ws, "_stage_executor", ws._InlineExecutor)
     bad_speed = _coverage([{"address_id": "a", "down_mbps": "fast"}])
-    with pytest.raises(InputDataError, match="duplicate ids"):
-        classify(_area(_addresses([{"id": "a"}, {"id": "a", "x": 5}]), bad_speed))
-    with pytest.raises(InputDataError, match="invalid value"):  # the coverage error alone
-        classify(_area(_addresses([{"id": "a"}, {"id": "b", "x": 5}]), bad_speed))
+    with contextlib.nullcontext() if threads else single_thread():
+        with pytest.raises(InputDataError, match="duplicate ids"):
+            classify(_area(_addresses([{"id": "a"}, {"id": "a", "x": 5}]), bad_speed))
+        with pytest.raises(InputDataError, match="invalid value"):  # the coverage error alone
+            classify(_area(_addresses([{"id": "a"}, {"id": "b", "x": 5}]), bad_speed))
 
 
 # --- barriers -------------------------------------------------------------
@@ -393,7 +393,7 @@ def test_nearest_first_matches_full_sort():
         q = rng.integers(0, 40, n)
         dist = rng.integers(0, 4, n).astype(float)  # many ties
         ids = rng.choice(np.array(["b3", "b10", "b2", "a", "b2"], dtype=object), n)  # repeated ids too
-        q1, k1 = _nearest_first(q, dist, lambda sel: ids[sel])
+        q1, k1 = nearest_first(q, dist, ids.__getitem__)
         # oracle: the full three-key sort (id rank of every pair), first pair per query
         order = np.lexsort((pd.factorize(ids, sort=True)[0], dist, q))
         first = np.r_[True, q[order][1:] != q[order][:-1]]
@@ -402,12 +402,9 @@ def test_nearest_first_matches_full_sort():
 
 
 @pytest.mark.parametrize("limit", [2**62, 40])  # 40: every mixed-radix code is too large (the general paths)
-def test_summaries_equal_a_plain_python_oracle(monkeypatch, limit):
+def test_summaries_equal_a_plain_python_oracle(limit):
     """The compiled per-address pass (method, NGA operator counts and list, reason) against a per-address
     Python oracle (many ties, repeated pairs, operators with rows in several categories)."""
-    import planner.whitespots as ws
-
-    monkeypatch.setattr(ws, "_CODE_LIMIT", limit)
     rng = np.random.default_rng(8)
     for _ in range(150):
         m, n, n_ops = int(rng.integers(1, 200)), int(rng.integers(1, 40)), int(rng.integers(1, 7))
@@ -421,11 +418,11 @@ def test_summaries_equal_a_plain_python_oracle(monkeypatch, limit):
         k = int(rng.integers(0, 3 * m))
         prow, paddr = rng.integers(0, m, k), rng.integers(0, n, k)
         pm = rng.integers(0, 4, k).astype(np.int8)
-        summary = ws._summarise(n, prow, paddr, pm, cov, ws._row_descriptions(cov))
-        frag_code, frags = ws._row_descriptions(cov)
+        summary = summarise(n, prow, paddr, pm, cov, row_descriptions(cov), code_limit=limit)
+        frag_code, frags = row_descriptions(cov)
         for a in range(n):
             mine = [(int(r), int(q)) for r, pa_, q in zip(prow, paddr, pm) if pa_ == a]
-            assert summary.method[a] == min([q for _, q in mine], default=ws._NO_MATCH)
+            assert summary.method[a] == min([q for _, q in mine], default=NO_MATCH)
             nga = {}
             for r, _ in mine:
                 if cov.cat[r] <= 1:
@@ -457,7 +454,7 @@ def test_nearest_first_equal_ids_decided_by_feature():
         dist = rng.integers(0, 3, n).astype(float)
         ids = rng.choice(np.array(["b1", "b2", "b1"], dtype=object), n)
         feat = rng.permutation(n)
-        q1, k1 = _nearest_first(q, dist, lambda sel: ids[sel], feat)
+        q1, k1 = nearest_first(q, dist, ids.__getitem__, feat)
         order = np.lexsort((feat, pd.factorize(ids, sort=True)[0], dist, q))
         first = np.r_[True, q[order][1:] != q[order][:-1]]
         assert dict(zip(q1.tolist(), k1.tolist())) == dict(zip(q[order][first].tolist(), order[first].tolist()))
@@ -474,18 +471,18 @@ def test_nearest_first_of_contiguous_runs_in_any_order():
         q = q[perm]  # contiguous runs, not ascending
         dist = rng.integers(0, 4, n).astype(float)
         ids = rng.choice(np.array(["b3", "b10", "b2", "a", "b2"], dtype=object), n)
-        q1, k1 = _nearest_first(q, dist, lambda sel: ids[sel])
+        q1, k1 = nearest_first(q, dist, ids.__getitem__)
         order = np.lexsort((pd.factorize(ids, sort=True)[0], dist, q))
         first = np.r_[True, q[order][1:] != q[order][:-1]]
         assert dict(zip(q1.tolist(), k1.tolist())) == dict(zip(q[order][first].tolist(), order[first].tolist()))
         assert len(q1) == len(set(q1.tolist()))
 
 
-def test_stages_in_threads_equal_stages_in_turn(monkeypatch):
-    """The building search and the duplicate check run beside the matching; the result is the same."""
+@pytest.mark.parametrize("compiled", [False, True])
+def test_stages_in_threads_equal_stages_in_turn(monkeypatch, compiled):
+    """The building search and the duplicate check run beside the matching, the kernels on row ranges in
+    threads; the result is the same as everything in turn, with the kernels or the library paths."""
     import importlib.util
-
-    import planner.whitespots as ws
 
     spec = importlib.util.spec_from_file_location(
         "bench_whitespots", Path(__file__).resolve().parents[1] / "scripts" / "bench_whitespots.py")
@@ -494,16 +491,14 @@ def test_stages_in_threads_equal_stages_in_turn(monkeypatch):
     area = bench.make_area(20_000, seed=3)
     cov = area["coverage"]
     area.layers["coverage"] = pd.concat([cov, cov.iloc[::97]], ignore_index=True)  # exact repeats
-    import numba
-
-    pool = ws._stage_executor()
-    pool.shutdown()
-    if isinstance(pool, ws._InlineExecutor):  # one numba thread, or the workqueue layer
-        assert numba.get_num_threads() < 2 or numba.threading_layer() == "workqueue"
-        pytest.skip("numba allows no second thread here: both runs would be in turn")
+    if thread_count() < 2:
+        pytest.skip("one thread only (NUMBA_NUM_THREADS=1): both runs would be in turn")
+    if compiled:  # every kernel, on ranges of more than one chunk
+        monkeypatch.setattr(planner.kernels, "MIN_COMPILED_ROWS", 0)
+        monkeypatch.setattr(planner.kernels.threads, "MIN_ROWS_PER_THREAD", 1000)
     threaded = run(area)
-    monkeypatch.setattr(ws, "_stage_executor", ws._InlineExecutor)
-    in_turn = run(area)
+    with single_thread():
+        in_turn = run(area)
     pd.testing.assert_frame_equal(threaded.addresses, in_turn.addresses)
     assert threaded.warnings == in_turn.warnings
     dups = [int(w.split()[0]) for w in in_turn.warnings if "duplicate coverage row" in w]
@@ -515,25 +510,24 @@ def test_stages_in_threads_equal_stages_in_turn(monkeypatch):
 def test_combine_numbers_tuples_by_first_appearance(scale):
     rng = np.random.default_rng(5)
     cols = [rng.integers(-1, 4, 500) * scale, rng.integers(0, 3, 500) * scale, rng.integers(-1, 2, 500) * scale]
-    got = _combine(*cols)
+    got = combine_codes(*cols)
     seen: dict[tuple, int] = {}  # oracle: a plain dict over the tuples, in row order
     want = [seen.setdefault(t, len(seen)) for t in zip(*(c.tolist() for c in cols))]
     assert got.tolist() == want
 
 
+@pytest.mark.parametrize("min_rows", [0, 10**9])  # 0: the compiled table; 10**9: a factorization of the columns
 @pytest.mark.parametrize("op_scale", [1, 2**40])  # 2**40: the codes do not fit one word, general path
-def test_declarations_number_rows_by_first_appearance(op_scale):
-    """_declarations against a plain dict over the row tuples (speeds and years NaN alike, -0.0 as 0.0),
+def test_declarations_number_rows_by_first_appearance(op_scale, min_rows):
+    """declarations against a plain dict over the row tuples (speeds and years NaN alike, -0.0 as 0.0),
     with more distinct declarations than the first table holds (it grows)."""
-    import planner.whitespots as ws
-
     rng = np.random.default_rng(8)
     n = 3000
     down = rng.choice([0.0, -0.0, 30.0, 100.0, 99.9, np.nan, -np.nan], n)
     year = rng.choice([np.nan, 2025.0, 2027.0, 2031.0], n)
     cov = pd.DataFrame({"cat": rng.integers(0, 6, n).astype(np.int8), "op": rng.integers(0, 7, n) * op_scale,
                         "tech": rng.integers(0, 5, n), "medium": rng.integers(0, 4, n), "down": down, "year": year})
-    codes, first = ws._declarations(cov)
+    got, first = declarations(cov, min_rows=min_rows)
 
     def canon(x: float) -> float | str:
         return "nan" if x != x else x + 0.0  # -0.0 + 0.0 is 0.0
@@ -542,19 +536,18 @@ def test_declarations_number_rows_by_first_appearance(op_scale):
     want = [seen.setdefault((c, o, t, m, canon(d), canon(y)), len(seen))
             for c, o, t, m, d, y in cov.itertuples(index=False)]
     assert len(seen) > 128  # grown twice from the first table of 64
-    assert codes.tolist() == want
+    assert got.tolist() == want
     assert first.tolist() == [want.index(k) for k in range(len(seen))]
 
 
 def test_duplicate_rows_equal_pandas_duplicated():
     """Exact repeats only, against pandas' duplicated() of the raw columns and WKB: rows that differ in
     one column (the TERC too, which no key hash covers), in spelling only, or in geometry are kept."""
-    import planner.whitespots as ws
-
     rng = np.random.default_rng(21)
     choices = {"address_id": ["a1", "a2", ""], "terc": ["1408044", "1408045", ""], "simc": ["0921645", "921645", ""],
-               "ulic": ["", "12345"], "street": ["", "ul. Księżycowa", "KSIEZYCOWA"], "house_number": ["1", "1 a", "1A"],
-               "operator": ["A", "B"], "down_mbps": [30.0, 100.0], "geometry": [None, Point(X0, Y0), Point(X0 + 1, Y0)]}
+               "ulic": ["", "12345"], "street": ["", "ul. Księżycowa", "KSIEZYCOWA"],
+               "house_number": ["1", "1 a", "1A"], "operator": ["A", "B"], "down_mbps": [30.0, 100.0],
+               "geometry": [None, Point(X0, Y0), Point(X0 + 1, Y0)]}
 
     def pick(col: str) -> object:
         return choices[col][rng.integers(0, len(choices[col]))]
@@ -568,35 +561,35 @@ def test_duplicate_rows_equal_pandas_duplicated():
             row[col] = pick(col)
         base.append(row)
     raw = _coverage(base)
-    cov = ws._prepare_coverage(raw, WhiteSpotConfig(), "cov", [])
+    cov = prepare_coverage(raw, WhiteSpotConfig(), "cov", [])
     wkb = [shapely.to_wkb(g) if g is not None else b"" for g in cov["geometry"]]
     cols = ["address_id", "terc", "simc", "ulic", "street", "house_number", "op", "tech", "medium", "down", "year",
             "cat"]
     want = cov[cols].assign(wkb=wkb).duplicated().to_numpy()
     assert 50 < want.sum() < 350  # repeats and near-repeats both present
     warnings: list[str] = []
-    got = ws._duplicate_rows(cov, "cov", warnings)
+    got = duplicate_rows(cov, "cov", warnings)
     assert np.array_equal(got, want)
     assert warnings and warnings[0].startswith(f"{want.sum()} duplicate coverage row")
-    keys = ws._duplicate_keys(cov, ws._raw_hashes(cov["address_id"]), ws._key_hashes(cov),
-                              ws._declarations(cov)[0])  # as _classify passes them
-    assert np.array_equal(ws._duplicate_rows(cov, "cov", [], keys), want)
+    keys = duplicate_keys(cov, raw_hashes(cov["address_id"]), key_hashes(cov),
+                          declarations(cov)[0])  # as classify passes them
+    assert np.array_equal(duplicate_rows(cov, "cov", [], keys), want)
 
 
 def test_first_positions_equals_numpy_unique():
     rng = np.random.default_rng(11)
-    for codes in (_combine(rng.integers(0, 5, 300), rng.integers(0, 4, 300)),  # first-appearance numbering
-                  rng.integers(0, 9, 300), rng.integers(-1, 3, 50) + 7, np.array([3, 1, 3, 0]),
-                  np.array([0, -5, 1, 0])):
-        assert np.array_equal(_first_positions(codes), np.unique(codes, return_index=True)[1])
+    for values in (combine_codes(rng.integers(0, 5, 300), rng.integers(0, 4, 300)),  # first-appearance numbering
+                   rng.integers(0, 9, 300), rng.integers(-1, 3, 50) + 7, np.array([3, 1, 3, 0]),
+                   np.array([0, -5, 1, 0])):
+        assert np.array_equal(first_positions(values), np.unique(values, return_index=True)[1])
 
 
 def test_codes_of_column_list_equal_codes_of_concatenation():
     parts = [pd.Series(["0921645", " 921645", None, "12"], dtype="str"),
              pd.Series([921645, 12.0, None, "x1"], dtype=object),
              pd.Series([7, 921645], dtype="Int64"), pd.Series([], dtype=object)]
-    got_codes, got_u = _codes(parts, _a_code(7))
-    want_codes, want_u = _codes(pd.concat(parts, ignore_index=True), _a_code(7))
+    got_codes, got_u = codes(parts, arrow_code(7))
+    want_codes, want_u = codes(pd.concat(parts, ignore_index=True), arrow_code(7))
     assert got_codes.tolist() == want_codes.tolist() and got_u.tolist() == want_u.tolist()
     assert got_u[got_codes[:3]].tolist() == ["0921645", "0921645", ""]
 
@@ -604,6 +597,7 @@ def test_codes_of_column_list_equal_codes_of_concatenation():
 @pytest.mark.parametrize("distance", [0.0, 3.0, 25.0, 40.5])
 @pytest.mark.parametrize("kind", ["points", "polygons", "huge polygons", "degenerate"])
 def test_within_equals_strtree_dwithin(distance, kind):
+    """The grid (forced on a small layer) and, on huge polygons, the STRtree give the STRtree's pairs."""
     rng = np.random.default_rng(13)
     # integer coordinates: many pairs exactly at the distance (3-4-5 triangles, axis offsets)
     xy = rng.integers(-300, 300, (2000, 2)) * 1.0
@@ -622,7 +616,7 @@ def test_within_equals_strtree_dwithin(distance, kind):
     q = gpd.GeoSeries(gpd.points_from_xy(rng.integers(-320, 320, 150) * 1.0, rng.integers(-320, 320, 150) * 1.0),
                       crs=CRS)
     q.iloc[3] = None
-    qi, li, dist = _within(q, layer, distance)
+    qi, li, dist = within(q, layer, distance, min_rows=0)
     assert layer.has_sindex == (kind == "huge polygons")  # the grid was used, no index built
     q2, l2 = layer.sindex.query(q, predicate="dwithin", distance=distance)  # oracle: the STRtree
     assert sorted(zip(qi.tolist(), li.tolist())) == sorted(zip(q2.tolist(), l2.tolist()))
@@ -925,8 +919,8 @@ def test_demo_official_list_diff(demo_result):
 
 def test_demo_barriers_and_reallocation(demo_result):
     readme = _demo_readme()
-    m = re.search(r"(\d[\d,]*) empty plots.*?(\d[\d,]*) summer houses.*?(\d+) `wTrakcieBudowy` and (\d+) `prognozowany`",
-                  readme, flags=re.S)
+    m = re.search(r"(\d[\d,]*) empty plots.*?(\d[\d,]*) summer houses.*?(\d+) `wTrakcieBudowy` and "
+                  r"(\d+) `prognozowany`", readme, flags=re.S)
     assert m, "barrier counts not found in data/demo/README.md"
     empty, summer, building, planned = (int(g.replace(",", "")) for g in m.groups())
     a = demo_result.addresses
@@ -1029,3 +1023,63 @@ def test_reasons_are_localized_for_the_polish_map():
     ]
     # English is the classifier's own wording
     assert localize_reasons(reasons, "en").tolist() == reasons.fillna("").tolist()
+
+
+# --- package layout -----------------------------------------------------------
+
+
+def _planner_imports() -> dict[str, set[str]]:
+    """Module -> the planner modules it imports (module level or inside functions), from the source."""
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "planner"
+    mods = {}
+    for p in root.rglob("*.py"):
+        parts = p.relative_to(root.parent).with_suffix("").parts
+        mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = p
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for m, p in mods.items():
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                subs = [f"{node.module}.{a.name}" for a in node.names]
+                names = [s for s in subs if s in mods] or [node.module]
+            else:
+                continue
+            for n in names:
+                while n and n not in mods:
+                    n = n.rpartition(".")[0]
+                if n and n != m and not m.startswith(n + "."):  # a package's own __init__ is no dependency
+                    graph[m].add(n)
+    return graph
+
+
+def test_white_spot_packages_one_concept_per_module_and_no_import_cycle():
+    """planner.whitespots, planner.kernels and planner.validation: modules of at most 600 lines, none of them
+    on an import cycle; planner.io never imports the stage, the kernels and the checks import neither."""
+    graph = _planner_imports()
+    ours = [m for m in graph if m.split(".")[:2] in (["planner", "whitespots"], ["planner", "kernels"],
+                                                        ["planner", "validation"])]
+    assert len(ours) > 20
+    root = Path(__file__).resolve().parents[1]
+    for m in ours:
+        path = root / (m.replace(".", "/") + ".py")
+        path = path if path.is_file() else root / m.replace(".", "/") / "__init__.py"
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 600, m
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            m = todo.pop()
+            for n in graph[m] - seen:
+                if n == goal:
+                    return True
+                seen.add(n)
+                todo.append(n)
+        return False
+
+    assert [m for m in ours if reaches(m, m)] == []
+    assert not any(n.startswith("planner.whitespots") for m in graph if m.startswith("planner.io") for n in graph[m])
+    assert not any(n.startswith(("planner.whitespots", "planner.io")) for m in graph
+                   if m.startswith(("planner.kernels", "planner.validation")) for n in graph[m])

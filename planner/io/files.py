@@ -27,7 +27,7 @@ import shapely
 from pyproj import CRS
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
-from planner._validate import as_text, parse_numbers
+from planner.validation import as_text, parse_numbers
 
 __all__ = [
     "list_layers",

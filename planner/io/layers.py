@@ -3,7 +3,7 @@
 :func:`read_raw` picks the reader by suffix and content (UKE/SIDUSIS coverage,
 PRG GML or SHP tables, GeoPackage, GeoParquet, CSV, anything OGR reads) and
 maps the columns onto the schema; :func:`read_layer` also reprojects and
-validates (:func:`planner._validate.validate_layer`).
+validates (:func:`planner.validation.validate_layer`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import pyogrio
 import shapely
 
 from planner._errors import InputDataError, Problem, UsageError
-from planner._validate import Bounds, log_warnings, raise_for_problems, validate_layer
 from planner.io import prg, uke
 from planner.io.files import missing_file, pick_layer, read_csv_text, table_to_geodataframe
 from planner.schema import LAYERS, WORKING_CRS
+from planner.validation import Bounds, log_warnings, raise_for_problems, validate_layer
 
 __all__ = ["LAYER_SUFFIXES", "read_layer", "read_raw"]
 

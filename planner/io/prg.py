@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
-from planner._validate import as_text
 from planner.schema import ADDRESSES, WORKING_CRS
+from planner.validation import as_text
 
 __all__ = ["read_prg", "is_prg_table", "prg_table_to_schema", "NS_2012", "NS_2021"]
 
@@ -352,7 +352,7 @@ def read_prg(path: str | Path) -> gpd.GeoDataFrame:
         Columns of :data:`planner.schema.ADDRESSES` (``is_business`` False;
         ``status`` from the file, ``istniejacy`` where absent), points in
         EPSG:2180 easting-northing.  Not yet validated: pass it through
-        :func:`planner._validate.validate_layer` (``load_area`` does).
+        :func:`planner.validation.validate_layer` (``load_area`` does).
 
     Raises
     ------

@@ -3,7 +3,7 @@
 :func:`load_area` reads every layer from a GeoPackage, a directory of layer
 files, an OpenStreetMap extract or a PRG file, reprojects everything to the
 working CRS (``always_xy``), maps columns onto the schema, validates each layer
-against one study-area bound (:mod:`planner._validate`) and raises one
+against one study-area bound (:mod:`planner.validation`) and raises one
 :class:`~planner._errors.InputDataError` listing every problem found.
 """
 
@@ -18,13 +18,13 @@ import geopandas as gpd
 from pyproj import CRS, Transformer
 
 from planner._errors import InputFileNotFoundError, Problem, UsageError
-from planner._validate import Bounds, log_warnings, raise_for_problems, validate_area, validate_layer
 from planner.area import Area
 from planner.config import Config
 from planner.io.files import list_layers, read_metadata
 from planner.io.layers import LAYER_SUFFIXES, read_raw
 from planner.io.postgis._url import is_url
 from planner.schema import LAYERS, POLAND_BOUNDS_2180
+from planner.validation import Bounds, log_warnings, raise_for_problems, validate_area, validate_layer
 
 __all__ = ["BOUNDS_MARGIN_M", "area_name", "load_area"]
 
@@ -193,7 +193,7 @@ def _derive_bounds(raw: dict[str, gpd.GeoDataFrame], crs: CRS) -> Bounds | None:
     When the roads and the addresses do not overlap (one of them has swapped
     axes or a wrong CRS), the one that agrees with more of the other layers
     wins; a tie goes to the roads.  The other is then reported by the bounds
-    check of :func:`planner._validate.validate_layer`.
+    check of :func:`planner.validation.validate_layer`.
     """
     found = {n: _bbox_in(g, crs) for n, g in raw.items() if n != "coverage"}
     boxes = {n: _grow(b, BOUNDS_MARGIN_M) for n, b in found.items() if b is not None}

@@ -42,8 +42,8 @@ import numpy as np
 import pandas as pd
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
-from planner._validate import EXTRA_COLUMNS_ATTR, as_text, fold_text, log_warnings, medium_from_text, parse_numbers
 from planner.io.files import read_csv_text
+from planner.validation import EXTRA_COLUMNS_ATTR, as_text, fold_text, log_warnings, medium_from_text, parse_numbers
 
 __all__ = [
     "SPEED_CODES_MBPS",
