@@ -86,13 +86,6 @@ def test_truncated_csv_list_reads_or_fails_clearly(tmp_path, cut):
         assert len(lst) <= text.count(b"\n")
 
 
-def test_read_official_list_still_importable_from_the_stage():
-    """Moved to planner.io (the stage reads no files); the old name resolves to it, imported on use."""
-    from planner.whitespots import read_official_list as old_name
-
-    assert old_name is read_official_list
-
-
 def test_missing_file_and_unknown_layout(tmp_path):
     with pytest.raises(InputFileNotFoundError):
         read_official_list(tmp_path / "nope.csv")

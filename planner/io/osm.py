@@ -272,7 +272,7 @@ def osm_bounds(path: str | Path) -> tuple[float, float, float, float]:
                 lon, lat = loc.lon, loc.lat
                 lon_min, lon_max = min(lon_min, lon), max(lon_max, lon)
                 lat_min, lat_max = min(lat_min, lat), max(lat_max, lat)
-    except (RuntimeError, ValueError, OSError) as exc:  # libosmium: truncated or corrupted data
+    except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:  # truncated or corrupted data
         raise _parse_error(path, exc) from exc
     if not np.isfinite(lon_min):
         raise InputDataError(
@@ -383,7 +383,7 @@ def _osmium_features(path: Path, *, progress: bool) -> gpd.GeoDataFrame:
             ids.append(obj.orig_id() if element == "relation" else obj.id)
             geoms.append(geom)
             tags.append({t.k: t.v for t in obj.tags if t.k in _KEEP_SET})
-    except (RuntimeError, ValueError, OSError) as exc:  # libosmium: truncated or corrupted data
+    except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:  # truncated or corrupted data
         raise _parse_error(path, exc) from exc
     if clipped:
         logger.warning(

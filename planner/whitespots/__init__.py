@@ -55,15 +55,5 @@ __all__ = [
     "normalise_street",
     "official_list_diff",
     "propose_reallocation",
-    "read_official_list",
     "run",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """``read_official_list``: moved to :mod:`planner.io.official_list` (stages read no files); imported on use."""
-    if name == "read_official_list":
-        from planner.io.official_list import read_official_list
-
-        return read_official_list
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
