@@ -33,8 +33,6 @@ The compiled kernels (text keys, proximity grid) live in :mod:`planner.kernels`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from planner.whitespots.classification import classify
 from planner.whitespots.coverage import KNOWN_TECHNOLOGIES, MEDIA
 from planner.whitespots.keys import normalise_house_number, normalise_street
