@@ -25,9 +25,11 @@ _LAZY = {
     "Plan": ("planner.pipeline", "Plan"),
     "datasets": ("planner.datasets", None),
     "PlannerError": ("planner._errors", "PlannerError"),
+    "plan_many": ("planner.scale.plan_many", "plan_many"),  # issue #19: many communes on Dask
 }
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = ["Area", "Config", "Plan", "PlannerError", "__version__", "datasets", "load_area", "load_config", "plan",
+           "plan_many"]  # = sorted(_LAZY) + ["__version__"], spelt out for linters (issue #19)
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner import datasets
@@ -36,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.config import Config, load_config
     from planner.io import load_area
     from planner.pipeline import Plan, plan
+    from planner.scale.plan_many import plan_many  # issue #19
 
 
 def __getattr__(name: str) -> Any:

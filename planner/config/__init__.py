@@ -31,6 +31,7 @@ from planner.config.design import DesignConfig
 from planner.config.loader import Config, config_from_dict, load_config
 from planner.config.maps import MapConfig
 from planner.config.output import OutputConfig
+from planner.config.scale import ScaleConfig  # issue #19
 from planner.config.schedule import CrewConfig, Milestone, ScheduleConfig
 from planner.config.whitespots import WhiteSpotConfig
 
@@ -44,6 +45,7 @@ __all__ = [
     "ScheduleConfig",
     "MapConfig",
     "OutputConfig",
+    "ScaleConfig",  # issue #19
     "Config",
     "config_from_dict",
     "load_config",
