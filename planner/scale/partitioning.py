@@ -180,7 +180,7 @@ def partition_keyed(chunk: Chunk, layer: str, parts: str, zones: gpd.GeoDataFram
     for sub, frame in enumerate(read_chunk(chunk)):
         col = find_terc_column(frame.columns)
         codes = commune_codes(frame[col]) if col is not None else pd.Series("", index=frame.index, dtype=object)
-        codes = codes.to_numpy(dtype=object)
+        codes = np.array(codes, dtype=object)  # a writable copy
         geo = isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None
         if zones is not None and geo and (codes == "").any():
             miss = codes == ""

@@ -34,6 +34,7 @@ import pandas as pd
 
 from planner._errors import Problem, UsageError
 from planner.config import Config, load_config
+from planner.scale.communes import commune_names
 from planner.scale.engine import open_client
 from planner.scale.manifest import Manifest, config_hash, hash_paths
 from planner.scale.merge import communes_frame, write_merged
@@ -309,9 +310,9 @@ def plan_many(
     finished = {k: manifest.communes[k] for k in by_key if k in manifest.communes}
     failures = [r for r in res if r["status"] == "failed"]
     for f in failures:
-        f["commune"] = by_key[f["key"]].name or f["key"]
         if not f.get("terc") and re.fullmatch(r"\d{7}", f["key"]):  # an area named by its TERC code
             f["terc"] = f["key"]
+        f["commune"] = by_key[f["key"]].name or (commune_names([f["terc"]])[f["terc"]] if f["terc"] else f["key"])
     frame = communes_frame(out_p, finished, failures, by_key)
     files = write_merged(out_p, frame, failures, lang=cfg.map.lang, offline=cfg.map.offline)
     fail_df = pd.DataFrame([{k: f.get(k, "") for k in ("key", "terc", "commune", "exit_code", "message")}
