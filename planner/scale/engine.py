@@ -29,6 +29,8 @@ def quiet_dask_loggers(level: int = logging.WARNING) -> None:
         logging.getLogger(name).setLevel(level)
     # bokeh warns that the dashboard accepts any Host header; it listens on 127.0.0.1 only
     logging.getLogger("bokeh.server.util").setLevel(max(level, logging.ERROR))
+    # "worker process still alive after 4 s, killing" when a loaded machine closes the cluster
+    logging.getLogger("distributed.nanny").setLevel(max(level, logging.ERROR))
 
 
 def default_workers() -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,7 +321,8 @@ def _gather(client: Any, futures: list[Any], what: str, progress: bool) -> list[
 
 
 def partition_national(client: Any, inputs: NationalInputs, work: Path, areas: Path, *, chunk_rows: int,
-                       clip_buffer_m: float, hull_buffer_m: float, progress: bool = True) -> gpd.GeoDataFrame:
+                       clip_buffer_m: float, hull_buffer_m: float, progress: bool = True,
+                       timings: dict[str, float] | None = None) -> gpd.GeoDataFrame:
     """Partition the national layers into ``areas/<TERC>/`` study areas, on the cluster.
 
     Parameters
@@ -341,6 +343,10 @@ def partition_national(client: Any, inputs: NationalInputs, work: Path, areas: P
         Buffer of a boundary derived from address points.
     progress
         Show progress bars.
+    timings
+        Filled with the seconds of each phase: ``keyed`` (read and split the
+        address points), ``spatial`` (clip the other layers), ``areas`` (write
+        the study areas).
 
     Returns
     -------
@@ -353,6 +359,8 @@ def partition_national(client: Any, inputs: NationalInputs, work: Path, areas: P
     InputDataError
         No address point could be given a commune.
     """
+    timings = timings if timings is not None else {}
+    t0 = time.perf_counter()
     shutil.rmtree(work, ignore_errors=True)
     (work / "parts").mkdir(parents=True)
     parts = str(work / "parts")
@@ -383,6 +391,9 @@ def partition_national(client: Any, inputs: NationalInputs, work: Path, areas: P
             fix="fill the TERC column or give --boundaries covering the points")])
     if dropped:
         logger.warning("%d address points have no TERC code and lie in no commune boundary; left out", dropped)
+
+    timings["keyed"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
 
     # 2. boundaries and zones (boundary grown by the clip buffer)
     codes = sorted(counts)
@@ -418,6 +429,8 @@ def partition_national(client: Any, inputs: NationalInputs, work: Path, areas: P
     jobs += [(c, "coverage") for c in chunks]
     futs = [client.submit(partition_spatial, c, layer, parts, zf, pure=False) for c, layer in jobs]
     _gather(client, futs, "clipping layers by commune", progress)
+    timings["spatial"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
 
     # 4. one study area per commune
     osm_layers = tuple(n for n in _OSM_LAYERS if n not in inputs.layers)
@@ -428,5 +441,6 @@ def partition_national(client: Any, inputs: NationalInputs, work: Path, areas: P
         if stale.name not in counts:
             shutil.rmtree(stale)
     shutil.rmtree(work, ignore_errors=True)
+    timings["areas"] = time.perf_counter() - t0
     logger.info("partitioned %d address points into %d communes", sum(counts.values()), len(codes))
     return bnd

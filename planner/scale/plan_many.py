@@ -69,6 +69,12 @@ class PlanManyResult:
         Merged output files (name -> path).
     dashboard
         Address of the Dask dashboard, if any.
+    tasks
+        One row per commune task: ``key, status, seconds, peak_rss_mb, pid`` (worker process).
+    timings
+        Wall-clock seconds of each phase: ``partition`` (national layers only; its
+        phases ``partition.keyed``, ``partition.spatial``, ``partition.areas``),
+        ``plan`` and ``merge``.
     """
 
     out_dir: Path
@@ -79,6 +85,8 @@ class PlanManyResult:
     failures: pd.DataFrame = field(default_factory=pd.DataFrame)
     files: dict[str, Path] = field(default_factory=dict)
     dashboard: str | None = None
+    tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -141,7 +149,7 @@ def _fingerprint(national: NationalInputs, cfg: Config) -> dict[str, Any]:
 
 
 def _national_units(client: Any, national: NationalInputs, out: Path, manifest: Manifest, cfg: Config,
-                    show: bool) -> list[Unit]:
+                    show: bool, timings: dict[str, float]) -> list[Unit]:
     fp = _fingerprint(national, cfg)
     bpath = out / "boundaries.parquet"
     if manifest.partition.get("fingerprint") == fp and bpath.is_file():
@@ -152,9 +160,11 @@ def _national_units(client: Any, national: NationalInputs, out: Path, manifest: 
 
         manifest.partition = {}
         manifest.save()
+        phases: dict[str, float] = {}
         bnd = partition_national(client, national, out / ".work", out / "areas", chunk_rows=cfg.scale.chunk_rows,
                                  clip_buffer_m=cfg.scale.clip_buffer_m, hull_buffer_m=cfg.scale.hull_buffer_m,
-                                 progress=show)
+                                 progress=show, timings=phases)
+        timings.update({f"partition.{k}": v for k, v in phases.items()})
         write_parquet(bnd, bpath)
         manifest.partition = {"fingerprint": fp}
         manifest.save()
@@ -299,13 +309,19 @@ def plan_many(
         elif dashboard:
             logger.info("Dask dashboard: %s", dashboard)
         out_p.mkdir(parents=True, exist_ok=True)
+        timings: dict[str, float] = {}
         if national is not None:
-            units = _national_units(c, national, out_p, manifest, cfg, show)
+            t0 = time.perf_counter()
+            units = _national_units(c, national, out_p, manifest, cfg, show, timings)
+            timings["partition"] = time.perf_counter() - t0
         by_key = {u.key: u for u in units}
         _forget_stale(manifest, out_p, set(by_key))
         manifest.config_hash = cfg_hash
         manifest.save()
+        t0 = time.perf_counter()
         res = _run_units(c, units, cfg, opts, manifest, show)
+        timings["plan"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     _clean_staging(out_p)
     finished = {k: manifest.communes[k] for k in by_key if k in manifest.communes}
     failures = [r for r in res if r["status"] == "failed"]
@@ -317,9 +333,12 @@ def plan_many(
     files = write_merged(out_p, frame, failures, lang=cfg.map.lang, offline=cfg.map.offline)
     fail_df = pd.DataFrame([{k: f.get(k, "") for k in ("key", "terc", "commune", "exit_code", "message")}
                             for f in failures])
+    timings["merge"] = time.perf_counter() - t0
+    tasks = pd.DataFrame([{k: r.get(k) for k in ("key", "status", "seconds", "peak_rss_mb", "pid")} for r in res])
     return PlanManyResult(out_dir=out_p, communes=frame, planned=[r["key"] for r in res if r["status"] == "ok"],
                           skipped=[r["key"] for r in res if r["status"] == "skipped"],
-                          failed=[f["key"] for f in failures], failures=fail_df, files=files, dashboard=dashboard)
+                          failed=[f["key"] for f in failures], failures=fail_df, files=files, dashboard=dashboard,
+                          tasks=tasks, timings=timings)
 
 
 def _run_units(client: Any, units: list[Unit], cfg: Config, opts: TaskOptions, manifest: Manifest,
@@ -355,4 +374,16 @@ def _run_units(client: Any, units: list[Unit], cfg: Config, opts: TaskOptions, m
                 manifest.save()
                 last = time.monotonic()
     manifest.save()
+    _log_warnings(results)
     return sorted(results, key=lambda r: r["key"])
+
+
+def _log_warnings(results: list[dict[str, Any]]) -> None:
+    """The communes' warnings, each distinct message once with the number of communes (first few named)."""
+    seen: dict[str, list[str]] = {}
+    for r in sorted(results, key=lambda r: r["key"]):
+        for msg in dict.fromkeys(r.get("warnings") or []):
+            seen.setdefault(msg, []).append(r["key"])
+    for msg, keys in seen.items():
+        names = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+        logger.warning("%d commune(s) (%s): %s", len(keys), names, msg)

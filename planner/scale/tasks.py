@@ -19,11 +19,14 @@ to the value recorded in the manifest is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import resource
 import shutil
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,6 +202,31 @@ def _write_dataset(p: Any, unit: Unit, record: gpd.GeoDataFrame, out_dir: str) -
     write_parquet(record, dataset_file(out_dir, "communes", terc, unit.key))  # last: the commune is complete
 
 
+class _Collect(logging.Handler):
+    """Collects the planner's warnings of one commune (returned to the client, not printed by the worker)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _collect_warnings() -> Iterator[_Collect]:
+    lg = logging.getLogger("planner")
+    handler = _Collect()
+    old = lg.propagate
+    lg.addHandler(handler)
+    lg.propagate = False
+    try:
+        yield handler
+    finally:
+        lg.removeHandler(handler)
+        lg.propagate = old
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -222,9 +250,19 @@ def run_commune(unit: Unit, config: Config, opts: TaskOptions, old: dict[str, An
     -------
     dict
         ``key``, ``status`` (``"ok"``, ``"skipped"`` or ``"failed"``), ``hash``,
-        ``terc``, ``message`` and ``exit_code`` (failures), ``seconds`` and
-        ``peak_rss_mb`` (of the worker process).
+        ``terc``, ``message`` and ``exit_code`` (failures), ``seconds``,
+        ``peak_rss_mb`` and ``pid`` (of the worker process) and ``warnings``
+        (the planner's warnings for this commune, not printed by the worker).
     """
+    with _collect_warnings() as collected:
+        out = _run(unit, config, opts, old)
+    out["warnings"] = collected.messages
+    out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    out["pid"] = os.getpid()
+    return out
+
+
+def _run(unit: Unit, config: Config, opts: TaskOptions, old: dict[str, Any] | None) -> dict[str, Any]:
     from planner.io import load_area
     from planner.pipeline import plan
 
@@ -238,7 +276,7 @@ def run_commune(unit: Unit, config: Config, opts: TaskOptions, old: dict[str, An
         if old and old.get("hash") == h and dataset_file(opts.out_dir, "communes", old.get("terc", ""),
                                                          unit.key).is_file() \
                 and (not opts.plan_dirs or (plan_dir / "summary.json").is_file()):
-            out.update(status="skipped", terc=old.get("terc", ""))
+            out.update(status="skipped", terc=old.get("terc", ""), seconds=round(time.perf_counter() - t0, 3))
             return out
         _remove_outputs(opts.out_dir, unit.key, {(old or {}).get("terc", "")} - {""}, opts.plan_dirs)
         area = load_area(unit.source, config, partial=opts.until == "whitespots")
@@ -258,7 +296,6 @@ def run_commune(unit: Unit, config: Config, opts: TaskOptions, old: dict[str, An
         _remove_outputs(opts.out_dir, unit.key, {terc, (old or {}).get("terc", "")} - {""} | {"unknown"},
                         opts.plan_dirs)
     out["seconds"] = round(time.perf_counter() - t0, 3)
-    out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     return out
 
 
