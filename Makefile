@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser bench clean demo-data
+.PHONY: demo test browser bench bench-scale clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_routing.py
 	$(BIN)/python scripts/bench_whitespots.py
 	$(BIN)/python scripts/bench_map.py
+
+## plan-many benchmark (issue #19): communes/min on 1 vs 2 workers, 8 M-point national white spots (long).
+bench-scale: $(STAMP)
+	$(BIN)/python scripts/bench_scale.py
 
 clean:
 	rm -rf out .pytest_cache

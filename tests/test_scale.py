@@ -378,3 +378,39 @@ def test_national_layer_without_terc_and_no_boundaries(region, tmp_path):
     assert res.exit_code == 1
     assert "no_terc.parquet" in res.output and "no TERC column" in res.output and "--boundaries" in res.output
     assert not (tmp_path / "out").exists()
+
+
+# --- the synthetic region ----------------------------------------------------------------------
+
+
+def test_synthetic_region_is_real_names_on_demo_geometry_rules():
+    import networkx as nx
+    import numpy as np
+
+    from planner import datasets
+    from planner.synthetic.region import build_commune, region_communes
+    from planner.synthetic.teryt import read_communes
+
+    communes = region_communes(3)
+    real = {c.terc: c.name for c in read_communes()}
+    simc = pd.read_csv(datasets.get_path("teryt_simc"), dtype=str)
+    a_prev = None
+    codes: set[str] = set()
+    for i, c in enumerate(communes):
+        rc = build_commune(c, i)
+        assert real[c.terc] == c.name
+        a = rc.layers["addresses"]
+        assert set(a.terc.str[:6]) == {c.terc[:6]}
+        assert set(a.locality) <= set(simc["NAZWA_MIEJSCOWOŚCI"])
+        assert a.simc.str.fullmatch(rf"9{i:04d}\d\d").all() and not (set(a.simc) & codes)
+        codes |= set(a.simc)
+        assert rc.boundary.contains(a.union_all())
+        g = nx.Graph()
+        for geom in rc.layers["roads"].geometry:
+            xy = np.round(np.asarray(geom.coords), 1)
+            g.add_edge(tuple(xy[0]), tuple(xy[-1]))
+        assert nx.number_connected_components(g) == 1
+        assert len(rc.layers["pops"]) == 1 and len(a) > 100
+        a_prev = a
+    again = build_commune(communes[-1], len(communes) - 1)  # a commune is the same whatever else is generated
+    assert_geodataframe_equal(again.layers["addresses"], a_prev)

@@ -13,8 +13,12 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from planner._errors import Problem, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
 
 __all__ = ["open_client", "default_workers", "quiet_dask_loggers"]
 
@@ -44,7 +48,7 @@ def default_workers() -> int:
 @contextlib.contextmanager
 def open_client(scheduler: str | None = None, *, workers: int | None = None, threads_per_worker: int = 1,
                 memory_limit: str = "auto", connect_timeout_s: float = 10.0, verbose: bool = False
-                ) -> Iterator[object]:
+                ) -> Iterator[Client]:
     """A Dask client on a new local cluster or an existing scheduler.
 
     Parameters

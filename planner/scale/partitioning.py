@@ -30,7 +30,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +42,9 @@ from planner.io import write_parquet
 from planner.scale.communes import commune_codes, commune_names, find_terc_column, read_boundaries
 from planner.scale.sources import Chunk, plan_chunks, read_chunk, source_columns
 from planner.schema import WORKING_CRS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
 
 __all__ = ["NationalInputs", "check_national", "partition_national", "SPATIAL_LAYERS"]
 
@@ -308,7 +311,7 @@ def materialize(code: str, parts: str, areas: str, osm_layers: tuple[str, ...]) 
 # ---------------------------------------------------------------------------
 
 
-def _gather(client: Any, futures: list[Any], what: str, progress: bool) -> list[Any]:
+def _gather(client: Client, futures: list[Any], what: str, progress: bool) -> list[Any]:
     from distributed import as_completed
     from tqdm import tqdm
 
@@ -320,7 +323,7 @@ def _gather(client: Any, futures: list[Any], what: str, progress: bool) -> list[
     return [out[f.key] for f in futures]
 
 
-def partition_national(client: Any, inputs: NationalInputs, work: Path, areas: Path, *, chunk_rows: int,
+def partition_national(client: Client, inputs: NationalInputs, work: Path, areas: Path, *, chunk_rows: int,
                        clip_buffer_m: float, hull_buffer_m: float, progress: bool = True,
                        timings: dict[str, float] | None = None) -> gpd.GeoDataFrame:
     """Partition the national layers into ``areas/<TERC>/`` study areas, on the cluster.

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -40,6 +40,9 @@ from planner.scale.manifest import Manifest, config_hash, hash_paths
 from planner.scale.merge import communes_frame, write_merged
 from planner.scale.partitioning import NationalInputs, check_national, partition_national
 from planner.scale.tasks import DATASET_LAYERS, TaskOptions, Unit, dataset_file, run_commune
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
 
 __all__ = ["plan_many", "PlanManyResult", "discover_areas", "AREA_SUFFIXES"]
 
@@ -70,7 +73,7 @@ class PlanManyResult:
     dashboard
         Address of the Dask dashboard, if any.
     tasks
-        One row per commune task: ``key, status, seconds, peak_rss_mb, pid`` (worker process).
+        One row per commune task: ``key, status, seconds, cpu_seconds, peak_rss_mb, pid`` (worker process).
     timings
         Wall-clock seconds of each phase: ``partition`` (national layers only; its
         phases ``partition.keyed``, ``partition.spatial``, ``partition.areas``),
@@ -148,7 +151,7 @@ def _fingerprint(national: NationalInputs, cfg: Config) -> dict[str, Any]:
             "clip_buffer_m": cfg.scale.clip_buffer_m, "hull_buffer_m": cfg.scale.hull_buffer_m}
 
 
-def _national_units(client: Any, national: NationalInputs, out: Path, manifest: Manifest, cfg: Config,
+def _national_units(client: Client, national: NationalInputs, out: Path, manifest: Manifest, cfg: Config,
                     show: bool, timings: dict[str, float]) -> list[Unit]:
     fp = _fingerprint(national, cfg)
     bpath = out / "boundaries.parquet"
@@ -173,7 +176,8 @@ def _national_units(client: Any, national: NationalInputs, out: Path, manifest: 
 
 
 @contextlib.contextmanager
-def _client(client: Any, scheduler: str | None, workers: int | None, cfg: Config, verbose: bool) -> Iterator[Any]:
+def _client(client: Client | None, scheduler: str | None, workers: int | None, cfg: Config, verbose: bool
+            ) -> Iterator[Client]:
     if client is not None:
         yield client
         return
@@ -225,7 +229,7 @@ def plan_many(
     until: str = "schedule",
     progress: bool | None = None,
     verbose: bool = False,
-    client: Any = None,
+    client: Client | None = None,
     on_dashboard: Callable[[str], None] | None = None,
 ) -> PlanManyResult:
     """Plan every commune of a region or country on a Dask cluster.
@@ -334,14 +338,15 @@ def plan_many(
     fail_df = pd.DataFrame([{k: f.get(k, "") for k in ("key", "terc", "commune", "exit_code", "message")}
                             for f in failures])
     timings["merge"] = time.perf_counter() - t0
-    tasks = pd.DataFrame([{k: r.get(k) for k in ("key", "status", "seconds", "peak_rss_mb", "pid")} for r in res])
+    tasks = pd.DataFrame([{k: r.get(k) for k in ("key", "status", "seconds", "cpu_seconds", "peak_rss_mb", "pid")}
+                          for r in res])
     return PlanManyResult(out_dir=out_p, communes=frame, planned=[r["key"] for r in res if r["status"] == "ok"],
                           skipped=[r["key"] for r in res if r["status"] == "skipped"],
                           failed=[f["key"] for f in failures], failures=fail_df, files=files, dashboard=dashboard,
                           tasks=tasks, timings=timings)
 
 
-def _run_units(client: Any, units: list[Unit], cfg: Config, opts: TaskOptions, manifest: Manifest,
+def _run_units(client: Client, units: list[Unit], cfg: Config, opts: TaskOptions, manifest: Manifest,
                show: bool) -> list[dict[str, Any]]:
     """Submit one task per commune; record each finished one in the manifest as it completes."""
     from distributed import as_completed

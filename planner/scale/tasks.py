@@ -29,7 +29,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -39,6 +39,9 @@ import shapely
 from planner._errors import PlannerError
 from planner.config import Config
 from planner.scale.manifest import hash_paths, unit_hash
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.pipeline import Plan
 
 __all__ = ["Unit", "TaskOptions", "run_commune", "commune_record", "failure_record", "DATASET_LAYERS",
            "PARTITION_KEY", "dataset_file"]
@@ -114,7 +117,7 @@ def _remove_outputs(out_dir: str, key: str, tercs: set[str], plan_dir: bool) -> 
         shutil.rmtree(Path(out_dir) / "communes" / key, ignore_errors=True)
 
 
-def _commune_terc(p: Any) -> str:
+def _commune_terc(p: Plan) -> str:
     from planner.scale.communes import commune_codes
 
     codes = commune_codes(p.addresses["terc"].astype(str))
@@ -125,7 +128,7 @@ def _commune_terc(p: Any) -> str:
     return str(sorted(counts[counts == counts.max()].index)[0])
 
 
-def commune_record(p: Any, unit: Unit) -> gpd.GeoDataFrame:
+def commune_record(p: Plan, unit: Unit) -> gpd.GeoDataFrame:
     """The commune's row of ``communes.csv`` / the communes map (one-row GeoDataFrame, EPSG of the plan).
 
     Parameters
@@ -183,14 +186,14 @@ def commune_record(p: Any, unit: Unit) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({k: [v] for k, v in rec.items()}, geometry=[geom], crs=p.addresses.crs)
 
 
-def _write_plan_dir(p: Any, out: Path, source: str, until: str) -> None:
+def _write_plan_dir(p: Plan, out: Path, source: str, until: str) -> None:
     """The commune's plan directory, written by the writer of ``planner plan`` (the one call of it)."""
     from planner.report import write_plan
 
     write_plan(p, out, write_map=until == "schedule", screenshot=False, inputs=[source], formats=("gpkg",))
 
 
-def _write_dataset(p: Any, unit: Unit, record: gpd.GeoDataFrame, out_dir: str) -> None:
+def _write_dataset(p: Plan, unit: Unit, record: gpd.GeoDataFrame, out_dir: str) -> None:
     from planner.io import write_parquet
 
     terc = str(record["terc"].iat[0])
@@ -250,7 +253,8 @@ def run_commune(unit: Unit, config: Config, opts: TaskOptions, old: dict[str, An
     -------
     dict
         ``key``, ``status`` (``"ok"``, ``"skipped"`` or ``"failed"``), ``hash``,
-        ``terc``, ``message`` and ``exit_code`` (failures), ``seconds``,
+        ``terc``, ``message`` and ``exit_code`` (failures), ``seconds`` (wall) and
+        ``cpu_seconds`` (of the task),
         ``peak_rss_mb`` and ``pid`` (of the worker process) and ``warnings``
         (the planner's warnings for this commune, not printed by the worker).
     """
@@ -266,7 +270,7 @@ def _run(unit: Unit, config: Config, opts: TaskOptions, old: dict[str, Any] | No
     from planner.io import load_area
     from planner.pipeline import plan
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out: dict[str, Any] = {"key": unit.key, "terc": unit.terc, "message": "", "exit_code": 0}
     plan_dir = Path(opts.out_dir) / "communes" / unit.key
     terc = unit.terc
@@ -296,6 +300,7 @@ def _run(unit: Unit, config: Config, opts: TaskOptions, old: dict[str, Any] | No
         _remove_outputs(opts.out_dir, unit.key, {terc, (old or {}).get("terc", "")} - {""} | {"unknown"},
                         opts.plan_dirs)
     out["seconds"] = round(time.perf_counter() - t0, 3)
+    out["cpu_seconds"] = round(time.process_time() - c0, 3)
     return out
 
 

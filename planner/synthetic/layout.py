@@ -93,7 +93,8 @@ class LocalNet:
         return [self.line(i) for i in range(len(self.streets))]
 
 
-def _walk(rng: np.random.Generator, start, angle: float, length: float, step: float, wiggle: float) -> np.ndarray:
+def _walk(rng: np.random.Generator, start: np.ndarray | tuple[float, float], angle: float, length: float, step: float,
+          wiggle: float) -> np.ndarray:
     """Points from ``start`` along ``angle`` with a gentle random bend."""
     n = max(1, int(round(length / step)))
     pts = [np.asarray(start, float)]
@@ -119,7 +120,7 @@ def _tangent_angle(net: LocalNet, street: Street, k: int) -> float:
     return math.atan2(d[1], d[0])
 
 
-def _add_branch(rng, net: LocalNet, parents: list[int], props: dict, length: tuple[float, float],
+def _add_branch(rng: np.random.Generator, net: LocalNet, parents: list[int], props: dict, length: tuple[float, float],
                 step: float, clearance: float = 30.0, tries: int = 40, at_end: bool = False) -> int | None:
     """Attach a street to a node of one of ``parents``; None if no room.
 
@@ -150,7 +151,7 @@ def _add_branch(rng, net: LocalNet, parents: list[int], props: dict, length: tup
     return None
 
 
-def _place_houses(rng, net: LocalNet, plots: bool = False) -> None:
+def _place_houses(rng: np.random.Generator, net: LocalNet, plots: bool = False) -> None:
     """Houses along every street with houses, both sides, away from junctions.
 
     With ``plots``, about 3 % of the slots are deep plots set 40 m back with

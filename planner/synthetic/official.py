@@ -59,7 +59,7 @@ def official_list(rng: np.random.Generator, addresses: gpd.GeoDataFrame, A: pd.D
                         "NR": nr, "lat": np.round(lat, 6), "lon": np.round(lon, 6)})
     out = out.sort_values(["TERC", "SIMC", "ULIC", "NR"]).reset_index(drop=True)
 
-    def desc(i):
+    def desc(i: str) -> dict[str, str]:
         r = addr.loc[i]
         return dict(id=i, terc=r.terc, simc=r.simc, ulic=r.ulic, locality=r.locality, street=r.street,
                     house_number=r.house_number)

@@ -40,7 +40,7 @@ def demo_readme(demo: DemoArea) -> str:
     sizes = "\n".join(f"| `{k}` | {len(v):,} |" for k, v in L.items())
     pl = f["planted"]
 
-    def rows(items):
+    def rows(items: list[dict[str, str]]) -> str:
         return "\n".join(f"| `{d['id']}` | {d['terc']} | {d['simc']} | {d['ulic'] or '—'} | {d['locality']} | "
                          f"{d['street'] or '—'} | {d['house_number']} |" for d in items)
     serock = a.terc.isin([TERC_SEROCK_TOWN, TERC_SEROCK_RURAL])
