@@ -20,7 +20,7 @@ Timings on a shared machine are noisy: the script prints ``uptime`` first.
 Usage::
 
     python scripts/bench_scale.py [--communes 16] [--points 8000000] [--work /tmp/bench_scale]
-        [--skip-a] [--skip-b] [--workers-max 2]
+        [--skip-a] [--skip-b] [--workers-max 2] [--national-communes N]
 """
 
 from __future__ import annotations
@@ -136,70 +136,104 @@ def part_a(work: Path, n: int, workers_max: int) -> None:
               f"MB per worker process (peak here x{scale:.2f}, an upper bound) x {cores}")
 
 
-def _national_layers(work: Path, points: int) -> tuple[Path, Path, int]:
+def _template(rc: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Address and coverage columns of a generated commune as numpy arrays (coverage -> address position)."""
+    a = rc.layers["addresses"].reset_index(drop=True)
+    c = rc.layers["coverage"].reset_index(drop=True)
+    pos = pd.Series(np.arange(len(a)), index=a["id"].to_numpy())
+    A = {k: a[k].to_numpy(dtype=object) for k in ("id", "ulic", "locality", "street", "house_number", "postcode",
+                                                  "status")}
+    A.update(x=a.geometry.x.to_numpy(), y=a.geometry.y.to_numpy(), is_business=a["is_business"].to_numpy(bool),
+             kk=a["simc"].str[-2:].astype(int).to_numpy())
+    C = {k: c[k].to_numpy(dtype=object) for k in ("ulic", "street", "house_number", "operator", "medium",
+                                                  "technology", "status")}
+    C.update(pos=pos.loc[c["address_id"].to_numpy()].to_numpy(), down=c["down_mbps"].to_numpy(float),
+             up=c["up_mbps"].to_numpy(float), year=c["year"].to_numpy(dtype=object))
+    return A, C
+
+
+def _tile(A: dict[str, np.ndarray], C: dict[str, np.ndarray], i: int, terc: str, n: int, x0: float, y0: float
+          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Commune ``i``: ``n`` points, copies of the template 4 km apart, re-keyed (ids, TERC, SIMC)."""
+    m = len(A["x"])
+    idx = np.arange(n) % m
+    rep = np.arange(n) // m
+    suffix = np.char.add(f"-{i:04d}", np.char.zfill(rep.astype(str), 2))
+    simc = np.char.add(f"9{i:04d}", np.char.zfill((A["kk"][idx] + 10 * rep).astype(str), 2))
+    a = pd.DataFrame({"id": np.char.add(A["id"][idx].astype(str), suffix).astype(object),
+                      "terc": np.full(n, terc, dtype=object), "simc": simc.astype(object),
+                      **{k: A[k][idx] for k in ("ulic", "locality", "street", "house_number", "postcode")},
+                      "is_business": A["is_business"][idx], "status": A["status"][idx],
+                      "x": A["x"][idx] + x0 + 4_000.0 * rep, "y": A["y"][idx] + y0})
+    # coverage rows of each copy: those of the template addresses that copy holds
+    crows, cpos = [], []
+    for r in range(int(rep.max()) + 1):
+        held = C["pos"] < n - r * m
+        crows.append(np.flatnonzero(held))
+        cpos.append(C["pos"][held] + r * m)
+    cr = np.concatenate(crows)
+    cp = np.concatenate(cpos)
+    c = pd.DataFrame({"address_id": a["id"].to_numpy()[cp], "terc": np.full(len(cr), terc, dtype=object),
+                      "simc": a["simc"].to_numpy()[cp],
+                      **{k: C[k][cr] for k in ("ulic", "street", "house_number", "operator", "medium", "technology")},
+                      "down_mbps": C["down"][cr], "up_mbps": C["up"][cr], "status": C["status"][cr],
+                      "year": pd.array(C["year"][cr], dtype="Int64"),
+                      "x": a["x"].to_numpy()[cp], "y": a["y"].to_numpy()[cp]})
+    return a, c
+
+
+def _geo(df: pd.DataFrame) -> Any:
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(df.drop(columns=["x", "y"]), geometry=gpd.points_from_xy(df["x"], df["y"]),
+                            crs="EPSG:2180")
+
+
+def _national_layers(work: Path, points: int, n_communes: int | None) -> tuple[Path, Path, int, int]:
     """Tiles of synthetic communes, re-keyed to every real commune, streamed to GeoParquet."""
-    communes = read_communes()
+    communes = read_communes()[:n_communes]
     per = int(math.ceil(points / len(communes)))
-    templates = [build_commune(c, i, spec=RegionSpec(villages=(5, 7), max_streets=12))
+    templates = [_template(build_commune(c, i, spec=RegionSpec(villages=(5, 7), max_streets=12)))
                  for i, c in enumerate(communes[:6])]
     addr_w = GeoParquetWriter(work / "addresses.parquet")
     cov_w = GeoParquetWriter(work / "coverage.parquet")
-    buf_a: list = []
-    buf_c: list = []
+    buf_a: list[pd.DataFrame] = []
+    buf_c: list[pd.DataFrame] = []
     written = 0
-
-    def flush(force: bool = False) -> None:
-        if buf_a and (force or sum(len(b) for b in buf_a) >= 65_536):
-            addr_w.write(pd.concat(buf_a, ignore_index=True))
-            cov_w.write(pd.concat(buf_c, ignore_index=True))
-            buf_a.clear()
-            buf_c.clear()
-
+    used = 0
     try:
         for i, c in enumerate(communes):
             n = min(per, points - written)
             if n <= 0:
                 break
-            t = templates[i % len(templates)]
-            a0, c0 = t.layers["addresses"], t.layers["coverage"]
-            reps = int(math.ceil(n / len(a0)))
-            parts_a, parts_c = [], []
-            for r in range(reps):
-                dx = (i % 50) * 12_000.0 - t.index * 12_000.0 + r * 4_000.0
-                dy = (i // 50) * 12_000.0
-                suffix = f"-{i:04d}{r:02d}"
-                a = a0.copy()
-                a["id"] = a["id"] + suffix
-                a["terc"] = c.terc
-                a["simc"] = "9" + f"{i:04d}" + a["simc"].str[-2:].astype(int).add(10 * r).astype(str).str.zfill(2)
-                a["geometry"] = a.geometry.translate(dx, dy)
-                cv = c0.copy()
-                cv["address_id"] = cv["address_id"] + suffix
-                cv["terc"] = c.terc
-                cv["simc"] = "9" + f"{i:04d}" + cv["simc"].str[-2:].astype(int).add(10 * r).astype(str).str.zfill(2)
-                cv["geometry"] = cv.geometry.translate(dx, dy)
-                parts_a.append(a)
-                parts_c.append(cv)
-            a = pd.concat(parts_a, ignore_index=True).iloc[:n]
-            keep = set(a["id"])
-            cv = pd.concat(parts_c, ignore_index=True)
+            A, C = templates[i % len(templates)]
+            x0 = (i % 50) * 12_000.0 - (i % len(templates)) * 12_000.0
+            y0 = (i // 50) * 12_000.0
+            a, cv = _tile(A, C, i, c.terc, n, x0, y0)
             buf_a.append(a)
-            buf_c.append(cv[cv["address_id"].isin(keep)])
+            buf_c.append(cv)
             written += n
-            flush()
-        flush(force=True)
-        return addr_w.close(), cov_w.close(), written
+            used += 1
+            if sum(len(b) for b in buf_a) >= 262_144:
+                addr_w.write(_geo(pd.concat(buf_a, ignore_index=True)))
+                cov_w.write(_geo(pd.concat(buf_c, ignore_index=True)))
+                buf_a.clear()
+                buf_c.clear()
+        if buf_a:
+            addr_w.write(_geo(pd.concat(buf_a, ignore_index=True)))
+            cov_w.write(_geo(pd.concat(buf_c, ignore_index=True)))
+        return addr_w.close(), cov_w.close(), written, used
     except BaseException:
         addr_w.abort()
         cov_w.abort()
         raise
 
 
-def part_b(work: Path, points: int) -> None:
+def part_b(work: Path, points: int, n_communes: int | None) -> None:
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    addr, cov, n = _national_layers(work, points)
-    print(f"national layers: {n:,} address points in {len(read_communes()):,} communes, "
+    addr, cov, n, used = _national_layers(work, points, n_communes)
+    print(f"national layers: {n:,} address points in {used:,} communes, "
           f"{os.path.getsize(addr) / 1e6:,.0f} MB + coverage {os.path.getsize(cov) / 1e6:,.0f} MB, "
           f"written in {time.perf_counter() - t:.1f} s (not a stage)")
     out = work / "out"
@@ -231,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--points", type=int, default=NATIONAL_POINTS)
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench_scale"))
     ap.add_argument("--workers-max", type=int, default=2)
+    ap.add_argument("--national-communes", type=int, default=None,
+                    help="communes of the national layer (default: all 2,479 of the TERC file)")
     ap.add_argument("--skip-a", action="store_true")
     ap.add_argument("--skip-b", action="store_true")
     args = ap.parse_args(argv)
@@ -241,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         part_a(args.work / "a", args.communes, args.workers_max)
         print(f"uptime: {_uptime()}")
     if not args.skip_b:
-        part_b(args.work / "b", args.points)
+        part_b(args.work / "b", args.points, args.national_communes)
         print(f"uptime: {_uptime()}")
     return 0
 
