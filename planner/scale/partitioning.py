@@ -24,10 +24,12 @@ layer (``--boundaries``) or from the address points (hull grown by
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,12 +37,14 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import shapely
 
 from planner._errors import InputDataError, Problem
 from planner.io import write_parquet
 from planner.scale.communes import commune_codes, commune_names, find_terc_column, read_boundaries
-from planner.scale.sources import Chunk, plan_chunks, read_chunk, source_columns
+from planner.scale.sources import Chunk, plan_chunks, read_chunk, read_parquet_table, source_columns
 from planner.schema import WORKING_CRS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,38 +173,101 @@ def _locate(points: gpd.GeoSeries, zones: gpd.GeoDataFrame) -> np.ndarray:
     return out
 
 
+def _groups(codes: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+    """``(code, rows)`` of every non-empty code, rows in their original order."""
+    ints, uniques = pd.factorize(codes)
+    order = np.argsort(ints, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(ints[order]) != 0])
+    for s, e in zip(starts, np.r_[starts[1:], len(order)]):
+        code = str(uniques[ints[order[s]]])
+        if code:
+            yield code, order[s:e]
+
+
+def _write_table(table: pa.Table, path: Path) -> None:
+    """Write an Arrow table as Parquet atomically (its schema metadata, e.g. GeoParquet's, kept)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def _geo_of_table(table: pa.Table) -> tuple[gpd.GeoSeries | None, dict[bytes, bytes]]:
+    """The WKB geometry of a GeoParquet table and its metadata without the file-wide ``bbox``.
+
+    The geometry is ``None`` for a table without one or in another encoding; the
+    ``bbox`` is dropped because a part covers less than the file.
+    """
+    meta = dict(table.schema.metadata or {})
+    if b"geo" not in meta:
+        return None, meta
+    geo = json.loads(meta[b"geo"])
+    col = geo.get("primary_column", "geometry")
+    spec = geo.get("columns", {}).get(col, {})
+    for c in geo.get("columns", {}).values():
+        c.pop("bbox", None)
+    meta[b"geo"] = json.dumps(geo).encode()
+    if spec.get("encoding", "WKB").upper() != "WKB" or col not in table.column_names:
+        return None, meta
+    crs = spec["crs"] if "crs" in spec else "OGC:CRS84"  # GeoParquet: no key means lon/lat
+    wkb = np.asarray(table.column(col).to_numpy(zero_copy_only=False), dtype=object)
+    return gpd.GeoSeries(shapely.from_wkb(wkb), crs=crs), meta
+
+
+def _hull(points: np.ndarray) -> Any:
+    pts = points[~shapely.is_missing(points)]
+    return shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(pts))) if len(pts) else None
+
+
 def partition_keyed(chunk: Chunk, layer: str, parts: str, zones: gpd.GeoDataFrame | None
                     ) -> dict[str, Any]:
     """Split one chunk of a layer keyed by TERC (addresses; coverage with a TERC column).
 
     Rows without a TERC code are placed by the commune polygon they lie in when
-    ``zones`` are given.  Returns ``{"counts": {code: rows}, "hulls": {code: WKB},
-    "dropped": rows with no commune}``; hulls are of the points in the working CRS.
+    ``zones`` are given.  GeoParquet chunks are split as Arrow tables (rows
+    taken, not parsed into pandas).  Returns ``{"counts": {code: rows},
+    "hulls": {code: WKB}, "dropped": rows with no commune}``; hulls are of the
+    points in the working CRS.
     """
     counts: dict[str, int] = {}
     hulls: dict[str, list[Any]] = {}
     dropped = 0
     suffix = ".csv" if chunk.kind == "csv" else ".parquet"
-    for sub, frame in enumerate(read_chunk(chunk)):
-        col = find_terc_column(frame.columns)
-        codes = commune_codes(frame[col]) if col is not None else pd.Series("", index=frame.index, dtype=object)
-        codes = np.array(codes, dtype=object)  # a writable copy
-        geo = isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None
+    table: pa.Table | None = None
+    if chunk.kind == "parquet":
+        table = read_parquet_table(chunk)
+        geoms, meta = _geo_of_table(table)
+        frames: Iterator[Any] = iter([None])
+    else:
+        frames = read_chunk(chunk)
+    for sub, frame in enumerate(frames):
+        if table is not None:
+            names = table.column_names
+            col = find_terc_column(names)
+            terc = table.column(col).to_pandas() if col is not None else None
+        else:
+            names = list(frame.columns)
+            col = find_terc_column(names)
+            terc = frame[col] if col is not None else None
+            geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
+        n = table.num_rows if table is not None else len(frame)
+        codes = np.array(commune_codes(terc) if terc is not None else np.full(n, "", dtype=object), dtype=object)
+        geo = geoms is not None and geoms.crs is not None
         if zones is not None and geo and (codes == "").any():
             miss = codes == ""
-            codes[miss] = _locate(frame.geometry[miss], zones)
+            codes[miss] = _locate(geoms[miss], zones)
         dropped += int((codes == "").sum())
-        pts = frame.geometry.to_crs(WORKING_CRS).to_numpy() if geo else None
-        for code in sorted(set(codes) - {""}):
-            rows = np.flatnonzero(codes == code)
-            _write_part(frame.iloc[rows], _part_path(Path(parts), layer, code, chunk.index, sub, suffix))
+        pts = geoms.to_crs(WORKING_CRS).to_numpy() if geo else None
+        for code, rows in _groups(codes):
+            path = _part_path(Path(parts), layer, code, chunk.index, sub, suffix)
+            if table is not None:
+                _write_table(table.take(pa.array(rows)).replace_schema_metadata(meta), path)
+            else:
+                _write_part(frame.iloc[rows], path)
             counts[code] = counts.get(code, 0) + len(rows)
-            if pts is not None:
-                sel = pts[rows]
-                sel = sel[~shapely.is_missing(sel)]
-                if len(sel):
-                    hulls.setdefault(code, []).append(shapely.convex_hull(shapely.multipoints(
-                        shapely.get_coordinates(sel))))
+            hull = _hull(pts[rows]) if pts is not None else None
+            if hull is not None:
+                hulls.setdefault(code, []).append(hull)
     return {"counts": counts, "dropped": dropped,
             "hulls": {c: shapely.to_wkb(shapely.convex_hull(shapely.union_all(h))) for c, h in hulls.items()}}
 

@@ -25,13 +25,15 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 import shapely
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
 
-__all__ = ["Chunk", "plan_chunks", "read_chunk", "source_columns", "iter_osm_features", "source_kind"]
+__all__ = ["Chunk", "plan_chunks", "read_chunk", "read_parquet_table", "source_columns", "iter_osm_features",
+           "source_kind"]
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +182,22 @@ def source_columns(path: Path) -> list[str]:
     return ["terc"] if kind == "prg" else []  # PRG GML carries TERC through its xlinks
 
 
+def read_parquet_table(chunk: Chunk) -> pa.Table:
+    """The row groups of a Parquet chunk as an Arrow table (schema metadata kept).
+
+    Raises
+    ------
+    InputDataError
+        The chunk cannot be read.
+    """
+    path = Path(chunk.path)
+    try:
+        pf = pq.ParquetFile(path)
+        return pf.read_row_groups(list(chunk.row_groups)) if chunk.row_groups else pf.read()
+    except Exception as exc:  # pyarrow errors of a broken file
+        raise _unreadable(path, exc) from None
+
+
 def read_chunk(chunk: Chunk, csv_rows: int = 200_000) -> Iterator[pd.DataFrame]:
     """The rows of a chunk, in file order, as (Geo)DataFrames of the file's own columns and CRS.
 
@@ -195,8 +213,7 @@ def read_chunk(chunk: Chunk, csv_rows: int = 200_000) -> Iterator[pd.DataFrame]:
     path = Path(chunk.path)
     try:
         if chunk.kind == "parquet":
-            table = pq.ParquetFile(path).read_row_groups(list(chunk.row_groups)) if chunk.row_groups else \
-                pq.read_table(path)
+            table = read_parquet_table(chunk)
             if b"geo" in (table.schema.metadata or {}):
                 yield gpd.GeoDataFrame.from_arrow(table)
             else:
