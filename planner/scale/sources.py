@@ -6,8 +6,8 @@ FlatGeobuf, SHP, GeoJSON) by feature ranges (:func:`pyogrio.read_dataframe`
 ``skip_features``/``max_features``), CSV by blocks of lines (one task streams
 the file), an OSM extract as one streamed pass of pyosmium (node locations
 cached, tagged nodes and ways yielded as feature tables in blocks), and a PRG
-GML file whole (:func:`planner.io.read_prg`; PRG is published per
-voivodeship, so give one file per voivodeship).
+GML file streamed in blocks of points (:mod:`planner.scale.prg_stream`, each
+block mapped by :func:`planner.io.read_prg`).
 
 These are new reader capabilities of :mod:`planner.scale` (streaming; the
 readers of :mod:`planner.io` read whole files); the features of the OSM
@@ -203,7 +203,7 @@ def read_chunk(chunk: Chunk, csv_rows: int = 200_000) -> Iterator[pd.DataFrame]:
 
     CSV files yield blocks of ``csv_rows`` rows of text (every cell a string, the
     file's columns as they are); OSM extracts yield feature tables
-    (:func:`iter_osm_features`); PRG GML yields the ``addresses`` schema.
+    (:func:`iter_osm_features`); PRG GML yields blocks of the ``addresses`` schema.
 
     Raises
     ------
@@ -226,9 +226,9 @@ def read_chunk(chunk: Chunk, csv_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         elif chunk.kind == "osm":
             yield from iter_osm_features(path)
         else:
-            from planner.io import read_prg
+            from planner.scale.prg_stream import iter_prg_gml
 
-            yield read_prg(path)
+            yield from iter_prg_gml(path, rows=csv_rows)
     except (InputDataError, InputFileNotFoundError):
         raise
     except Exception as exc:  # format errors of pyarrow, GDAL, pandas, osmium
