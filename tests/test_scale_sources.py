@@ -79,3 +79,26 @@ def test_streamed_osm_features_give_the_layers_of_read_osm():
     for name in ("roads", "poles", "pops"):
         assert_geodataframe_equal(mine[name].sort_values("id").reset_index(drop=True),
                                   ref[name].sort_values("id").reset_index(drop=True), check_less_precise=True)
+
+
+def test_uke_inventory_keeps_its_operator_when_split(tmp_path):
+    """A UKE 'usługi w adresach' file is split by its ua04 TERC column and read per commune with the
+    operator planner.io gives the whole file (its stem), as `planner plan --layer coverage=FILE` would."""
+    from planner.io import read_uke_services
+    from planner.scale.communes import commune_codes
+    from planner.scale.partitioning import materialize
+
+    src = datasets.DATA_DIR / "uke" / "zestaw7_csv" / "z7_uslugi_wadresach_2_szablon_20230131.csv"
+    path = tmp_path / "orange_pl.csv"
+    path.write_bytes(src.read_bytes())
+    whole = read_uke_services(path)
+    (chunk,) = plan_chunks([path], 1000)
+    res = partition_keyed(chunk, "uke-0", str(tmp_path / "parts"), None)
+    (code,) = res["counts"]
+    assert code == commune_codes(whole.terc).iloc[0]
+    materialize(code, str(tmp_path / "parts"), str(tmp_path / "areas"), (), {"uke-0": "orange_pl"})
+    got = gpd.read_parquet(tmp_path / "areas" / code / "coverage.parquet")
+    assert set(got.operator) == {"orange_pl"} == set(whole.operator)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.drop(columns="geometry")),
+                                  pd.DataFrame(whole.drop(columns="geometry")), check_dtype=False)
+    assert (got.geometry.distance(whole.to_crs(2180).geometry) < 1e-6).all()

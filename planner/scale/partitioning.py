@@ -44,7 +44,7 @@ import shapely
 from planner._errors import InputDataError, Problem
 from planner.io import write_parquet
 from planner.scale.communes import commune_codes, commune_names, find_terc_column, read_boundaries
-from planner.scale.sources import Chunk, plan_chunks, read_chunk, read_parquet_table, source_columns
+from planner.scale.sources import Chunk, plan_chunks, read_chunk, read_parquet_table, source_columns, source_kind
 from planner.schema import WORKING_CRS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,9 +141,31 @@ def check_national(inputs: NationalInputs) -> dict[str, str | None]:
         if layer != "addresses":
             for p in paths:
                 source_columns(p)  # exists and readable
+    problems += _coverage_problems(inputs.coverage)
     if problems:
         raise InputDataError("cannot split the national address points by commune", problems)
     return cols
+
+
+def _coverage_formats(paths: tuple[Path, ...]) -> list[str | None]:
+    from planner.io.uke import detect_coverage_format
+
+    return [detect_coverage_format(p) if source_kind(p) == "csv" else None for p in paths]
+
+
+def _coverage_problems(paths: tuple[Path, ...]) -> list[Problem]:
+    """Coverage files that cannot be split: SIDUSIS (record-typed), plain CSV next to other files."""
+    problems = []
+    fmts = _coverage_formats(paths)
+    for p, fmt in zip(paths, fmts):
+        if fmt == "sidusis":
+            problems.append(Problem(file=str(p), message="a SIDUSIS file (DI/PO/ZS records) cannot be split by commune",
+                                    fix="give the UKE inventory 'usługi w adresach' CSV, or plan study areas "
+                                        "(--areas) that carry their coverage"))
+        elif source_kind(p) == "csv" and fmt is None and len(paths) > 1:
+            problems.append(Problem(file=str(p), message="a plain CSV coverage file can only be the one coverage "
+                                                         "input", fix="convert it to GeoParquet or give it alone"))
+    return problems
 
 
 # ---------------------------------------------------------------------------
@@ -318,7 +340,16 @@ def _is_geo(path: Path) -> bool:
     return b"geo" in (pq.read_schema(path).metadata or {})
 
 
-def materialize(code: str, parts: str, areas: str, osm_layers: tuple[str, ...]) -> dict[str, Any]:
+def _concat_csv(files: list[Path], out_path: Path) -> None:
+    """CSV parts of one layer as one file (the header once)."""
+    with open(out_path, "w", encoding="utf-8", newline="\n") as out:
+        for k, f in enumerate(files):
+            text = f.read_text(encoding="utf-8")
+            out.write(text if k == 0 else text.split("\n", 1)[1])
+
+
+def materialize(code: str, parts: str, areas: str, osm_layers: tuple[str, ...],
+                uke_operators: dict[str, str] | None = None) -> dict[str, Any]:
     """Write the study area of one commune from its parts: ``areas/<code>/<layer>.parquet|.csv``.
 
     Parameters
@@ -331,14 +362,22 @@ def materialize(code: str, parts: str, areas: str, osm_layers: tuple[str, ...]) 
         Directory of the study areas.
     osm_layers
         Layers taken from the OSM extract's features (the others come from files).
+    uke_operators
+        Part directory -> operator of each UKE inventory file: its rows are read
+        by :func:`planner.io.read_uke_services` with the operator the file names
+        (as ``planner plan`` names it: the file's stem), and go to the
+        ``coverage`` layer with any other coverage.
 
     Returns
     -------
     dict
         ``{"terc": code, "layers": {layer: rows}}``.
     """
+    from planner.io import read_uke_services
     from planner.io.osm import layers_from_features
 
+    uke_operators = uke_operators or {}
+    coverage: list[gpd.GeoDataFrame] = []
     src = Path(parts)
     dst = Path(areas) / code
     tmp = Path(areas) / f".{code}.tmp"
@@ -351,11 +390,14 @@ def materialize(code: str, parts: str, areas: str, osm_layers: tuple[str, ...]) 
         if not files:
             continue
         layer = layer_dir.name
+        if layer in uke_operators:
+            joined = tmp / f".{layer}.csv"
+            _concat_csv(files, joined)
+            coverage.append(read_uke_services(joined, operator=uke_operators[layer]).to_crs(WORKING_CRS))
+            joined.unlink()
+            continue
         if files[0].suffix == ".csv":
-            with open(tmp / f"{layer}.csv", "w", encoding="utf-8", newline="\n") as out:
-                for k, f in enumerate(files):
-                    text = f.read_text(encoding="utf-8")
-                    out.write(text if k == 0 else text.split("\n", 1)[1])
+            _concat_csv(files, tmp / f"{layer}.csv")
             rows[layer] = sum(1 for _ in open(tmp / f"{layer}.csv", encoding="utf-8")) - 1
             continue
         frame = _read_parts(files)
@@ -364,9 +406,15 @@ def materialize(code: str, parts: str, areas: str, osm_layers: tuple[str, ...]) 
                 if name in osm_layers and len(gdf):
                     write_parquet(gdf, tmp / f"{name}.parquet")
                     rows[name] = len(gdf)
+        elif layer == "coverage" and uke_operators:
+            coverage.append(frame.to_crs(WORKING_CRS) if isinstance(frame, gpd.GeoDataFrame) else frame)
         else:
             write_parquet(frame, tmp / f"{layer}.parquet")
             rows[layer] = len(frame)
+    if coverage:
+        cov = gpd.GeoDataFrame(pd.concat(coverage, ignore_index=True), geometry="geometry", crs=WORKING_CRS)
+        write_parquet(cov, tmp / "coverage.parquet")
+        rows["coverage"] = len(cov)
     if dst.exists():
         shutil.rmtree(dst)
     tmp.rename(dst)
@@ -442,8 +490,15 @@ def partition_national(client: Client, inputs: NationalInputs, work: Path, areas
     futs = [client.submit(partition_keyed, c, "addresses", parts, zones_f, pure=False) for c in keyed]
     cov_keyed = [p for p in inputs.coverage if find_terc_column(source_columns(p)) is not None]
     cov_spatial = [p for p in inputs.coverage if p not in cov_keyed]
-    cov_chunks = plan_chunks(cov_keyed, chunk_rows, first_index=len(keyed))
-    futs += [client.submit(partition_keyed, c, "coverage", parts, zones_f, pure=False) for c in cov_chunks]
+    uke_operators: dict[str, str] = {}
+    cov_chunks: list[Chunk] = []
+    for p, fmt in zip(cov_keyed, _coverage_formats(tuple(cov_keyed))):
+        layer = f"uke-{len(uke_operators)}" if fmt == "uke_services" else "coverage"
+        if fmt == "uke_services":
+            uke_operators[layer] = p.stem  # the operator planner.io names a UKE file by
+        chunks = plan_chunks([p], chunk_rows, first_index=len(keyed) + len(cov_chunks))
+        cov_chunks += chunks
+        futs += [client.submit(partition_keyed, c, layer, parts, zones_f, pure=False) for c in chunks]
     results = _gather(client, futs, "partitioning address points", progress)
     addr = results[:len(keyed)]
     counts: dict[str, int] = {}
@@ -505,7 +560,7 @@ def partition_national(client: Client, inputs: NationalInputs, work: Path, areas
     # 4. one study area per commune
     osm_layers = tuple(n for n in _OSM_LAYERS if n not in inputs.layers)
     areas.mkdir(parents=True, exist_ok=True)
-    futs = [client.submit(materialize, c, parts, str(areas), osm_layers, pure=False) for c in codes]
+    futs = [client.submit(materialize, c, parts, str(areas), osm_layers, uke_operators, pure=False) for c in codes]
     _gather(client, futs, "writing commune study areas", progress)
     for stale in sorted(p for p in areas.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if stale.name not in counts:
