@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser postgis bench clean demo-data bench-replan
+.PHONY: demo test browser postgis bench bench-replan bench-scale clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(STAMP)
 ## Re-planning benchmark (issue #18): replan of the demo, crew search, ratios to references.
 bench-replan: $(STAMP)
 	$(BIN)/python scripts/bench_replan.py
+
+## plan-many benchmark (issue #19): communes/min on 1 vs 2 workers, 8 M-point national white spots (long).
+bench-scale: $(STAMP)
+	$(BIN)/python scripts/bench_scale.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -26,9 +26,12 @@ _LAZY = {
     "datasets": ("planner.datasets", None),
     "PlannerError": ("planner._errors", "PlannerError"),
     "replan": ("planner.pipeline", "replan"),
+    "plan_many": ("planner.scale.plan_many", "plan_many"),
+    "write_plan": ("planner.output", "write_plan"),
 }
 
-__all__ = sorted(_LAZY) + ["__version__"]
+__all__ = ["Area", "Config", "Plan", "PlannerError", "__version__", "datasets", "load_area", "load_config", "plan",
+           "plan_many", "replan", "write_plan"]  # = sorted(_LAZY) + ["__version__"], spelt out for linters
 
 if TYPE_CHECKING:  # pragma: no cover
     from planner import datasets
@@ -36,7 +39,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from planner.area import Area
     from planner.config import Config, load_config
     from planner.io import load_area
+    from planner.output import write_plan
     from planner.pipeline import Plan, plan, replan
+    from planner.scale.plan_many import plan_many
 
 
 def __getattr__(name: str) -> Any:

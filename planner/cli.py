@@ -325,6 +325,62 @@ def compare_cmd(
     typer.echo(compare.format_comparison(df))
 
 
+# --- issue #19: many communes on Dask ---------------------------------------------------
+@app.command("plan-many")
+def plan_many_cmd(
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Output directory: new, empty, or of an earlier run with the same inputs (resumes).")],
+    areas: Annotated[Path | None, typer.Option(
+        "--areas", help="Directory of study areas, one per commune (<name>.gpkg or <name>/ layer dirs).")] = None,
+    addresses: Annotated[list[Path] | None, typer.Option(
+        "--addresses", help="National/voivodeship PRG address points (GeoParquet, GPKG, SHP, PRG GML); "
+                            "repeatable.")] = None,
+    osm: Annotated[Path | None, typer.Option(
+        "--osm", help="OpenStreetMap extract (.osm.pbf): roads, poles, POPs, buildings.")] = None,
+    coverage: Annotated[list[Path] | None, typer.Option(
+        "--coverage", help="Coverage (UKE inventory CSV, GeoParquet ...), split by TERC; repeatable.")] = None,
+    boundaries: Annotated[Path | None, typer.Option(
+        "--boundaries", help="Commune polygons with a TERC column (default: from the address points).")] = None,
+    layer: Annotated[list[str] | None, typer.Option(
+        "--layer", "-l", metavar="NAME=PATH",
+        help="A national layer split by location (poles, ducts, parcels, buildings, pops, roads); "
+             "repeatable.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Existing Dask scheduler, e.g. tcp://HOST:8786 (default: a local cluster).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", help="Worker processes of the local cluster (default: one per core).")] = None,
+    plan_dirs: Annotated[bool, typer.Option(
+        "--plan-dirs", help="Also write each commune's plan directory (as `planner plan`).")] = False,
+    until: Annotated[str, typer.Option("--until", help="Last stage: whitespots, design or schedule.")] = "schedule",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Also show Dask's INFO messages.")] = False,
+) -> None:
+    """Plan many communes on Dask: a directory of study areas or national layers split by commune."""
+    from planner.scale.partitioning import NationalInputs
+    from planner.scale.plan_many import plan_many
+
+    _setup_logging(quiet)
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    try:
+        national = None
+        if addresses or osm or coverage or boundaries or layer:
+            national = NationalInputs(addresses=tuple(addresses or ()), osm=osm, coverage=tuple(coverage or ()),
+                                      boundaries=boundaries, layers=_layer_args(layer or []))
+        res = plan_many(areas, national=national, out=out, config=config, scheduler=scheduler, workers=workers,
+                        plan_dirs=plan_dirs, until=until, progress=False if quiet else None, verbose=verbose,
+                        on_dashboard=lambda link: typer.echo(f"Dask dashboard: {link}", err=True))
+    except PlannerError as exc:
+        raise _fail(exc) from None
+    typer.echo(f"Communes: {len(res.planned)} planned, {len(res.skipped)} unchanged (skipped), "
+               f"{len(res.failed)} failed")
+    for r in res.failures.itertuples():
+        typer.echo(f"error: commune {r.key}: {r.message}", err=True)
+    typer.echo(f"Outputs written to {res.out_dir}/ ({', '.join(p.name for p in res.files.values())})")
+    if res.exit_code:
+        raise typer.Exit(code=res.exit_code)
+
+
 def main() -> None:
     """Entry point of the ``planner`` console script."""
     app()

@@ -31,7 +31,8 @@ from planner.config.design import DesignConfig
 from planner.config.loader import Config, config_from_dict, load_config
 from planner.config.maps import MapConfig
 from planner.config.output import OutputConfig
-from planner.config.replan import ReplanConfig  # issue #18
+from planner.config.replan import ReplanConfig
+from planner.config.scale import ScaleConfig
 from planner.config.schedule import CrewConfig, Milestone, ScheduleConfig
 from planner.config.whitespots import WhiteSpotConfig
 
@@ -46,6 +47,7 @@ __all__ = [
     "ReplanConfig",
     "MapConfig",
     "OutputConfig",
+    "ScaleConfig",
     "Config",
     "config_from_dict",
     "load_config",

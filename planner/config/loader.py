@@ -15,6 +15,7 @@ from planner.config.costs import CostConfig
 from planner.config.design import DesignConfig
 from planner.config.maps import MapConfig
 from planner.config.output import OutputConfig
+from planner.config.scale import ScaleConfig  # issue #19
 from planner.config.schedule import ScheduleConfig
 from planner.config.whitespots import WhiteSpotConfig
 
@@ -32,10 +33,11 @@ class Config(Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     map: MapConfig = Field(default_factory=MapConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)  # issue #19: planner plan-many
     # Show progress bars (CLI --quiet turns them off).
     progress: bool = True
 
-    def updated(self, **sections: dict[str, Any]) -> "Config":
+    def updated(self, **sections: dict[str, Any]) -> Config:
         """Return a copy with some sections' fields replaced, validated.
 
         Examples

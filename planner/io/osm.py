@@ -749,3 +749,18 @@ def _pops(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     label = np.where(name.to_numpy(dtype=object) != "", name.to_numpy(dtype=object), kind)
     data = {"id": _osm_ids(feats), "name": label.astype(object)}
     return _layer("pops", data, _point_of(feats.geometry), crs)
+
+
+# --------------------------------------------------------------------------- issue #19
+# Hook for planner.scale: a national extract is streamed once and partitioned by commune
+# as a feature table (columns ``element``, ``id``, FEATURE_KEYS, geometry in EPSG:4326,
+# as _osmium_features builds it); each commune's part becomes layers by the same rules.
+
+#: Tag keys of the feature table (an element is read if it has one of FILTER_KEYS).
+FEATURE_KEYS: tuple[str, ...] = _KEEP_KEYS
+FILTER_KEYS: tuple[str, ...] = _FILTER_KEYS
+
+
+def layers_from_features(features: gpd.GeoDataFrame, crs: str = WORKING_CRS) -> dict[str, gpd.GeoDataFrame]:
+    """Study-area layers from an OSM feature table (EPSG:4326), as :func:`read_osm` builds them."""
+    return _build_layers(features.to_crs(crs), crs)
