@@ -13,6 +13,7 @@ from planner.config.area import AreaConfig
 from planner.config.costs import CostConfig
 from planner.config.design import DesignConfig
 from planner.config.maps import MapConfig
+from planner.config.network import NetworkConfig
 from planner.config.output import OutputConfig
 from planner.config.schedule import ScheduleConfig
 from planner.config.whitespots import WhiteSpotConfig
@@ -31,6 +32,7 @@ class Config(Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     map: MapConfig = Field(default_factory=MapConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)  # issue #16
     # Show progress bars (CLI --quiet turns them off).
     progress: bool = True
 

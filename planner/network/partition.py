@@ -1,0 +1,651 @@
+"""Capacitated partition of the route tree into cabinet areas, and cabinet placement.
+
+The problem
+-----------
+A forest (one tree per POP, the route tree contracted to its key nodes) whose
+nodes carry an integer *load* ``l_v`` (homes, or closure splitters in the
+first stage of a cascade) and an objective *weight* ``w_v`` (fibres per unit
+of distance from the cabinet), edges a length.  Cut the forest into connected
+*parts* (each part a subtree: contiguous on the tree) with load at most the
+capacity ``H`` and give each part a cabinet ``c_P`` at an allowed node of the
+part, within ``reach`` of every loaded node of the part, minimising the fibre
+length (fibre-metres)::
+
+    sum over parts P of  sum_{v in P} w_v d(v, c_P)  +  phi(L_P) depth(c_P)  +  lam
+
+``phi(L)`` is the number of feeder fibres a part of load ``L`` needs from the
+POP (its first-stage splitters) and ``lam`` the worth of one cabinet in
+fibre-metres (``[network] cabinet_penalty_fibre_km``).  A node whose own load
+exceeds ``H`` (a block of flats) first gets ``floor`` full parts of its own,
+served by cabinets co-located with the cabinet of the part the node ends up in.
+
+The method
+----------
+1. *Greedy start* (bottom-up, Kundu & Misra 1977): each node collects the open
+   load of its children and cuts off the heaviest child parts while the load
+   exceeds ``H`` (and the farthest ones while two loaded nodes would be more
+   than ``reach`` apart) -- the fewest connected parts that fit.
+2. *Cabinet of a part*: the cost at every node of the part by re-rooting
+   (two passes over the part), the cheapest allowed node within reach wins --
+   the weighted 1-median with the feeder weight at the part's top.
+3. *Local search* over pairs of adjacent parts: the union of the two is
+   re-cut at the best single edge (or kept whole when it fits), and every
+   part alone is tried split in two; passes repeat over the parts that changed
+   until none improves.  Every move keeps each part connected and within
+   capacity, so the result is always feasible.
+
+The kernels are numba-compiled (``cache=True``, nothing compiles at import) and
+raise plain ``ValueError``; :func:`partition_tree` is the Python entry point.
+The exact MILP of the same problem (the reference the tests and the benchmark
+compare with) is :func:`planner.network.exact.partition_milp`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+__all__ = ["Partition", "partition_tree", "preorder", "feeder_table"]
+
+_INF = np.inf
+
+
+# ---------------------------------------------------------------------------
+# tree order
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = parent.size
+    nchild = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        p = parent[v]
+        if p >= n:
+            raise ValueError("parent index out of range")
+        nchild[(p if p >= 0 else n)] += 1
+    start = np.zeros(n + 2, dtype=np.int64)
+    for i in range(n + 1):
+        start[i + 1] = start[i] + nchild[i]
+    fill = start[:-1].copy()
+    kids = np.empty(n, dtype=np.int64)
+    for v in range(n):  # children in increasing id order
+        p = parent[v]
+        k = p if p >= 0 else n
+        kids[fill[k]] = v
+        fill[k] += 1
+    pre = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    m = 0
+    for r in range(start[n + 1] - 1, start[n] - 1, -1):
+        stack[m] = kids[r]
+        m += 1
+    k = 0
+    while m > 0:
+        m -= 1
+        v = stack[m]
+        pre[k] = v
+        k += 1
+        for j in range(start[v + 1] - 1, start[v] - 1, -1):  # first child on top
+            stack[m] = kids[j]
+            m += 1
+    if k != n:
+        raise ValueError("parent array is not a forest (cycle)")
+    pos = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        pos[pre[i]] = i
+    size = np.ones(n, dtype=np.int64)
+    for i in range(n - 1, -1, -1):
+        v = pre[i]
+        if parent[v] >= 0:
+            size[parent[v]] += size[v]
+    return pre, pos, size
+
+
+def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Depth-first preorder of a forest.
+
+    Parameters
+    ----------
+    parent
+        Parent of each node, ``-1`` for roots.
+
+    Returns
+    -------
+    pre, pos, size
+        Nodes in preorder (roots and children in increasing id order), the
+        position of each node in it and the size of each node's subtree (a
+        subtree is the block ``pre[pos[v]:pos[v] + size[v]]``).
+
+    Raises
+    ------
+    ValueError
+        If ``parent`` has a cycle or an index out of range.
+    """
+    return _preorder_kernel(np.ascontiguousarray(parent, dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------
+# cost of one part
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach):
+    """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents)."""
+    total = 0
+    wtot = 0.0
+    for i in range(m):
+        total += load[idx[i]]
+        wtot += weight[idx[i]]
+    if total == 0:
+        return 0.0, -1
+    if total >= phi.size:
+        return _INF, -1
+    wsub = np.empty(m)
+    dsub = np.zeros(m)
+    for i in range(m):
+        wsub[i] = weight[idx[i]]
+    for i in range(m - 1, 0, -1):
+        p = lpar[i]
+        ln = plen[idx[i]]
+        wsub[p] += wsub[i]
+        dsub[p] += dsub[i] + wsub[i] * ln
+    s = np.empty(m)
+    s[0] = dsub[0]
+    for i in range(1, m):
+        s[i] = s[lpar[i]] + plen[idx[i]] * (wtot - 2.0 * wsub[i])
+    use_reach = reach < _INF
+    ecc = np.zeros(m)
+    if use_reach:
+        h = np.empty(m)
+        b1 = np.full(m, -_INF)
+        b1c = np.full(m, -1)
+        b2 = np.full(m, -_INF)
+        for i in range(m):
+            h[i] = 0.0 if load[idx[i]] > 0 else -_INF
+        for i in range(m - 1, 0, -1):  # children come after parents: h[i] is final here
+            if b1[i] > h[i]:
+                h[i] = b1[i]
+            p = lpar[i]
+            c = h[i] + plen[idx[i]]
+            if c > b1[p]:
+                b2[p] = b1[p]
+                b1[p] = c
+                b1c[p] = i
+            elif c > b2[p]:
+                b2[p] = c
+        if b1[0] > h[0]:
+            h[0] = b1[0]
+        up = np.empty(m)
+        up[0] = -_INF
+        for i in range(1, m):
+            p = lpar[i]
+            via = up[p]
+            if load[idx[p]] > 0 and via < 0.0:
+                via = 0.0
+            sib = b2[p] if b1c[p] == i else b1[p]
+            if sib > via:
+                via = sib
+            up[i] = via + plen[idx[i]]
+        for i in range(m):
+            ecc[i] = h[i] if h[i] > up[i] else up[i]
+    f = phi[total]
+    best = _INF
+    bi = -1
+    for i in range(m):
+        if not allowed[idx[i]]:
+            continue
+        if use_reach and ecc[i] > reach:
+            continue
+        c = s[i] + f * depth[idx[i]]
+        if c < best:
+            best = c
+            bi = i
+    if bi < 0:
+        return _INF, -1
+    return best + lam, bi
+
+
+@njit(cache=True, nogil=True)
+def _collect(t, include, pre, pos, size, parent, cut, loc, idx, lpar, flag):
+    """Nodes of the part topped by ``t`` (plus the part topped by ``include``), preorder; any flagged."""
+    m = 0
+    i = pos[t]
+    end = pos[t] + size[t]
+    anyflag = False
+    while i < end:
+        v = pre[i]
+        if i != pos[t] and cut[v] and v != include:
+            i += size[v]
+            continue
+        loc[v] = m
+        idx[m] = v
+        lpar[m] = -1 if i == pos[t] else loc[parent[v]]
+        if flag[v]:
+            anyflag = True
+        m += 1
+        i += 1
+    return m, anyflag
+
+
+@njit(cache=True, nogil=True)
+def _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, allow_whole):
+    """Best way to cover ``idx[:m]`` by one part (if ``allow_whole``) or two (one cut).
+
+    Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
+    """
+    cap = phi.size - 1
+    lsize = np.ones(m, dtype=np.int64)
+    lload = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        lload[i] = load[idx[i]]
+    for i in range(m - 1, 0, -1):
+        lsize[lpar[i]] += lsize[i]
+        lload[lpar[i]] += lload[i]
+    total = lload[0]
+    best = _INF
+    bk = -1
+    if allow_whole and total <= cap:
+        best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+        bk = 0
+    sub_idx = np.empty(m, dtype=np.int64)
+    sub_par = np.empty(m, dtype=np.int64)
+    for k in range(1, m):
+        lo = lload[k]
+        if lo > cap or total - lo > cap:
+            continue
+        s = lsize[k]
+        for j in range(s):
+            sub_idx[j] = idx[k + j]
+            sub_par[j] = -1 if j == 0 else lpar[k + j] - k
+        c1, _ = _eval_part(sub_idx, sub_par, s, plen, depth, load, weight, allowed, phi, lam, reach)
+        if c1 >= best:
+            continue
+        q = 0
+        for j in range(m):
+            if k <= j < k + s:
+                continue
+            sub_idx[q] = idx[j]
+            p = lpar[j]
+            sub_par[q] = p if p < k else p - s
+            q += 1
+        c2, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
+        if c1 + c2 < best:
+            best = c1 + c2
+            bk = k
+    return best, bk
+
+
+# ---------------------------------------------------------------------------
+# greedy start and local search
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _greedy(parent, plen, load, pre, cap, reach):
+    """Fewest connected parts within ``cap`` (and diameter ``reach``): cut flags per node."""
+    n = parent.size
+    cut = np.zeros(n, dtype=np.bool_)
+    ol = load.copy()
+    h = np.full(n, -_INF)
+    for v in range(n):
+        if load[v] > 0:
+            h[v] = 0.0
+    # children lists
+    nchild = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        if parent[v] >= 0:
+            nchild[parent[v] + 1] += 1
+    start = np.cumsum(nchild)
+    fill = start[:-1].copy()
+    kids = np.empty(max(1, start[-1]), dtype=np.int64)
+    for v in range(n):
+        p = parent[v]
+        if p >= 0:
+            kids[fill[p]] = v
+            fill[p] += 1
+    for i in range(n - 1, -1, -1):
+        v = pre[i]
+        a, b = start[v], start[v + 1]
+        tot = load[v]
+        for j in range(a, b):
+            tot += ol[kids[j]]
+        while tot > cap:  # cut the heaviest child part (ties: lowest id)
+            bj = -1
+            for j in range(a, b):
+                c = kids[j]
+                if not cut[c] and ol[c] > 0 and (bj < 0 or ol[c] > ol[kids[bj]]):
+                    bj = j
+            if bj < 0:
+                raise ValueError("a node's own load exceeds the capacity")
+            cut[kids[bj]] = True
+            tot -= ol[kids[bj]]
+        own = 0.0 if load[v] > 0 else -_INF
+        while True:  # keep two loaded nodes at most `reach` apart: cut the farthest child part
+            b1 = own
+            b2 = -_INF
+            cj = -1
+            for j in range(a, b):
+                c = kids[j]
+                if cut[c] or h[c] == -_INF:
+                    continue
+                x = h[c] + plen[c]
+                if cj < 0 or x > h[kids[cj]] + plen[kids[cj]]:
+                    cj = j
+                if x > b1:
+                    b2 = b1
+                    b1 = x
+                elif x > b2:
+                    b2 = x
+            if cj < 0 or b2 == -_INF or b1 + b2 <= reach:
+                break
+            cut[kids[cj]] = True
+            tot -= ol[kids[cj]]
+        ol[v] = tot
+        hv = own
+        for j in range(a, b):
+            c = kids[j]
+            if not cut[c] and h[c] > -_INF and h[c] + plen[c] > hv:
+                hv = h[c] + plen[c]
+        h[v] = hv
+    return cut
+
+
+@njit(cache=True, nogil=True)
+def _depth(pre, parent, plen):
+    depth = np.zeros(pre.size)
+    for i in range(pre.size):
+        v = pre[i]
+        if parent[v] >= 0:
+            depth[v] = depth[parent[v]] + plen[v]
+    return depth
+
+
+@njit(cache=True, nogil=True)
+def _top_of(v, parent, cut):
+    while parent[v] >= 0 and not cut[v]:
+        v = parent[v]
+    return v
+
+
+@njit(cache=True, nogil=True)
+def _improve(parent, plen, depth, load, weight, allowed, pre, pos, size, cut, phi, lam, reach, max_passes):
+    """Local search over pairs of adjacent parts and single-part splits; updates ``cut``."""
+    n = parent.size
+    loc = np.zeros(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    lpar = np.empty(n, dtype=np.int64)
+    prev = np.ones(n, dtype=np.bool_)   # nodes whose part changed in the last pass
+    cur = np.zeros(n, dtype=np.bool_)
+    eps = 1e-9
+    passes = 0
+    while passes < max_passes:
+        passes += 1
+        moved = False
+        for i in range(n):
+            x = pre[i]
+            if parent[x] < 0 or not cut[x]:
+                continue
+            ta = _top_of(parent[x], parent, cut)
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, prev)
+            if not dirty:
+                continue
+            kx = loc[x]
+            # current cost: part A (U without x's block) + part B (x's block)
+            lsize = np.ones(m, dtype=np.int64)
+            for j in range(m - 1, 0, -1):
+                lsize[lpar[j]] += lsize[j]
+            sb = lsize[kx]
+            bidx = idx[kx:kx + sb].copy()
+            bpar = lpar[kx:kx + sb] - kx
+            bpar[0] = -1
+            cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach)
+            aidx = np.empty(m - sb, dtype=np.int64)
+            apar = np.empty(m - sb, dtype=np.int64)
+            q = 0
+            for j in range(m):
+                if kx <= j < kx + sb:
+                    continue
+                aidx[q] = idx[j]
+                p = lpar[j]
+                apar[q] = p if p < kx else p - sb
+                q += 1
+            ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach)
+            now = ca + cb
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)
+            if k >= 0 and best < now - eps * (1.0 + abs(now)) and idx[k] != x:
+                cut[x] = False
+                if k > 0:
+                    cut[idx[k]] = True
+                for j in range(m):
+                    cur[idx[j]] = True
+                moved = True
+        for i in range(n):  # split single parts
+            t = pre[i]
+            if parent[t] >= 0 and not cut[t]:
+                continue
+            m, dirty = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, prev)
+            if not dirty or m < 2:
+                continue
+            now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, False)
+            if k > 0 and best < now - eps * (1.0 + abs(now)):
+                cut[idx[k]] = True
+                for j in range(m):
+                    cur[idx[j]] = True
+                moved = True
+        if not moved:
+            break
+        prev[:] = cur
+        cur[:] = False
+    return passes
+
+
+@njit(cache=True, nogil=True)
+def _parts(parent, plen, depth, load, weight, allowed, pre, pos, size, cut, phi, lam, reach):
+    """Part index per node (-1: no load), and per part its top, cabinet, load and cost."""
+    n = parent.size
+    loc = np.zeros(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    lpar = np.empty(n, dtype=np.int64)
+    flag = np.zeros(n, dtype=np.bool_)
+    part = np.full(n, -1, dtype=np.int64)
+    tops = np.empty(n, dtype=np.int64)
+    cabs = np.empty(n, dtype=np.int64)
+    loads = np.empty(n, dtype=np.int64)
+    costs = np.empty(n)
+    k = 0
+    for i in range(n):
+        t = pre[i]
+        if parent[t] >= 0 and not cut[t]:
+            continue
+        m, _ = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, flag)
+        tot = 0
+        for j in range(m):
+            tot += load[idx[j]]
+        if tot == 0:
+            continue
+        c, b = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+        for j in range(m):
+            part[idx[j]] = k
+        tops[k] = t
+        cabs[k] = idx[b] if b >= 0 else -1
+        loads[k] = tot
+        costs[k] = c
+        k += 1
+    return part, tops[:k].copy(), cabs[:k].copy(), loads[:k].copy(), costs[:k].copy()
+
+
+# ---------------------------------------------------------------------------
+# entry point
+# ---------------------------------------------------------------------------
+
+
+def feeder_table(capacity: int, per_fibre: float) -> np.ndarray:
+    """Feeder fibres ``phi[L] = ceil(L / per_fibre)`` for loads ``0..capacity``.
+
+    Parameters
+    ----------
+    capacity
+        Largest load of a part.
+    per_fibre
+        Load one feeder fibre serves (e.g. ``split / spare`` homes, or the
+        first-stage ratio in splitters).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``capacity + 1`` floats.
+    """
+    load = np.arange(capacity + 1, dtype=float)
+    return np.ceil(load / per_fibre - 1e-9)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Parts of a forest and their cabinets.
+
+    Attributes
+    ----------
+    part
+        Part index of each node (``-1``: the node lies in a part without load,
+        which needs no cabinet).
+    top, cabinet, load, cost
+        Per part: its top node, the cabinet node, the load and the cost
+        (fibre-metres including the cabinet penalty).
+    extra_node, extra_count
+        Nodes whose own load exceeded the capacity and the number of full
+        parts each got; those parts' cabinets stand with the cabinet of the
+        node's part, each carries ``capacity`` load.
+    extra_cost
+        Cost of all the full parts together.
+    passes
+        Local-search passes run.
+    """
+
+    part: np.ndarray
+    top: np.ndarray
+    cabinet: np.ndarray
+    load: np.ndarray
+    cost: np.ndarray
+    extra_node: np.ndarray
+    extra_count: np.ndarray
+    extra_cost: float
+    passes: int
+
+    @property
+    def total_cost(self) -> float:
+        """Objective value of the whole partition, fibre-metres."""
+        return float(self.cost.sum()) + self.extra_cost
+
+
+def partition_tree(
+    parent: np.ndarray,
+    length: np.ndarray,
+    load: np.ndarray,
+    weight: np.ndarray,
+    *,
+    capacity: int,
+    phi: np.ndarray,
+    penalty: float = 0.0,
+    reach: float = np.inf,
+    allowed: np.ndarray | None = None,
+    max_passes: int = 50,
+    improve: bool = True,
+) -> Partition:
+    """Cut a forest into connected parts within capacity, one cabinet each, at least fibre.
+
+    Parameters
+    ----------
+    parent
+        Parent of each node, ``-1`` for the roots (POPs).
+    length
+        Length of the edge to the parent, metres (ignored at roots).
+    load
+        Integer load of each node (homes or splitters).
+    weight
+        Fibres per metre of distance between a node and its cabinet.
+    capacity
+        Largest load of a part.
+    phi
+        Feeder fibres by part load, ``capacity + 1`` values (:func:`feeder_table`).
+    penalty
+        Worth of one cabinet, fibre-metres.
+    reach
+        Longest distance from a cabinet to a loaded node of its part.
+    allowed
+        Nodes that may hold a cabinet (default: all).
+    max_passes
+        Limit of local-search passes.
+    improve
+        Run the local search (``False``: the greedy start only).
+
+    Returns
+    -------
+    Partition
+
+    Raises
+    ------
+    ValueError
+        Inconsistent inputs, a cycle, or a part that has no allowed cabinet
+        node within ``reach``.
+    """
+    parent = np.ascontiguousarray(parent, dtype=np.int64)
+    n = parent.size
+    plen = np.ascontiguousarray(length, dtype=float)
+    load0 = np.ascontiguousarray(load, dtype=np.int64)
+    w0 = np.ascontiguousarray(weight, dtype=float)
+    phi = np.ascontiguousarray(phi, dtype=float)
+    if capacity < 1 or phi.size != capacity + 1:
+        raise ValueError("phi must have capacity + 1 entries and capacity must be >= 1")
+    if not (plen.size == load0.size == w0.size == n):
+        raise ValueError("parent, length, load and weight must have the same length")
+    if (load0 < 0).any() or (w0 < 0).any() or (plen[parent >= 0] < 0).any():
+        raise ValueError("loads, weights and lengths must be non-negative")
+    allow = np.ones(n, dtype=bool) if allowed is None else np.ascontiguousarray(allowed, dtype=bool)
+    pre, pos, size = preorder(parent)
+    depth = _depth(pre, parent, plen)
+    # nodes above capacity: full parts of their own, the remainder (1..capacity) stays
+    over = load0 > capacity
+    extra_node = np.flatnonzero(over)
+    extra_count = (load0[over] - 1) // capacity
+    lo = load0.copy()
+    lo[over] -= extra_count * capacity
+    w = w0.copy()
+    w[over] = w0[over] * lo[over] / load0[over]
+    cut = _greedy(parent, plen, lo, pre, capacity, reach)
+    passes = 0
+    if improve:
+        passes = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty),
+                              float(reach), int(max_passes)))
+    part, tops, cabs, loads, costs = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi,
+                                            float(penalty), float(reach))
+    if (cabs < 0).any():
+        bad = tops[cabs < 0]
+        raise ValueError(f"no allowed cabinet node within reach for {bad.size} part(s), first topped by node "
+                         f"{int(bad[0])}")
+    extra_cost = 0.0
+    if extra_node.size:
+        cab = cabs[part[extra_node]]
+        unit = w0[extra_node] / load0[extra_node]
+        extra_cost = float((extra_count * (capacity * unit * _tree_dist(extra_node, cab, parent, depth, pos, size)
+                                           + phi[capacity] * depth[cab] + penalty)).sum())
+    return Partition(part=part, top=tops, cabinet=cabs, load=loads, cost=costs, extra_node=extra_node,
+                     extra_count=extra_count.astype(np.int64), extra_cost=extra_cost, passes=passes)
+
+
+def _tree_dist(a: np.ndarray, b: np.ndarray, parent: np.ndarray, depth: np.ndarray, pos: np.ndarray,
+               size: np.ndarray) -> np.ndarray:
+    """Tree distance between node pairs (small arrays: walks up to the common ancestor)."""
+    out = np.empty(a.size)
+    for i, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
+        u = x
+        while not (pos[u] <= pos[y] < pos[u] + size[u]):
+            u = int(parent[u])
+            if u < 0:
+                raise ValueError("nodes in different trees")
+        out[i] = depth[x] + depth[y] - 2.0 * depth[u]
+    return out
