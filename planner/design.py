@@ -405,6 +405,9 @@ def design_network(
     is_target = addresses["is_target"].fillna(False).astype(bool).to_numpy()
     tpos = np.flatnonzero(is_target)
     targets = addresses.iloc[tpos].reset_index(drop=True)
+    if len(area.pops) == 0:  # issue #16: no POP given -> a proposed one (planner.network.pop), with a warning
+        from planner.network.pop import with_proposed_pop
+        area = with_proposed_pop(area, targets, config)
     graph = build_cost_graph(area, config, targets, progress=progress)
     acc = graph.access
     n_t = len(targets)

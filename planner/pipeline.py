@@ -52,6 +52,7 @@ class Plan:
     localities: gpd.GeoDataFrame
     whitespots: Any = None
     design: Any = None
+    network: Any = None  # issue #16: planner.network.NetworkResult (optical layer, run with the design stage)
     schedule: Any = None
     stages: tuple[str, ...] = field(default_factory=tuple)
 
@@ -88,6 +89,8 @@ class Plan:
             )
         if self.design is not None:
             out["design"] = _jsonable(self.design.summary)
+        if self.network is not None:  # issue #16
+            out["network"] = _jsonable(self.network.summary)
         if self.schedule is not None:
             s = self.schedule
             out["schedule"] = {
@@ -214,12 +217,19 @@ def plan(
     new_buildings = area.layers["new_buildings"]
     ws = ws_mod.run(area, config.whitespots, official_list=official_list,
                     new_buildings=new_buildings if len(new_buildings) else None)
+    if until != "whitespots":  # issue #16: an area without POPs gets a proposed one before routing
+        from planner.network import with_proposed_pop
+        area = with_proposed_pop(area, ws.addresses[ws.addresses["is_target"].astype(bool)], config)
     p = Plan(area=area, config=config, addresses=ws.addresses, localities=None, whitespots=ws,  # type: ignore[arg-type]
              stages=("whitespots",))
     if until != "whitespots":
         logger.info("design: routing %d target points", int(ws.addresses["is_target"].sum()))
         d = design_mod.design_network(area, config, ws.addresses, progress=show)
         p.design, p.addresses, p.stages = d, d.addresses, p.stages + ("design",)
+        if config.network.enabled:  # issue #16: optical network on the route; its costs join the BOQs
+            from planner.network import design_optical_network
+            p.network = design_optical_network(area, config, d)
+            p.addresses, d.bom, d.bom_naive = p.network.addresses, p.network.bom, p.network.bom_naive
         if ws.reallocation is not None and len(d.segments):
             # Re-rank reallocation candidates by distance to the planned network (issue #3).
             ws.reallocation = ws_mod.propose_reallocation(

@@ -53,6 +53,9 @@ def plan_layers(p: Plan) -> dict[str, gpd.GeoDataFrame]:
                 used.update(ids.split(";"))
         poles = p.area.layers["poles"]
         layers["poles_used"] = poles[poles["id"].isin(used)].sort_values("id").reset_index(drop=True)
+    if getattr(p, "network", None) is not None:  # issue #16: cabinets, cables, closures, splitters, OLTs
+        from planner.network import plan_layers as network_layers
+        layers.update(network_layers(p.network))
     return layers
 
 
@@ -76,6 +79,9 @@ def plan_tables(p: Plan) -> dict[str, pd.DataFrame]:
         tables["unconnected"] = d.unconnected
         tables["segments"] = pd.DataFrame(d.segments.drop(columns="geometry"))
         tables["drops"] = pd.DataFrame(d.drops.drop(columns="geometry"))
+    if getattr(p, "network", None) is not None:  # issue #16: cables.csv, cabinets.csv, loss_budget.csv, ...
+        from planner.network import plan_tables as network_tables
+        tables.update(network_tables(p.network))
     if p.schedule is not None:
         s = p.schedule
         tables["schedule"] = s.work_packages
@@ -106,6 +112,9 @@ def format_summary(p: Plan) -> str:
         lines.append(p.localities[[c for c in cols if c in p.localities]].to_string(index=False))
     if p.design is not None:
         lines += ["", _format_bom(p)]
+    if getattr(p, "network", None) is not None:  # issue #16: OLT ports, cabinets, splitters, cables, worst loss
+        from planner.network import format_summary as network_summary
+        lines += ["", network_summary(p.network)]
     if p.schedule is not None:
         sch = p.schedule
         lines += ["", "Milestones (kamienie milowe):", sch.milestones.to_string(index=False)]
@@ -428,7 +437,7 @@ def _bom_sheets(p: Plan) -> dict[str, pd.DataFrame]:
                                 "address": [text.get(i, "") for i in un["address_id"].astype(str)],
                                 "locality": un["locality"].to_numpy(), "reason": un["reason"].to_numpy(),
                                 "detail": un["detail"].to_numpy() if "detail" in un else ""})
-    return {
+    sheets = {
         "BOM wg miejscowości": bom,
         "BOM wg kamieni milowych": by_ms,
         "Koszty (cost summary)": cost,
@@ -437,6 +446,10 @@ def _bom_sheets(p: Plan) -> dict[str, pd.DataFrame]:
         "Bariery (barriers)": barriers,
         "Niepodłączone": unconnected,
     }
+    if getattr(p, "network", None) is not None:  # issue #16: "cables", "cabinets", "splitters", "optical BOM"
+        from planner.network import bom_sheets as network_sheets
+        sheets.update(network_sheets(p.network))
+    return sheets
 
 
 def _number_format(col: str) -> str | None:

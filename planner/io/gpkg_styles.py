@@ -219,6 +219,11 @@ def style_qml(layer: str, *, milestones: tuple[str, ...] = ()) -> str | None:
         return _categorized("owner", cats, "point")
     if layer == "ducts":
         return _single(_line_symbol("0", "#66c2a5", 2.0), "line")
+    from planner.network.styles import NETWORK_STYLES  # issue #16: layers of the optical network
+    if layer in NETWORK_STYLES:
+        kind, attr, geom, labels, spec = NETWORK_STYLES[layer]
+        sym = {"marker": _marker_symbol, "line": _line_symbol, "fill": _fill_symbol}[kind]
+        return _categorized(attr, [(v, lab, sym(str(i), *a)) for i, (v, lab, a) in enumerate(spec)], geom, labels)
     return None
 
 

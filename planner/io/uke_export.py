@@ -270,15 +270,16 @@ def _cable_size(n: np.ndarray) -> np.ndarray:
     return np.maximum(sizes[idx], need)
 
 
-def _break_runs(seg: pd.DataFrame, kind: np.ndarray) -> tuple[np.ndarray, set[int]]:
-    """Run id per segment (chains between break nodes with one kind) and the break nodes."""
+def _break_runs(seg: pd.DataFrame, kind: np.ndarray,
+                extra: frozenset[int] = frozenset()) -> tuple[np.ndarray, set[int]]:
+    """Run id per segment (chains between break nodes with one kind) and the break nodes (plus ``extra``)."""
     n_child = seg.groupby("u").size()
     parent_of = dict(zip(seg["segment_id"], seg["parent_id"]))
     kind_of = dict(zip(seg["segment_id"], kind))
     v_of = dict(zip(seg["segment_id"], seg["v"]))
     u_of = dict(zip(seg["segment_id"], seg["u"]))
     roots = set(seg.loc[seg["parent_id"] < 0, "u"])
-    breaks = set(int(x) for x in roots)
+    breaks = set(int(x) for x in roots) | set(extra)  # issue #16: cabinets and closures break the lines
     for sid, v in v_of.items():
         if n_child.get(v, 0) != 1:  # branching node or cable end
             breaks.add(int(v))
@@ -354,7 +355,9 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
     # --- cable lines -------------------------------------------------------
     kind = _kind(seg["deployment"].to_numpy(dtype=object), seg["pole_owner"].fillna("").to_numpy(dtype=object),
                  trench_in_microduct)
-    run, breaks = _break_runs(seg, kind)
+    from planner.network.uke import uke_network  # issue #16: real flexibility points and fibre counts
+    net = uke_network(plan_or_layers)
+    run, breaks = _break_runs(seg, kind, net.joints if net is not None else frozenset())
     seg = seg.assign(_run=run, _kind=kind)
     pops = L.pops.reset_index(drop=True)
     node_xy: dict[int, tuple[float, float]] = {}
@@ -384,6 +387,9 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
         lon, lat = tf.transform(xy[:, 0], xy[:, 1])
         first, last = g.iloc[0], g.iloc[-1]
         n_down = int(first["n_targets_downstream"])
+        lk07, lk08 = (int(_cable_size(np.array([n_down]))[0]), n_down)
+        if net is not None:  # issue #16
+            lk07, lk08 = net.fibres(int(first["segment_id"]), (lk07, lk08))
         lk_rows.append({
             "lk01_id_lk": f"{pre}_LK{r + 1:05d}",
             "lk02_id_punktu_poczatkowego": node_id[int(first["u"])],
@@ -391,8 +397,8 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
             "lk04_id_punktu_koncowego": node_id[int(last["v"])],
             "lk05_medium_transmisyjne": MEDIUM,
             "lk06_rodzaj_linii_kablowej": LK06[first["_kind"]],
-            "lk07_liczba_wlokien": str(int(_cable_size(np.array([n_down]))[0])),
-            "lk08_liczba_wlokien_wykorzystywanych": str(n_down),
+            "lk07_liczba_wlokien": str(lk07),
+            "lk08_liczba_wlokien_wykorzystywanych": str(lk08),
             "lk09_liczba_wlokien_udostepnienia": "0",
             "lk10_finansowanie_publ": "Tak",
             "lk11_numery_projektow_publ": project,
@@ -421,6 +427,8 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
         np.where(poles["owner"].to_numpy(dtype=object) == "commune_lighting", PE_LIGHTING_MAST, PE_POLE)
         if has_poles else np.zeros(0, dtype=object),
         np.full(len(closure_nodes), PE_CLOSURE, dtype=object)]).astype(object)
+    if net is not None:  # issue #16: a break node at a cabinet is a street cabinet (01)
+        pe_types[len(pole_ids):] = net.pe_types(closure_nodes)
     pe_root = np.array([pole_root.get(pid, default_root) for pid in pole_ids]
                        + [v_root.get(int(n), default_root) for n in closure_nodes], dtype=np.int64)
     pe_geom = np.concatenate([poles.geometry.values.to_numpy() if has_poles else np.zeros(0, dtype=object),
