@@ -52,8 +52,9 @@ class NetworkConfig(Section):
     split_ratio: int = 32
     # Cascade: (cabinet stage, closure stage). [PON: 1:4 x 1:8, 1:8 x 1:8, 1:4 x 1:16]
     cascade_ratios: tuple[int, int] = (8, 8)
-    # Subscriber ports (last-stage splitter outputs) one cabinet serves. [PON: FOND "generic
-    # centralized 1:32": 3 splitters per cabinet = 96 ports]
+    # Subscriber ports (last-stage splitter outputs) one cabinet serves; centralised, only whole
+    # splitters count (96 ports = three 1:32). [PON: FOND "generic centralized 1:32": 3 splitters
+    # per cabinet]
     cabinet_capacity_ports: int = Field(96, ge=1)
     # Splitter ports provisioned per home. [PON: homes x 1.1 is a common sizing rule]
     port_spare_ratio: float = Field(1.1, ge=1.0, le=4.0)
@@ -175,11 +176,11 @@ class NetworkConfig(Section):
             if r not in self.splitter_pln:
                 raise ValueError(f"no price for a 1:{r} splitter; add it to splitter_pln")
         if self.architecture == "centralised":
-            if self.cabinet_capacity_ports < self.port_spare_ratio:
+            if self.cabinet_homes < 1:
                 raise ValueError(
                     f"cabinet_capacity_ports = {self.cabinet_capacity_ports} is smaller than the demand of one "
-                    f"address ({self.port_spare_ratio:g} ports with port_spare_ratio); give at least "
-                    f"{math.ceil(self.port_spare_ratio)} ports "
+                    f"address: a home needs a port of a 1:{self.split_ratio} splitter with port_spare_ratio "
+                    f"{self.port_spare_ratio:g}, so a cabinet needs at least {self.split_ratio} ports "
                     f"(e.g. {3 * self.split_ratio}: three 1:{self.split_ratio})")
         else:
             s1, s2 = self.cascade_ratios
@@ -203,6 +204,12 @@ class NetworkConfig(Section):
     def budget_db(self) -> float:
         """Optical budget of :attr:`optical_class`, dB."""
         return OPTICAL_CLASS_BUDGET_DB[self.optical_class]
+
+    @property
+    def cabinet_homes(self) -> int:
+        """Homes one cabinet serves at most (centralised): its whole splitters' ports over the spare ratio."""
+        whole = (self.cabinet_capacity_ports // self.split_ratio) * self.split_ratio
+        return int(math.floor(whole / self.port_spare_ratio + 1e-9))
 
     @property
     def ratios(self) -> tuple[int, ...]:

@@ -739,7 +739,7 @@ def _pops(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     exchange |= _tag(features, "building") == "telecom"  # issue #16: telecom buildings are POP sites too
     feats = features[cabinet | exchange].reset_index(drop=True)
     if feats.empty:
-        logger.info("no telecom cabinet or exchange in the OSM data: a POP must be given")
+        logger.info("no telecom site in the OSM data: a POP will be proposed")  # issue #16
         return empty_layer("pops", crs)
     kind = np.where(
         (_tag(feats, "telecom").isin(["exchange", "central_office"]) | (_tag(feats, "building") == "telecom"))

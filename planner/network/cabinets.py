@@ -3,8 +3,9 @@
 Centralised architecture
     The homes on split fibres are the load of their access nodes; the tree
     contracted to its key nodes (POPs, branch points, nodes with homes) is cut
-    into connected cabinet areas of at most ``floor(cabinet_capacity_ports /
-    port_spare_ratio)`` homes by :func:`planner.network.partition.partition_tree`
+    into connected cabinet areas of at most ``cabinet_homes`` homes (whole
+    splitters' ports over ``port_spare_ratio``: 87 for 96 ports of 1:32) by
+    :func:`planner.network.partition.partition_tree`
     (feeder fibres ``ceil(homes x spare / split)``, weight ``fibres_per_drop``
     per home, ``cabinet_penalty_fibre_km`` per cabinet, cabinets at most
     ``max_distribution_m`` from their homes).
@@ -241,7 +242,7 @@ def place(tree: RouteTree, home_node: np.ndarray, express: np.ndarray, config: N
         per_fibre, weight1 = float(s1), 1.0
     else:
         unit_node, unit_home = home_node[split], split
-        cap1 = int(np.floor(config.cabinet_capacity_ports / spare + 1e-9))
+        cap1 = config.cabinet_homes
         per_fibre, weight1 = config.split_ratio / spare, fd
     units = np.arange(unit_node.size)
     load1 = np.bincount(unit_node, minlength=tree.n)

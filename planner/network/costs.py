@@ -137,6 +137,7 @@ def add_to_bom(bom: pd.DataFrame, by_simc: pd.Series) -> pd.DataFrame:
     Inserts ``cost_optical_pln`` after ``cost_drops_pln`` and adds it to
     ``cost_total_pln`` and ``cost_per_home_pln`` (per locality and in the
     ``TOTAL`` row; cost not bookable to a listed locality goes to the total).
+    A ``cost_optical_pln`` already there is replaced.
 
     Parameters
     ----------
@@ -150,6 +151,9 @@ def add_to_bom(bom: pd.DataFrame, by_simc: pd.Series) -> pd.DataFrame:
     pandas.DataFrame
     """
     out = bom.copy()
+    if "cost_optical_pln" in out:  # priced before (a design re-used): replace, do not add twice
+        out["cost_total_pln"] = out["cost_total_pln"].to_numpy(dtype=float) - out.pop("cost_optical_pln").to_numpy(
+            dtype=float)
     is_total = (out["simc"].astype(str) == "TOTAL").to_numpy()
     opt = out["simc"].astype(str).map(by_simc).fillna(0.0).to_numpy(dtype=float, copy=True)
     opt[is_total] = float(by_simc.sum())

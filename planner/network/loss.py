@@ -14,10 +14,11 @@ through), two at the cabinet (splitter input and output pigtail) and two at a
 closure splitter, and the drop splice.  Express fibres skip the splitters and
 the cabinet splices.
 
-An address over budget gets the cause (the largest avoidable term) and the
-fix: the detour through a cabinet placed beyond its branch point -> move the
-cabinet or serve it from another one; a split deeper than needed -> lower
-the split; a long fibre -> C+ optics (from B+) or a nearer POP/OLT.  The flat
+An address over budget gets the cause (its fibre length and split, and the
+detour through a cabinet placed beyond its branch point) and the fixes that
+each alone bring it within budget, the first recommended: move the cabinet
+(when the detour is enough), C+ optics (from B+), lower the last split; else
+a POP/OLT nearer the address.  The flat
 ``[design] max_reach_m`` stays as a secondary check (``within_reach``).
 """
 
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from planner.config.network import NetworkConfig
+from planner.config.network import OPTICAL_CLASS_BUDGET_DB, NetworkConfig
 from planner.schema import OUT_LOSS_BUDGET_COLUMNS
 
 __all__ = ["LossInputs", "loss_budget"]
@@ -62,10 +63,6 @@ class LossInputs:
     route_m: np.ndarray
     drop_m: np.ndarray
     cable_changes: np.ndarray
-
-
-def _fmt(x: np.ndarray) -> np.ndarray:
-    return np.char.mod("%.1f", np.asarray(x, dtype=float)).astype(object)
 
 
 def loss_budget(inp: LossInputs, config: NetworkConfig, max_reach_m: float) -> pd.DataFrame:
@@ -106,28 +103,27 @@ def loss_budget(inp: LossInputs, config: NetworkConfig, max_reach_m: float) -> p
     detour_db = detour / 1000.0 * att
     cause = np.full(ex.size, "", dtype=object)
     fix = np.full(ex.size, "", dtype=object)
-    bad = ~ok
-    if bad.any():
-        last = ratios[-1]
-        lower = [r for r in sorted(config.splitter_loss_db) if r < last]
-        gain_split = (config.splitter_loss_db[last] - config.splitter_loss_db[lower[-1]]) if lower else 0.0
-        by_detour = bad & (detour_db >= over)
-        by_split = bad & ~by_detour & ~ex & (gain_split >= over)
-        rest = bad & ~by_detour & ~by_split
-        cause[by_detour] = "fibre detour of " + _fmt(detour[by_detour]) + " m through the cabinet"
-        fix[by_detour] = "move cabinet " + inp.cabinet_id[by_detour].astype(str) + " towards the address or serve it " \
-            "from another cabinet"
-        if lower:
-            cause[by_split] = f"1:{last} split (" + _fmt(np.full(int(by_split.sum()), config.splitter_loss_db[last])) \
-                + " dB)"
-            fix[by_split] = f"lower the split to 1:{lower[-1]} (saves {gain_split:.1f} dB)"
-        cause[rest] = "fibre length " + _fmt(km[rest] * 1000.0) + " m"
-        if config.optical_class == "B+":
-            c_plus = worst[rest] <= 32.0 + 1e-9
-            fx = np.where(c_plus, "use C+ optics (32 dB)", "add a POP/OLT nearer the address")
-        else:
-            fx = np.full(int(rest.sum()), "add a POP/OLT nearer the address", dtype=object)
-        fix[rest] = fx
+    last = ratios[-1]
+    lower = [r for r in sorted(config.splitter_loss_db) if r < last]
+    gain_split = (config.splitter_loss_db[last] - config.splitter_loss_db[lower[-1]]) if lower else 0.0
+    split_text = " x ".join(f"1:{r}" for r in ratios)
+    for i in np.flatnonzero(~ok):
+        text = f"{km[i]:.1f} km of fibre ({km[i] * att:.1f} dB)"
+        if not ex[i]:
+            text += f", {split_text} split ({il[i]:.1f} dB)"
+        if detour[i] > 0:
+            text += f", of which {detour[i]:.0f} m detour through the cabinet"
+        fixes = []
+        if detour_db[i] >= over[i]:
+            fixes.append(f"move cabinet {inp.cabinet_id[i]} towards the address or serve it from another cabinet")
+        if config.optical_class == "B+" and worst[i] <= OPTICAL_CLASS_BUDGET_DB["C+"] + 1e-9:
+            fixes.append("use C+ optics (32 dB)")
+        if not ex[i] and lower and gain_split >= over[i]:
+            fixes.append(f"lower the last split to 1:{lower[-1]} (saves {gain_split:.1f} dB)")
+        if not fixes:
+            fixes.append("add a POP/OLT nearer the address")
+        cause[i] = text
+        fix[i] = "; ".join(fixes)
     out = pd.DataFrame({
         "address_id": np.asarray(inp.address_id, dtype=object),
         "cabinet_id": np.asarray(inp.cabinet_id, dtype=object),

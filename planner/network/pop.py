@@ -10,11 +10,14 @@ demand-weighted 1-median of the target addresses on the road graph -- the road
 vertex with the least total road distance to the targets -- and says so in a
 warning; the outputs mark it as proposed.
 
-The 1-median is found by descent on shortest-path trees: from the road vertex
-nearest the targets' weighted geometric median (Weiszfeld), take the
-shortest-path tree of the current vertex, move to that tree's weighted
-median (the vertex no branch of which holds more than half the demand, which
-is no worse on the graph than the current vertex) and repeat until it stays.
+The 1-median is exact up to ``exact_sources`` distinct target vertices (a
+Dijkstra from each gives every vertex's total distance).  Beyond, it is found
+by descent on shortest-path trees: from the road vertex nearest the targets'
+weighted geometric median (Weiszfeld), take the shortest-path tree of the
+current vertex, move to that tree's weighted median (the vertex no branch of
+which holds more than half the demand, which is no worse on the graph than
+the current vertex) and repeat until it stays; then move to the best
+neighbour while that improves.
 
 :func:`olt_table` sizes the OLT of every POP: GPON line cards from the used
 PON ports (one per first-stage splitter), point-to-point cards from the
@@ -49,12 +52,18 @@ PROPOSED_SOURCE = "proposed: demand-weighted 1-median of the targets on the road
 
 
 def _road_graph(roads: gpd.GeoDataFrame, config: Config) -> tuple[np.ndarray, sparse.csr_matrix]:
-    """Road vertices (snapped to ``node_snap_m``) and the symmetric length matrix between them."""
+    """Road vertices (snapped to ``node_snap_m``) and the symmetric length matrix between them.
+
+    The roads are noded first (:func:`shapely.node`), so they meet wherever they
+    touch or cross -- a proposal needs no bridge/tunnel detail.
+    """
     r = roads
     if "highway" in r:
         r = r[~r["highway"].astype(str).isin(config.design.excluded_highways)]
     parts = shapely.get_parts(np.asarray(r.geometry.values, dtype=object))
     parts = parts[shapely.get_type_id(parts) == 1]
+    if parts.size:  # node the network: roads meet wherever they touch or cross
+        parts = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
     coords, idx = shapely.get_coordinates(parts, return_index=True)
     snap = config.design.node_snap_m
     key = np.round(coords / snap).astype(np.int64)
@@ -102,7 +111,7 @@ def _tree_median(pred: np.ndarray, order: np.ndarray, weight: np.ndarray, root: 
 
 
 def propose_pop(roads: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, config: Config,
-                max_iter: int = 25) -> tuple[np.ndarray, float]:
+                max_iter: int = 25, exact_sources: int = 1000) -> tuple[np.ndarray, float]:
     """The demand-weighted 1-median of the targets on the road graph.
 
     Parameters
@@ -116,6 +125,10 @@ def propose_pop(roads: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, config: Conf
         excluded road classes.
     max_iter
         Limit of descent steps.
+    exact_sources
+        Up to this many distinct target vertices the 1-median is exact (a
+        Dijkstra from each); beyond, the descent below, then the best
+        improving neighbour until none improves (a local optimum).
 
     Returns
     -------
@@ -144,9 +157,17 @@ def propose_pop(roads: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, config: Conf
     best_comp = int(np.argmax(np.bincount(comp, weights=w)))
     w = np.where(comp == best_comp, w, 0.0)
     cand = np.flatnonzero(comp == best_comp)
-    med = _weiszfeld(xy[w > 0], w[w > 0])
+    src = np.flatnonzero(w > 0)
+    if src.size <= exact_sources:  # exact: every vertex's total distance, by Dijkstra from the targets
+        total = np.zeros(xy.shape[0])
+        for k in range(0, src.size, 256):
+            d = dijkstra(m, directed=False, indices=src[k:k + 256])
+            total += (w[src[k:k + 256], None] * d).sum(axis=0)
+        cur = int(cand[np.argmin(total[cand])])
+        return xy[cur], float(total[cur])
+    med = _weiszfeld(xy[src], w[src])
     c = int(cand[np.argmin(np.hypot(*(xy[cand] - med).T))])
-    best = np.inf
+    best, cur = np.inf, c
     for _ in range(max_iter):
         dist, pred = dijkstra(m, directed=False, indices=c, return_predecessors=True)
         cost = float((w * np.where(np.isfinite(dist), dist, 0.0)).sum())
@@ -159,6 +180,16 @@ def propose_pop(roads: gpd.GeoDataFrame, targets: gpd.GeoDataFrame, config: Conf
         if nxt == c:
             break
         c = nxt
+    while True:  # then the best improving neighbour, until none improves
+        nb = m.indices[m.indptr[cur]:m.indptr[cur + 1]]
+        if nb.size == 0:
+            break
+        d = dijkstra(m, directed=False, indices=nb)
+        tot = (w[None, :] * np.where(np.isfinite(d), d, 0.0)).sum(axis=1)
+        j = int(np.argmin(tot))
+        if tot[j] >= best - 1e-6:
+            break
+        best, cur = float(tot[j]), int(nb[j])
     return xy[cur], best
 
 
