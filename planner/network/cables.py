@@ -216,11 +216,7 @@ def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabine
     is_clo &= ~is_root & ~is_cab
     joint = is_clo | is_cab | is_root
     up = marked_ancestor(tree, joint, self_included=False)
-    group = np.arange(n)
-    for x in tree.pre[is_clo[tree.pre]].tolist():              # parents first: chains merge upstream
-        a = int(up[x])
-        if a >= 0 and tree.depth[x] - tree.depth[a] <= config.closure_merge_m:
-            group[x] = group[a]
+    group = _merge_groups(tree, is_clo, up, config.closure_merge_m)
     clo_nodes = np.flatnonzero(is_clo)
     g = group[clo_nodes]
     into_cab_or_pop = ~is_clo[g]
@@ -230,21 +226,30 @@ def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabine
     joint_of = np.full(n, -1, dtype=np.int64)
     joint_of[clo_nodes] = rid[g]
     splices_node = spl_at + spl_splices
-    rows = []
-    for r, rep in enumerate(reps.tolist()):
-        members = clo_nodes[g == rep]
-        kinds = []
-        if (nchild[members] >= 2).any():
-            kinds.append("branch")
-        if ((nchild[members] == 1) & (spl_at[members] > 0)).any():
-            kinds.append("size_change")
-        if spl_count[members].sum() > 0:
-            kinds.append("splitter")
-        rows.append({"closure_id": f"M-{r + 1:05d}", "kind": "+".join(kinds) or "joint", "node": rep,
-                     "splices": int(splices_node[members].sum()),
-                     "cables_out": int(np.isin(new_at, members).sum()),
-                     "merged_nodes": int(members.size), "splitters": int(spl_count[members].sum())})
-    closures = pd.DataFrame(rows, columns=[c for c in OUT_CLOSURE_COLUMNS if c != "simc"])
+    kept = clo_nodes[~into_cab_or_pop]
+    r = rid[group[kept]]
+    nr = reps.size
+
+    def per(values: np.ndarray) -> np.ndarray:
+        return np.bincount(r, weights=values[kept].astype(float), minlength=nr).astype(np.int64)
+
+    branch = per((nchild >= 2).astype(np.int64)) > 0
+    size_change = per(((nchild == 1) & (spl_at > 0)).astype(np.int64)) > 0
+    n_spl = per(spl_count)
+    kind = np.full(nr, "", dtype=object)
+    for flag, name in ((branch, "branch"), (size_change, "size_change"), (n_spl > 0, "splitter")):
+        kind = np.where(flag, np.where(kind == "", name, kind + "+" + name), kind)
+    cables_out = np.bincount(new_at[np.isin(new_at, kept)], minlength=n)
+    closures = pd.DataFrame({
+        "closure_id": [f"M-{k + 1:05d}" for k in range(nr)],
+        "kind": np.where(kind == "", "joint", kind).astype(object),
+        "node": reps.astype(np.int64),
+        "splices": per(splices_node),
+        "cables_out": per(cables_out),
+        "merged_nodes": np.bincount(r, minlength=nr).astype(np.int64),
+        "splitters": n_spl,
+    })
+    closures = closures[[c for c in OUT_CLOSURE_COLUMNS if c != "simc"]]
     splice_at = np.zeros(n, dtype=np.int64)                   # splices done at each joint node
     np.add.at(splice_at, group[clo_nodes], splices_node[clo_nodes])
     at_joint = is_cab | is_root
@@ -256,6 +261,17 @@ def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabine
                    splice_at=splice_at,
                    splices_closures=int(closures["splices"].sum()) if len(closures) else 0,
                    splices_cabinets=s_cab, splices_pop=s_pop, splices_drops=s_drop)
+
+
+def _merge_groups(tree: RouteTree, is_clo: np.ndarray, up: np.ndarray, merge_m: float) -> np.ndarray:
+    """Joint each closure node is merged into: the next joint upstream when within ``merge_m`` (chains merge)."""
+    group = np.arange(tree.n)
+    near = is_clo & (up >= 0) & (tree.depth - tree.depth[np.maximum(up, 0)] <= merge_m)
+    group[near] = up[near]
+    # follow merged chains upstream (parents first: a merged joint's own group is final when reached)
+    for x in tree.pre[near[tree.pre]].tolist():
+        group[x] = group[group[x]]
+    return group
 
 
 def _suffix_max(tree: RouteTree, cont: np.ndarray, size: np.ndarray) -> np.ndarray:

@@ -139,11 +139,11 @@ def route_tree(u: np.ndarray, v: np.ndarray, length: np.ndarray, geometry: np.nd
     depth, hops, root = _levels(pre, parent, plen)
     xy = np.full((n, 2), np.nan)
     if geometry is not None and len(geometry):
-        g = np.asarray(geometry, dtype=object)
-        start = shapely.get_coordinates(shapely.get_point(g, 0))
-        end = shapely.get_coordinates(shapely.get_point(g, -1))
-        xy[iu] = start
-        xy[iv] = end
+        coords, idx = shapely.get_coordinates(np.asarray(geometry, dtype=object), return_index=True)
+        first = np.r_[0, np.flatnonzero(idx[1:] != idx[:-1]) + 1]
+        last = np.r_[first[1:] - 1, idx.size - 1]
+        xy[iu[idx[first]]] = coords[first]
+        xy[iv[idx[last]]] = coords[last]
     return RouteTree(node=nodes, parent=parent, length=plen, segment=seg, xy=xy, pre=pre, pos=pos, size=size,
                      depth=depth, hops=hops, root=root)
 
