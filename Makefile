@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser bench clean demo-data
+.PHONY: demo test browser bench bench-network clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_routing.py
 	$(BIN)/python scripts/bench_whitespots.py
 	$(BIN)/python scripts/bench_map.py
+
+## Benchmark of the optical network layer (demo, 100,000-home tree, MILP comparison, k-means margin).
+bench-network: $(STAMP)
+	$(BIN)/python scripts/bench_network.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -365,7 +365,7 @@ OUT_SPLITTER_COLUMNS: tuple[str, ...] = (
 
 #: Cables (lines between joints), sized from the catalogue.
 OUT_CABLE_COLUMNS: tuple[str, ...] = (
-    "cable_id", "kind", "cable_size", "fibres_used", "fibres_spare", "feeder_fibres", "distribution_fibres",
+    "cable_id", "kind", "cable_size", "parallel", "fibres_used", "fibres_spare", "feeder_fibres", "distribution_fibres",
     "express_fibres", "length_m", "segments", "from_node", "to_node",
 )
 
@@ -389,7 +389,7 @@ OUT_LOSS_BUDGET_COLUMNS: tuple[str, ...] = (
 
 #: Fibres per route segment.
 OUT_SEGMENT_FIBRE_COLUMNS: tuple[str, ...] = (
-    "segment_id", "feeder", "distribution", "express", "fibres", "cable_id", "cable_size",
+    "segment_id", "feeder", "distribution", "express", "fibres", "cable_id", "cable_size", "parallel",
 )
 
 #: Column the network layer adds to the bill of quantities (after ``cost_drops_pln``).

@@ -233,10 +233,10 @@ def bench_milp(count: int) -> None:
     gaps, ratios = [], []
     for seed in range(count):
         parent, length, load, weight, cap, per, pen, reach = milp_instance(seed)
-        th, h = timed(lambda: partition_tree(parent, length, load, weight, capacity=cap, phi=feeder_table(cap, per),
-                                             penalty=pen, reach=reach), repeat=3)
-        tm, m = timed(lambda: partition_milp(parent, length, load, weight, capacity=cap, per_fibre=per,
-                                             penalty=pen, reach=reach, time_limit=300))
+        kw = {"capacity": cap, "penalty": pen, "reach": reach}
+        args = (parent, length, load, weight)
+        th, h = timed(lambda a=args, k=kw, c=cap, q=per: partition_tree(*a, phi=feeder_table(c, q), **k), repeat=3)
+        tm, m = timed(lambda a=args, k=kw, q=per: partition_milp(*a, per_fibre=q, time_limit=300, **k))
         gap = 100 * (h.total_cost - m.cost) / m.cost
         gaps.append(gap)
         ratios.append(tm / th)

@@ -346,7 +346,16 @@ def test_cable_sizes_closures_and_a_catalogue_too_small():
     assert (c.closures["kind"].str.contains("branch")).sum() >= (1 if pl.cabinet_node[0] != n2 else 0)
     with pytest.raises(ConfigError, match="catalogue is too small"):
         lay_cables(tree, f, pl.cabinet_node, pl.cabinet_feeder, None, home, np.arange(tree.n), None,
-                   NetworkConfig(cable_sizes=(2, 4), min_cable_size=2, cable_pln_per_m={2: 1.0, 4: 1.0}))
+                   NetworkConfig(cable_sizes=(2, 4), min_cable_size=2, cable_pln_per_m={2: 1.0, 4: 1.0},
+                                 max_parallel_cables=1))
+    # up to max_parallel_cables of the largest size run side by side
+    c2 = lay_cables(tree, f, pl.cabinet_node, pl.cabinet_feeder, None, home, np.arange(tree.n), None,
+                    NetworkConfig(cable_sizes=(2, 4), min_cable_size=2, cable_pln_per_m={2: 1.0, 4: 1.0},
+                                  max_parallel_cables=100))
+    need = np.ceil(f.total * 1.25).astype(int)
+    on = tree.parent >= 0
+    assert (c2.size[on] * c2.parallel[on] >= need[on]).all()
+    assert ((c2.parallel[on] == 1) | (c2.size[on] == 4)).all()
 
 
 def test_closures_closer_than_the_merge_distance_are_one():

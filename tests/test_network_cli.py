@@ -34,7 +34,8 @@ def _config(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize("toml, fragments", [
     ("[network]\ncabinet_capacity_ports = 1\n", ["cabinet_capacity_ports", "smaller than the demand of one address"]),
     ("[network]\nsplit_ratio = 48\n", ["unknown split ratio 1:48", "splitter_loss_db"]),
-    ("[network]\ncable_sizes = [1, 2]\nmin_cable_size = 1\n[network.cable_pln_per_m]\n1 = 1.0\n2 = 1.0\n",
+    ("[network]\ncable_sizes = [1, 2]\nmin_cable_size = 1\nmax_parallel_cables = 1\n"
+     "[network.cable_pln_per_m]\n1 = 1.0\n2 = 1.0\n",
      ["catalogue is too small", "needs", "fix: add a larger size"]),
 ])
 def test_bad_network_config_exit_2_nothing_written(tmp_path, toml, fragments):
@@ -79,3 +80,10 @@ def test_area_without_pop_gets_a_proposed_one(tmp_path):
     loss = pd.read_csv(out / "loss_budget.csv")
     addr = pd.read_csv(out / "addresses.csv", dtype={"id": str})
     assert set(loss["address_id"]) == set(addr.loc[addr["plan_status"].isin(["connect", "connected"]), "id"])
+
+
+def test_bench_network_runs_on_a_small_tree():
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench_network.py"), "--skip-demo", "--homes",
+                           "3000", "--milp", "1"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    assert "synthetic route tree: 3,000 homes" in done.stdout and "worst gap" in done.stdout

@@ -91,6 +91,9 @@ class NetworkConfig(Section):
     # "taper": each run gets the smallest size that fits (a closure where the size changes);
     # "uniform": one size per run between branch closures. [PON: FOND taper / uniform trunk]
     cable_sizing: Literal["taper", "uniform"] = "taper"
+    # Beyond the largest size, this many of it may run side by side (near a POP, in one duct or
+    # trench); a segment needing more is a configuration error. [A]
+    max_parallel_cables: int = Field(4, ge=1)
     # Smallest cable laid. [PON: Comsof "minimum top fibres", a cabinet needing 7 fibres still
     # gets 24f]
     min_cable_size: int = Field(24, ge=1)

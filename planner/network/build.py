@@ -163,7 +163,8 @@ def _core(tree: RouteTree, seg_simc: np.ndarray, seg_ids: np.ndarray, home_node:
                "POP": (node_simc[is_root & ~is_cab], sp[is_root & ~is_cab])}
     bom = price_network(config=nc, cabinet_simc=node_simc[placement.cabinet_node], splitters=spl,
                         splitter_simc=node_simc[spl["node"].to_numpy(dtype=np.int64)], olt=olt, pop_simc=pop_simc,
-                        cable_size=cabling.size[on], cable_len_m=tree.length[on], cable_simc=node_simc[on],
+                        cable_size=cabling.size[on], cable_len_m=tree.length[on] * cabling.parallel[on],
+                        cable_simc=node_simc[on],
                         closure_simc=node_simc[clo_nodes], splices=splices, cabinet_patch=cab_patch)
     return _Core(tree=tree, home_node=home_node, express=express, placement=placement, ports=ports, fibres=fibres,
                  cabling=cabling, pop_of_root=pop_of_root, node_simc=node_simc, olt=olt, bom=bom,

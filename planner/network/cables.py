@@ -5,8 +5,10 @@ Sizing
     fibres, at least ``min_cable_size``; its size is the smallest size of the
     catalogue (``cable_sizes``) that holds them, raised to the largest size
     any segment further down its chain needs (sizes never grow downstream
-    inside a cable, so a cable does not flip 96f-48f-96f).  A segment that needs more than
-    the largest size is a configuration error (one message per segment).
+    inside a cable, so a cable does not flip 96f-48f-96f).  Beyond the largest
+    size, up to ``max_parallel_cables`` of it run side by side (near a POP); a
+    segment that needs more is a configuration error (one message per
+    segment).
 Cable runs
     A cable starts at the POP, at a cabinet (every cable ends there) or at a
     closure, and runs down the tree: at a branch point it continues into the
@@ -49,8 +51,10 @@ class Cabling:
 
     Attributes
     ----------
-    size
-        Cable size on the segment ending at each node (0 where no fibre).
+    size, parallel
+        Cable size on the segment ending at each node and how many such
+        cables run side by side (1, or more of the largest size; 0 where no
+        fibre).
     cable
         Cable index of each node's segment (``-1`` where none).
     start
@@ -72,6 +76,7 @@ class Cabling:
     """
 
     size: np.ndarray
+    parallel: np.ndarray
     cable: np.ndarray
     start: np.ndarray
     cables: pd.DataFrame
@@ -84,20 +89,25 @@ class Cabling:
     splices_drops: int
 
 
-def _sizes(need: np.ndarray, config: NetworkConfig, segment_ids: np.ndarray) -> np.ndarray:
+def _capacity(need: np.ndarray, config: NetworkConfig, segment_ids: np.ndarray) -> np.ndarray:
+    """Fibres laid per segment: the smallest size that fits, or parallel cables of the largest size."""
     cat = np.asarray(config.cable_sizes, dtype=np.int64)
     want = np.where(need > 0, np.maximum(need, config.min_cable_size), 0)
     at = np.searchsorted(cat, want, side="left")
-    bad = np.flatnonzero(at >= cat.size)
+    count = np.where(at >= cat.size, -(-want // cat[-1]), 1)
+    bad = np.flatnonzero(count > config.max_parallel_cables)
     if bad.size:
         order = bad[np.argsort(-want[bad], kind="stable")]
+        most = config.max_parallel_cables * int(cat[-1])
         raise ConfigError("the cable catalogue is too small for the planned network", [Problem(
             file="[network] cable_sizes", row=int(segment_ids[i]),
             message=f"segment {int(segment_ids[i])} needs {int(want[i])} fibres (with "
-                    f"{100 * config.cable_spare_ratio:g} % spare) but the largest cable has {int(cat[-1])}",
-            fix="add a larger size to [network] cable_sizes (e.g. 432 or 576), lower cable_spare_ratio, or use "
-                "architecture = \"cascade\" to cut the feeder fibres") for i in order[:10]])
-    return np.where(want > 0, cat[np.minimum(at, cat.size - 1)], 0)
+                    f"{100 * config.cable_spare_ratio:g} % spare) but at most {config.max_parallel_cables} x "
+                    f"{int(cat[-1])} = {most} fit",
+            fix="add a larger size to [network] cable_sizes (e.g. 432 or 576), allow more max_parallel_cables, "
+                "lower cable_spare_ratio, or use architecture = \"cascade\" to cut the feeder fibres")
+            for i in order[:10]])
+    return np.where(want > 0, np.where(count > 1, count * cat[-1], cat[np.minimum(at, cat.size - 1)]), 0)
 
 
 def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabinet_feeder: np.ndarray,
@@ -140,7 +150,7 @@ def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabine
     par = tree.parent
     has = (par >= 0) & (f > 0)
     need = np.ceil(f * (1.0 + config.cable_spare_ratio) - 1e-9).astype(np.int64)
-    size = _sizes(np.where(has, need, 0), config, segment_ids)
+    size = _capacity(np.where(has, need, 0), config, segment_ids)   # fibres laid; decoded below
     is_cab = np.zeros(n, dtype=bool)
     is_cab[cabinet_node] = True
     is_root = par < 0
@@ -176,6 +186,9 @@ def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabine
     last = np.full(nc, -1, dtype=np.int64)
     np.maximum.at(last, cable[on], tree.pos[on])
     to_node = tree.pre[last]
+    largest = int(config.cable_sizes[-1])
+    parallel = np.where(size > largest, size // largest, np.where(size > 0, 1, 0)).astype(np.int64)
+    size = np.where(size > largest, largest, size).astype(np.int64)
     csize = size[heads]
     kind = np.where(fibres.feeder[heads] == 0, "distribution",
                     np.where(fibres.distribution[heads] + fibres.express[heads] == 0, "feeder", "feeder+distribution"))
@@ -183,8 +196,9 @@ def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabine
         "cable_id": [f"K-{i + 1:05d}" for i in range(nc)],
         "kind": kind.astype(object),
         "cable_size": csize.astype(np.int64),
+        "parallel": parallel[heads],
         "fibres_used": used,
-        "fibres_spare": (csize - used).astype(np.int64),
+        "fibres_spare": (csize * parallel[heads] - used).astype(np.int64),
         "feeder_fibres": fibres.feeder[heads].astype(np.int64),
         "distribution_fibres": fibres.distribution[heads].astype(np.int64),
         "express_fibres": fibres.express[heads].astype(np.int64),
@@ -257,8 +271,8 @@ def lay_cables(tree: RouteTree, fibres: Fibres, cabinet_node: np.ndarray, cabine
     s_cab = int(splice_at[is_cab].sum())
     s_pop = int(splice_at[is_root & ~is_cab].sum())
     s_drop = int(home_node.size * config.fibres_per_drop)
-    return Cabling(size=size, cable=cable, start=start, cables=cables, closures=closures, joint_of=joint_of,
-                   splice_at=splice_at,
+    return Cabling(size=size, parallel=parallel, cable=cable, start=start, cables=cables, closures=closures,
+                   joint_of=joint_of, splice_at=splice_at,
                    splices_closures=int(closures["splices"].sum()) if len(closures) else 0,
                    splices_cabinets=s_cab, splices_pop=s_pop, splices_drops=s_drop)
 

@@ -62,7 +62,7 @@ def summary(*, core: _Core, loss: pd.DataFrame, bom: pd.DataFrame, bom_naive: pd
     by_ratio = {f"1:{int(r)} ({'cabinet' if s == 1 else 'closure'})": int(n)
                 for (s, r), n in spl.groupby(["stage", "ratio"]).size().items()}
     on = tree.parent >= 0
-    km_size = pd.Series(tree.length[on] / 1000.0).groupby(core.cabling.size[on]).sum()
+    km_size = pd.Series(tree.length[on] * core.cabling.parallel[on] / 1000.0).groupby(core.cabling.size[on]).sum()
     km_size = {str(int(k)): round(float(v), 3) for k, v in km_size.items() if k > 0}
     f = core.fibres
     fkm = {k: float((getattr(f, k)[on] * tree.length[on]).sum() / 1000.0) for k in ("feeder", "distribution",

@@ -167,6 +167,7 @@ def build_outputs(*, core: _Core, segs: pd.DataFrame, drops: pd.DataFrame, addre
         "fibres": f.total[nodes].astype(np.int64),
         "cable_id": np.where(cidx >= 0, cab_ids[np.maximum(cidx, 0)] if cab_ids.size else "", ""),
         "cable_size": core.cabling.size[nodes].astype(np.int64),
+        "parallel": core.cabling.parallel[nodes].astype(np.int64),
     })[list(OUT_SEGMENT_FIBRE_COLUMNS)]
     return {"cabinets": cabinets, "cabinet_areas": areas, "splitters": splitters, "cables": cables,
             "closures": closures, "olt": core.olt, "segment_fibres": segment_fibres,
@@ -216,7 +217,8 @@ def plan_tables(net: NetworkResult) -> dict[str, pd.DataFrame]:
 def bom_sheets(net: NetworkResult) -> dict[str, pd.DataFrame]:
     """Sheets the network adds to ``bom.xlsx``: cables by size, cabinets, splitters, priced items."""
     cb = net.cables
-    by_size = (pd.DataFrame({"cable_size": cb["cable_size"].to_numpy(), "km_cable": cb["length_m"] / 1000.0})
+    by_size = (pd.DataFrame({"cable_size": cb["cable_size"].to_numpy(),
+                             "km_cable": cb["length_m"] * cb["parallel"] / 1000.0})
                .groupby("cable_size", sort=True)["km_cable"].agg(["count", "sum"]).reset_index()
                .rename(columns={"count": "cables", "sum": "km_cable"}))
     items = net.bom_items[net.bom_items["category"] == "cables"]

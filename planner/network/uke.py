@@ -9,7 +9,7 @@ at every break node.  With a designed optical network:
 * a break node that is a cabinet is reported as ``pe02 = "01"`` (szafa
   kablowa), every other one as ``"03"`` (mufa kablowa);
 * ``lk07`` (fibres in the cable) is the size of the cable laid on the line's
-  first segment and ``lk08`` (fibres used) the fibres it carries, instead of
+  first segment (times the cables laid side by side there) and ``lk08`` (fibres used) the fibres it carries, instead of
   one fibre per home plus a flat reserve.
 
 :func:`uke_network` returns these as a :class:`UkeNetwork`, or ``None`` for
@@ -40,7 +40,8 @@ class UkeNetwork:
     cabinets
         Graph nodes of cabinets.
     cable_size, fibres_used
-        Per segment id: the cable size and the fibres it carries.
+        Per segment id: the fibres laid (cable size x parallel cables) and the
+        fibres it carries.
     """
 
     joints: frozenset[int]
@@ -69,5 +70,5 @@ def uke_network(plan: Any) -> UkeNetwork | None:
     clo = frozenset(int(x) for x in net.closures["node"])
     sid = sf["segment_id"].to_numpy(dtype=np.int64).tolist()
     return UkeNetwork(joints=cab | clo, cabinets=cab,
-                      cable_size=dict(zip(sid, sf["cable_size"].to_numpy(dtype=np.int64).tolist())),
+                      cable_size=dict(zip(sid, (sf["cable_size"] * sf["parallel"]).to_numpy(dtype=np.int64).tolist())),
                       fibres_used=dict(zip(sid, sf["fibres"].to_numpy(dtype=np.int64).tolist())))
