@@ -425,3 +425,21 @@ def test_proposed_pop_is_the_weighted_1_median_of_the_road_graph():
     # the descent for large areas (forced here) ends in a local optimum no worse than 2 % above it
     _, cost_descent = propose_pop(roads, targets, Config(), exact_sources=0)
     assert best - 1e-6 <= cost_descent <= best * 1.02
+
+
+def test_express_fibres_for_public_buildings_and_large_businesses():
+    from planner.network.demand import express_mask
+
+    sq = lambda x, side: shapely.box(x, 0, x + side, side)  # noqa: E731
+    buildings = gpd.GeoDataFrame({"id": ["school", "mall", "flats", "shed"],
+                                  "use": ["public", "commercial", "residential", "commercial"]},
+                                 geometry=[sq(0, 20), sq(100, 40), sq(200, 50), sq(300, 10)], crs=CRS)
+    pts = [(10, 10), (120, 20), (120, 20), (225, 25), (305, 5), (10, 45), (10, 70)]
+    addr = gpd.GeoDataFrame({"id": list("abcdefg"), "is_business": [False, True, False, True, True, False, False]},
+                            geometry=gpd.points_from_xy(*np.array(pts).T), crs=CRS)
+    cfg = NetworkConfig()    # public: yes; businesses in commercial buildings >= 1,000 m2; 30 m to a building
+    # a: in the school; b: business in the 1,600 m2 mall; c: not a business; d: business in flats;
+    # e: business in a 100 m2 shed; f: 25 m from the school; g: 50 m from it
+    assert express_mask(addr, buildings, cfg).tolist() == [True, True, False, False, False, True, False]
+    assert not express_mask(addr, buildings, NetworkConfig(express_public=False,
+                                                           express_business_min_floor_m2=None)).any()

@@ -80,8 +80,10 @@ class NetworkConfig(Section):
     # Public institutions (schools, offices: buildings with use "public") get an unsplit fibre
     # from the POP. [PON: Wierzbica strategy, metro-Ethernet for public units; FOND express fibres]
     express_public: bool = True
-    # Businesses whose building footprint is at least this large get one too (None: none). [A]
+    # Businesses in a building of one of these uses with a footprint at least this large get one
+    # too (None: none); a shop on the ground floor of a block of flats does not. [A]
     express_business_min_floor_m2: float | None = Field(1_000.0, gt=0)
+    express_business_building_uses: tuple[str, ...] = ("commercial",)
     # An address belongs to the building containing it, else to the nearest one this close. [A]
     express_building_max_distance_m: float = Field(30.0, ge=0)
 

@@ -4,8 +4,9 @@ An address gets an express fibre -- one unsplit fibre from the POP, on a
 point-to-point OLT port, bypassing the splitters -- when its building is a
 public institution (``use == "public"``: schools, offices; the Wierzbica
 strategy's metro-Ethernet for public units) and ``express_public`` is on, or
-when it is a business (``is_business``) in a building with a footprint of at
-least ``express_business_min_floor_m2``.  The building of an address is the
+when it is a business (``is_business``) in a building of one of
+``express_business_building_uses`` with a footprint of at least
+``express_business_min_floor_m2``.  The building of an address is the
 one containing it, else the nearest within ``express_building_max_distance_m``.
 """
 
@@ -70,5 +71,5 @@ def express_mask(addresses: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, confi
         business = (addresses["is_business"].fillna(False).astype(bool).to_numpy() if "is_business" in addresses
                     else np.zeros(n, dtype=bool))
         area = np.where(has, shapely.area(bgeom[np.maximum(bidx, 0)]), 0.0)
-        out |= business & (area >= min_m2)
+        out |= business & (area >= min_m2) & np.isin(buse, list(config.express_business_building_uses))
     return out
