@@ -112,7 +112,7 @@ def _node_simc(tree: RouteTree, seg_simc: np.ndarray) -> np.ndarray:
     has = tree.segment >= 0
     out[has] = seg_simc[tree.segment[has]]
     kids = tree.pre[tree.parent[tree.pre] >= 0]
-    first = {}
+    first: dict[int, int] = {}
     for v in kids.tolist():
         first.setdefault(int(tree.parent[v]), v)
     for r, v in first.items():
@@ -141,7 +141,9 @@ def _core(tree: RouteTree, seg_simc: np.ndarray, seg_ids: np.ndarray, home_node:
     # OLTs
     cab_pop = np.array([pop_of_root[int(r)] for r in tree.root[placement.cabinet_node]], dtype=object)
     home_pop = np.array([pop_of_root[int(r)] for r in tree.root[home_node]], dtype=object)
-    count = lambda arr: pd.Series(arr, dtype=object).value_counts().to_dict()  # noqa: E731
+    def count(arr: np.ndarray) -> dict[str, int]:
+        return {str(k): int(v) for k, v in pd.Series(arr, dtype=object).value_counts().items()}
+
     olt = olt_table(area.pops, area.sources.get("pops", ""), count(home_pop[~express]), count(home_pop[express]),
                     count(cab_pop), ports.pop_pon_ports, ports.pop_p2p_ports, nc)
     pop_simc = {pop_of_root[int(r)]: node_simc[r] for r in roots}

@@ -79,7 +79,7 @@ def price_network(*, config: NetworkConfig, cabinet_simc: np.ndarray, splitters:
     -------
     Bom
     """
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
     book: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(category: str, item: str, unit: str, qty: float, unit_pln: float,

@@ -50,7 +50,8 @@ class Fibres:
     @property
     def total(self) -> np.ndarray:
         """All fibres per node's segment."""
-        return self.feeder + self.distribution + self.express
+        out: np.ndarray = self.feeder + self.distribution + self.express
+        return out
 
 
 def count_fibres(tree: RouteTree, placement: Placement, home_node: np.ndarray, express: np.ndarray,

@@ -133,7 +133,9 @@ def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, nogil=True)
-def _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach):
+def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
+               weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
+               reach: float) -> tuple[float, int]:
     """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents)."""
     total = 0
     wtot = 0.0
@@ -210,7 +212,9 @@ def _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach
 
 
 @njit(cache=True, nogil=True)
-def _collect(t, include, pre, pos, size, parent, cut, loc, idx, lpar, flag):
+def _collect(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent: np.ndarray,
+             cut: np.ndarray, loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray,
+             flag: np.ndarray) -> tuple[int, bool]:
     """Nodes of the part topped by ``t`` (plus the part topped by ``include``), preorder; any flagged."""
     m = 0
     i = pos[t]
@@ -232,7 +236,9 @@ def _collect(t, include, pre, pos, size, parent, cut, loc, idx, lpar, flag):
 
 
 @njit(cache=True, nogil=True)
-def _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, allow_whole):
+def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
+                weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
+                allow_whole: bool) -> tuple[float, int]:
     """Best way to cover ``idx[:m]`` by one part (if ``allow_whole``) or two (one cut).
 
     Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
@@ -285,7 +291,8 @@ def _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reac
 
 
 @njit(cache=True, nogil=True)
-def _greedy(parent, plen, load, pre, cap, reach):
+def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndarray, cap: int,
+            reach: float) -> np.ndarray:
     """Fewest connected parts within ``cap`` (and diameter ``reach``): cut flags per node."""
     n = parent.size
     cut = np.zeros(n, dtype=np.bool_)
@@ -355,7 +362,7 @@ def _greedy(parent, plen, load, pre, cap, reach):
 
 
 @njit(cache=True, nogil=True)
-def _depth(pre, parent, plen):
+def _depth(pre: np.ndarray, parent: np.ndarray, plen: np.ndarray) -> np.ndarray:
     depth = np.zeros(pre.size)
     for i in range(pre.size):
         v = pre[i]
@@ -365,14 +372,16 @@ def _depth(pre, parent, plen):
 
 
 @njit(cache=True, nogil=True)
-def _top_of(v, parent, cut):
+def _top_of(v: int, parent: np.ndarray, cut: np.ndarray) -> int:
     while parent[v] >= 0 and not cut[v]:
         v = parent[v]
     return v
 
 
 @njit(cache=True, nogil=True)
-def _improve(parent, plen, depth, load, weight, allowed, pre, pos, size, cut, phi, lam, reach, max_passes):
+def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
+             allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
+             lam: float, reach: float, max_passes: int) -> int:
     """Local search over pairs of adjacent parts and single-part splits; updates ``cut``."""
     n = parent.size
     loc = np.zeros(n, dtype=np.int64)
@@ -445,7 +454,9 @@ def _improve(parent, plen, depth, load, weight, allowed, pre, pos, size, cut, ph
 
 
 @njit(cache=True, nogil=True)
-def _parts(parent, plen, depth, load, weight, allowed, pre, pos, size, cut, phi, lam, reach):
+def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
+           allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
+           lam: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Part index per node (-1: no load), and per part its top, cabinet, load and cost."""
     n = parent.size
     loc = np.zeros(n, dtype=np.int64)

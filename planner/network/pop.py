@@ -83,10 +83,11 @@ def _road_graph(roads: gpd.GeoDataFrame, config: Config) -> tuple[np.ndarray, sp
 
 
 def _weiszfeld(xy: np.ndarray, w: np.ndarray, iters: int = 100) -> np.ndarray:
-    p = (xy * w[:, None]).sum(axis=0) / w.sum()
+    """Weighted geometric median of points (Weiszfeld iterations)."""
+    p: np.ndarray = (xy * w[:, None]).sum(axis=0) / w.sum()
     for _ in range(iters):
         d = np.maximum(np.hypot(*(xy - p).T), 1e-6)
-        q = (xy * (w / d)[:, None]).sum(axis=0) / (w / d).sum()
+        q: np.ndarray = (xy * (w / d)[:, None]).sum(axis=0) / (w / d).sum()
         if np.hypot(*(q - p)) < 0.01:
             return q
         p = q

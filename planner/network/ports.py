@@ -108,7 +108,7 @@ def assign_ports(tree: RouteTree, placement: Placement, home_node: np.ndarray, h
     h_spl = np.full(n_home, "", dtype=object)
     h_port = np.zeros(n_home, dtype=np.int64)
     h_olt = np.full(n_home, "", dtype=object)
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
     pon_next: dict[str, int] = {}
     ppc = config.olt_ports_per_card
     cascade = config.architecture == "cascade"

@@ -22,11 +22,12 @@ CABLE_COLOURS: dict[int, str] = {12: "#9ecae1", 24: "#6baed6", 48: "#4292c6", 72
                                  144: "#08519c", 288: "#08306b", 576: "#08306b"}
 
 _CABINET = ("#e6550d", "#7f2704")
-_Style = tuple[str, str, str, str | None, list[tuple[str, str, tuple]]]
+_Style = tuple[str, str, str, str | None, list[tuple[str, str, tuple[object, ...]]]]
 
 
 def _cables() -> _Style:
-    cats = [(str(s), f"kabel {s}J ({s} fibres)", (CABLE_COLOURS[s], w, False)) for s, w in CABLE_WIDTHS_MM.items()]
+    cats: list[tuple[str, str, tuple[object, ...]]] = [
+        (str(s), f"kabel {s}J ({s} fibres)", (CABLE_COLOURS[s], w, False)) for s, w in CABLE_WIDTHS_MM.items()]
     return "line", 'to_string("cable_size")', "line", None, cats
 
 

@@ -82,7 +82,7 @@ class RouteTree:
 
 
 @njit(cache=True, nogil=True)
-def _levels(pre, parent, length):
+def _levels(pre: np.ndarray, parent: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = pre.size
     depth = np.zeros(n)
     hops = np.zeros(n, dtype=np.int64)
@@ -194,7 +194,7 @@ def marked_ancestor(tree: RouteTree, mark: np.ndarray, self_included: bool = Tru
 
 
 @njit(cache=True, nogil=True)
-def _kept_ancestor(pre, parent, keep):
+def _kept_ancestor(pre: np.ndarray, parent: np.ndarray, keep: np.ndarray) -> np.ndarray:
     n = pre.size
     anc = np.full(n, -1, dtype=np.int64)   # nearest kept proper ancestor
     for i in range(n):
@@ -206,7 +206,8 @@ def _kept_ancestor(pre, parent, keep):
 
 
 @njit(cache=True, nogil=True)
-def _walk(parent, hops, a, b, mult, flag, counts):
+def _walk(parent: np.ndarray, hops: np.ndarray, a: np.ndarray, b: np.ndarray, mult: np.ndarray, flag: np.ndarray,
+          counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = a.size
     trans = np.zeros(k, dtype=np.int64)
     meet = np.empty(k, dtype=np.int64)
@@ -289,4 +290,5 @@ def tree_distance(tree: RouteTree, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     _, _, meet = walk_paths(tree, a, b, counts=np.zeros(tree.n, dtype=np.int64))
-    return tree.depth[a] + tree.depth[b] - 2.0 * tree.depth[meet]
+    out: np.ndarray = tree.depth[a] + tree.depth[b] - 2.0 * tree.depth[meet]
+    return out
