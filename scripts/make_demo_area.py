@@ -45,6 +45,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import substring
 
+from planner.area import empty_layer
+
 logger = logging.getLogger("make_demo_area")
 
 REPO = Path(__file__).resolve().parent.parent
@@ -1173,7 +1175,8 @@ def build_demo_area(seed: int = SEED) -> DemoArea:
 
     layers = {"addresses": addresses, "buildings": buildings, "coverage": coverage, "poles": poles, "ducts": ducts,
               "roads": roads, "parcels": parcels, "pops": pops, "localities": localities,
-              "new_buildings": new_buildings, "as_built": as_built}
+              "new_buildings": new_buildings, "as_built": as_built,
+              "cabinet_sites": empty_layer("cabinet_sites", CRS)}  # issue #16: optional layer, none in the demo
     allb = np.array([g.total_bounds for g in layers.values() if len(g)])
     bounds = (math.floor(allb[:, 0].min() / 1000 - 1) * 1000.0, math.floor(allb[:, 1].min() / 1000 - 1) * 1000.0,
               math.ceil(allb[:, 2].max() / 1000 + 1) * 1000.0, math.ceil(allb[:, 3].max() / 1000 + 1) * 1000.0)
