@@ -236,6 +236,26 @@ def _collect(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np.nd
 
 
 @njit(cache=True, nogil=True)
+def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load: np.ndarray) -> float:
+    """Longest distance between two loaded nodes of ``idx[:m]`` (``-inf`` for fewer than one)."""
+    h = np.empty(m)
+    for i in range(m):
+        h[i] = 0.0 if load[idx[i]] > 0 else -_INF
+    best = -_INF
+    for i in range(m):
+        if h[i] > best:
+            best = h[i]
+    for i in range(m - 1, 0, -1):  # children first: h[i] is the farthest loaded node below i
+        p = lpar[i]
+        c = h[i] + plen[idx[i]]
+        if h[p] + c > best:
+            best = h[p] + c
+        if c > h[p]:
+            h[p] = c
+    return best
+
+
+@njit(cache=True, nogil=True)
 def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
                 weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
                 allow_whole: bool) -> tuple[float, int]:
@@ -254,6 +274,8 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
     total = lload[0]
     best = _INF
     bk = -1
+    if reach < _INF and _diameter(idx, lpar, m, plen, load) <= reach:
+        reach = _INF  # no part of this set can break the reach: skip the eccentricities
     if allow_whole and total <= cap:
         best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
         bk = 0

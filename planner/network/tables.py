@@ -94,7 +94,8 @@ def build_outputs(*, core: _Core, segs: pd.DataFrame, drops: pd.DataFrame, addre
     nc = config.network
     tree, pl, ports = core.tree, core.placement, core.ports
     crs = area.crs
-    loc_of = dict(zip(addresses["simc"].astype(str), addresses["locality"].astype(str)))
+    sl = addresses[["simc", "locality"]].drop_duplicates("simc")
+    loc_of = dict(zip(sl["simc"].astype(str).to_numpy(dtype=object), sl["locality"].astype(str).to_numpy(dtype=object)))
     gid = tree.node
     n_cab = pl.cabinet_node.size
     split = np.flatnonzero(~core.express)
