@@ -720,6 +720,9 @@ def _headline(p: Plan, fig: dict[str, pd.DataFrame]) -> list[str]:
             f"(per home passed): {_fmt_cell('x_pln', t['cost_per_home_pln'])} PLN; oszczędność drzewa vs naiwny "
             f"(saving of the shared tree): {_fmt_cell('pct', s.get('saving_pct', float('nan')))} %",
         ]
+    if getattr(p, "network", None) is not None:  # issue #16: the optical network in the report headline
+        from planner.network import report_lines as network_report_lines
+        lines += network_report_lines(p.network)
     if p.schedule is not None:
         sch = p.schedule
         lines.append(f"Harmonogram wykonalny (schedule feasible): {'tak (yes)' if sch.feasible else 'NIE (no)'}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from planner.network.build import NetworkResult, design_optical_network
 from planner.network.pop import propose_pop, with_proposed_pop
-from planner.network.summary import format_summary
+from planner.network.summary import format_summary, report_lines
 from planner.network.tables import bom_sheets, plan_layers, plan_tables
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "propose_pop",
     "with_proposed_pop",
     "format_summary",
+    "report_lines",
     "plan_layers",
     "plan_tables",
     "bom_sheets",

@@ -13,7 +13,7 @@ from planner.config import Config
 if TYPE_CHECKING:
     from planner.network.build import NetworkResult, _Core
 
-__all__ = ["summary", "format_summary"]
+__all__ = ["summary", "format_summary", "report_lines"]
 
 
 def _address_text(addresses: gpd.GeoDataFrame, address_id: str) -> str:
@@ -149,3 +149,20 @@ def format_summary(net: NetworkResult) -> str:
                  + (f" (naive alternative: optics {naive:,.0f} PLN, {s['naive_cost_per_home_pln']:,.0f} PLN per "
                     "home)" if naive is not None else ""))
     return "\n".join(lines)
+
+
+def report_lines(net: NetworkResult) -> list[str]:
+    """Headline lines of the optical network for the council report (Polish, English in brackets)."""
+    s = net.summary
+    sizes = ", ".join(f"{k}J {v:.1f} km" for k, v in s["km_cable_by_size"].items())
+    lines = [
+        f"Sieć optyczna (optical network): {s['architecture']}; OLT {s['pon_ports']} portów PON (PON ports) na "
+        f"{s['pon_cards']} kartach (cards); {s['cabinets']} szaf kablowych (street cabinets); "
+        f"{s['closures']} muf (closures)",
+        f"Kable (cables): {sizes}; najgorsze tłumienie (worst loss) {s.get('worst_loss_db', float('nan')):.1f} dB "
+        f"przy budżecie (budget) {s['budget_db']:g} dB ({s['optical_class']}); poza budżetem (over budget): "
+        f"{s.get('over_budget', 0)}",
+    ]
+    if s["proposed_pops"]:
+        lines.append(f"POP/OLT zaproponowany przez planer (proposed site): {s['proposed_pops']} — do potwierdzenia")
+    return lines
