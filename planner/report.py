@@ -158,6 +158,9 @@ def _format_bom(p: Plan) -> str:
         ("homes passed", "homes_passed", "{:.0f}"),
         ("cost per home passed, PLN", "cost_per_home_pln", "{:,.0f}"),
     ]
+    if "cost_optical_pln" in tree:  # issue #16: the optical network's cost is part of the total
+        rows.insert(next(i for i, r in enumerate(rows) if r[1] == "cost_total_pln"),
+                    ("optical network (equipment, cables), PLN", "cost_optical_pln", "{:,.0f}"))
     out = ["Bill of quantities        shared tree | naive union of per-address paths"]
     for label, col, fmt in rows:
         if col is None:
