@@ -227,6 +227,74 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
     return best, bk
 
 
+#: Sets of up to this many nodes are also tried re-cut into three parts (two cuts, O(m^3)). [A]
+SMALL_SET = 64
+
+
+@njit(cache=True, nogil=True)
+def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, which: int, sub_idx: np.ndarray,
+                  sub_par: np.ndarray, where: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
+                  weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
+                  reach: float) -> float:
+    """Cost of the nodes of ``idx[:m]`` labelled ``which`` (a connected subset, in preorder)."""
+    q = 0
+    for j in range(m):
+        if label[j] != which:
+            continue
+        where[j] = q
+        sub_idx[q] = idx[j]
+        p = lpar[j]
+        sub_par[q] = where[p] if p >= 0 and label[p] == which else -1
+        q += 1
+    if q == 0:
+        return 0.0
+    c, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
+    return c
+
+
+@njit(cache=True, nogil=True)
+def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray,
+                 load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
+                 reach: float) -> tuple[float, int, int]:
+    """Best cover of ``idx[:m]`` by three connected parts (cuts above local nodes ``k1 < k2``)."""
+    cap = phi.size - 1
+    lsize = np.ones(m, dtype=np.int64)
+    lload = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        lload[i] = load[idx[i]]
+    for i in range(m - 1, 0, -1):
+        lsize[lpar[i]] += lsize[i]
+        lload[lpar[i]] += lload[i]
+    label = np.zeros(m, dtype=np.int64)
+    sub_idx = np.empty(m, dtype=np.int64)
+    sub_par = np.empty(m, dtype=np.int64)
+    where = np.empty(m, dtype=np.int64)
+    best = _INF
+    b1 = -1
+    b2 = -1
+    for k1 in range(1, m):
+        for k2 in range(k1 + 1, m):
+            nested = k2 < k1 + lsize[k1]
+            l2 = lload[k2]
+            l1 = lload[k1] - l2 if nested else lload[k1]
+            l0 = lload[0] - lload[k1] - (0 if nested else l2)
+            if l0 > cap or l1 > cap or l2 > cap:
+                continue
+            for j in range(m):
+                label[j] = 2 if k2 <= j < k2 + lsize[k2] else (1 if k1 <= j < k1 + lsize[k1] else 0)
+            c = 0.0
+            for w in range(3):
+                c += _eval_labeled(idx, lpar, m, label, w, sub_idx, sub_par, where, plen, depth, load, weight,
+                                   allowed, phi, lam, reach)
+                if c >= best:
+                    break
+            if c < best:
+                best = c
+                b1 = k1
+                b2 = k2
+    return best, b1, b2
+
+
 # ---------------------------------------------------------------------------
 # greedy start and local search
 # ---------------------------------------------------------------------------
@@ -403,8 +471,30 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             prev[:] = cur
             cur[:] = False
             continue
-        # converged on pairs: three adjacent parts re-covered by at most two (one cut) -- fewer
-        # cabinets where a chain of pair moves would first have to pay for one more
+        # converged on pairs: small pairs re-cut into three parts (two cuts) ...
+        for i in range(n):
+            x = pre[i]
+            if parent[x] < 0 or not cut[x]:
+                continue
+            ta = _top_of(parent[x], parent, cut)
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3)
+            if not dirty or m > SMALL_SET:
+                continue
+            now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                            allowed, phi, lam, reach)
+                   + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                              allowed, phi, lam, reach))
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3)
+            best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+            if k1 > 0 and _better(best, now):
+                cut[x] = False
+                cut[idx[k1]] = True
+                cut[idx[k2]] = True
+                for j in range(m):
+                    cur[idx[j]] = True
+                moved = True
+        # ... and three adjacent parts re-covered by at most two (one cut), or by three small ones --
+        # fewer cabinets where a chain of pair moves would first have to pay for one more
         for i in range(n):
             x = pre[i]
             if parent[x] < 0 or not cut[x]:
@@ -433,11 +523,16 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 if not dirty:
                     continue
                 best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)
+                k2 = -1
+                if not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
+                    best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
                 if kk >= 0 and _better(best, now):
                     cut[x] = False
                     cut[ta if y == -2 else y] = False
                     if kk > 0:
                         cut[idx[kk]] = True
+                    if k2 > 0:
+                        cut[idx[k2]] = True
                     for jj in range(m):
                         cur[idx[jj]] = True
                     moved = True
