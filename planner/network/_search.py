@@ -399,8 +399,12 @@ def _top_of(v: int, parent: np.ndarray, cut: np.ndarray) -> int:
 @njit(cache=True, nogil=True)
 def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
              allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
-             lam: float, reach: float, max_passes: int) -> int:
-    """Local search over pairs of adjacent parts and single-part splits; updates ``cut``."""
+             lam: float, reach: float, max_passes: int, deep: bool) -> int:
+    """Local search over adjacent parts; updates ``cut``.
+
+    ``deep`` adds the re-cuts of small pairs and triples into three parts
+    (O(m^3) each) once the pair passes converge.
+    """
     n = parent.size
     loc = np.zeros(n, dtype=np.int64)
     idx = np.empty(n, dtype=np.int64)
@@ -478,7 +482,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 continue
             ta = _top_of(parent[x], parent, cut)
             m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3)
-            if not dirty or m > SMALL_SET:
+            if not deep or not dirty or m > SMALL_SET:
                 continue
             now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
                             allowed, phi, lam, reach)
@@ -524,7 +528,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                     continue
                 best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)
                 k2 = -1
-                if not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
+                if deep and not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
                     best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
                 if kk >= 0 and _better(best, now):
                     cut[x] = False

@@ -35,10 +35,11 @@ The method
    two (fewer cabinets where single moves would first have to pay for one
    more), and the pair passes resume while that improves.  Every move keeps
    each part connected and within capacity, so the result is always feasible.
-4. On small forests a second start -- every loaded node and branch point a
-   part of its own -- goes through the same search and the cheaper result
-   wins (cheap cabinets favour many small parts, which the greedy start is
-   far from).
+4. On small forests (:data:`MULTI_START_MAX_NODES`) the converged search
+   also re-cuts small pairs and triples into three parts, and a second start
+   -- every loaded node and branch point a part of its own -- goes through
+   the same search, the cheaper result winning (cheap cabinets favour many
+   small parts, which the greedy start is far from).
 
 The kernels are numba-compiled (``cache=True``, nothing compiles at import) and
 raise plain ``ValueError``; :func:`partition_tree` is the Python entry point.
@@ -57,7 +58,9 @@ from planner.network._search import _depth, _greedy, _improve, _parts
 
 __all__ = ["Partition", "partition_tree", "preorder", "feeder_table"]
 
-#: Forests up to this size also get the second (finest-cut) start of :func:`partition_tree`. [A]
+#: Forests up to this size also get the second (finest-cut) start and the three-part re-cuts of
+#: :func:`partition_tree` (milliseconds there; on the demo's 7,647 key nodes they took 4x the time of
+#: the search and found nothing better). [A]
 MULTI_START_MAX_NODES = 3_000
 
 
@@ -243,9 +246,7 @@ def partition_tree(
     multi_start
         Also run the local search from the finest cut (every loaded node and
         branch point apart) and keep the cheaper result; ``None``: only on
-        forests of up to :data:`MULTI_START_MAX_NODES` nodes (it closes the
-        gaps of small cheap-cabinet instances; on the demo's 7,647 key nodes it
-        took 4x the time of the search and found nothing better).
+        forests of up to :data:`MULTI_START_MAX_NODES` nodes.
 
     Returns
     -------
@@ -282,19 +283,20 @@ def partition_tree(
     w[over] = w0[over] * lo[over] / load0[over]
     cut = _greedy(parent, plen, lo, pre, capacity, reach)
     passes = 0
+    small = n <= MULTI_START_MAX_NODES
     if improve:
         passes = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty),
-                              float(reach), int(max_passes)))
+                              float(reach), int(max_passes), small))
         a = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty), float(reach))
         infeasible = bool((a[2] < 0).any())
-        if multi_start or infeasible or (multi_start is None and n <= MULTI_START_MAX_NODES):
+        if multi_start or infeasible or (multi_start is None and small):
             # second start: every loaded node and branch point on its own, then merge (also the way
             # out when the first search is left with a part that has no allowed cabinet node)
             nkid = np.bincount(parent[parent >= 0], minlength=n)
             fine = (lo > 0) | (nkid >= 2)
             fine[parent < 0] = False
             p2 = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty),
-                              float(reach), int(max_passes)))
+                              float(reach), int(max_passes), small))
             b = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty), float(reach))
             ca, cb = float(a[4].sum()), float(b[4].sum())
             if cb < ca and (not np.isfinite(ca) or cb < ca - 1e-9 * (1.0 + abs(ca))):
