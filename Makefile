@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser postgis bench bench-replan bench-scale clean demo-data
+.PHONY: demo test browser postgis bench bench-network bench-replan bench-scale clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench-replan: $(STAMP)
 ## plan-many benchmark (issue #19): communes/min on 1 vs 2 workers, 8 M-point national white spots (long).
 bench-scale: $(STAMP)
 	$(BIN)/python scripts/bench_scale.py
+
+## Benchmark of the optical network layer (demo, 100,000-home tree, MILP comparison, k-means margin).
+bench-network: $(STAMP)
+	$(BIN)/python scripts/bench_network.py
 
 clean:
 	rm -rf out .pytest_cache

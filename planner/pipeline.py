@@ -48,8 +48,10 @@ class Plan:
         filled by the stages that ran.
     localities
         Per-locality table and polygons (:data:`planner.schema.OUT_LOCALITY_COLUMNS`).
-    whitespots, design, schedule
-        The stage results (``None`` for stages that did not run).
+    whitespots, design, network, schedule
+        The stage results (``None`` for stages that did not run; ``network``,
+        the optical layer of :mod:`planner.network`, runs with the design
+        unless ``[network] enabled = false``).
     """
 
     area: Area
@@ -58,6 +60,7 @@ class Plan:
     localities: gpd.GeoDataFrame
     whitespots: Any = None
     design: Any = None
+    network: Any = None
     schedule: Any = None
     stages: tuple[str, ...] = field(default_factory=tuple)
 
@@ -94,6 +97,8 @@ class Plan:
             )
         if self.design is not None:
             out["design"] = jsonable(self.design.summary)
+        if self.network is not None:
+            out["network"] = jsonable(self.network.summary)
         if self.schedule is not None:
             s = self.schedule
             out["schedule"] = {
@@ -212,6 +217,7 @@ def plan(
     Plan
     """
     from planner import design as design_mod
+    from planner import network as network_mod
     from planner import schedule as schedule_mod
     from planner import whitespots as ws_mod
     from planner._errors import UsageError
@@ -234,6 +240,8 @@ def plan(
         ws = ws_mod.run(area, config.whitespots, official_list=official_list,
                         new_buildings=new_buildings if len(new_buildings) else None,
                         commune_names=read_commune_names(), progress=show)
+    if until != "whitespots":  # an area without POPs gets a proposed one before routing
+        area = network_mod.with_proposed_pop(area, ws.addresses[ws.addresses["is_target"].astype(bool)], config)
     p = Plan(area=area, config=config, addresses=ws.addresses, localities=gpd.GeoDataFrame(), whitespots=ws,
              stages=("whitespots",))
     if until != "whitespots":
@@ -241,6 +249,10 @@ def plan(
         with clock("design"):
             d = design_mod.design_network(area, config, ws.addresses, progress=show)
         p.design, p.addresses, p.stages = d, d.addresses, p.stages + ("design",)
+        if config.network.enabled:  # the optical network on the route; its costs join the BOQs
+            with clock("network"):
+                p.network = network_mod.design_optical_network(area, config, d)
+            p.addresses, d.bom, d.bom_naive = p.network.addresses, p.network.bom, p.network.bom_naive
         if ws.reallocation is not None and len(d.segments):
             # Re-rank reallocation candidates by distance to the planned network (issue #3).
             ws.reallocation = ws_mod.propose_reallocation(

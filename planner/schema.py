@@ -389,3 +389,73 @@ WS_CLASSES: tuple[str, ...] = ("white", "grey", "black")
 
 #: How an address point's coverage was matched (column ``match_method``), best first.
 MATCH_METHODS: tuple[str, ...] = ("address_id", "address_key", "nearest_point", "area", "none")
+
+# --- optical network layer (issue #16) -------------------------------------
+
+CABINET_SITES = LayerSpec(
+    name="cabinet_sites",
+    geometry=_POINT,
+    required=False,
+    description="Candidate cabinet sites (public land, road verges); where given, cabinets stand only there.",
+    columns=(
+        Column("id", "str"),
+        Column("name", "str", required=False, default=""),
+    ),
+)
+LAYERS[CABINET_SITES.name] = CABINET_SITES
+
+#: Address columns added by the network layer.
+OUT_ADDRESS_NETWORK_COLUMNS: tuple[str, ...] = (
+    "cabinet_id",        # cabinet serving the address ('' if none / express)
+    "splitter_id",       # last splitter on its path ('' if none / express)
+    "splitter_port",     # output port of that splitter (0 if none)
+    "olt_port",          # OLT port '<pop>/<card>/<port>' (PON) or '<pop>/P<card>/<port>' (point-to-point)
+    "loss_db_1310",      # optical loss upstream, dB (NaN if not connected)
+    "loss_db_1490",      # optical loss downstream, dB
+    "express_fibre",     # bool: dedicated unsplit fibre
+)
+
+#: Cabinets (points; ``cabinet_areas`` holds the service-area polygons).
+OUT_CABINET_COLUMNS: tuple[str, ...] = (
+    "cabinet_id", "pop_id", "site_id", "node", "simc", "locality", "homes", "splitters", "ports_provisioned",
+    "capacity_ports", "feeder_fibres", "olt_ports", "closure_splitters", "max_distance_m", "fibre_km",
+)
+OUT_CABINET_AREA_COLUMNS: tuple[str, ...] = ("cabinet_id", "homes")
+
+#: Splitters (points): stage 1 in cabinets, stage 2 in closures (cascade).
+OUT_SPLITTER_COLUMNS: tuple[str, ...] = (
+    "splitter_id", "stage", "ratio", "cabinet_id", "node", "upstream_splitter_id", "upstream_port", "olt_port",
+    "pop_id", "homes", "ports_used", "ports_free",
+)
+
+#: Cables (lines between joints), sized from the catalogue.
+OUT_CABLE_COLUMNS: tuple[str, ...] = (
+    "cable_id", "kind", "cable_size", "parallel", "fibres_used", "fibres_spare", "feeder_fibres", "distribution_fibres",
+    "express_fibres", "length_m", "segments", "from_node", "to_node",
+)
+
+#: Splice closures (points).
+OUT_CLOSURE_COLUMNS: tuple[str, ...] = (
+    "closure_id", "kind", "node", "splices", "cables_out", "merged_nodes", "splitters", "simc",
+)
+
+#: OLT per POP (points).
+OUT_OLT_COLUMNS: tuple[str, ...] = (
+    "pop_id", "name", "proposed", "basis", "homes", "express_homes", "cabinets", "pon_ports", "pon_cards",
+    "p2p_ports", "p2p_cards",
+)
+
+#: Loss budget per connected address (``loss_budget.csv``).
+OUT_LOSS_BUDGET_COLUMNS: tuple[str, ...] = (
+    "address_id", "cabinet_id", "splitter_id", "olt_port", "express_fibre", "fibre_m", "route_m", "detour_m",
+    "splitter_loss_db", "connectors", "splices", "loss_db_1310", "loss_db_1490", "budget_db", "headroom_db",
+    "within_budget", "within_reach", "cause", "fix",
+)
+
+#: Fibres per route segment.
+OUT_SEGMENT_FIBRE_COLUMNS: tuple[str, ...] = (
+    "segment_id", "feeder", "distribution", "express", "fibres", "cable_id", "cable_size", "parallel",
+)
+
+#: Column the network layer adds to the bill of quantities (after ``cost_drops_pln``).
+OUT_BOM_NETWORK_COLUMNS: tuple[str, ...] = ("cost_optical_pln",)

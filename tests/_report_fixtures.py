@@ -271,7 +271,7 @@ def make_fixture_plan(*, scale_cost: float = 1.0, aerial: bool = True) -> Simple
     localities = _localities(addresses, segments)
     config = Config()
     schedule = _schedule()
-    plan = SimpleNamespace(area=area, config=config, addresses=addresses, localities=localities,
+    plan = SimpleNamespace(area=area, config=config, addresses=addresses, localities=localities, network=None,
                            whitespots=whitespots, design=design, schedule=schedule,
                            stages=("whitespots", "design", "schedule"))
     plan.segments, plan.drops, plan.bom = segments, drops, bom

@@ -15,6 +15,8 @@ assumption behind it.  Sources quoted:
 * [FERC] FERC 1.1 call documentation: NGA / very-high-capacity threshold 100 Mb/s
   downlink for the white-spot list.
 * [UKE] UKE inventory code lists (``data/uke/slowniki_inwentaryzacja_uke.txt``).
+* [PON] ``shared/context/pon_design_references.md``: network-design figures of Comsof,
+  Biarri FOND, open FTTH planners, ITU-T G.984.2 and the FOA (``[network]``, issue #16).
 * [A] Assumption of this project, to be replaced with the operator's own price list.
   Prices are PLN net, 2024 market level for rural Mazovia.
 
@@ -30,6 +32,7 @@ from planner.config.costs import CostConfig
 from planner.config.design import DesignConfig
 from planner.config.loader import Config, config_from_dict, load_config
 from planner.config.maps import MapConfig
+from planner.config.network import NetworkConfig
 from planner.config.output import OutputConfig
 from planner.config.replan import ReplanConfig
 from planner.config.scale import ScaleConfig
@@ -48,6 +51,7 @@ __all__ = [
     "MapConfig",
     "OutputConfig",
     "ScaleConfig",
+    "NetworkConfig",
     "Config",
     "config_from_dict",
     "load_config",

@@ -14,6 +14,7 @@ from planner.config.area import AreaConfig
 from planner.config.costs import CostConfig
 from planner.config.design import DesignConfig
 from planner.config.maps import MapConfig
+from planner.config.network import NetworkConfig
 from planner.config.output import OutputConfig
 from planner.config.scale import ScaleConfig  # issue #19
 from planner.config.schedule import ScheduleConfig
@@ -33,7 +34,8 @@ class Config(Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     map: MapConfig = Field(default_factory=MapConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
-    scale: ScaleConfig = Field(default_factory=ScaleConfig)  # issue #19: planner plan-many
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
     # Show progress bars (CLI --quiet turns them off).
     progress: bool = True
 

@@ -68,10 +68,10 @@ Poles
     whose ``support``/``lamp_mount`` says it is not on a pole (wall, wire,
     ceiling, ground, ...) is kept with ``usable=False``.
 POPs
-    ``man_made=street_cabinet`` with ``street_cabinet=telecom``, and
-    ``telecom=exchange`` / ``central_office`` (nodes, or the representative
-    point of ways and relations).  There may be none: the pipeline then needs
-    a POP given by the user.
+    ``man_made=street_cabinet`` with ``street_cabinet=telecom``,
+    ``telecom=exchange`` / ``central_office`` and ``building=telecom`` (nodes,
+    or the representative point of ways and relations).  There may be none:
+    the pipeline then proposes one (:mod:`planner.network.pop`).
 Ducts, coverage, parcels
     OSM has no such data; the layers are empty.
 """
@@ -736,13 +736,14 @@ def _pops(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
         _tag(features, "street_cabinet") == "telecom"
     )
     exchange = _tag(features, "telecom").isin(["exchange", "central_office"])
+    exchange |= _tag(features, "building") == "telecom"  # telecom buildings are POP sites too
     feats = features[cabinet | exchange].reset_index(drop=True)
     if feats.empty:
-        logger.info("no telecom cabinet or exchange in the OSM data: a POP must be given")
+        logger.info("no telecom site in the OSM data: a POP will be proposed")
         return empty_layer("pops", crs)
     kind = np.where(
-        (_tag(feats, "telecom").isin(["exchange", "central_office"])).to_numpy(),
-        "telecom exchange", "telecom street cabinet",
+        (_tag(feats, "telecom").isin(["exchange", "central_office"]) | (_tag(feats, "building") == "telecom"))
+        .to_numpy(), "telecom exchange", "telecom street cabinet",
     )
     name = _tag(feats, "name")
     name = name.where(name != "", _tag(feats, "operator"))

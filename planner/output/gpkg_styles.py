@@ -25,6 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from planner import styles as colours
+from planner.network.styles import NETWORK_STYLES
 
 __all__ = ["LayerStyle", "plan_styles", "style_qml", "write_layer_styles", "STATUS_COLOURS"]
 
@@ -227,6 +228,10 @@ def style_qml(layer: str, *, milestones: tuple[str, ...] = ()) -> str | None:
         return _categorized("owner", cats, "point")
     if layer == "ducts":
         return _single(_line_symbol("0", "#66c2a5", 2.0), "line")
+    if layer in NETWORK_STYLES:  # the layers of the optical network
+        kind, attr, geom, labels, spec = NETWORK_STYLES[layer]
+        sym = {"marker": _marker_symbol, "line": _line_symbol, "fill": _fill_symbol}[kind]
+        return _categorized(attr, [(v, lab, sym(str(i), *a)) for i, (v, lab, a) in enumerate(spec)], geom, labels)
     return None
 
 

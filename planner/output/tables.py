@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from planner.network import plan_layers as network_layers
+from planner.network import plan_tables as network_tables
+
 if TYPE_CHECKING:
     from planner.pipeline import Plan
 
@@ -30,6 +33,8 @@ def plan_layers(p: Plan) -> dict[str, gpd.GeoDataFrame]:
                 used.update(ids.split(";"))
         poles = p.area.layers["poles"]
         layers["poles_used"] = poles[poles["id"].isin(used)].sort_values("id").reset_index(drop=True)
+    if p.network is not None:  # cabinets (with service areas), cables, closures, OLTs
+        layers.update(network_layers(p.network))
     return layers
 
 def plan_tables(p: Plan) -> dict[str, pd.DataFrame]:
@@ -52,6 +57,8 @@ def plan_tables(p: Plan) -> dict[str, pd.DataFrame]:
         tables["unconnected"] = d.unconnected
         tables["segments"] = pd.DataFrame(d.segments.drop(columns="geometry"))
         tables["drops"] = pd.DataFrame(d.drops.drop(columns="geometry"))
+    if p.network is not None:  # cables.csv, cabinets.csv, loss_budget.csv, ...
+        tables.update(network_tables(p.network))
     if p.schedule is not None:
         s = p.schedule
         tables["schedule"] = s.work_packages

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from planner.network import report_lines as network_report_lines
 from planner.report.figures import display_table, format_cell, report_figures
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ def _headline(p: Plan, fig: dict[str, pd.DataFrame]) -> list[str]:
             f"(per home passed): {format_cell('x_pln', t['cost_per_home_pln'])} PLN; oszczędność drzewa vs naiwny "
             f"(saving of the shared tree): {format_cell('pct', s.get('saving_pct', float('nan')))} %",
         ]
+    if p.network is not None:  # the optical network in the headline
+        lines += network_report_lines(p.network)
     if p.schedule is not None:
         sch = p.schedule
         lines.append(f"Harmonogram wykonalny (schedule feasible): {'tak (yes)' if sch.feasible else 'NIE (no)'}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from planner.network import format_summary as network_summary
+
 if TYPE_CHECKING:
     from planner.pipeline import Plan
 
@@ -28,6 +30,8 @@ def format_summary(p: Plan) -> str:
         lines.append(p.localities[[c for c in cols if c in p.localities]].to_string(index=False))
     if p.design is not None:
         lines += ["", _format_bom(p)]
+    if p.network is not None:  # OLT ports, cabinets, splitters, cables, worst loss
+        lines += ["", network_summary(p.network)]
     if p.schedule is not None:
         sch = p.schedule
         lines += ["", "Milestones (kamienie milowe):", sch.milestones.to_string(index=False)]
@@ -70,6 +74,9 @@ def _format_bom(p: Plan) -> str:
         ("homes passed", "homes_passed", "{:.0f}"),
         ("cost per home passed, PLN", "cost_per_home_pln", "{:,.0f}"),
     ]
+    if "cost_optical_pln" in tree:  # the optical network's cost is part of the total
+        rows.insert(next(i for i, r in enumerate(rows) if r[1] == "cost_total_pln"),
+                    ("optical network (equipment, cables), PLN", "cost_optical_pln", "{:,.0f}"))
     out = ["Bill of quantities        shared tree | naive union of per-address paths"]
     for label, col, fmt in rows:
         if col is None:

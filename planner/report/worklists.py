@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from planner.network import bom_sheets as network_sheets
 from planner.schema import OUT_BOM_COLUMNS
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def bom_sheets(p: Plan) -> dict[str, pd.DataFrame]:
                                 "address": [text.get(i, "") for i in un["address_id"].astype(str)],
                                 "locality": un["locality"].to_numpy(), "reason": un["reason"].to_numpy(),
                                 "detail": un["detail"].to_numpy() if "detail" in un else ""})
-    return {
+    sheets = {
         "BOM wg miejscowości": bom,
         "BOM wg kamieni milowych": by_ms,
         "Koszty (cost summary)": cost,
@@ -162,3 +163,6 @@ def bom_sheets(p: Plan) -> dict[str, pd.DataFrame]:
         "Bariery (barriers)": barriers,
         "Niepodłączone": unconnected,
     }
+    if p.network is not None:  # "cables", "cabinets", "splitters", "optical BOM"
+        sheets.update(network_sheets(p.network))
+    return sheets

@@ -183,7 +183,7 @@ def validate_area(area: Area, *, require: bool = True) -> list[Problem]:
         g = area.layers.get(name)
         src = area.sources.get(name, name)
         if g is None or len(g) == 0:
-            if spec.required and require:
+            if spec.required and require and name != "pops":  # a missing POP is proposed (planner.network.pop)
                 problems.append(Problem(
                     file=area.sources.get(name) or f"study area {area.name!r}", layer=name,
                     message=f"required layer '{name}' is missing or empty",

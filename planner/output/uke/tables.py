@@ -14,6 +14,7 @@ import shapely
 from pyproj import Transformer
 
 from planner._errors import InputDataError, Problem
+from planner.network.uke import uke_network
 from planner.output.uke.templates import (
     CABLE_SIZES,
     FIBRE_RESERVE,
@@ -74,15 +75,16 @@ def _cable_size(n: np.ndarray) -> np.ndarray:
     return np.maximum(sizes[idx], need)
 
 
-def _break_runs(seg: pd.DataFrame, kind: np.ndarray) -> tuple[np.ndarray, set[int]]:
-    """Run id per segment (chains between break nodes with one kind) and the break nodes."""
+def _break_runs(seg: pd.DataFrame, kind: np.ndarray,
+                extra: frozenset[int] = frozenset()) -> tuple[np.ndarray, set[int]]:
+    """Run id per segment (chains between break nodes with one kind) and the break nodes (plus ``extra``)."""
     n_child = seg.groupby("u").size()
     parent_of = dict(zip(seg["segment_id"], seg["parent_id"]))
     kind_of = dict(zip(seg["segment_id"], kind))
     v_of = dict(zip(seg["segment_id"], seg["v"]))
     u_of = dict(zip(seg["segment_id"], seg["u"]))
     roots = set(seg.loc[seg["parent_id"] < 0, "u"])
-    breaks = set(int(x) for x in roots)
+    breaks = set(int(x) for x in roots) | set(extra)  # cabinets and closures of the optical network break lines
     for sid, v in v_of.items():
         if n_child.get(v, 0) != 1:  # branching node or cable end
             breaks.add(int(v))
@@ -119,7 +121,7 @@ def _fmt(values: np.ndarray, decimals: int = 6) -> list[str]:
 
 
 def _cable_lines(seg: gpd.GeoDataFrame, node_id: dict[int, str], tf: Transformer, pre: str, project: str,
-                 columns: list[str]) -> gpd.GeoDataFrame:
+                 columns: list[str], net: Any = None) -> gpd.GeoDataFrame:
     """One cable line (lk) per run of segments: the runs' vertices chained in tree order, in EPSG:4326."""
     o = seg.sort_values(["_run", "dist_from_pop_m", "segment_id"], kind="stable")
     run = o["_run"].to_numpy(dtype=np.int64)
@@ -140,6 +142,12 @@ def _cable_lines(seg: gpd.GeoDataFrame, node_id: dict[int, str], tf: Transformer
     u = o["u"].to_numpy(dtype=np.int64)[start]
     v = o["v"].to_numpy(dtype=np.int64)[end]
     kind = o["_kind"].to_numpy(dtype=object)[start]
+    lk07, lk08 = _cable_size(n_down), n_down
+    if net is not None:  # the cables of the optical network: their size and the fibres used
+        first_seg = o["segment_id"].to_numpy(dtype=np.int64)[start]
+        pairs = [net.fibres(int(sid), (int(a), int(b))) for sid, a, b in zip(first_seg, lk07, lk08)]
+        lk07 = np.array([a for a, _ in pairs], dtype=np.int64)
+        lk08 = np.array([b for _, b in pairs], dtype=np.int64)
     rows = pd.DataFrame({
         "lk01_id_lk": [f"{pre}_LK{r + 1:05d}" for r in runs],
         "lk02_id_punktu_poczatkowego": [node_id[int(n)] for n in u],
@@ -147,8 +155,8 @@ def _cable_lines(seg: gpd.GeoDataFrame, node_id: dict[int, str], tf: Transformer
         "lk04_id_punktu_koncowego": [node_id[int(n)] for n in v],
         "lk05_medium_transmisyjne": MEDIUM,
         "lk06_rodzaj_linii_kablowej": [LK06[k] for k in kind],
-        "lk07_liczba_wlokien": _cable_size(n_down).astype(str).astype(object),
-        "lk08_liczba_wlokien_wykorzystywanych": n_down.astype(str).astype(object),
+        "lk07_liczba_wlokien": np.asarray(lk07).astype(str).astype(object),
+        "lk08_liczba_wlokien_wykorzystywanych": np.asarray(lk08).astype(str).astype(object),
         "lk09_liczba_wlokien_udostepnienia": "0",
         "lk10_finansowanie_publ": "Tak",
         "lk11_numery_projektow_publ": project,
@@ -198,7 +206,8 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
     # --- cable lines -------------------------------------------------------
     kind = _kind(seg["deployment"].to_numpy(dtype=object), seg["pole_owner"].fillna("").to_numpy(dtype=object),
                  trench_in_microduct)
-    run, breaks = _break_runs(seg, kind)
+    net = uke_network(plan_or_layers)  # the real flexibility points and fibre counts (planner.network)
+    run, breaks = _break_runs(seg, kind, net.joints if net is not None else frozenset())
     seg = seg.assign(_run=run, _kind=kind)
     pops = L.pops.reset_index(drop=True)
     node_xy: dict[int, tuple[float, float]] = {}
@@ -221,7 +230,7 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
         root_of[sid] = int(u) if par < 0 else root_of.get(par, int(u))
     seg["_root"] = seg["segment_id"].map(root_of)
 
-    lk = _cable_lines(seg, node_id, tf, pre, project, cols["lk"])
+    lk = _cable_lines(seg, node_id, tf, pre, project, cols["lk"], net)
 
     # --- flexibility points ------------------------------------------------
     pole_root: dict[str, int] = {}
@@ -243,6 +252,8 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
         np.where(poles["owner"].to_numpy(dtype=object) == "commune_lighting", PE_LIGHTING_MAST, PE_POLE)
         if has_poles else np.zeros(0, dtype=object),
         np.full(len(closure_nodes), PE_CLOSURE, dtype=object)]).astype(object)
+    if net is not None:  # a break node at a cabinet is a street cabinet (01)
+        pe_types[len(pole_ids):] = net.pe_types(closure_nodes)
     pe_root = np.array([pole_root.get(pid, default_root) for pid in pole_ids]
                        + [v_root.get(int(n), default_root) for n in closure_nodes], dtype=np.int64)
     pe_geom = np.concatenate([poles.geometry.values.to_numpy() if has_poles else np.zeros(0, dtype=object),

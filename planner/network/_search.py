@@ -1,0 +1,587 @@
+"""Numba kernels of the cabinet partition: part costs, the greedy start, the local search.
+
+Private to :mod:`planner.network.partition` (which documents the problem and
+the method).  A *part* is given as its nodes in preorder (``idx[:m]``) with
+local parent indices (``lpar``, ``-1`` at its top); the partition as a cut
+flag per node (the edge to its parent is cut; roots always count as cut).
+Kernels raise plain ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_INF = np.inf
+
+
+# ---------------------------------------------------------------------------
+# cost of one part
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
+               weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
+               reach: float) -> tuple[float, int]:
+    """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents)."""
+    total = 0
+    wtot = 0.0
+    for i in range(m):
+        total += load[idx[i]]
+        wtot += weight[idx[i]]
+    if total == 0:
+        return 0.0, -1
+    if total >= phi.size:
+        return _INF, -1
+    wsub = np.empty(m)
+    dsub = np.zeros(m)
+    for i in range(m):
+        wsub[i] = weight[idx[i]]
+    for i in range(m - 1, 0, -1):
+        p = lpar[i]
+        ln = plen[idx[i]]
+        wsub[p] += wsub[i]
+        dsub[p] += dsub[i] + wsub[i] * ln
+    s = np.empty(m)
+    s[0] = dsub[0]
+    for i in range(1, m):
+        s[i] = s[lpar[i]] + plen[idx[i]] * (wtot - 2.0 * wsub[i])
+    use_reach = reach < _INF
+    ecc = np.zeros(m)
+    if use_reach:
+        h = np.empty(m)
+        b1 = np.full(m, -_INF)
+        b1c = np.full(m, -1)
+        b2 = np.full(m, -_INF)
+        for i in range(m):
+            h[i] = 0.0 if load[idx[i]] > 0 else -_INF
+        for i in range(m - 1, 0, -1):  # children come after parents: h[i] is final here
+            if b1[i] > h[i]:
+                h[i] = b1[i]
+            p = lpar[i]
+            c = h[i] + plen[idx[i]]
+            if c > b1[p]:
+                b2[p] = b1[p]
+                b1[p] = c
+                b1c[p] = i
+            elif c > b2[p]:
+                b2[p] = c
+        if b1[0] > h[0]:
+            h[0] = b1[0]
+        up = np.empty(m)
+        up[0] = -_INF
+        for i in range(1, m):
+            p = lpar[i]
+            via = up[p]
+            if load[idx[p]] > 0 and via < 0.0:
+                via = 0.0
+            sib = b2[p] if b1c[p] == i else b1[p]
+            if sib > via:
+                via = sib
+            up[i] = via + plen[idx[i]]
+        for i in range(m):
+            ecc[i] = h[i] if h[i] > up[i] else up[i]
+    f = phi[total]
+    best = _INF
+    bi = -1
+    for i in range(m):
+        if not allowed[idx[i]]:
+            continue
+        if use_reach and ecc[i] > reach:
+            continue
+        c = s[i] + f * depth[idx[i]]
+        if c < best:
+            best = c
+            bi = i
+    if bi < 0:
+        return _INF, -1
+    return best + lam, bi
+
+
+@njit(cache=True, nogil=True)
+def _collect(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent: np.ndarray,
+             cut: np.ndarray, loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray, flag: np.ndarray,
+             include2: int = -1) -> tuple[int, bool]:
+    """Nodes of the part topped by ``t`` plus the parts topped by ``include``/``include2``, in preorder.
+
+    Fills ``idx[:m]`` and the local parents ``lpar[:m]``; returns ``m`` and
+    whether any of the nodes is flagged.
+    """
+    m = 0
+    i = pos[t]
+    end = pos[t] + size[t]
+    anyflag = False
+    while i < end:
+        v = pre[i]
+        if i != pos[t] and cut[v] and v != include and v != include2:
+            i += size[v]
+            continue
+        loc[v] = m
+        idx[m] = v
+        lpar[m] = -1 if i == pos[t] else loc[parent[v]]
+        if flag[v]:
+            anyflag = True
+        m += 1
+        i += 1
+    return m, anyflag
+
+
+@njit(cache=True, nogil=True)
+def _child_tops(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray,
+                out: np.ndarray) -> int:
+    """Tops of the parts hanging directly below the part of ``t`` (with ``include``'s part); count."""
+    k = 0
+    i = pos[t] + 1
+    end = pos[t] + size[t]
+    while i < end:
+        v = pre[i]
+        if cut[v] and v != include:
+            out[k] = v
+            k += 1
+            i += size[v]
+            continue
+        i += 1
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent: np.ndarray, cut: np.ndarray,
+             loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray, flag: np.ndarray, plen: np.ndarray,
+             depth: np.ndarray, load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray,
+             lam: float, reach: float) -> float:
+    m, _ = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, flag)
+    c, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+    return c
+
+
+@njit(cache=True, nogil=True)
+def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load: np.ndarray) -> float:
+    """Longest distance between two loaded nodes of ``idx[:m]`` (``-inf`` for fewer than one)."""
+    h = np.empty(m)
+    for i in range(m):
+        h[i] = 0.0 if load[idx[i]] > 0 else -_INF
+    best = -_INF
+    for i in range(m):
+        if h[i] > best:
+            best = h[i]
+    for i in range(m - 1, 0, -1):  # children first: h[i] is the farthest loaded node below i
+        p = lpar[i]
+        c = h[i] + plen[idx[i]]
+        if h[p] + c > best:
+            best = h[p] + c
+        if c > h[p]:
+            h[p] = c
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
+                weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
+                allow_whole: bool) -> tuple[float, int]:
+    """Best way to cover ``idx[:m]`` by one part (if ``allow_whole``) or two (one cut).
+
+    Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
+    """
+    cap = phi.size - 1
+    lsize = np.ones(m, dtype=np.int64)
+    lload = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        lload[i] = load[idx[i]]
+    for i in range(m - 1, 0, -1):
+        lsize[lpar[i]] += lsize[i]
+        lload[lpar[i]] += lload[i]
+    total = lload[0]
+    best = _INF
+    bk = -1
+    if reach < _INF and _diameter(idx, lpar, m, plen, load) <= reach:
+        reach = _INF  # no part of this set can break the reach: skip the eccentricities
+    if allow_whole and total <= cap:
+        best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+        bk = 0
+    sub_idx = np.empty(m, dtype=np.int64)
+    sub_par = np.empty(m, dtype=np.int64)
+    for k in range(1, m):
+        lo = lload[k]
+        if lo > cap or total - lo > cap:
+            continue
+        s = lsize[k]
+        for j in range(s):
+            sub_idx[j] = idx[k + j]
+            sub_par[j] = -1 if j == 0 else lpar[k + j] - k
+        c1, _ = _eval_part(sub_idx, sub_par, s, plen, depth, load, weight, allowed, phi, lam, reach)
+        if c1 >= best:
+            continue
+        q = 0
+        for j in range(m):
+            if k <= j < k + s:
+                continue
+            sub_idx[q] = idx[j]
+            p = lpar[j]
+            sub_par[q] = p if p < k else p - s
+            q += 1
+        c2, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
+        if c1 + c2 < best:
+            best = c1 + c2
+            bk = k
+    return best, bk
+
+
+#: Sets of up to this many nodes are also tried re-cut into three parts (two cuts, O(m^3)). [A]
+SMALL_SET = 64
+
+
+@njit(cache=True, nogil=True)
+def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, which: int, sub_idx: np.ndarray,
+                  sub_par: np.ndarray, where: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
+                  weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
+                  reach: float) -> float:
+    """Cost of the nodes of ``idx[:m]`` labelled ``which`` (a connected subset, in preorder)."""
+    q = 0
+    for j in range(m):
+        if label[j] != which:
+            continue
+        where[j] = q
+        sub_idx[q] = idx[j]
+        p = lpar[j]
+        sub_par[q] = where[p] if p >= 0 and label[p] == which else -1
+        q += 1
+    if q == 0:
+        return 0.0
+    c, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
+    return c
+
+
+@njit(cache=True, nogil=True)
+def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray,
+                 load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
+                 reach: float) -> tuple[float, int, int]:
+    """Best cover of ``idx[:m]`` by three connected parts (cuts above local nodes ``k1 < k2``)."""
+    cap = phi.size - 1
+    lsize = np.ones(m, dtype=np.int64)
+    lload = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        lload[i] = load[idx[i]]
+    for i in range(m - 1, 0, -1):
+        lsize[lpar[i]] += lsize[i]
+        lload[lpar[i]] += lload[i]
+    label = np.zeros(m, dtype=np.int64)
+    sub_idx = np.empty(m, dtype=np.int64)
+    sub_par = np.empty(m, dtype=np.int64)
+    where = np.empty(m, dtype=np.int64)
+    best = _INF
+    b1 = -1
+    b2 = -1
+    for k1 in range(1, m):
+        for k2 in range(k1 + 1, m):
+            nested = k2 < k1 + lsize[k1]
+            l2 = lload[k2]
+            l1 = lload[k1] - l2 if nested else lload[k1]
+            l0 = lload[0] - lload[k1] - (0 if nested else l2)
+            if l0 > cap or l1 > cap or l2 > cap:
+                continue
+            for j in range(m):
+                label[j] = 2 if k2 <= j < k2 + lsize[k2] else (1 if k1 <= j < k1 + lsize[k1] else 0)
+            c = 0.0
+            for w in range(3):
+                c += _eval_labeled(idx, lpar, m, label, w, sub_idx, sub_par, where, plen, depth, load, weight,
+                                   allowed, phi, lam, reach)
+                if c >= best:
+                    break
+            if c < best:
+                best = c
+                b1 = k1
+                b2 = k2
+    return best, b1, b2
+
+
+# ---------------------------------------------------------------------------
+# greedy start and local search
+# ---------------------------------------------------------------------------
+
+
+@njit(cache=True, nogil=True)
+def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndarray, cap: int,
+            reach: float) -> np.ndarray:
+    """Fewest connected parts within ``cap`` (and diameter ``reach``): cut flags per node."""
+    n = parent.size
+    cut = np.zeros(n, dtype=np.bool_)
+    ol = load.copy()
+    h = np.full(n, -_INF)
+    for v in range(n):
+        if load[v] > 0:
+            h[v] = 0.0
+    # children lists
+    nchild = np.zeros(n + 1, dtype=np.int64)
+    for v in range(n):
+        if parent[v] >= 0:
+            nchild[parent[v] + 1] += 1
+    start = np.cumsum(nchild)
+    fill = start[:-1].copy()
+    kids = np.empty(max(1, start[-1]), dtype=np.int64)
+    for v in range(n):
+        p = parent[v]
+        if p >= 0:
+            kids[fill[p]] = v
+            fill[p] += 1
+    for i in range(n - 1, -1, -1):
+        v = pre[i]
+        a, b = start[v], start[v + 1]
+        tot = load[v]
+        for j in range(a, b):
+            tot += ol[kids[j]]
+        while tot > cap:  # cut the heaviest child part (ties: lowest id)
+            bj = -1
+            for j in range(a, b):
+                c = kids[j]
+                if not cut[c] and ol[c] > 0 and (bj < 0 or ol[c] > ol[kids[bj]]):
+                    bj = j
+            if bj < 0:
+                raise ValueError("a node's own load exceeds the capacity")
+            cut[kids[bj]] = True
+            tot -= ol[kids[bj]]
+        own = 0.0 if load[v] > 0 else -_INF
+        while True:  # keep two loaded nodes at most `reach` apart: cut the farthest child part
+            b1 = own
+            b2 = -_INF
+            cj = -1
+            for j in range(a, b):
+                c = kids[j]
+                if cut[c] or h[c] == -_INF:
+                    continue
+                x = h[c] + plen[c]
+                if cj < 0 or x > h[kids[cj]] + plen[kids[cj]]:
+                    cj = j
+                if x > b1:
+                    b2 = b1
+                    b1 = x
+                elif x > b2:
+                    b2 = x
+            if cj < 0 or b2 == -_INF or b1 + b2 <= reach:
+                break
+            cut[kids[cj]] = True
+            tot -= ol[kids[cj]]
+        ol[v] = tot
+        hv = own
+        for j in range(a, b):
+            c = kids[j]
+            if not cut[c] and h[c] > -_INF and h[c] + plen[c] > hv:
+                hv = h[c] + plen[c]
+        h[v] = hv
+    return cut
+
+
+@njit(cache=True, nogil=True)
+def _depth(pre: np.ndarray, parent: np.ndarray, plen: np.ndarray) -> np.ndarray:
+    depth = np.zeros(pre.size)
+    for i in range(pre.size):
+        v = pre[i]
+        if parent[v] >= 0:
+            depth[v] = depth[parent[v]] + plen[v]
+    return depth
+
+
+@njit(cache=True, nogil=True)
+def _better(new: float, now: float) -> bool:
+    """``new`` improves on ``now`` by more than rounding (any finite cost improves on an infeasible one)."""
+    if now == _INF:
+        return new < _INF
+    return new < now - 1e-9 * (1.0 + abs(now))
+
+
+@njit(cache=True, nogil=True)
+def _top_of(v: int, parent: np.ndarray, cut: np.ndarray) -> int:
+    while parent[v] >= 0 and not cut[v]:
+        v = parent[v]
+    return v
+
+
+@njit(cache=True, nogil=True)
+def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
+             allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
+             lam: float, reach: float, max_passes: int, deep: bool) -> int:
+    """Local search over adjacent parts; updates ``cut``.
+
+    ``deep`` adds the re-cuts of small pairs and triples into three parts
+    (O(m^3) each) once the pair passes converge.
+    """
+    n = parent.size
+    loc = np.zeros(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    lpar = np.empty(n, dtype=np.int64)
+    prev = np.ones(n, dtype=np.bool_)   # nodes whose part changed in the last pass
+    flag0 = np.zeros(n, dtype=np.bool_)
+    since3 = np.ones(n, dtype=np.bool_)  # nodes whose part changed since the last pass over triples
+    tops = np.empty(n, dtype=np.int64)
+    cur = np.zeros(n, dtype=np.bool_)
+    passes = 0
+    while passes < max_passes:
+        passes += 1
+        moved = False
+        for i in range(n):
+            x = pre[i]
+            if parent[x] < 0 or not cut[x]:
+                continue
+            ta = _top_of(parent[x], parent, cut)
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, prev)
+            if not dirty:
+                continue
+            kx = loc[x]
+            # current cost: part A (U without x's block) + part B (x's block)
+            lsize = np.ones(m, dtype=np.int64)
+            for j in range(m - 1, 0, -1):
+                lsize[lpar[j]] += lsize[j]
+            sb = lsize[kx]
+            bidx = idx[kx:kx + sb].copy()
+            bpar = lpar[kx:kx + sb] - kx
+            bpar[0] = -1
+            cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach)
+            aidx = np.empty(m - sb, dtype=np.int64)
+            apar = np.empty(m - sb, dtype=np.int64)
+            q = 0
+            for j in range(m):
+                if kx <= j < kx + sb:
+                    continue
+                aidx[q] = idx[j]
+                p = lpar[j]
+                apar[q] = p if p < kx else p - sb
+                q += 1
+            ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach)
+            now = ca + cb
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)
+            if k >= 0 and _better(best, now) and idx[k] != x:
+                cut[x] = False
+                if k > 0:
+                    cut[idx[k]] = True
+                for j in range(m):
+                    cur[idx[j]] = True
+                moved = True
+        for i in range(n):  # split single parts
+            t = pre[i]
+            if parent[t] >= 0 and not cut[t]:
+                continue
+            m, dirty = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, prev)
+            if not dirty or m < 2:
+                continue
+            now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, False)
+            if k > 0 and _better(best, now):
+                cut[idx[k]] = True
+                for j in range(m):
+                    cur[idx[j]] = True
+                moved = True
+        if moved:
+            since3 |= cur
+            prev[:] = cur
+            cur[:] = False
+            continue
+        # converged on pairs: small pairs re-cut into three parts (two cuts) ...
+        for i in range(n):
+            x = pre[i]
+            if parent[x] < 0 or not cut[x]:
+                continue
+            ta = _top_of(parent[x], parent, cut)
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3)
+            if not deep or not dirty or m > SMALL_SET:
+                continue
+            now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                            allowed, phi, lam, reach)
+                   + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                              allowed, phi, lam, reach))
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3)
+            best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+            if k1 > 0 and _better(best, now):
+                cut[x] = False
+                cut[idx[k1]] = True
+                cut[idx[k2]] = True
+                for j in range(m):
+                    cur[idx[j]] = True
+                moved = True
+        # ... and three adjacent parts re-covered by at most two (one cut), or by three small ones --
+        # fewer cabinets where a chain of pair moves would first have to pay for one more
+        for i in range(n):
+            x = pre[i]
+            if parent[x] < 0 or not cut[x]:
+                continue
+            ta = _top_of(parent[x], parent, cut)
+            k = _child_tops(ta, x, pre, pos, size, cut, tops)
+            if parent[ta] >= 0:   # the part above A as the third one
+                tops[k] = -2
+                k += 1
+            for j in range(k):
+                y = tops[j]
+                third = _top_of(parent[ta], parent, cut) if y == -2 else y
+                if y != -2 and (third == x or not (pos[x] <= pos[y] < pos[x] + size[x]
+                                                    or parent[y] >= 0 and _top_of(parent[y], parent, cut) == ta)):
+                    continue
+                now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                                allowed, phi, lam, reach)
+                       + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                                  allowed, phi, lam, reach)
+                       + _cost_of(third, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load,
+                                  weight, allowed, phi, lam, reach))
+                if y == -2:
+                    m, dirty = _collect(third, ta, pre, pos, size, parent, cut, loc, idx, lpar, since3, x)
+                else:
+                    m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, y)
+                if not dirty:
+                    continue
+                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)
+                k2 = -1
+                if deep and not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
+                    best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+                if kk >= 0 and _better(best, now):
+                    cut[x] = False
+                    cut[ta if y == -2 else y] = False
+                    if kk > 0:
+                        cut[idx[kk]] = True
+                    if k2 > 0:
+                        cut[idx[k2]] = True
+                    for jj in range(m):
+                        cur[idx[jj]] = True
+                    moved = True
+                    break
+        since3[:] = False
+        if not moved:
+            break
+        since3 |= cur
+        prev[:] = cur
+        cur[:] = False
+    return passes
+
+
+@njit(cache=True, nogil=True)
+def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
+           allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
+           lam: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Part index per node (-1: no load), and per part its top, cabinet, load and cost."""
+    n = parent.size
+    loc = np.zeros(n, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    lpar = np.empty(n, dtype=np.int64)
+    flag = np.zeros(n, dtype=np.bool_)
+    part = np.full(n, -1, dtype=np.int64)
+    tops = np.empty(n, dtype=np.int64)
+    cabs = np.empty(n, dtype=np.int64)
+    loads = np.empty(n, dtype=np.int64)
+    costs = np.empty(n)
+    k = 0
+    for i in range(n):
+        t = pre[i]
+        if parent[t] >= 0 and not cut[t]:
+            continue
+        m, _ = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, flag)
+        tot = 0
+        for j in range(m):
+            tot += load[idx[j]]
+        if tot == 0:
+            continue
+        c, b = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+        for j in range(m):
+            part[idx[j]] = k
+        tops[k] = t
+        cabs[k] = idx[b] if b >= 0 else -1
+        loads[k] = tot
+        costs[k] = c
+        k += 1
+    return part, tops[:k].copy(), cabs[:k].copy(), loads[:k].copy(), costs[:k].copy()
