@@ -144,8 +144,9 @@ def write_region_areas(communes: Iterable[RegionCommune], out_dir: str | Path, *
     out_dir
         Target directory.
     bad
-        TERC codes of planted bad communes: written without their POP, so that
-        planning them fails with the usual "required layer 'pops'" message.
+        TERC codes of planted bad communes: two of their address points share
+        an id, so that planning them fails with the usual "duplicate id" message
+        of the input checks.
 
     Returns
     -------
@@ -156,11 +157,18 @@ def write_region_areas(communes: Iterable[RegionCommune], out_dir: str | Path, *
     for rc in communes:
         layers = dict(rc.layers)
         if rc.commune.terc in bad:
-            layers["pops"] = layers["pops"].iloc[:0]
+            layers["addresses"] = duplicate_first_id(layers["addresses"])
         layers = {k: v for k, v in layers.items() if len(v)}
         layers["metadata"] = _metadata(rc.commune.terc, rc.bounds)
         paths.append(write_gpkg(layers, out / f"{rc.commune.terc}.gpkg"))
     return paths
+
+
+def duplicate_first_id(addresses: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The address points with the second one given the first one's id (a planted data error)."""
+    out = addresses.copy()
+    out.iloc[1, out.columns.get_loc("id")] = out["id"].iloc[0]
+    return out
 
 
 def _to_lonlat(xy: np.ndarray) -> np.ndarray:
@@ -241,7 +249,7 @@ def write_region_national(communes: Iterable[RegionCommune], out_dir: str | Path
     out_dir
         Target directory.
     bad
-        TERC codes of planted bad communes: their POP is left out of the extract.
+        TERC codes of planted bad communes: two of their address points share an id.
     boundaries
         Also write the commune boundaries.
 
@@ -259,9 +267,12 @@ def write_region_national(communes: Iterable[RegionCommune], out_dir: str | Path
     try:
         for rc in communes:
             for name, w in writers.items():
-                if len(rc.layers[name]):
-                    w.write(rc.layers[name])
-            osm.add(rc.layers, pops=rc.commune.terc not in bad)
+                layer = rc.layers[name]
+                if name == "addresses" and rc.commune.terc in bad:
+                    layer = duplicate_first_id(layer)
+                if len(layer):
+                    w.write(layer)
+            osm.add(rc.layers, pops=True)
             bnd.append((rc.commune.terc, rc.commune.name, rc.boundary))
         paths = {name: w.close() for name, w in writers.items()}
     except BaseException:

@@ -42,7 +42,10 @@ _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LineString", 3: "Polygon", 4: "M
 _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3}
 #: Geometry type of plan layers when they are empty (input layers: the first type of planner.schema).
 _EMPTY_LAYER_TYPES = {"segments": "LineString", "drops": "LineString", "poles_used": "Point",
-                      "localities": "Polygon", "reallocation": "Point"}
+                      "localities": "Polygon", "reallocation": "Point",
+                      # the optical network's layers (planner.network)
+                      "cabinet_areas": "Polygon", "cables": "LineString", "closures": "Point", "splitters": "Point",
+                      "cabinets": "Point", "olt": "Point"}
 #: PostgreSQL types a column may get (the DDL takes them from here only).
 PG_TYPES = ("bigint", "double precision", "boolean", "date", "timestamp", "timestamptz", "text")
 #: PostGIS geometry types a geometry column may get.
