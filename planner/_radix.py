@@ -2,8 +2,8 @@
 
 Shared by :mod:`planner.routing` (Kruskal and link orders of the Steiner
 local search, on the order-preserving image of float costs) and by the
-white-spot kernels (grid cells of :mod:`planner._proximity`, text-key hashes
-of :mod:`planner._textkeys`).  ``np.argsort(kind="stable")`` on 64-bit
+white-spot kernels (grid cells of :mod:`planner.kernels.proximity`, text-key
+hashes of :mod:`planner.kernels.text_join`).  ``np.argsort(kind="stable")`` on 64-bit
 integers is a merge sort with random memory access; one pass of a radix
 sort reads the keys in order and writes to at most ``2**digit_bits`` places
 at a time, which is several times faster on the 10^4..10^7 keys sorted here.
