@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from planner._errors import InputDataError, InputFileNotFoundError
 from planner.area import empty_layer
-from planner.io.osm import ROAD_CLASSES, _node_lines, osm_bounds, read_osm
+from planner.io.osm import ROAD_CLASSES, node_lines, osm_bounds, read_osm
 from planner.schema import LAYERS
 
 osmium = pytest.importorskip("osmium")
@@ -508,7 +508,7 @@ def test_node_lines_property(raw_lines):
     if not lines:
         return
     geoms = np.array([shapely.LineString(pts) for pts in lines], dtype=object)
-    pieces, source, piece = _node_lines(geoms)
+    pieces, source, piece = node_lines(geoms)
 
     # oracle: a vertex splits its line when it is not an end of it and the
     # same point occurs anywhere else among all vertices of all lines

@@ -1,107 +1,23 @@
-"""Read OpenStreetMap extracts into study-area layers.
-
-OSM XML (``.osm``, ``.osm.bz2``, ``.xml``) and PBF (``.osm.pbf``, ``.o5m``)
-files are read offline by one reader built on pyosmium: node locations are
-cached (:meth:`osmium.FileProcessor.with_locations`) and multipolygon
-relations are assembled by osmium's area manager
-(:meth:`osmium.FileProcessor.with_areas`).  One reader for both formats means
-one set of rules; osmnx (:func:`osmnx.features_from_xml`,
-:func:`osmnx.graph_from_xml`) is the independent oracle the tests compare the
-XML results against.  Unlike osmnx, ways clipped by the extract (some of their
-nodes are not in the file, as in extracts cut by a bounding box) are kept with
-the nodes that are there instead of being dropped.
-
-The reader produces a table of *features* (one row per node, way or
-multipolygon relation carrying a tag the planner uses, geometry in EPSG:4326,
-one column per tag key of interest) and one function turns that table into
-the layers of :mod:`planner.schema`.  The rules:
-
-Roads
-    Ways with ``highway`` in :data:`ROAD_CLASSES`: every vehicular class except
-    motorways (a cable may not run along a motorway without the motorway
-    operator's agreement, and no access point can hang off it), plus
-    ``living_street``, ``service``, ``track``, ``pedestrian`` and ``road``.
-    Footways, paths, cycleways, steps and bridleways are left out: in a village
-    the cable follows the street, not the path beside it, and in towns the
-    footway usually runs along a street that is kept anyway [A].  Areas
-    (``area=yes``) and ways under construction or proposed are left out.
-    Ways are split at every vertex they share with another kept way (or with
-    themselves), so each output LineString ends at intersections; ids are
-    ``w{way_id}_{k}``, ``k`` counting the pieces of a way from its first node.
-    ``surface`` is ``'unpaved'`` for the OSM unpaved surfaces
-    (:data:`UNPAVED_SURFACES`), and for ``highway=track`` or a ``tracktype`` of
-    grade 2-5 with no ``surface`` tag; otherwise ``'paved'``.  ``lit`` is true
-    unless ``lit`` is missing or one of ``no``, ``disused``, ``none``,
-    ``unknown`` (OSM also uses times and ``automatic``, ``limited``, ...).
-    ``private`` is true for ``access`` in ``{private, no}``.  A
-    ``service=driveway`` is *not* private: it leads to the one house it
-    serves, whose drop would use it anyway; consent for crossing private land
-    is the job of the parcels layer [A].
-Addresses
-    Every node, way and multipolygon relation with ``addr:housenumber``; ways
-    and relations are placed at their representative point.  An address node
-    inside a polygon that carries the same address (street or place, house
-    number) is dropped as a duplicate; the polygon keeps the address (and
-    becomes a business if the node was one).  ``locality`` is ``addr:city``,
-    else ``addr:place``, else ``addr:suburb``.  ``street`` is ``addr:street``;
-    where there is none, ``addr:place`` is the street only if ``addr:city``
-    names a different locality (a named square or estate within a town);
-    otherwise the address has no street, as in PRG (Polish OSM tags
-    "Widawka 25" as ``addr:place=Widawka``).  TERYT codes come from
-    ``addr:city:simc`` (else ``teryt:simc``), ``addr:street:sym_ul`` and
-    ``teryt:terc`` where present, else ``''``.  ``is_business`` is true where
-    a ``shop``, ``amenity``, ``office`` or ``craft`` tag is present.
-Buildings
-    ``building=*`` (except ``no``) polygons from ways and multipolygon
-    relations; building nodes, and building ways clipped by the extract to
-    fewer than three nodes, as points.  ``use`` from the building value,
-    see :data:`BUILDING_USE`: ``cabin``, ``bungalow`` (in Polish OSM "prosty
-    jednokondygnacyjny letniskowy domek") and ``static_caravan``, or any
-    building with ``tourism=chalet``, are summer houses; unknown values and
-    ``yes`` are residential.
-Poles
-    Nodes only.  ``power=pole`` -> ``power``; ``man_made=utility_pole`` ->
-    by its ``utility`` tag (``power`` -> power, ``street_lighting`` ->
-    commune_lighting, ``telecom`` -> telecom); a utility pole without
-    ``utility`` that also carries a street lamp is a lighting pole, any other
-    is ``telecom``; ``highway=street_lamp`` -> ``commune_lighting``.  A lamp
-    whose ``support``/``lamp_mount`` says it is not on a pole (wall, wire,
-    ceiling, ground, ...) is kept with ``usable=False``.
-POPs
-    ``man_made=street_cabinet`` with ``street_cabinet=telecom``,
-    ``telecom=exchange`` / ``central_office`` and ``building=telecom`` (nodes,
-    or the representative point of ways and relations).  There may be none:
-    the pipeline then proposes one (:mod:`planner.network.pop`).
-Ducts, coverage, parcels
-    OSM has no such data; the layers are empty.
-"""
+"""OSM features into the layers of a study area (the rules: :mod:`planner.io.osm`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import osmium
 import pandas as pd
 import pyproj
 import shapely
-from tqdm import tqdm
 
-from planner._errors import ConfigError, InputDataError, InputFileNotFoundError, Problem
+from planner._errors import ConfigError, Problem
 from planner.area import empty_layer
 from planner.schema import LAYERS, WORKING_CRS
 
-__all__ = [
-    "BUILDING_USE",
-    "ROAD_CLASSES",
-    "UNPAVED_SURFACES",
-    "osm_bounds",
-    "read_osm",
-]
+__all__ = ["BUILDING_USE", "ROAD_CLASSES", "UNPAVED_SURFACES", "build_layers", "layers_from_features", "node_lines",
+           "resolve_crs"]
 
 logger = logging.getLogger(__name__)
 
@@ -168,23 +84,7 @@ _NOT_ON_POLE = frozenset(
 )
 
 #: Tag keys of which at least one must be present for an element to be read.
-_FILTER_KEYS: tuple[str, ...] = (
-    "highway", "building", "addr:housenumber", "power", "man_made", "telecom",
-)
 
-#: Tag keys kept in the intermediate feature table.
-_KEEP_KEYS: tuple[str, ...] = (
-    *_FILTER_KEYS,
-    "name", "operator", "surface", "tracktype", "lit", "access", "service", "area",
-    "addr:street", "addr:place", "addr:city", "addr:suburb", "addr:postcode",
-    "addr:city:simc", "addr:street:sym_ul", "teryt:simc", "teryt:terc",
-    "shop", "amenity", "office", "craft", "tourism",
-    "utility", "street_cabinet", "support", "lamp_mount",
-)
-
-_KEEP_SET = frozenset(_KEEP_KEYS)
-_XML_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".xml")
-_OSMIUM_SUFFIXES = (".osm.pbf", ".pbf", ".o5m")
 _PREFIX = {"node": "n", "way": "w", "relation": "r"}
 _ELEMENT_ORDER = {"node": 0, "way": 1, "relation": 2}
 
@@ -192,236 +92,7 @@ _ELEMENT_ORDER = {"node": 0, "way": 1, "relation": 2}
 _POLAND_LONLAT = (14.07, 49.0, 24.15, 54.84)
 
 
-# --------------------------------------------------------------------------- API
-
-
-def read_osm(
-    path: str | Path,
-    crs: str = WORKING_CRS,
-    *,
-    progress: bool = False,
-) -> dict[str, gpd.GeoDataFrame]:
-    """Read an OpenStreetMap extract into the layers of a study area.
-
-    Parameters
-    ----------
-    path
-        OSM XML (``.osm``, ``.osm.bz2``) or PBF (``.osm.pbf``) file.
-    crs
-        CRS of the returned layers.  ``"auto"`` picks EPSG:2180 when the centre
-        of the data lies in Poland and the local UTM zone otherwise (logged).
-    progress
-        Show a tqdm progress bar while reading the file.
-
-    Returns
-    -------
-    layers
-        ``roads``, ``addresses``, ``buildings``, ``poles``, ``pops`` and the
-        empty ``ducts``, ``coverage`` and ``parcels``, each with the columns
-        and dtypes of :mod:`planner.schema`, sorted by element type and OSM id.
-
-    Raises
-    ------
-    InputFileNotFoundError
-        If ``path`` does not exist.
-    InputDataError
-        If the file format is unknown or the file cannot be parsed.
-    ConfigError
-        If ``crs`` is not a CRS pyproj knows.
-
-    Notes
-    -----
-    The rules that map OSM tags onto layers are described in the module
-    docstring of :mod:`planner.io.osm`.
-    """
-    path = _check_path(path)
-    features = _osmium_features(path, progress=progress)
-    logger.info("%s: read %d tagged OSM features", path.name, len(features))
-    out_crs = _resolve_crs(features, crs, path)
-    return _build_layers(features.to_crs(out_crs), out_crs)
-
-
-def osm_bounds(path: str | Path) -> tuple[float, float, float, float]:
-    """Extent of the nodes of an OSM file.
-
-    Parameters
-    ----------
-    path
-        OSM XML or PBF file.
-
-    Returns
-    -------
-    bounds
-        ``(minlon, minlat, maxlon, maxlat)`` of all nodes with a location (the
-        data, not the ``<bounds>`` element or header box, which may be larger).
-
-    Raises
-    ------
-    InputFileNotFoundError
-        If ``path`` does not exist.
-    InputDataError
-        If the file cannot be parsed or has no nodes.
-    """
-    path = _check_path(path)
-    lon_min = lat_min = np.inf
-    lon_max = lat_max = -np.inf
-    try:
-        for node in osmium.FileProcessor(_osmium_file(path), osmium.osm.NODE):
-            loc = node.location
-            if loc.valid():
-                lon, lat = loc.lon, loc.lat
-                lon_min, lon_max = min(lon_min, lon), max(lon_max, lon)
-                lat_min, lat_max = min(lat_min, lat), max(lat_max, lat)
-    except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:  # truncated or corrupted data
-        raise _parse_error(path, exc) from exc
-    if not np.isfinite(lon_min):
-        raise InputDataError(
-            f"{path}: no OSM nodes",
-            [Problem(file=str(path), message="the file has no nodes with a location",
-                     fix="give an OSM extract that covers the study area")],
-        )
-    return (float(lon_min), float(lat_min), float(lon_max), float(lat_max))
-
-
-# ----------------------------------------------------------------- file readers
-
-
-def _check_path(path: str | Path) -> Path:
-    path = Path(path)
-    if not path.exists():
-        raise InputFileNotFoundError(
-            f"{path}: file not found",
-            [Problem(file=str(path), message="OSM file not found",
-                     fix="check the path (OSM extracts are in data/osm/)")],
-        )
-    name = path.name.lower()
-    if not name.endswith(_XML_SUFFIXES + _OSMIUM_SUFFIXES):
-        raise InputDataError(
-            f"{path}: not an OSM file",
-            [Problem(file=str(path), message=f"unknown OSM file type {path.suffix!r}",
-                     fix="give an .osm (XML, also .osm.gz or .osm.bz2) or .osm.pbf file")],
-        )
-    return path
-
-
-def _osmium_file(path: Path) -> Any:
-    """An :class:`osmium.io.File` with the format forced for ``.xml`` names."""
-    if path.name.lower().endswith(".xml"):
-        return osmium.io.File(str(path), "osm")
-    return str(path)
-
-
-def _parse_error(path: Path, exc: Exception) -> InputDataError:
-    return InputDataError(
-        f"{path}: cannot read OSM data",
-        [Problem(file=str(path), message=f"cannot parse the file: {exc}",
-                 fix="check that the file is a complete OSM XML or PBF extract")],
-    )
-
-
-def _empty_features() -> gpd.GeoDataFrame:
-    data = {"element": pd.Series([], dtype=object), "id": pd.Series([], dtype="int64")}
-    data.update({k: pd.Series([], dtype=object) for k in _KEEP_KEYS})
-    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
-
-
-def _features_frame(
-    elements: list[str], ids: list[int], geoms: Iterable[Any], tags: list[dict[str, str]]
-) -> gpd.GeoDataFrame:
-    """The intermediate feature table from parallel lists."""
-    if not elements:
-        return _empty_features()
-    frame = pd.DataFrame.from_records(tags, columns=list(_KEEP_KEYS)).astype(object)
-    frame.insert(0, "id", np.asarray(ids, dtype="int64"))
-    frame.insert(0, "element", pd.array(elements, dtype=object))
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"))
-    return gdf[~gdf.geometry.is_empty & gdf.geometry.notna()].reset_index(drop=True)
-
-
-def _osmium_features(path: Path, *, progress: bool) -> gpd.GeoDataFrame:
-    """Feature table of an OSM file (XML or PBF), read with pyosmium."""
-    wkb = osmium.geom.WKBFactory()
-    elements: list[str] = []
-    ids: list[int] = []
-    geoms: list[Any] = []
-    tags: list[dict[str, str]] = []
-    clipped = 0
-    processor = (
-        osmium.FileProcessor(_osmium_file(path))
-        .with_locations()
-        .with_areas(osmium.filter.KeyFilter(*_FILTER_KEYS))
-        .with_filter(osmium.filter.KeyFilter(*_FILTER_KEYS))
-    )
-    try:
-        for obj in tqdm(processor, disable=not progress, unit=" objects", desc=path.name):
-            if obj.is_node():
-                if not obj.location.valid():
-                    continue
-                geom = shapely.Point(obj.location.lon, obj.location.lat)
-                element = "node"
-            elif obj.is_way():
-                tag = obj.tags
-                geom, complete = _way_geometry(
-                    obj, polygon="building" in tag or "highway" not in tag or tag.get("area") == "yes"
-                )
-                clipped += not complete
-                element = "way"
-            elif obj.is_area():
-                if obj.from_way():  # closed ways are built above, from the way itself
-                    continue
-                try:
-                    geom = shapely.from_wkb(wkb.create_multipolygon(obj), on_invalid="ignore")
-                except RuntimeError:
-                    logger.warning("%s: cannot build multipolygon r%d", path.name, obj.orig_id())
-                    continue
-                element = "relation"
-            else:  # relations are read as areas
-                continue
-            if geom is None:
-                continue
-            elements.append(element)
-            ids.append(obj.orig_id() if element == "relation" else obj.id)
-            geoms.append(geom)
-            tags.append({t.k: t.v for t in obj.tags if t.k in _KEEP_SET})
-    except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:  # truncated or corrupted data
-        raise _parse_error(path, exc) from exc
-    if clipped:
-        logger.warning(
-            "%s: %d ways have nodes outside the extract; kept with the nodes inside it",
-            path.name, clipped,
-        )
-    return _features_frame(elements, ids, geoms, tags)
-
-
-def _way_geometry(way: Any, *, polygon: bool) -> tuple[shapely.Geometry | None, bool]:
-    """Geometry of an osmium way (node locations cached), and whether it is complete.
-
-    A closed way becomes a Polygon when ``polygon`` is true, otherwise a
-    LineString.  A way clipped by the extract (some nodes outside the file)
-    keeps the nodes that are there: a polygon of them if it still has three,
-    a line if it has two, else a point.
-    """
-    coords = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
-    complete = len(coords) == len(way.nodes)
-    if not coords:
-        return None, complete
-    closed = way.is_closed() if complete else coords[0] == coords[-1] or polygon
-    if polygon and closed and len(set(coords)) >= 3:
-        ring = shapely.Polygon(coords if coords[0] == coords[-1] else [*coords, coords[0]])
-        if ring.is_valid:
-            return ring, complete
-        fixed = shapely.make_valid(ring, method="structure", keep_collapsed=False)
-        if not fixed.is_empty:
-            return fixed, complete
-    if (polygon and closed) or len(set(coords)) < 2:
-        return shapely.MultiPoint(coords).centroid, complete
-    return shapely.LineString(coords), complete
-
-
-# --------------------------------------------------------------------- layers
-
-
-def _resolve_crs(features: gpd.GeoDataFrame, crs: str, path: Path) -> str:
+def resolve_crs(features: gpd.GeoDataFrame, crs: str, path: Path) -> str:
     """The output CRS: ``crs`` itself, or the one ``"auto"`` stands for."""
     if crs.lower() != "auto":
         try:
@@ -449,7 +120,7 @@ def _resolve_crs(features: gpd.GeoDataFrame, crs: str, path: Path) -> str:
     return chosen
 
 
-def _build_layers(features: gpd.GeoDataFrame, crs: str) -> dict[str, gpd.GeoDataFrame]:
+def build_layers(features: gpd.GeoDataFrame, crs: str) -> dict[str, gpd.GeoDataFrame]:
     """All layers of a study area from the feature table (already in ``crs``)."""
     features = _sort_features(features)
     layers = {
@@ -525,7 +196,7 @@ def _roads(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     geoms = ways.geometry.to_numpy()
     is_poly = shapely.get_type_id(geoms) == 3
     geoms = np.where(is_poly, shapely.get_exterior_ring(geoms), geoms)
-    lines, way_index, piece = _node_lines(geoms)
+    lines, way_index, piece = node_lines(geoms)
 
     way_id = ways["id"].to_numpy()[way_index]
     highway = _tag(ways, "highway").to_numpy(dtype=object)
@@ -548,7 +219,7 @@ def _roads(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     return _layer("roads", data, lines, crs)
 
 
-def _node_lines(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def node_lines(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split LineStrings at every vertex shared with another (or the same) line.
 
     Parameters
@@ -752,16 +423,10 @@ def _pops(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     return _layer("pops", data, _point_of(feats.geometry), crs)
 
 
-# --------------------------------------------------------------------------- issue #19
-# Hook for planner.scale: a national extract is streamed once and partitioned by commune
-# as a feature table (columns ``element``, ``id``, FEATURE_KEYS, geometry in EPSG:4326,
-# as _osmium_features builds it); each commune's part becomes layers by the same rules.
-
-#: Tag keys of the feature table (an element is read if it has one of FILTER_KEYS).
-FEATURE_KEYS: tuple[str, ...] = _KEEP_KEYS
-FILTER_KEYS: tuple[str, ...] = _FILTER_KEYS
-
-
 def layers_from_features(features: gpd.GeoDataFrame, crs: str = WORKING_CRS) -> dict[str, gpd.GeoDataFrame]:
-    """Study-area layers from an OSM feature table (EPSG:4326), as :func:`read_osm` builds them."""
-    return _build_layers(features.to_crs(crs), crs)
+    """Study-area layers from an OSM feature table (EPSG:4326), as :func:`planner.io.osm.read_osm` builds them.
+
+    ``planner plan-many`` streams a national extract once, partitions its feature
+    table by commune and turns each part into layers by the same rules.
+    """
+    return build_layers(features.to_crs(crs), crs)
