@@ -35,7 +35,7 @@ class DesignConfig(Section):
     # Maximum fibre distance from the POP (GPON class B+ budget with 1:64 split ~20 km). [A]
     max_reach_m: float = Field(20_000.0, gt=0)
     # Rounds of Steiner rebuilds that force the shortest paths of reach violators into the
-    # tree before the remaining ones are grafted on directly (see design._reach_tree). [A]
+    # tree before the remaining ones are grafted on directly (see planner.design.tree.reach_tree). [A]
     reach_repair_rounds: int = Field(5, ge=0)
     # Local search of the shared Steiner tree (planner.routing.steiner_tree_edges): the
     # design runs it to a local optimum (no round-count or gain cut-off). [A: on a 94 k-edge

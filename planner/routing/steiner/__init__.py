@@ -1,0 +1,15 @@
+"""Steiner trees in undirected graphs (numba kernels on edge arrays).
+
+:func:`steiner_tree_edges` grows a tree with the shortest-path heuristic of
+Takahashi and Matsuyama (:mod:`~planner.routing.steiner.sph`) and improves
+it by local search (:mod:`~planner.routing.steiner.local`): key-path
+exchange between Voronoi regions (:mod:`~planner.routing.steiner.keypath`,
+:mod:`~planner.routing.steiner.voronoi`) and MST-prune
+(:mod:`~planner.routing.steiner.mst`).
+"""
+
+from __future__ import annotations
+
+from planner.routing.steiner.tree import DisconnectedTerminalsError, steiner_tree_edges
+
+__all__ = ["DisconnectedTerminalsError", "steiner_tree_edges"]
