@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.routing import SteinerResult
 from planner.schema import OUT_BOM_COLUMNS, POLE_OWNERS
 
 __all__ = ["bill_of_quantities", "summary_figures"]
@@ -80,7 +81,7 @@ def bill_of_quantities(segments: pd.DataFrame, drops: pd.DataFrame, localities: 
 
 
 def summary_figures(bom: pd.DataFrame, bom_naive: pd.DataFrame, segments: pd.DataFrame, reason: np.ndarray,
-             n_targets: int, unshared: float) -> dict[str, Any]:
+                    n_targets: int, unshared: float, search: SteinerResult | None = None) -> dict[str, Any]:
     """Key figures of a design (km by type, costs, savings, counts) for :attr:`DesignResult.summary`."""
     t = bom.iloc[-1]
     tn = bom_naive.iloc[-1]
@@ -89,7 +90,7 @@ def summary_figures(bom: pd.DataFrame, bom_naive: pd.DataFrame, segments: pd.Dat
     km_duct = float(t["km_duct"])
     net, naive = float(t["cost_network_pln"]), float(tn["cost_network_pln"])
     reasons = pd.Series(reason[reason != ""]).value_counts().sort_index()
-    return {
+    out: dict[str, Any] = {
         "targets": int(n_targets),
         "connected": int(t["homes_passed"]),
         "unconnected": int((reason != "").sum()),
@@ -118,3 +119,17 @@ def summary_figures(bom: pd.DataFrame, bom_naive: pd.DataFrame, segments: pd.Dat
         "unshared_cost_network_pln": unshared,
         "saving_vs_unshared_pct": (100.0 * (unshared - net) / unshared) if unshared > 0 else 0.0,
     }
+    if search is not None:
+        # issue #17: the Steiner tree (before the reach repair), a lower bound of the cheapest
+        # tree and the certified gap; the repaired network is compared with the same bound
+        # (valid: the reach limit can only raise the optimum)
+        lb = search.lower_bound
+        out.update({
+            "steiner_tree_cost_pln": search.cost,
+            "steiner_lower_bound_pln": lb,
+            "steiner_gap_pct": 100.0 * search.gap,
+            "network_gap_pct": 100.0 * (net - lb) / lb if lb > 0 else 0.0,
+            "steiner_reduced_edges": int(search.stats.get("reduced_edges", 0)),
+            "steiner_starts": int(search.stats.get("starts", 0)),
+        })
+    return out

@@ -19,7 +19,7 @@ from planner.design.naive import naive_tree, unshared_cost
 from planner.design.reasons import screen_targets
 from planner.design.result import DesignResult
 from planner.design.tables import address_columns, drops_table, segments_table
-from planner.design.tree import reach_tree
+from planner.design.tree import reach_tree, steiner_options
 from planner.schema import OUT_DROP_COLUMNS, OUT_SEGMENT_COLUMNS
 
 __all__ = ["design_network"]
@@ -88,8 +88,8 @@ def design_network(
     term, tdrop = node[conn], drop_len[conn]
     unshared = unshared_cost(rg, term)
     naive = naive_tree(rg, term, tdrop, sp_pred, dc.max_reach_m)
-    chosen, tree = reach_tree(rg, term, tdrop, sp_pred, dc.max_reach_m, dc.reach_repair_rounds,
-                              (dc.steiner_max_rounds, dc.steiner_rel_tol))
+    chosen, tree, search = reach_tree(rg, term, tdrop, sp_pred, dc.max_reach_m, dc.reach_repair_rounds,
+                                      steiner_options(dc))
     if routing.tree_cost(rg.w, naive[0]) < routing.tree_cost(rg.w, chosen):
         logger.info("design: the reach-repaired tree costs more than the naive one; using the naive tree")
         chosen, tree = naive
@@ -122,6 +122,6 @@ def design_network(
     }).sort_values(["simc", "address_id"], kind="stable").reset_index(drop=True)
 
     out_addr = address_columns(addresses, tpos, conn, reason, drops_i)
-    summary = summary_figures(bom, bom_naive, segments, reason, n_t, unshared)
+    summary = summary_figures(bom, bom_naive, segments, reason, n_t, unshared, search)
     return DesignResult(segments=segments, drops=drops, unconnected=unconnected, addresses=out_addr,
                         bom=bom, bom_naive=bom_naive, summary=summary, graph=graph)

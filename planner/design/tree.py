@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
 
 from planner import routing
 from planner._errors import Problem, UnreachableError
+from planner.config import DesignConfig
 from planner.design.graph import RoutingGraph, csr, downstream, orient, path_union
 
-__all__ = ["steiner", "prune", "graft", "violators", "graft_violators", "reach_tree", "REACH_LAMBDAS", "PathLadder"]
+__all__ = [
+    "steiner_options", "steiner", "prune", "graft", "violators", "graft_violators", "reach_tree",
+    "REACH_LAMBDAS", "PathLadder",
+]
 
 logger = logging.getLogger("planner.design")
 
 
-def steiner(rg: RoutingGraph, terminals: np.ndarray, w: np.ndarray | None = None, *,
-            search: tuple[int, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Steiner tree (:func:`planner.routing.steiner_tree_edges`) from the root, oriented.
+def steiner_options(dc: DesignConfig) -> routing.SteinerOptions:
+    """The Steiner search settings of the ``[design]`` section."""
+    return routing.SteinerOptions(starts=dc.steiner_starts, seed=dc.steiner_seed,
+                                  time_limit=dc.steiner_time_limit_s or None, max_rounds=dc.steiner_max_rounds,
+                                  rel_tol=dc.steiner_rel_tol)
 
-    ``w`` overrides the edge weights (default: the edge costs ``rg.w``);
-    ``search`` is ``(max_rounds, rel_tol)`` of the local search
-    (``design.steiner_max_rounds``, ``design.steiner_rel_tol``).
+
+def steiner(rg: RoutingGraph, terminals: np.ndarray, w: np.ndarray | None = None, *,
+            opt: routing.SteinerOptions) -> tuple[np.ndarray, dict[str, np.ndarray], routing.SteinerResult]:
+    """Steiner tree (:func:`planner.routing.steiner_tree_solve`) from the root, oriented, and the search's result.
+
+    ``w`` overrides the edge weights (default: the edge costs ``rg.w``).
     """
     w = rg.w if w is None else w
     try:
-        chosen = routing.steiner_tree_edges(rg.n_nodes, rg.u, rg.v, w, np.unique(terminals), root=rg.root,
-                                            max_rounds=search[0], rel_tol=search[1])
+        res = routing.steiner_tree_solve(rg.n_nodes, rg.u, rg.v, w, np.unique(terminals), root=rg.root, options=opt)
     except routing.DisconnectedTerminalsError as exc:  # the screen should have removed them
         raise UnreachableError(f"{exc.terminals.size} access node(s) are cut off from the POPs", [Problem(
             file="road network", message=str(exc),
             fix="check the roads and POPs of the study area (unreachable targets are normally reported "
                 "as no_road_access)")]) from exc
-    return chosen, orient(rg, chosen)
+    return res.edges, orient(rg, res.edges), res
 
 
 def prune(rg: RoutingGraph, tree: dict[str, np.ndarray],
@@ -84,8 +93,8 @@ def graft_violators(rg: RoutingGraph, chosen: np.ndarray, tree: dict[str, np.nda
 
 
 def reach_tree(rg: RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp_pred: np.ndarray,
-                max_reach_m: float, rounds: int,
-                search: tuple[int, float]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+               max_reach_m: float, rounds: int,
+               opt: routing.SteinerOptions) -> tuple[np.ndarray, dict[str, np.ndarray], routing.SteinerResult]:
     """Cheapest tree found that keeps every terminal within ``max_reach_m``.
 
     Every terminal must satisfy ``shortest path length + drop <= max_reach_m``
@@ -103,12 +112,15 @@ def reach_tree(rg: RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp
     paths grafted on (:func:`graft_violators`), which never lengthens any
     path, so the result has no violator.  The cheaper (by edge cost) of that
     tree and the first tree grafted with its violators' shortest paths is
-    returned (ties: the latter).
+    returned (ties: the latter).  The search's result of the first tree
+    (cost and lower bound of the Steiner problem without the reach limit) is
+    returned too; the rebuilds skip the lower bound.
     """
-    chosen, tree = steiner(rg, terminals, search=search)
+    chosen, tree, first = steiner(rg, terminals, opt=opt)
     viol = violators(tree, terminals, drop_len, max_reach_m)
     if viol.size == 0:
-        return chosen, tree
+        return chosen, tree, first
+    rebuild = dataclasses.replace(opt, lower_bound=False)
     logger.info("design: %d access node(s) beyond reach along the cheapest tree (cost %.0f PLN); repairing",
                 viol.size, routing.tree_cost(rg.w, chosen))
     best = graft_violators(rg, chosen, tree, terminals, drop_len, sp_pred, max_reach_m)
@@ -121,7 +133,7 @@ def reach_tree(rg: RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp
         forced = path_union(rg, ladder.pred_fitting(seen, budget[seen]), seen)
         w = rg.w.copy()
         w[forced] = 1e-9 * rg.length[forced]
-        c0, t0 = steiner(rg, terminals, w, search=search)
+        c0, t0, _ = steiner(rg, terminals, w, opt=rebuild)
         chosen, tree = graft(rg, c0, t0, forced, terminals)
         viol = violators(tree, terminals, drop_len, max_reach_m)
         logger.debug("design: reach repair round %d: %d forced edges, %d violators", i + 1, forced.size, viol.size)
@@ -133,7 +145,7 @@ def reach_tree(rg: RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp
     logger.info("design: reach repair cost %.0f PLN (shortest-path graft alone: %.0f PLN)", cost, best_cost)
     if cost < best_cost:
         best = (chosen, tree)
-    return best
+    return best[0], best[1], first
 
 
 # Length penalties (PLN/m) tried for the forced paths of reach violators, cheapest

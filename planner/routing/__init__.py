@@ -30,7 +30,13 @@ from planner.routing.csr import csr_arrays, edges_to_csr, locality_order, permut
 from planner.routing.dijkstra import NO_PRED, dijkstra
 from planner.routing.edges import reachable_mask, tree_cost
 from planner.routing.nx import graph_to_edge_arrays, steiner_tree
-from planner.routing.steiner import DisconnectedTerminalsError, steiner_tree_edges
+from planner.routing.steiner import (
+    DisconnectedTerminalsError,
+    SteinerOptions,
+    SteinerResult,
+    steiner_tree_edges,
+    steiner_tree_solve,
+)
 from planner.routing.warm import warmup
 
 __all__ = [
@@ -38,6 +44,9 @@ __all__ = [
     "DisconnectedTerminalsError",
     "dijkstra",
     "steiner_tree_edges",
+    "steiner_tree_solve",
+    "SteinerOptions",
+    "SteinerResult",
     "steiner_tree",
     "reachable_mask",
     "csr_arrays",

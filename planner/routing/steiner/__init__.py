@@ -10,6 +10,8 @@ exchange between Voronoi regions (:mod:`~planner.routing.steiner.keypath`,
 
 from __future__ import annotations
 
+from planner.routing.steiner.solve import SteinerOptions, SteinerResult, steiner_tree_solve
 from planner.routing.steiner.tree import DisconnectedTerminalsError, steiner_tree_edges
 
-__all__ = ["DisconnectedTerminalsError", "steiner_tree_edges"]
+__all__ = ["DisconnectedTerminalsError", "steiner_tree_edges", "steiner_tree_solve", "SteinerOptions",
+           "SteinerResult"]

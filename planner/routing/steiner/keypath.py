@@ -18,7 +18,7 @@ import numpy as np
 
 from planner.routing._jit import B1, F64, I32, I64, kernel
 from planner.routing.sort import argsort_f64
-from planner.routing.steiner.mst import find, tree_degrees
+from planner.routing.steiner.mst import find
 
 __all__ = ["key_path_exchange", "static_path_intact"]
 
@@ -50,9 +50,9 @@ def static_path_intact(p: int, q: int, key: B1, anc_key: I32, low_key: I32, tin:
 
 
 @kernel()
-def key_path_exchange(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u: I64, edge_v: I64, edge_w: F64,
-                      is_term: B1, chosen: B1, root: int, vd: F64, base: I32, vpred_n: I32,
-                      vpred_e: I32) -> float:
+def key_path_exchange(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_w: F64, is_term: B1,
+                      chosen: B1, root: int, deg: I32, parent: I32, parent_e: I32, tin: I32, tout: I32,
+                      preorder: I32, n_seen: int, vd: F64, base: I32, vpred_n: I32, vpred_e: I32) -> float:
     """One round of key-path exchange on the boundary of Voronoi regions.
 
     A key path joins two key nodes (terminals or tree nodes of degree >= 3)
@@ -68,51 +68,13 @@ def key_path_exchange(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u: I64
     and no key path on the tree path between the link's ends exchanged
     already).  ``vd, base, vpred_n, vpred_e`` are the Voronoi regions of the
     current tree (:func:`voronoi_from_labels`, :func:`voronoi_update`);
-    they are read only.  Returns the total cost saved.
+    they are read only.  ``deg`` (tree degrees) and the DFS arrays
+    (:func:`planner.routing.steiner.dfs.tree_dfs`) describe the current
+    tree; ``deg`` is updated.  Returns the total cost saved.
     """
     n = indptr.shape[0] - 1
     m = chosen.shape[0]
-    deg = tree_degrees(edge_u, edge_v, chosen, n)
     in_tree = deg > 0
-    if not in_tree[root]:
-        return 0.0
-    # -- DFS of the tree from the root: parent, pre-order interval --
-    parent = np.full(n, -1, np.int32)
-    parent_e = np.full(n, -1, np.int32)
-    tin = np.full(n, -1, np.int32)
-    tout = np.full(n, -1, np.int32)
-    preorder = np.empty(n, np.int32)
-    stack = np.empty(n, np.int32)
-    sk = np.empty(n, np.int64)
-    top = 0
-    stack[0] = root
-    sk[0] = indptr[root]
-    tin[root] = 0
-    preorder[0] = root
-    n_seen = 1
-    while top >= 0:
-        u = stack[top]
-        k = sk[top]
-        pushed = False
-        while k < indptr[u + 1]:
-            e = adj_e[k]
-            v = adj[k]
-            k += 1
-            if chosen[e] and v != parent[u] and tin[v] < 0:
-                sk[top] = k
-                parent[v] = u
-                parent_e[v] = e
-                tin[v] = n_seen
-                preorder[n_seen] = v
-                n_seen += 1
-                top += 1
-                stack[top] = v
-                sk[top] = indptr[v]
-                pushed = True
-                break
-        if not pushed:
-            tout[u] = n_seen - 1
-            top -= 1
     key = np.zeros(n, np.bool_)
     for i in range(n_seen):
         v = preorder[i]

@@ -1,53 +1,110 @@
-"""Local search on a Steiner tree: rounds of key-path exchange and MST-prune (numba).
+"""Local search on a Steiner tree: rounds of key-path exchange, key-vertex elimination and MST-prune.
+
+The moves are numba kernels; this module only sequences them (a flat call
+structure keeps numba's compile time down: kernels do not call each other).
 
 References
 ----------
 E. Uchoa, R. F. Werneck (2012), "Fast local search for Steiner trees in
-graphs", ALENEX 2010, 1-10 (key-path exchange, MST-prune).
+graphs", ALENEX 2010, 1-10 (key-path exchange, key-vertex elimination,
+MST-prune).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from planner.routing._jit import B1, F64, I32, I64, kernel
+from planner.routing._jit import B1
+from planner.routing.steiner.dfs import tree_dfs
+from planner.routing.steiner.graph import SteinerGraph, Voronoi
+from planner.routing.steiner.insertion import steiner_vertex_insertion
 from planner.routing.steiner.keypath import key_path_exchange
-from planner.routing.steiner.mst import mst_prune, tree_degrees, tree_weight
-from planner.routing.steiner.voronoi import voronoi_from_labels, voronoi_update
+from planner.routing.steiner.keyvertex import key_vertex_elimination
+from planner.routing.steiner.mst import mst_prune
 
-__all__ = ["local_search"]
+__all__ = ["local_search", "mst_prune_tree", "key_paths", "key_vertices", "vertex_insertions"]
 
 
-@kernel()
-def local_search(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u: I64, edge_v: I64, edge_w: F64,
-                 is_term: B1, chosen: B1, root: int, sph_d: F64, sph_pred_n: I32, sph_pred_e: I32,
-                 max_rounds: int, rel_tol: float) -> None:
-    """Local search on the SPH tree in ``chosen`` (modified in place).
+def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = False) -> float:
+    """MST over the tree's nodes and removal of non-terminal leaves (in place); returns the saving."""
+    return float(mst_prune(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, insert))
 
-    Each round runs key-path exchange and MST-prune; rounds repeat until
-    one saves no more than ``rel_tol`` of the cost, or ``max_rounds`` were
-    run.  A final MST-prune with Steiner node insertion follows (once: on
-    road graphs it rarely pays, on star-like cases it does).  The first
-    round takes its Voronoi regions from the SPH labels ``sph_*``; later
-    rounds update them locally (:func:`voronoi_update`).  The result has
-    no non-terminal leaf.
+
+def key_paths(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi) -> float:
+    """One round of key-path exchange (in place; ``vor`` must describe the tree); returns the saving."""
+    deg = g.degrees(chosen)
+    if deg[root] == 0:
+        return 0.0
+    parent, parent_e, tin, tout, preorder, n_seen = tree_dfs(g.indptr, g.adj, g.adj_e, chosen, root)
+    return float(key_path_exchange(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, root, deg,
+                                   parent, parent_e, tin, tout, preorder, n_seen,
+                                   vor.vd, vor.base, vor.pred_n, vor.pred_e))
+
+
+def key_vertices(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi) -> float:
+    """Key-vertex elimination over the whole tree (in place; ``vor`` is kept up to date); returns the saving."""
+    gained = 0.0
+    start = 0
+    while True:
+        deg = g.degrees(chosen)
+        if deg[root] == 0:
+            break
+        parent, parent_e, tin, tout, preorder, n_seen = tree_dfs(g.indptr, g.adj, g.adj_e, chosen, root)
+        gain, start = key_vertex_elimination(g.indptr, g.adj, g.adj_w, g.adj_e, g.u, g.v, g.w, is_term, chosen,
+                                             root, deg, parent, parent_e, tin, tout, preorder, n_seen,
+                                             vor.vd, vor.base, vor.pred_n, vor.pred_e, start)
+        if gain <= 0.0:
+            break
+        gained += gain
+        vor.update(g, chosen)
+    return gained
+
+
+def vertex_insertions(g: SteinerGraph, chosen: B1, root: int) -> float:
+    """Steiner-vertex insertion over all non-tree nodes (in place); returns the saving."""
+    gained = 0.0
+    start = 0
+    while start < g.n:
+        deg = g.degrees(chosen)
+        if deg[root] == 0:
+            break
+        parent, parent_e, tin, tout, preorder, n_seen = tree_dfs(g.indptr, g.adj, g.adj_e, chosen, root)
+        gain, node = steiner_vertex_insertion(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, chosen, deg, parent,
+                                              parent_e, tin, tout, preorder, n_seen, start)
+        if gain <= 0.0:
+            break
+        gained += gain
+        start = node + 1
+    return gained
+
+
+def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi, max_rounds: int,
+                 rel_tol: float, strong: bool = False) -> None:
+    """Local search on the tree ``chosen`` (modified in place).
+
+    Each round runs key-path exchange, with ``strong`` also MST-prune,
+    key-vertex elimination and Steiner-vertex insertion, then MST-prune; rounds repeat until one saves no
+    more than ``rel_tol`` of the cost, or ``max_rounds`` were run.  A final
+    MST-prune with Steiner node insertion follows (once: on road graphs it
+    rarely pays, on star-like cases it does).  ``vor`` holds the Voronoi
+    regions of the tree (e.g. from the shortest-path heuristic's labels)
+    and is kept up to date.  The result has no non-terminal leaf.
     """
     if max_rounds <= 0:
-        mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, np.bool_(False))
+        mst_prune_tree(g, is_term, chosen)
         return
-    n = indptr.shape[0] - 1
-    vor_tree = tree_degrees(edge_u, edge_v, chosen, n) > 0
-    vd, base, vpred_n, vpred_e = voronoi_from_labels(sph_d, sph_pred_n, sph_pred_e, vor_tree)
     for rnd in range(max_rounds):
-        before = tree_weight(edge_w, chosen)
+        before = g.cost(chosen)
         if rnd > 0:  # relabel only around what the last round changed
-            tree = tree_degrees(edge_u, edge_v, chosen, n) > 0
-            voronoi_update(indptr, adj, adj_w, adj_e, vd, base, vpred_n, vpred_e, vor_tree, tree)
-            vor_tree = tree
-        key_path_exchange(indptr, adj, adj_w, adj_e, edge_u, edge_v, edge_w, is_term,
-                          chosen, root, vd, base, vpred_n, vpred_e)
-        mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, np.bool_(False))
-        after = tree_weight(edge_w, chosen)
+            vor.update(g, chosen)
+        key_paths(g, is_term, chosen, root, vor)
+        if strong:
+            mst_prune_tree(g, is_term, chosen)
+            vor.update(g, chosen)
+            key_vertices(g, is_term, chosen, root, vor)
+            vertex_insertions(g, chosen, root)
+        mst_prune_tree(g, is_term, chosen)
+        after = g.cost(chosen)
         if before - after <= rel_tol * before:
             break
-    mst_prune(indptr, adj, adj_e, edge_u, edge_v, edge_w, is_term, chosen, np.bool_(True))
+    mst_prune_tree(g, is_term, chosen, insert=True)
+
+

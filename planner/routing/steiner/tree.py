@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from planner.routing._jit import I64
-from planner.routing.csr import edges_to_csr
 from planner.routing.edges import check_edges
 from planner.routing.steiner import local as ls
+from planner.routing.steiner.graph import SteinerGraph, Voronoi
 from planner.routing.steiner.sph import sph
+from planner.routing.steiner.voronoi import voronoi_from_labels
 
 __all__ = ["DisconnectedTerminalsError", "steiner_tree_edges"]
 
@@ -112,17 +113,16 @@ def steiner_tree_edges(
     is_term[r] = True
     if int(is_term.sum()) <= 1:
         return np.empty(0, dtype=np.int64)
-    indptr, adj, adj_w, adj_e = edges_to_csr(n_nodes, u, v, w)
-    chosen, in_tree, sph_d, sph_pred_n, sph_pred_e = sph(indptr, adj, adj_w, adj_e, is_term, r, u.shape[0])
+    g = SteinerGraph.build(n_nodes, u, v, w)
+    chosen, in_tree, sph_d, sph_pred_n, sph_pred_e = sph(g.indptr, g.adj, g.adj_w, g.adj_e, is_term, r, g.m)
     bad = np.flatnonzero(is_term & ~in_tree)
     if bad.size:
         raise DisconnectedTerminalsError(bad.astype(np.int64), r)
     if local_search:
         sph_cost = float(w[chosen].sum())
-        ls.local_search(
-            indptr, adj, adj_w, adj_e, u, v, w, is_term, chosen, r,
-            sph_d, sph_pred_n, sph_pred_e, int(max_rounds), float(rel_tol),
-        )
+        tree = g.degrees(chosen) > 0
+        vor = Voronoi(*voronoi_from_labels(sph_d, sph_pred_n, sph_pred_e, tree), tree=tree)
+        ls.local_search(g, is_term, chosen, r, vor, int(max_rounds), float(rel_tol))
         logger.debug(
             "Steiner tree: %d terminals, SPH cost %.1f, after local search %.1f",
             int(is_term.sum()), sph_cost, float(w[chosen].sum()),
