@@ -114,13 +114,15 @@ def reach_tree(rg: RoutingGraph, terminals: np.ndarray, drop_len: np.ndarray, sp
     tree and the first tree grafted with its violators' shortest paths is
     returned (ties: the latter).  The search's result of the first tree
     (cost and lower bound of the Steiner problem without the reach limit) is
-    returned too; the rebuilds skip the lower bound.
+    returned too; the rebuilds skip the local search and the lower bound.
     """
     chosen, tree, first = steiner(rg, terminals, opt=opt)
     viol = violators(tree, terminals, drop_len, max_reach_m)
     if viol.size == 0:
         return chosen, tree, first
-    rebuild = dataclasses.replace(opt, lower_bound=False)
+    # rebuilds with forced paths: the reductions and the shortest-path heuristic with MST-prune (the
+    # forced edges, nearly free, dominate the tree; local search would only compile kernels)
+    rebuild = dataclasses.replace(opt, lower_bound=False, starts=1, strong=False, max_rounds=0)
     logger.info("design: %d access node(s) beyond reach along the cheapest tree (cost %.0f PLN); repairing",
                 viol.size, routing.tree_cost(rg.w, chosen))
     best = graft_violators(rg, chosen, tree, terminals, drop_len, sp_pred, max_reach_m)

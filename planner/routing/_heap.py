@@ -9,13 +9,14 @@ the Dijkstra-like kernels of :mod:`planner.routing.dijkstra` and
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
+import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
-from planner.routing._jit import F64, I32, I64, kernel
+from planner.routing._jit import F64, I32, I64, Int, kernel
 
 __all__ = ["prefetch", "prefetch_top", "sift_up", "sift_down", "push_or_decrease", "pop"]
 
@@ -46,12 +47,23 @@ def _prefetch_impl(typingctx: Any, arr: Any, idx: Any) -> tuple[Any, Callable[..
     return sig, codegen
 
 
-#: ``prefetch(arr, idx)`` inside a kernel: cache hint for ``arr[idx]``.
-prefetch = cast(Callable[[Any, Any], None], intrinsic(_prefetch_impl))
+_prefetch: Any = intrinsic(_prefetch_impl)
 
 
-@kernel(inline=True)
-def prefetch_top(heap: I32, size: int, indptr: I64, adj: I32, adj_w: F64, label: F64, pos: I32) -> None:
+def prefetch(arr: Any, idx: Any) -> None:
+    """Cache hint for ``arr[idx]`` inside a kernel; a no-op when the kernel runs as Python."""
+
+
+@overload(prefetch, inline="always")
+def _prefetch_overload(arr: Any, idx: Any) -> Callable[[Any, Any], None]:
+    def impl(arr: Any, idx: Any) -> None:
+        _prefetch(arr, idx)
+
+    return impl
+
+
+@kernel(helper=True)
+def prefetch_top(heap: I32, size: Int, indptr: I64, adj: I32, adj_w: F64, label: F64, pos: I32) -> None:
     """Prefetch the arcs of the heap's top node and its neighbours' labels and slots.
 
     The top node is likely the next one settled.
@@ -66,8 +78,8 @@ def prefetch_top(heap: I32, size: int, indptr: I64, adj: I32, adj_w: F64, label:
             prefetch(pos, adj[k])
 
 
-@kernel(inline=True)
-def sift_up(heap: I32, hkey: F64, pos: I32, i: int, node: int, k: float) -> None:
+@kernel(helper=True)
+def sift_up(heap: I32, hkey: F64, pos: I32, i: Int, node: Int, k: float) -> None:
     """Move the hole at ``i`` up and place ``node`` with key ``k``."""
     while i > 0:
         p = (i - 1) >> 2
@@ -84,8 +96,8 @@ def sift_up(heap: I32, hkey: F64, pos: I32, i: int, node: int, k: float) -> None
     pos[node] = i
 
 
-@kernel(inline=True)
-def sift_down(heap: I32, hkey: F64, pos: I32, size: int, i: int, node: int, k: float) -> None:
+@kernel(helper=True)
+def sift_down(heap: I32, hkey: F64, pos: I32, size: Int, i: Int, node: Int, k: float) -> None:
     """Move the hole at ``i`` down and place ``node`` with key ``k``."""
     while True:
         c = 4 * i + 1
@@ -117,23 +129,23 @@ def sift_down(heap: I32, hkey: F64, pos: I32, size: int, i: int, node: int, k: f
     pos[node] = i
 
 
-@kernel(inline=True)
-def push_or_decrease(heap: I32, hkey: F64, pos: I32, size: int, node: int, k: float) -> int:
+@kernel(helper=True)
+def push_or_decrease(heap: I32, hkey: F64, pos: I32, size: Int, node: Int, k: float) -> np.int64:
     """Insert ``node`` with key ``k``, or lower its key to ``k``; returns the size."""
-    p = pos[node]
+    p = np.int64(pos[node])
     if p < 0:
         sift_up(heap, hkey, pos, size, node, k)
-        return size + 1
+        return np.int64(size + 1)
     sift_up(heap, hkey, pos, p, node, k)
-    return size
+    return np.int64(size)
 
 
-@kernel(inline=True)
-def pop(heap: I32, hkey: F64, pos: I32, size: int) -> tuple[int, int]:
+@kernel(helper=True)
+def pop(heap: I32, hkey: F64, pos: I32, size: Int) -> tuple[np.int64, np.int64]:
     """Remove the minimum; returns ``(node, size)``."""
-    node = heap[0]
+    node = np.int64(heap[0])
     pos[node] = -1
-    size -= 1
-    if size > 0:
-        sift_down(heap, hkey, pos, size, 0, heap[size], hkey[size])
-    return node, size
+    rest = np.int64(size - 1)
+    if rest > 0:
+        sift_down(heap, hkey, pos, rest, np.int64(0), np.int64(heap[rest]), hkey[rest])
+    return node, rest

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["kernel", "I32", "I64", "F64", "B1", "U64", "Flag"]
+__all__ = ["kernel", "I32", "I64", "F64", "B1", "U64", "Flag", "Int"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,16 +36,18 @@ B1 = NDArray[np.bool_]
 U64 = NDArray[np.uint64]
 #: A flag argument: pass ``np.bool_(...)`` from inside kernels (a bare ``True`` is a literal type).
 Flag = bool | np.bool_
+#: A scalar index: pass ``np.int64(...)`` inside kernels (one specialisation for int32 and int64 values).
+Int = int | np.int64
 
 
-def kernel(*, inline: bool = False, parallel: bool = False) -> Callable[[F], F]:
+def kernel(*, helper: bool = False, parallel: bool = False) -> Callable[[F], F]:
     """Decorator: ``numba.njit(cache=True, nogil=True)`` with the function's own type.
 
     Parameters
     ----------
-    inline
-        Inline the function into its callers at numba-IR level (for the tiny
-        heap helpers of the hot loops).
+    helper
+        Called only from other kernels: no CPython entry point is compiled
+        (the Python function itself stays callable as ``.py_func``).
     parallel
         Compile with ``parallel=True`` (``numba.prange`` loops).
 
@@ -56,9 +58,9 @@ def kernel(*, inline: bool = False, parallel: bool = False) -> Callable[[F], F]:
     """
 
     def wrap(fn: F) -> F:
-        opts: dict[str, Any] = {"cache": True, "nogil": True}
-        if inline:
-            opts["inline"] = "always"
+        opts: dict[str, Any] = {"cache": True, "nogil": True, "no_cfunc_wrapper": True}
+        if helper:
+            opts["no_cpython_wrapper"] = True
         if parallel:
             opts["parallel"] = True
         return cast(F, njit(**opts)(fn))

@@ -45,13 +45,13 @@ def sssp(indptr: I64, indices: I32, data: F64, seeds: I64, limit: float, dist: F
     if want_src:
         for v in range(n):
             src[v] = -9999
-    size = 0
+    size = np.int64(0)
     for s in seeds:
         if dist[s] != 0.0:
             dist[s] = 0.0
             if want_src:
                 src[s] = s
-            size = push_or_decrease(heap, hkey, pos, size, s, dist[s])
+            size = push_or_decrease(heap, hkey, pos, size, np.int64(s), float(dist[s]))
     while size > 0:
         u, size = pop(heap, hkey, pos, size)
         if size > 0:
@@ -66,7 +66,7 @@ def sssp(indptr: I64, indices: I32, data: F64, seeds: I64, limit: float, dist: F
                     pred[v] = u
                 if want_src:
                     src[v] = src[u]
-                size = push_or_decrease(heap, hkey, pos, size, v, nd)
+                size = push_or_decrease(heap, hkey, pos, size, np.int64(v), float(nd))
         prefetch_top(heap, size, indptr, indices, data, dist, pos)
 
 

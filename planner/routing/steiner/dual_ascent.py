@@ -74,10 +74,10 @@ def dual_ascent(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edg
     heap = np.empty(n, np.int32)
     hkey = np.empty(n, np.float64)
     pos = np.full(n, -1, np.int32)
-    size = 0
-    for t in range(n):
-        if active[t]:
-            size = push_or_decrease(heap, hkey, pos, size, t, 0.0)
+    size = np.int64(0)
+    for x in range(n):
+        if active[x]:
+            size = push_or_decrease(heap, hkey, pos, size, np.int64(x), 0.0)
     lb = 0.0
     while size > 0:
         t, size = pop(heap, hkey, pos, size)
@@ -130,7 +130,7 @@ def dual_ascent(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edg
                 dead = True
                 break
             if size > 0 and n_cut > hkey[0]:  # another component has a smaller cut: its turn
-                size = push_or_decrease(heap, hkey, pos, size, t, float(n_cut))
+                size = push_or_decrease(heap, hkey, pos, size, np.int64(t), float(n_cut))
                 break
             lb += delta
             for i in range(n_cut):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from planner.routing._jit import B1, F64, I32, I64
 from planner.routing.csr import build_adjacency
-from planner.routing.steiner.mst import tree_degrees
 from planner.routing.steiner.voronoi import voronoi_update
 
 __all__ = ["SteinerGraph", "Voronoi"]
@@ -36,6 +36,12 @@ class SteinerGraph:
         indptr, adj, adj_w, adj_e = build_adjacency(int(n), u, v, w)
         return cls(int(n), u, v, w, indptr, adj, adj_w, adj_e)
 
+    @cached_property
+    def arc_owner(self) -> I64:
+        """The node each CSR slot belongs to (the tail of arc ``k``)."""
+        owner: I64 = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
+        return owner
+
     @property
     def m(self) -> int:
         """Number of edges."""
@@ -43,7 +49,8 @@ class SteinerGraph:
 
     def degrees(self, chosen: B1) -> I32:
         """Node degrees in the edge set ``chosen``."""
-        deg: I32 = tree_degrees(self.u, self.v, chosen, self.n)
+        deg: I32 = (np.bincount(self.u[chosen], minlength=self.n)
+                    + np.bincount(self.v[chosen], minlength=self.n)).astype(np.int32)
         return deg
 
     def cost(self, chosen: B1) -> float:

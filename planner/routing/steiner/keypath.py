@@ -1,10 +1,22 @@
 """Key-path exchange: replace key paths of a Steiner tree by cheaper links (numba).
 
 A *key path* joins two key nodes (terminals, the root or tree nodes of
-degree >= 3) through non-terminal nodes of degree 2.  One round finds, for
-every key path (and for segments of key paths), the cheapest link between
-the Voronoi regions (:mod:`planner.routing.steiner.voronoi`) of the two
-parts the tree falls into without it, and applies the improving exchanges.
+degree >= 3) through non-terminal nodes of degree 2.  Every graph edge whose
+ends lie in the Voronoi regions (:mod:`planner.routing.steiner.voronoi`) of
+two different tree nodes ``p`` and ``q`` is a *link* of cost
+``vd[x] + w + vd[y]`` that could replace any key path lying on the tree path
+between ``p`` and ``q``.  Links are taken in increasing cost and paint, with
+a union-find over the key tree, the key paths they cover that are not
+painted yet, so each key path learns its cheapest replacement in
+``O(m log m)``; links ending inside a key path also offer to replace a
+segment of it.  The improving exchanges are then applied, largest saving
+first, each after checking that it is still valid on the current tree (its
+key path and link chains intact, and no key path on the tree path between
+the link's ends exchanged already).
+
+One round is three kernels (:func:`key_path_links`,
+:func:`key_path_candidates`, :func:`key_path_apply`); the two sorts between
+them are numpy's stable argsort, so no sort is compiled.
 
 References
 ----------
@@ -17,64 +29,40 @@ from __future__ import annotations
 import numpy as np
 
 from planner.routing._jit import B1, F64, I32, I64, kernel
-from planner.routing.sort import argsort_f64
 from planner.routing.steiner.mst import find
 
-__all__ = ["key_path_exchange", "static_path_intact"]
+__all__ = ["key_path_links", "key_path_candidates", "key_path_apply", "static_path_intact"]
 
 
 @kernel()
-def static_path_intact(p: int, q: int, key: B1, anc_key: I32, low_key: I32, tin: I32, tout: I32,
-                       removed: B1) -> bool:
-    """True if no key path on the (pre-round) tree path ``p``..``q`` is removed."""
-    for side in range(2):
-        if side == 1:
-            p, q = q, p
-        if not key[p] and tin[p] < tin[q] and tin[q] <= tout[p]:
-            c = low_key[p]
-            y = q if key[q] else anc_key[q]
-            while y != c and tin[c] < tin[y] and tin[y] <= tout[c]:
-                if removed[y]:
-                    return False
-                y = anc_key[y]
-            return True
-    for side in range(2):
-        if side == 1:
-            p, q = q, p
-        x = p if key[p] else anc_key[p]
-        while not (tin[x] <= tin[q] and tin[q] <= tout[x]):
-            if removed[x]:
-                return False
-            x = anc_key[x]
-    return True
+def key_path_links(edge_u: I64, edge_v: I64, edge_w: F64, is_term: B1, chosen: B1, root: int, deg: I32,
+                   parent: I32, parent_e: I32, preorder: I32, n_seen: int, vd: F64,
+                   base: I32) -> tuple[B1, I32, I32, F64, F64, I32, F64]:
+    """Key structure of the tree and the links that could replace a key path.
 
+    Parameters
+    ----------
+    edge_u, edge_v, edge_w
+        Edges.
+    is_term, chosen, root
+        Terminals, the tree's edge mask and its root.
+    deg, parent, parent_e, preorder, n_seen
+        Tree degrees and DFS (:func:`planner.routing.steiner.dfs.tree_dfs`).
+    vd, base
+        Voronoi regions of the tree's nodes.
 
-@kernel()
-def key_path_exchange(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_w: F64, is_term: B1,
-                      chosen: B1, root: int, deg: I32, parent: I32, parent_e: I32, tin: I32, tout: I32,
-                      preorder: I32, n_seen: int, vd: F64, base: I32, vpred_n: I32, vpred_e: I32) -> float:
-    """One round of key-path exchange on the boundary of Voronoi regions.
-
-    A key path joins two key nodes (terminals or tree nodes of degree >= 3)
-    through non-terminal nodes of degree 2.  Every graph edge whose ends
-    lie in the Voronoi regions of two different tree nodes ``p`` and ``q``
-    is a *link* of cost ``vd[x] + w + vd[y]`` that could replace any key
-    path lying on the tree path between ``p`` and ``q``.  Links are taken
-    in increasing cost and paint, with a union-find over the key tree, the
-    key paths they cover that are not painted yet, so each key path learns
-    its cheapest replacement in ``O(m log m)``.  The improving exchanges are
-    then applied, largest saving first, each after checking that it is
-    still valid on the current tree (its key path and link chains intact,
-    and no key path on the tree path between the link's ends exchanged
-    already).  ``vd, base, vpred_n, vpred_e`` are the Voronoi regions of the
-    current tree (:func:`voronoi_from_labels`, :func:`voronoi_update`);
-    they are read only.  ``deg`` (tree degrees) and the DFS arrays
-    (:func:`planner.routing.steiner.dfs.tree_dfs`) describe the current
-    tree; ``deg`` is updated.  Returns the total cost saved.
+    Returns
+    -------
+    tuple
+        ``key`` (key-node mask), ``anc_key`` (nearest key node strictly
+        above), ``low_key`` (for inner nodes of a key path: its key node
+        below), ``up_cost`` (cost up to the next key node), ``path_cost``
+        (cost of the key path a key node is the lower end of), ``link`` and
+        ``link_cost`` (edges between two regions cheaper than the longest key
+        path, and their cost through the regions).
     """
-    n = indptr.shape[0] - 1
+    n = deg.shape[0]
     m = chosen.shape[0]
-    in_tree = deg > 0
     key = np.zeros(n, np.bool_)
     for i in range(n_seen):
         v = preorder[i]
@@ -125,8 +113,24 @@ def key_path_exchange(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I6
         n_links += 1
     link = link[:n_links]
     link_cost = link_cost[:n_links]
-    order = argsort_f64(link_cost)
-    dsu = np.arange(n).astype(np.int32)
+    return key, anc_key, low_key, up_cost, path_cost, link, link_cost
+
+
+@kernel()
+def key_path_candidates(edge_u: I64, edge_v: I64, tin: I32, tout: I32, preorder: I32, n_seen: int, base: I32,
+                        key: B1, anc_key: I32, low_key: I32, up_cost: F64, path_cost: F64, link: I32,
+                        link_cost: F64, order: I64) -> tuple[I32, I32, I32, I32, F64]:
+    """Improving exchanges: whole key paths (by painting in link order ``order``) and key-path segments.
+
+    Returns ``(lo, hi, key, link, gain)`` per candidate: the tree segment
+    from ``lo`` up to ``hi`` of the key path with lower key node ``key`` is
+    replaced by link ``link`` (an index into ``link``), saving ``gain``.
+    """
+    n = key.shape[0]
+    n_links = link.shape[0]
+    dsu = np.empty(n, np.int32)
+    for x in range(n):
+        dsu[x] = x
     best = np.full(n, -1, np.int32)  # best link index per lower key node
     for oi in range(n_links):
         li = order[oi]
@@ -202,8 +206,22 @@ def key_path_exchange(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I6
                 c_link[n_cand] = li
                 c_gain[n_cand] = g
                 n_cand += 1
-    corder = argsort_f64(-c_gain[:n_cand])
+    return c_lo[:n_cand], c_hi[:n_cand], c_key[:n_cand], c_link[:n_cand], c_gain[:n_cand]
+
+
+@kernel()
+def key_path_apply(edge_u: I64, edge_v: I64, is_term: B1, chosen: B1, deg: I32, parent: I32, parent_e: I32,
+                   tin: I32, tout: I32, base: I32, vpred_n: I32, vpred_e: I32, key: B1, anc_key: I32,
+                   low_key: I32, link: I32, c_lo: I32, c_hi: I32, c_key: I32, c_link: I32, c_gain: F64,
+                   corder: I64) -> float:
+    """Apply the candidate exchanges in the order ``corder`` (largest gain first) while still valid.
+
+    ``chosen`` and ``deg`` are updated; returns the total cost saved.
+    """
     # -- apply them, largest saving first, while still valid --
+    n = deg.shape[0]
+    in_tree = deg > 0
+    n_cand = c_lo.shape[0]
     removed = np.zeros(n, np.bool_)  # key paths (by lower key node) already cut
     gained = 0.0
     for ci in range(n_cand):
@@ -266,3 +284,29 @@ def key_path_exchange(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I6
                 deg[edge_v[e]] += 1
                 x = vpred_n[x]
     return gained
+
+
+@kernel(helper=True)
+def static_path_intact(p: int, q: int, key: B1, anc_key: I32, low_key: I32, tin: I32, tout: I32,
+                       removed: B1) -> bool:
+    """True if no key path on the (pre-round) tree path ``p``..``q`` is removed."""
+    for side in range(2):
+        if side == 1:
+            p, q = q, p
+        if not key[p] and tin[p] < tin[q] and tin[q] <= tout[p]:
+            c = low_key[p]
+            y = q if key[q] else anc_key[q]
+            while y != c and tin[c] < tin[y] and tin[y] <= tout[c]:
+                if removed[y]:
+                    return False
+                y = anc_key[y]
+            return True
+    for side in range(2):
+        if side == 1:
+            p, q = q, p
+        x = p if key[p] else anc_key[p]
+        while not (tin[x] <= tin[q] and tin[q] <= tout[x]):
+            if removed[x]:
+                return False
+            x = anc_key[x]
+    return True

@@ -144,7 +144,7 @@ def key_vertex_elimination(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u
                     mark_l[z] = stamp
                     region[n_l] = z
                     n_l += 1
-        size = 0
+        size = np.int64(0)
         for j in range(n_l):
             y = region[j]
             tvd[y] = np.inf
@@ -159,7 +159,7 @@ def key_vertex_elimination(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u
                         tpred_n[y] = z
                         tpred_e[y] = adj_e[k]
             if tvd[y] < np.inf:
-                size = push_or_decrease(heap, hkey, pos, size, y, tvd[y])
+                size = push_or_decrease(heap, hkey, pos, size, np.int64(y), float(tvd[y]))
         while size > 0:
             y, size = pop(heap, hkey, pos, size)
             for k in range(indptr[y], indptr[y + 1]):
@@ -171,7 +171,7 @@ def key_vertex_elimination(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u
                         tbase[z] = tbase[y]
                         tpred_n[z] = y
                         tpred_e[z] = adj_e[k]
-                        size = push_or_decrease(heap, hkey, pos, size, z, nd)
+                        size = push_or_decrease(heap, hkey, pos, size, np.int64(z), float(nd))
         # -- cheapest link between every pair of components --
         for a in range(n_comp):
             for b in range(n_comp):

@@ -12,11 +12,13 @@ MST-prune).
 
 from __future__ import annotations
 
+import numpy as np
+
 from planner.routing._jit import B1
 from planner.routing.steiner.dfs import tree_dfs
 from planner.routing.steiner.graph import SteinerGraph, Voronoi
 from planner.routing.steiner.insertion import steiner_vertex_insertion
-from planner.routing.steiner.keypath import key_path_exchange
+from planner.routing.steiner.keypath import key_path_apply, key_path_candidates, key_path_links
 from planner.routing.steiner.keyvertex import key_vertex_elimination
 from planner.routing.steiner.mst import mst_prune
 
@@ -24,8 +26,21 @@ __all__ = ["local_search", "mst_prune_tree", "key_paths", "key_vertices", "verte
 
 
 def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = False) -> float:
-    """MST over the tree's nodes and removal of non-terminal leaves (in place); returns the saving."""
-    return float(mst_prune(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, insert))
+    """MST over the tree's nodes, then removal of non-terminal leaves (in place); returns the saving.
+
+    This never costs more.  With ``insert`` the node set also gets every
+    non-tree node adjacent to two or more tree nodes (Steiner-node insertion
+    in one batch, e.g. the centre of a star), and the result is kept only if
+    it is cheaper.  Kruskal takes the edges induced by the node set, sorted
+    stably by weight (ties keep edge order).
+    """
+    use = g.degrees(chosen) > 0
+    if insert:
+        near = np.bincount(g.arc_owner, weights=use[g.adj], minlength=g.n)
+        use |= near >= 2
+    cand = np.flatnonzero(use[g.u] & use[g.v] & (g.u != g.v))
+    order = cand[np.argsort(g.w[cand], kind="stable")]
+    return float(mst_prune(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, order, not insert))
 
 
 def key_paths(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi) -> float:
@@ -34,9 +49,16 @@ def key_paths(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi)
     if deg[root] == 0:
         return 0.0
     parent, parent_e, tin, tout, preorder, n_seen = tree_dfs(g.indptr, g.adj, g.adj_e, chosen, root)
-    return float(key_path_exchange(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, root, deg,
-                                   parent, parent_e, tin, tout, preorder, n_seen,
-                                   vor.vd, vor.base, vor.pred_n, vor.pred_e))
+    key, anc_key, low_key, up_cost, path_cost, link, link_cost = key_path_links(
+        g.u, g.v, g.w, is_term, chosen, root, deg, parent, parent_e, preorder, n_seen, vor.vd, vor.base)
+    order = np.argsort(link_cost, kind="stable")
+    c_lo, c_hi, c_key, c_link, c_gain = key_path_candidates(
+        g.u, g.v, tin, tout, preorder, n_seen, vor.base, key, anc_key, low_key, up_cost, path_cost, link,
+        link_cost, order)
+    corder = np.argsort(-c_gain, kind="stable")
+    return float(key_path_apply(g.u, g.v, is_term, chosen, deg, parent, parent_e, tin, tout, vor.base,
+                                vor.pred_n, vor.pred_e, key, anc_key, low_key, link, c_lo, c_hi, c_key, c_link,
+                                c_gain, corder))
 
 
 def key_vertices(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi) -> float:
@@ -80,13 +102,17 @@ def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voron
                  rel_tol: float, strong: bool = False) -> None:
     """Local search on the tree ``chosen`` (modified in place).
 
-    Each round runs key-path exchange, with ``strong`` also MST-prune,
-    key-vertex elimination and Steiner-vertex insertion, then MST-prune; rounds repeat until one saves no
-    more than ``rel_tol`` of the cost, or ``max_rounds`` were run.  A final
-    MST-prune with Steiner node insertion follows (once: on road graphs it
-    rarely pays, on star-like cases it does).  ``vor`` holds the Voronoi
+    Each round runs key-path exchange, with ``strong`` also MST-prune and
+    key-vertex elimination, then MST-prune; rounds repeat until one saves no
+    more than ``rel_tol`` of the cost, or ``max_rounds`` were run.  With
+    ``strong``, Steiner-vertex insertion runs when the rounds have stopped
+    paying, and if it improves the tree the rounds resume (insertion is the
+    most expensive move; once per local optimum keeps its cost down).  A
+    final MST-prune with Steiner node insertion follows (once: on road graphs
+    it rarely pays, on star-like cases it does).  ``vor`` holds the Voronoi
     regions of the tree (e.g. from the shortest-path heuristic's labels)
-    and is kept up to date.  The result has no non-terminal leaf.
+    and is kept up to date.  The tree must have no non-terminal leaf (key
+    paths end at key nodes); neither has the result.
     """
     if max_rounds <= 0:
         mst_prune_tree(g, is_term, chosen)
@@ -100,11 +126,11 @@ def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voron
             mst_prune_tree(g, is_term, chosen)
             vor.update(g, chosen)
             key_vertices(g, is_term, chosen, root, vor)
-            vertex_insertions(g, chosen, root)
         mst_prune_tree(g, is_term, chosen)
         after = g.cost(chosen)
         if before - after <= rel_tol * before:
+            if strong and vertex_insertions(g, chosen, root) > 0.0:
+                mst_prune_tree(g, is_term, chosen)
+                continue
             break
     mst_prune_tree(g, is_term, chosen, insert=True)
-
-

@@ -5,30 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from planner.routing._jit import B1, F64, I32, I64, Flag, kernel
-from planner.routing.sort import argsort_f64
 
-__all__ = ["tree_degrees", "prune_leaves", "find", "mst_prune", "tree_weight"]
-
-
-@kernel()
-def tree_degrees(edge_u: I64, edge_v: I64, chosen: B1, n: int) -> I32:
-    """Degree of every node in the edge set ``chosen``."""
-    deg = np.zeros(n, np.int32)
-    for e in range(chosen.shape[0]):
-        if chosen[e]:
-            deg[edge_u[e]] += 1
-            deg[edge_v[e]] += 1
-    return deg
-
-
-@kernel()
-def tree_weight(edge_w: F64, chosen: B1) -> float:
-    """Total weight of the edge set ``chosen``."""
-    c = 0.0
-    for e in range(chosen.shape[0]):
-        if chosen[e]:
-            c += edge_w[e]
-    return c
+__all__ = ["prune_leaves", "find", "mst_prune"]
 
 
 @kernel()
@@ -65,7 +43,7 @@ def prune_leaves(indptr: I64, adj: I32, adj_e: I32, is_term: B1, chosen: B1, deg
     return removed
 
 
-@kernel()
+@kernel(helper=True)
 def find(parent: I32, x: int) -> int:
     """Root of ``x`` in the union-find forest ``parent`` (with path compression)."""
     root = x
@@ -80,54 +58,43 @@ def find(parent: I32, x: int) -> int:
 
 @kernel()
 def mst_prune(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_w: F64, is_term: B1,
-              chosen: B1, insert: Flag) -> float:
-    """MST over the tree's nodes, then removal of non-terminal leaves.
+              chosen: B1, order: I64, keep_worse: Flag) -> float:
+    """Kruskal over the candidate edges ``order`` (sorted by weight), then removal of non-terminal leaves.
 
-    Replaces the tree (in place in ``chosen``) by the minimum spanning tree
-    of the subgraph induced by its nodes and drops non-terminal leaves
-    repeatedly; this never costs more.  With ``insert`` the node set also
-    gets every non-tree node adjacent to two or more tree nodes (Steiner
-    node insertion, e.g. the centre of a star); the result is kept only if
-    it is cheaper.  Kruskal sorts only the edges induced by the node set
-    (stable, so ties keep edge order).  Returns the cost saved.
+    ``order`` holds the edges induced by the tree's nodes (with Steiner-node
+    insertion: and by the nodes added), sorted stably by weight (see
+    :func:`planner.routing.steiner.local.mst_prune_tree`).  The spanning
+    tree, pruned, replaces ``chosen`` if it is cheaper or ``keep_worse``
+    (without insertion it never costs more).  Returns the cost saved.
     """
     n = indptr.shape[0] - 1
     m = chosen.shape[0]
-    deg = tree_degrees(edge_u, edge_v, chosen, n)
-    use = deg > 0
-    old_cost = tree_weight(edge_w, chosen)
-    if insert:
-        for v in range(n):
-            if not use[v]:
-                c = 0
-                for k in range(indptr[v], indptr[v + 1]):
-                    if deg[adj[k]] > 0:
-                        c += 1
-                if c >= 2:
-                    use[v] = True
-    n_cand = 0
-    cand = np.empty(m, np.int64)
+    old_cost = 0.0
+    new = np.empty(m, np.bool_)
     for e in range(m):
-        a = edge_u[e]
-        b = edge_v[e]
-        if a != b and use[a] and use[b]:
-            cand[n_cand] = e
-            n_cand += 1
-    cand = cand[:n_cand]
-    by_weight = cand[argsort_f64(edge_w[cand])]
-    parent = np.arange(n).astype(np.int32)
-    new = np.zeros(m, np.bool_)
-    for i in range(n_cand):
-        e = by_weight[i]
+        if chosen[e]:
+            old_cost += edge_w[e]
+        new[e] = False
+    parent = np.empty(n, np.int32)
+    deg = np.empty(n, np.int32)
+    for x in range(n):
+        parent[x] = x
+        deg[x] = 0
+    for i in range(order.shape[0]):
+        e = order[i]
         ra = find(parent, edge_u[e])
         rb = find(parent, edge_v[e])
         if ra != rb:
             parent[ra] = rb
             new[e] = True
-    deg = tree_degrees(edge_u, edge_v, new, n)
+            deg[edge_u[e]] += 1
+            deg[edge_v[e]] += 1
     prune_leaves(indptr, adj, adj_e, is_term, new, deg)
-    new_cost = tree_weight(edge_w, new)
-    if new_cost < old_cost or not insert:
+    new_cost = 0.0
+    for e in range(m):
+        if new[e]:
+            new_cost += edge_w[e]
+    if new_cost < old_cost or keep_worse:
         for e in range(m):
             chosen[e] = new[e]
         return old_cost - new_cost

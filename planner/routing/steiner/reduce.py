@@ -11,6 +11,7 @@ tree of the original one), applied until none changes the graph:
   is dropped);
 * terminal of degree 1: its edge is in every tree; the terminal is merged
   into its neighbour, which becomes a terminal;
+* parts of the graph without the root (after deletions) hold no terminal and go;
 * minimum edge to a terminal: if the cheapest edge at a terminal ``t`` leads
   to another terminal, some optimal tree contains it (exchange argument: on
   the tree path from ``t`` to that terminal the first edge costs at least as
@@ -308,6 +309,10 @@ def reduce_instance(n: int, u: I64, v: I64, w: F64, is_term: B1, root: int) -> R
         changed |= st.contract_chains()
         changed |= st.peel()
         changed |= st.contract_terminals()
+    if st.u.size:  # parts without the root hold no terminal (all terminals reach the root): drop them
+        mat = sp.csr_matrix((np.ones(st.u.size, dtype=np.int8), (st.u, st.v)), shape=(n, n))
+        _, lab = connected_components(mat, directed=False)
+        st.keep(lab[st.u] == lab[st.root])
     alive = st.is_term.copy()
     alive[st.u] = True
     alive[st.v] = True

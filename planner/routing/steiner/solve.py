@@ -7,17 +7,21 @@ numpy for the bookkeeping):
    the mapping back to the original edges.
 2. A first tree: shortest-path heuristic from the root
    (:mod:`~planner.routing.steiner.sph`) and local search
-   (:mod:`~planner.routing.steiner.local`: key-path exchange, key-vertex
-   elimination, MST-prune with Steiner-node insertion).
-3. *Lower bound* by dual ascent (:mod:`~planner.routing.steiner.dual_ascent`)
-   and a *bound-based reduction* with the first tree as upper bound
+   (:mod:`~planner.routing.steiner.local`: key-path exchange and MST-prune).
+3. *Lower bound* by dual ascent (:mod:`~planner.routing.steiner.dual_ascent`),
+   a second tree from the arcs the dual ascent saturated, and a
+   *bound-based reduction* with the better tree as upper bound
    (:mod:`~planner.routing.steiner.bounds`), then the exact reductions
-   again; twice.
-4. *Multistart*: the shortest-path heuristic from a random terminal on
-   randomly perturbed weights, followed by local search on the true
-   weights; every few starts a *combination* instead: the heuristic and
-   local search on the subgraph of the union of two elite trees, then local
-   search on the whole graph.  The best distinct trees form the elite pool.
+   again; up to three times.
+4. If the tree is not within ``gap_tol`` of the bound: local search with
+   key-vertex elimination and Steiner-vertex insertion too, and a
+   *multistart*: the shortest-path heuristic from a random terminal or node
+   on randomly perturbed weights, followed by local search on the true
+   weights; every few starts a *combination* instead: the search (reduced,
+   a few starts) on the subgraph of the union of the elite trees, then
+   local search on the whole graph.  The best distinct trees form the
+   elite pool.  (Road graphs mostly stop after step 3, so a plan compiles
+   the kernels of step 4 only when it needs them.)
 
 The random choices come from ``numpy.random.default_rng(seed)``, and every
 kernel is sequential, so the result is the same for a given seed on any
@@ -47,11 +51,11 @@ from planner.routing.edges import check_edges, reachable_mask
 from planner.routing.steiner.bounds import bound_test
 from planner.routing.steiner.dual_ascent import dual_ascent
 from planner.routing.steiner.graph import SteinerGraph, Voronoi
-from planner.routing.steiner.local import local_search
+from planner.routing.steiner.local import local_search, mst_prune_tree
+from planner.routing.steiner.mst import prune_leaves
 from planner.routing.steiner.reduce import Reduced, identity, reduce_instance
 from planner.routing.steiner.sph import sph
 from planner.routing.steiner.tree import DisconnectedTerminalsError
-from planner.routing.steiner.voronoi import voronoi_from_labels
 
 __all__ = ["SteinerOptions", "SteinerResult", "steiner_tree_solve"]
 
@@ -67,6 +71,9 @@ class SteinerOptions:
     starts
         Starts of the multistart (the first is the heuristic from the root on
         the true weights); ``1`` is a single heuristic tree with local search.
+    roots
+        Besides the root, the first tree tries the shortest-path heuristic
+        from this many other terminals (with MST-prune) and keeps the best.
     elite
         Size of the pool of best distinct trees.
     combine_every
@@ -89,13 +96,21 @@ class SteinerOptions:
         Local search with key-vertex elimination (else key-path exchange and
         MST-prune only).
     max_rounds, rel_tol
-        Local-search rounds (see :func:`planner.routing.steiner_tree_edges`).
+        Local-search rounds (see :func:`planner.routing.steiner_tree_edges`)
+        of the first tree and of the final polish of the best one.
+    start_rel_tol
+        ``rel_tol`` of the local search after each start and combination
+        (rounds that save less are not worth their time there).
+    gap_tol
+        Stop the multistart when the tree is within this fraction of the
+        lower bound (``0``: only when it meets the bound).
     """
 
-    starts: int = 32
+    starts: int = 16
+    roots: int = 16
     elite: int = 6
     combine_every: int = 4
-    combine_starts: int = 8
+    combine_starts: int = 4
     perturbation: float = 0.25
     seed: int = 0
     time_limit: float | None = None
@@ -104,6 +119,8 @@ class SteinerOptions:
     strong: bool = True
     max_rounds: int = 50
     rel_tol: float = 0.0
+    start_rel_tol: float = 1e-3
+    gap_tol: float = 1e-4
 
 
 @dataclass(frozen=True)
@@ -147,21 +164,35 @@ def _perturbed_tree(g: SteinerGraph, is_term: B1, root: int, weights: F64) -> B1
     return chosen
 
 
-def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOptions) -> None:
-    """Local search on the true weights from scratch regions."""
+def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOptions, rel_tol: float,
+             strong: bool = True) -> None:
+    """Local search on the true weights from scratch regions (after pruning non-terminal leaves)."""
+    prune_leaves(g.indptr, g.adj, g.adj_e, is_term, chosen, g.degrees(chosen))
     vor = Voronoi.empty(g.n)
     vor.update(g, chosen)
-    local_search(g, is_term, chosen, root, vor, opt.max_rounds, opt.rel_tol, opt.strong)
+    local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong and opt.strong)
 
 
 def _first_tree(g: SteinerGraph, is_term: B1, root: int, opt: SteinerOptions) -> B1:
-    """Shortest-path heuristic from the root on the true weights, with local search."""
-    chosen, _, d, pred_n, pred_e = sph(g.indptr, g.adj, g.adj_w, g.adj_e, is_term, root, g.m)
-    tree = g.degrees(chosen) > 0
-    vd, base, vpn, vpe = voronoi_from_labels(d, pred_n, pred_e, tree)
-    local_search(g, is_term, chosen, root, Voronoi(vd, base, vpn, vpe, tree), opt.max_rounds, opt.rel_tol,
-                 opt.strong)
-    return chosen
+    """Cheapest of the shortest-path heuristic's trees from the root and from ``opt.roots`` other terminals.
+
+    Each tree gets MST-prune with Steiner-node insertion; no local search yet
+    (on road graphs this often meets the lower bound already, and the local
+    search's kernels need not be compiled).  The other roots are terminals
+    evenly spaced in id order (deterministic).
+    """
+    terms = np.flatnonzero(is_term)
+    others = terms[terms != root]
+    if others.size > opt.roots:
+        others = others[np.linspace(0, others.size - 1, opt.roots).astype(np.int64)]
+    best: B1 = np.empty(0, dtype=np.bool_)
+    best_cost = np.inf
+    for r in [root, *others.tolist()]:
+        chosen: B1 = sph(g.indptr, g.adj, g.adj_w, g.adj_e, is_term, int(r), g.m)[0]
+        mst_prune_tree(g, is_term, chosen, insert=True)
+        if g.cost(chosen) < best_cost:
+            best, best_cost = chosen, g.cost(chosen)
+    return best
 
 
 class _Pool:
@@ -193,11 +224,11 @@ def _combine(g: SteinerGraph, is_term: B1, root: int, trees: list[B1], rng: np.r
     sub = np.flatnonzero(union)
     inner = SteinerOptions(starts=opt.combine_starts, elite=opt.elite, combine_every=0,
                            perturbation=opt.perturbation, seed=int(rng.integers(2**31)), strong=opt.strong,
-                           max_rounds=opt.max_rounds, rel_tol=opt.rel_tol)
+                           max_rounds=opt.max_rounds, rel_tol=opt.start_rel_tol, start_rel_tol=opt.start_rel_tol)
     res = steiner_tree_solve(g.n, g.u[sub], g.v[sub], g.w[sub], np.flatnonzero(is_term), root, inner)
     chosen = np.zeros(g.m, dtype=np.bool_)
     chosen[sub[res.edges]] = True
-    _improve(g, is_term, root, chosen, opt)
+    _improve(g, is_term, root, chosen, opt, opt.start_rel_tol)
     return chosen
 
 
@@ -222,16 +253,23 @@ def _multistart(g: SteinerGraph, is_term: B1, root: int, first: B1, opt: Steiner
         if opt.combine_every > 0 and s % opt.combine_every == 0 and len(pool.items) >= 2:
             chosen = _combine(g, is_term, root, [it[2] for it in pool.items], rng, opt)
         else:
-            r0 = int(terms[rng.integers(terms.size)])
+            # the heuristic from a terminal, or from any node: a root among Steiner nodes lets it
+            # find shared hubs that it never reaches from a terminal (incidence weights)
+            r0 = int(terms[rng.integers(terms.size)]) if s % 2 else int(rng.integers(g.n))
             wp = g.w * (1.0 + opt.perturbation * rng.random(g.m))
             chosen = _perturbed_tree(g, is_term, r0, wp)
-            _improve(g, is_term, root, chosen, opt)
+            if g.degrees(chosen)[is_term].min() == 0:  # cannot happen on a connected reduced graph
+                continue
+            _improve(g, is_term, root, chosen, opt, opt.start_rel_tol)
         pool.add(g.cost(chosen), chosen)
         run += 1
-    return pool.best[1], run
+    best = pool.best[1].copy()
+    if opt.start_rel_tol > opt.rel_tol:  # polish the best tree to a local optimum
+        _improve(g, is_term, root, best, opt, opt.rel_tol)
+    return best, run
 
 
-def _saturated_tree(g: SteinerGraph, is_term: B1, root: int, rc: F64, opt: SteinerOptions) -> B1:
+def _saturated_tree(g: SteinerGraph, is_term: B1, root: int, rc: F64) -> B1:
     """Heuristic tree on the edges a dual ascent saturated (an arc of reduced cost 0), with local search.
 
     The saturated arcs connect every terminal to the root, and on instances
@@ -243,9 +281,7 @@ def _saturated_tree(g: SteinerGraph, is_term: B1, root: int, rc: F64, opt: Stein
     local = _perturbed_tree(sg, is_term, root, sg.w)
     chosen = np.zeros(g.m, dtype=np.bool_)
     chosen[sub[local]] = True
-    if g.degrees(chosen)[is_term].min() == 0:  # some terminal off the saturated graph: cannot happen
-        return chosen
-    _improve(g, is_term, root, chosen, opt)
+    mst_prune_tree(g, is_term, chosen, insert=True)
     return chosen
 
 
@@ -258,7 +294,7 @@ def _bound_and_reduce(red: Reduced, g: SteinerGraph, incumbent: B1,
     """
     rc = np.empty(2 * g.m, dtype=np.float64)
     lb = float(dual_ascent(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, red.is_term, red.root, rc))
-    alt = _saturated_tree(g, red.is_term, red.root, rc, opt)
+    alt = _saturated_tree(g, red.is_term, red.root, rc)
     if g.degrees(alt)[red.is_term].min() > 0 and g.cost(alt) < g.cost(incumbent):
         incumbent = alt
     if not opt.reduce or g.cost(incumbent) <= lb:
@@ -360,14 +396,25 @@ def steiner_tree_solve(
             break
         red, g = inner, None
     starts = 0
-    proven = best_cost <= lb + 1e-9 * max(abs(lb), 1.0)
-    if red.n_terminals > 1 and opt.starts > 1 and not proven:
+    slack = max(opt.gap_tol * abs(lb), 1e-9 * max(abs(lb), 1.0)) if np.isfinite(lb) else 0.0
+    proven = best_cost <= lb + slack
+
+    def target_cost(bound: float) -> float:
+        return bound + slack
+    if red.n_terminals > 1 and not proven:
+        # the bound leaves room: local search, then the stronger moves and the multistart
+        # (each compiled only when a run needs it)
         if g is None:
             g = SteinerGraph.build(red.n, red.u, red.v, red.w)
             first = _first_tree(g, red.is_term, red.root, opt)
-        deadline = t0 + opt.time_limit if opt.time_limit is not None else np.inf
-        target = lb - red.offset + 1e-9 * max(abs(lb), 1.0)  # stop when the bound is reached
-        chosen, starts = _multistart(g, red.is_term, red.root, first, opt, deadline, target)
+        chosen = first.copy()
+        _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol, strong=False)
+        if opt.strong and g.cost(chosen) > target_cost(lb - red.offset):
+            _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol)
+        if opt.starts > 1 and g.cost(chosen) > target_cost(lb - red.offset):
+            deadline = t0 + opt.time_limit if opt.time_limit is not None else np.inf
+            target = lb - red.offset + slack  # stop when the tree is (nearly) at the bound
+            chosen, starts = _multistart(g, red.is_term, red.root, chosen, opt, deadline, target)
         cand = red.expand(np.flatnonzero(chosen))
         cost = float(w[cand].sum())
         if cost < best_cost:

@@ -47,10 +47,10 @@ def sph(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, is_term: B1, root: int,
     thkey = np.empty(n, np.float64)
     tpos = np.full(n, -1, np.int32)
     new_nodes = np.empty(n, np.int32)
-    tsize = 0
+    tsize = np.int64(0)
     in_tree[root] = True
     d[root] = 0.0
-    size = 1
+    size = np.int64(1)
     heap[0] = root
     hkey[0] = 0.0
     pos[root] = 0
@@ -72,9 +72,9 @@ def sph(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, is_term: B1, root: int,
                     d[v] = nd
                     pred_n[v] = u
                     pred_e[v] = adj_e[k]
-                    size = push_or_decrease(heap, hkey, pos, size, v, d[v])
+                    size = push_or_decrease(heap, hkey, pos, size, np.int64(v), float(d[v]))
                     if is_term[v] and not in_tree[v]:
-                        tsize = push_or_decrease(theap, thkey, tpos, tsize, v, d[v])
+                        tsize = push_or_decrease(theap, thkey, tpos, tsize, np.int64(v), float(d[v]))
             prefetch_top(heap, size, indptr, adj, adj_w, d, pos)
             continue
         if tsize == 0:
@@ -95,6 +95,6 @@ def sph(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, is_term: B1, root: int,
             pred_n[v] = -1
             pred_e[v] = -1
             if tpos[v] >= 0:  # keep the terminal heap ordered; skipped when on top
-                sift_up(theap, thkey, tpos, tpos[v], v, 0.0)
-            size = push_or_decrease(heap, hkey, pos, size, v, d[v])
+                sift_up(theap, thkey, tpos, np.int64(tpos[v]), np.int64(v), 0.0)
+            size = push_or_decrease(heap, hkey, pos, size, np.int64(v), float(d[v]))
     return chosen, in_tree, d, pred_n, pred_e

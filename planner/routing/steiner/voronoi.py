@@ -79,15 +79,15 @@ def voronoi_update(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, vd: F64, base:
     heap = np.empty(n, np.int32)
     hkey = np.empty(n, np.float64)
     pos = np.full(n, -1, np.int32)
-    size = 0
+    size = np.int64(0)
     for v in range(n):
         if in_tree[v] and not old_tree[v]:
-            size = push_or_decrease(heap, hkey, pos, size, v, 0.0)
+            size = push_or_decrease(heap, hkey, pos, size, np.int64(v), 0.0)
         elif reset[v]:
             for k in range(indptr[v], indptr[v + 1]):
                 x = adj[k]
                 if base[x] >= 0:
-                    size = push_or_decrease(heap, hkey, pos, size, x, vd[x])
+                    size = push_or_decrease(heap, hkey, pos, size, np.int64(x), float(vd[x]))
     settled = 0
     while size > 0:
         u, size = pop(heap, hkey, pos, size)
@@ -101,5 +101,5 @@ def voronoi_update(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, vd: F64, base:
                 base[v] = base[u]
                 vpred_n[v] = u
                 vpred_e[v] = adj_e[k]
-                size = push_or_decrease(heap, hkey, pos, size, v, nd)
+                size = push_or_decrease(heap, hkey, pos, size, np.int64(v), float(nd))
     return settled
