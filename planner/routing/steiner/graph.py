@@ -9,6 +9,7 @@ import numpy as np
 
 from planner.routing._jit import B1, F64, I32, I64
 from planner.routing.csr import build_adjacency
+from planner.routing.sort import argsort_f64
 from planner.routing.steiner.voronoi import voronoi_update
 
 __all__ = ["SteinerGraph", "Voronoi"]
@@ -41,6 +42,12 @@ class SteinerGraph:
         """The node each CSR slot belongs to (the tail of arc ``k``)."""
         owner: I64 = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
         return owner
+
+    @cached_property
+    def by_weight(self) -> I64:
+        """Edge ids sorted stably by weight (ties in id order)."""
+        order: I64 = argsort_f64(self.w)
+        return order
 
     @property
     def m(self) -> int:

@@ -16,7 +16,7 @@ the link's ends exchanged already).
 
 One round is three kernels (:func:`key_path_links`,
 :func:`key_path_candidates`, :func:`key_path_apply`); the two sorts between
-them are numpy's stable argsort, so no sort is compiled.
+them run in Python (:func:`planner.routing.sort.argsort_f64`).
 
 References
 ----------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from planner.routing._jit import B1
+from planner.routing.sort import argsort_f64
 from planner.routing.steiner.dfs import tree_dfs
 from planner.routing.steiner.graph import SteinerGraph, Voronoi
 from planner.routing.steiner.insertion import steiner_vertex_insertion
@@ -38,8 +39,12 @@ def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = Fals
     if insert:
         near = np.bincount(g.arc_owner, weights=use[g.adj], minlength=g.n)
         use |= near >= 2
-    cand = np.flatnonzero(use[g.u] & use[g.v] & (g.u != g.v))
-    order = cand[np.argsort(g.w[cand], kind="stable")]
+    if "by_weight" in g.__dict__:  # the graph's edges sorted once: filter them (still sorted stably)
+        order = g.by_weight[use[g.u[g.by_weight]] & use[g.v[g.by_weight]]]
+    else:
+        cand = np.flatnonzero(use[g.u] & use[g.v])
+        order = g.by_weight[use[g.u[g.by_weight]] & use[g.v[g.by_weight]]] if 4 * cand.size > g.m else (
+            cand[argsort_f64(g.w[cand])])
     return float(mst_prune(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, order, not insert))
 
 
@@ -51,11 +56,11 @@ def key_paths(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi)
     parent, parent_e, tin, tout, preorder, n_seen = tree_dfs(g.indptr, g.adj, g.adj_e, chosen, root)
     key, anc_key, low_key, up_cost, path_cost, link, link_cost = key_path_links(
         g.u, g.v, g.w, is_term, chosen, root, deg, parent, parent_e, preorder, n_seen, vor.vd, vor.base)
-    order = np.argsort(link_cost, kind="stable")
+    order = argsort_f64(link_cost)
     c_lo, c_hi, c_key, c_link, c_gain = key_path_candidates(
         g.u, g.v, tin, tout, preorder, n_seen, vor.base, key, anc_key, low_key, up_cost, path_cost, link,
         link_cost, order)
-    corder = np.argsort(-c_gain, kind="stable")
+    corder = argsort_f64(-c_gain)
     return float(key_path_apply(g.u, g.v, is_term, chosen, deg, parent, parent_e, tin, tout, vor.base,
                                 vor.pred_n, vor.pred_e, key, anc_key, low_key, link, c_lo, c_hi, c_key, c_link,
                                 c_gain, corder))
