@@ -160,6 +160,7 @@ def _format_bom(p: Plan) -> str:
     sm = d.summary
     out.append(f"  shared tree saves {sm.get('saving_pct', float('nan')):.1f} % of the network cost of the naive union; "
                f"unconnected targets: {sm.get('unconnected', 0)} {sm.get('unconnected_by_reason', {})}")
+    out.append(f"  Steiner tree {sm.get('steiner_tree_cost_pln', float('nan')):,.0f} PLN, lower bound {sm.get('steiner_lower_bound_pln', float('nan')):,.0f} PLN: certified gap {sm.get('steiner_gap_pct', float('nan')):.3f} % (network after the reach repair: {sm.get('network_gap_pct', float('nan')):.2f} % above the bound)")  # noqa: E501  issue #17
     return "\n".join(out)
 
 
