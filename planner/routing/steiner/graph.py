@@ -38,14 +38,8 @@ class SteinerGraph:
         return cls(int(n), u, v, w, indptr, adj, adj_w, adj_e)
 
     @cached_property
-    def arc_owner(self) -> I64:
-        """The node each CSR slot belongs to (the tail of arc ``k``)."""
-        owner: I64 = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
-        return owner
-
-    @cached_property
     def by_weight(self) -> I64:
-        """Edge ids sorted stably by weight (ties in id order)."""
+        """Edge ids sorted stably by weight (ties in id order), computed once."""
         order: I64 = argsort_f64(self.w)
         return order
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.routing._jit import B1
+from planner.routing._jit import B1, I64
 from planner.routing.sort import argsort_f64
 from planner.routing.steiner.dfs import tree_dfs
 from planner.routing.steiner.graph import SteinerGraph, Voronoi
@@ -24,6 +24,24 @@ from planner.routing.steiner.keyvertex import key_vertex_elimination
 from planner.routing.steiner.mst import mst_prune
 
 __all__ = ["local_search", "mst_prune_tree", "key_paths", "key_vertices", "vertex_insertions"]
+
+
+def _slots(g: SteinerGraph, nodes: I64) -> I64:
+    """CSR slots (arcs) of ``nodes``, concatenated."""
+    start = g.indptr[nodes]
+    lens = g.indptr[nodes + 1] - start
+    total = int(lens.sum())
+    first = np.repeat(np.cumsum(lens) - lens, lens)
+    slots: I64 = np.repeat(start, lens) + np.arange(total, dtype=np.int64) - first
+    return slots
+
+
+def _arcs_from(g: SteinerGraph, nodes: I64) -> tuple[I64, I64]:
+    """Tail and head of every arc leaving ``nodes``."""
+    lens = g.indptr[nodes + 1] - g.indptr[nodes]
+    owner: I64 = np.repeat(nodes, lens)
+    other: I64 = g.adj[_slots(g, nodes)].astype(np.int64)
+    return owner, other
 
 
 def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = False) -> float:
@@ -37,14 +55,16 @@ def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = Fals
     """
     use = g.degrees(chosen) > 0
     if insert:
-        near = np.bincount(g.arc_owner, weights=use[g.adj], minlength=g.n)
+        near = np.bincount(_arcs_from(g, np.flatnonzero(use))[1], minlength=g.n)
         use |= near >= 2
-    if "by_weight" in g.__dict__:  # the graph's edges sorted once: filter them (still sorted stably)
+    nodes = np.flatnonzero(use)
+    if int((g.indptr[nodes + 1] - g.indptr[nodes]).sum()) > g.m:  # most of the graph: filter a global order
         order = g.by_weight[use[g.u[g.by_weight]] & use[g.v[g.by_weight]]]
-    else:
-        cand = np.flatnonzero(use[g.u] & use[g.v])
-        order = g.by_weight[use[g.u[g.by_weight]] & use[g.v[g.by_weight]]] if 4 * cand.size > g.m else (
-            cand[argsort_f64(g.w[cand])])
+    else:  # the arcs of the node set only
+        owner, other = _arcs_from(g, nodes)
+        inside = use[other] & (owner <= other)  # each induced edge once (from its lower end)
+        cand = g.adj_e[_slots(g, nodes)[inside]].astype(np.int64)
+        order = cand[np.lexsort((cand, g.w[cand]))]  # by weight, ties in edge order
     return float(mst_prune(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, order, not insert))
 
 

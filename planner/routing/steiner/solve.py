@@ -383,7 +383,6 @@ def steiner_tree_solve(
     g: SteinerGraph | None = None
     first = np.empty(0, dtype=np.bool_)
     for _ in range(3):  # bound, bound-based reduction, exact reductions again
-        stats.update(reduced_nodes=red.n, reduced_edges=int(red.u.size), reduced_terminals=red.n_terminals)
         if red.n_terminals <= 1:
             lb = max(lb, red.offset)  # solved by the reductions
             break
@@ -400,7 +399,11 @@ def steiner_tree_solve(
             best, best_cost = cand, cost
         if inner is None:
             break
+        shrunk = inner.u.size <= 0.9 * red.u.size  # another bound pays only if this one cut deep
         red, g = inner, None
+        if not shrunk:
+            break
+    stats.update(reduced_nodes=red.n, reduced_edges=int(red.u.size), reduced_terminals=red.n_terminals)
     starts = 0
     slack = max(opt.gap_tol * abs(lb), 1e-9 * max(abs(lb), 1.0)) if np.isfinite(lb) else 0.0
     proven = best_cost <= lb + slack
