@@ -3,10 +3,13 @@
 Stage ``design`` of the pipeline.  :func:`design_network` prices the road
 graph (:func:`planner.costgraph.build_cost_graph`), connects every target
 address with the cheapest shared tree it can find
-(:func:`planner.routing.steiner_tree_edges` on the edges' ``cost_pln``), adds
-the drops and prices the whole plan, per locality and in total, next to the
-naive alternative (the union of every address's own shortest road path from
-the POP, priced with the same per-edge rules: routing without a cost model).
+(:func:`planner.routing.steiner_tree_solve` on the edges' ``cost_pln``, with a
+lower bound of the optimum: the summary's ``steiner_tree_cost_pln``,
+``steiner_lower_bound_pln`` and certified ``steiner_gap_pct``, and
+``network_gap_pct`` for the network after the reach repair), adds the drops
+and prices the whole plan, per locality and in total, next to the naive
+alternative (the union of every address's own shortest road path from the
+POP, priced with the same per-edge rules: routing without a cost model).
 
 Rules
 -----

@@ -12,7 +12,10 @@ Modules
 :mod:`~planner.routing.dijkstra`
     :func:`dijkstra`, a drop-in for :func:`scipy.sparse.csgraph.dijkstra`.
 :mod:`~planner.routing.steiner`
-    :func:`steiner_tree_edges`: Steiner trees of undirected edge lists.
+    :func:`steiner_tree_solve`: near-optimal Steiner trees of undirected edge
+    lists with a certified lower bound (reductions, dual ascent, local search,
+    multistart; :class:`SteinerOptions`, :class:`SteinerResult`), and
+    :func:`steiner_tree_edges`, the fast heuristic with local search.
 :mod:`~planner.routing.nx`
     :func:`steiner_tree`, the contract of networkx's ``steiner_tree``.
 :mod:`~planner.routing.csr`, :mod:`~planner.routing.edges`
@@ -20,8 +23,9 @@ Modules
     :func:`graph_to_edge_arrays`), :func:`reachable_mask`, :func:`tree_cost`,
     node renumbering for cache locality (:func:`locality_order`,
     :func:`permute_graph`).
-:mod:`~planner.routing._heap`, :mod:`~planner.routing.sort`
-    The indexed 4-ary heap and the radix argsort the kernels share.
+:mod:`~planner.routing._heap`, :mod:`~planner.routing.sort`, :mod:`~planner.routing._jit`
+    The indexed 4-ary heap, the radix argsort and the typed ``numba.njit``
+    front end of the kernels.
 """
 
 from __future__ import annotations

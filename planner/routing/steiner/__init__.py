@@ -6,6 +6,14 @@ it by local search (:mod:`~planner.routing.steiner.local`): key-path
 exchange between Voronoi regions (:mod:`~planner.routing.steiner.keypath`,
 :mod:`~planner.routing.steiner.voronoi`) and MST-prune
 (:mod:`~planner.routing.steiner.mst`).
+
+:func:`steiner_tree_solve` (:mod:`~planner.routing.steiner.solve`) adds
+reductions (:mod:`~planner.routing.steiner.reduce`,
+:mod:`~planner.routing.steiner.bounds`), a lower bound by dual ascent
+(:mod:`~planner.routing.steiner.dual_ascent`), key-vertex elimination
+(:mod:`~planner.routing.steiner.keyvertex`), Steiner-vertex insertion
+(:mod:`~planner.routing.steiner.insertion`) and a multistart with
+combination of solutions.
 """
 
 from __future__ import annotations
