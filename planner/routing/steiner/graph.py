@@ -79,9 +79,10 @@ class Voronoi:
         return cls(np.full(n, np.inf), np.full(n, -1, dtype=np.int32), np.full(n, -1, dtype=np.int32),
                    np.full(n, -1, dtype=np.int32), np.zeros(n, dtype=np.bool_))
 
-    def update(self, g: SteinerGraph, chosen: B1) -> None:
-        """Move the regions to the node set of the edge set ``chosen``."""
-        tree = g.degrees(chosen) > 0
+    def update(self, g: SteinerGraph, chosen: B1, tree: B1 | None = None) -> None:
+        """Move the regions to the node set of the edge set ``chosen`` (``tree``: that node set, if known)."""
+        if tree is None:
+            tree = g.degrees(chosen) > 0
         voronoi_update(g.indptr, g.adj, g.adj_w, g.adj_e, self.vd, self.base, self.pred_n, self.pred_e,
                        self.tree, tree)
         self.tree = tree

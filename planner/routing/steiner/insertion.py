@@ -35,8 +35,14 @@ MAX_TREE_NEIGHBOURS = 32
 @kernel()
 def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_w: F64,
                              chosen: B1, deg: I32, parent: I32, parent_e: I32, tin: I32, tout: I32,
-                             preorder: I32, n_seen: int, start: int) -> tuple[float, int]:
-    """Try the non-tree nodes from ``start`` (node id) on; insert the first one that pays.
+                             preorder: I32, n_seen: int) -> float:
+    """Insert, in node order, every non-tree node whose insertion pays; returns the total saving.
+
+    The gains are evaluated on the tree of the DFS given; an insertion whose
+    tree paths lost an edge to an earlier insertion of the same call, or
+    that would use a node inserted by this call, is left for the next call
+    (its paths in the old tree then no longer describe the new one).  Every
+    applied insertion is exact: its paths are unchanged in the current tree.
 
     Parameters
     ----------
@@ -105,14 +111,20 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
     order = np.empty(3 * mk, np.int64)
     uf = np.empty(2 * mk + 1, np.int64)
     take = np.empty(3 * mk, np.bool_)
-    for v in range(start, n):
+    cut = np.empty(n, np.int64)  # child ends of the tree edges removed by this call
+    n_cut = 0
+    total = 0.0
+    for v in range(n):
         if deg[v] > 0 or v == root:
             continue
         k = 0
+        stale = False
         for kk in range(indptr[v], indptr[v + 1]):
             x = adj[kk]
             if deg[x] == 0 and x != root:
                 continue
+            if tin[x] < 0:  # inserted by this call: not in the DFS the paths are read from
+                stale = True
             e = adj_e[kk]
             if best_e[x] < 0:
                 if k == mk:
@@ -125,7 +137,7 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
             elif edge_w[e] < best_w[x]:
                 best_w[x] = edge_w[e]
                 best_e[x] = e
-        if k > mk or k < 2:
+        if k > mk or k < 2 or stale:
             for i in range(min(k, mk)):
                 best_e[xs[i]] = -1
             continue
@@ -174,6 +186,7 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
                 vt[m_vt] = vt[i]
                 m_vt += 1
         # -- items: virtual edges (heaviest tree edge on the path) and the candidate's edges --
+        conflict = False
         n_it = 0
         top = 0
         stack[0] = 0
@@ -182,6 +195,10 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
             while not (tin[vt[stack[top]]] <= tin[y] and tin[y] <= tout[vt[stack[top]]]):
                 top -= 1
             anc = vt[stack[top]]
+            for r in range(n_cut):  # a path that lost an edge to an earlier insertion of this call
+                c = cut[r]
+                if tin[anc] < tin[c] and tin[c] <= tin[y] and tin[y] <= tout[c]:
+                    conflict = True
             hw = -np.inf
             he = -1
             a = y
@@ -249,7 +266,7 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
                 gain += it_w[t]
             elif it_kind[t] == 1 and take[t]:
                 gain -= it_w[t]
-        if gain <= 1e-12 * (abs(gain) + 1.0) or gain <= 0.0:
+        if conflict or gain <= 1e-12 * (abs(gain) + 1.0) or gain <= 0.0:
             continue
         for t in range(n_it):
             e = it_e[t]
@@ -257,9 +274,11 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
                 chosen[e] = False
                 deg[edge_u[e]] -= 1
                 deg[edge_v[e]] -= 1
+                cut[n_cut] = edge_u[e] if parent_e[edge_u[e]] == e else edge_v[e]  # the child end
+                n_cut += 1
             elif it_kind[t] == 1 and take[t]:
                 chosen[e] = True
                 deg[edge_u[e]] += 1
                 deg[edge_v[e]] += 1
-        return gain, v
-    return 0.0, n
+        total += gain
+    return total

@@ -90,10 +90,8 @@ def key_vertices(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voron
     """Key-vertex elimination over the whole tree (in place; ``vor`` is kept up to date); returns the saving."""
     gained = 0.0
     start = 0
-    while True:
-        deg = g.degrees(chosen)
-        if deg[root] == 0:
-            break
+    deg = g.degrees(chosen)  # the kernel keeps it up to date
+    while deg[root] > 0:
         parent, parent_e, tin, tout, preorder, n_seen = tree_dfs(g.indptr, g.adj, g.adj_e, chosen, root)
         gain, start = key_vertex_elimination(g.indptr, g.adj, g.adj_w, g.adj_e, g.u, g.v, g.w, is_term, chosen,
                                              root, deg, parent, parent_e, tin, tout, preorder, n_seen,
@@ -101,25 +99,21 @@ def key_vertices(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voron
         if gain <= 0.0:
             break
         gained += gain
-        vor.update(g, chosen)
+        vor.update(g, chosen, deg > 0)
     return gained
 
 
 def vertex_insertions(g: SteinerGraph, chosen: B1, root: int) -> float:
-    """Steiner-vertex insertion over all non-tree nodes (in place); returns the saving."""
+    """Steiner-vertex insertion over all non-tree nodes, until none pays (in place); returns the saving."""
     gained = 0.0
-    start = 0
-    while start < g.n:
-        deg = g.degrees(chosen)
-        if deg[root] == 0:
-            break
+    deg = g.degrees(chosen)  # the kernel keeps it up to date
+    while deg[root] > 0:
         parent, parent_e, tin, tout, preorder, n_seen = tree_dfs(g.indptr, g.adj, g.adj_e, chosen, root)
-        gain, node = steiner_vertex_insertion(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, chosen, deg, parent,
-                                              parent_e, tin, tout, preorder, n_seen, start)
+        gain = steiner_vertex_insertion(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, chosen, deg, parent, parent_e,
+                                        tin, tout, preorder, n_seen)
         if gain <= 0.0:
             break
         gained += gain
-        start = node + 1
     return gained
 
 
