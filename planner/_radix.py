@@ -1,8 +1,8 @@
 """Stable LSD radix argsort of unsigned 64-bit keys (numba).
 
-Shared by :mod:`planner.routing` (Kruskal and link orders of the Steiner
-local search, on the order-preserving image of float costs) and by the
-white-spot kernels (grid cells of :mod:`planner.kernels.proximity`, text-key
+Shared by :mod:`planner.routing` (link orders of the Steiner local search,
+on the order-preserving image of float costs, :mod:`planner.routing.sort`) and by
+the white-spot kernels (grid cells of :mod:`planner.kernels.proximity`, text-key
 hashes of :mod:`planner.kernels.text_join`).  ``np.argsort(kind="stable")`` on 64-bit
 integers is a merge sort with random memory access; one pass of a radix
 sort reads the keys in order and writes to at most ``2**digit_bits`` places
@@ -19,8 +19,10 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def _digit_starts(keys: np.ndarray, shift: np.uint64, mask: np.uint64, cnt: np.ndarray) -> bool:
-    """Start of every digit value's run in the output of one pass, in ``cnt``;
-    ``False`` when all keys share the digit (the pass can be skipped)."""
+    """Start of every digit value's run in the output of one pass, in ``cnt``.
+
+    Returns ``False`` when all keys share the digit (the pass can be skipped).
+    """
     n = keys.shape[0]
     cnt[:] = 0
     for i in range(n):
@@ -81,8 +83,10 @@ def argsort_u64(keys: np.ndarray, digit_bits: int = 11) -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def bin_starts_into(sorted_keys: np.ndarray, shift: int, start: np.ndarray) -> None:
-    """CSR offsets into ``start`` (``n_bins + 1`` long) of keys ascending by their bin ``key >> shift``:
-    bin ``b`` is ``sorted_keys[start[b]:start[b + 1]]``."""
+    """CSR offsets into ``start`` (``n_bins + 1`` long) of keys ascending by their bin ``key >> shift``.
+
+    Bin ``b`` is ``sorted_keys[start[b]:start[b + 1]]``.
+    """
     m = sorted_keys.shape[0]
     n_bins = start.shape[0] - 1
     sh = np.uint64(shift)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from _costgraph_fixtures import X0, Y0, address, addresses_gdf, box, line, make_area, point
 
-from _costgraph_fixtures import X0, Y0, addresses_gdf, address, box, line, make_area, point
 from planner._errors import InputDataError
 from planner.config import Config
 from planner.costgraph import build_cost_graph

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _costgraph_fixtures import X0, Y0, address, addresses_gdf, box, line, make_area, point
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _costgraph_fixtures import X0, Y0, address, addresses_gdf, box, line, make_area, point
 from planner.config import Config
 from planner.design import design_network
 from planner.schema import OUT_ADDRESS_COLUMNS, OUT_BOM_COLUMNS, OUT_DROP_COLUMNS, OUT_SEGMENT_COLUMNS
@@ -67,6 +67,12 @@ def _check_contract(r, addresses) -> None:
     st_ = r.addresses.set_index("id")
     assert (st_.loc[list(conn), "plan_status"] == "connect").all()
     assert (st_.loc[list(unc), "plan_status"] == "unconnected").all()
+    # issue #17: the Steiner tree's certified bound, valid for the reach-repaired network too
+    s = r.summary
+    lb, tree = s["steiner_lower_bound_pln"], s["steiner_tree_cost_pln"]
+    assert 0.0 <= lb <= tree + 1e-6 and tree <= s["cost_network_pln"] + 1e-6
+    assert s["steiner_gap_pct"] == pytest.approx(100 * (tree - lb) / lb if lb > 0 and tree - lb > 1e-9 * lb else 0.0)
+    assert s["network_gap_pct"] >= s["steiner_gap_pct"] - 1e-9
 
 
 def _tree_cost(r) -> float:
@@ -89,6 +95,8 @@ def test_shared_tree_cheaper_than_naive_known_saving():
     _check_contract(r, addrs)
     per_m = C.trench_paved_pln_per_m
     assert _tree_cost(r) == pytest.approx(200 * per_m)
+    assert r.summary["steiner_lower_bound_pln"] == pytest.approx(200 * per_m)  # proven optimal
+    assert r.summary["steiner_gap_pct"] == 0.0
     naive = 2 * np.hypot(50, 100) * per_m
     assert r.bom_naive.iloc[-1]["cost_network_pln"] == pytest.approx(naive)
     assert r.summary["saving_pct"] == pytest.approx(100 * (naive - 200 * per_m) / naive)
@@ -128,7 +136,8 @@ def _grid_area(n: int, step: float, rng: np.random.Generator, *, poles: bool = T
             cx, cy = rng.integers(1, n, 2) * step
             parcels.append({"id": f"P{m}", "ownership": "private",
                             "consent": str(rng.choice(["refused", "pending", "granted"])),
-                            "geometry": shapely.box(X0 + cx - 30, Y0 + cy - 0.5 * step, X0 + cx + 30, Y0 + cy + 0.5 * step)})
+                            "geometry": shapely.box(X0 + cx - 30, Y0 + cy - 0.5 * step,
+                                                    X0 + cx + 30, Y0 + cy + 0.5 * step)})
     return roads, pl, parcels
 
 
@@ -332,7 +341,8 @@ def test_drop_across_main_road_pays_a_crossing_unless_aerial():
     assert d.loc["2", "cost_pln"] == pytest.approx(_drop_cost(20.0))
     assert r.bom.iloc[-1]["road_crossings"] == 1
     # on an aerial road the drop is hung over the road: no crossing
-    poles = [{"id": f"l{i}", "owner": "commune_lighting", "geometry": point(x, -4)} for i, x in enumerate(range(0, 301, 35))]
+    poles = [{"id": f"l{i}", "owner": "commune_lighting", "geometry": point(x, -4)}
+             for i, x in enumerate(range(0, 301, 35))]
     r2 = design_network(make_area(roads=roads, poles=poles), CFG, addrs)
     assert set(r2.segments["deployment"]) == {"aerial"}
     assert r2.drops["cost_pln"].tolist() == pytest.approx([_drop_cost(20.0)] * 2)

@@ -35,14 +35,27 @@ class DesignConfig(Section):
     # Maximum fibre distance from the POP (GPON class B+ budget with 1:64 split ~20 km). [A]
     max_reach_m: float = Field(20_000.0, gt=0)
     # Rounds of Steiner rebuilds that force the shortest paths of reach violators into the
-    # tree before the remaining ones are grafted on directly (see design._reach_tree). [A]
+    # tree before the remaining ones are grafted on directly (see planner.design.tree.reach_tree). [A]
     reach_repair_rounds: int = Field(5, ge=0)
-    # Local search of the shared Steiner tree (planner.routing.steiner_tree_edges): the
+    # Local search of the shared Steiner tree (planner.routing.steiner_tree_solve): the
     # design runs it to a local optimum (no round-count or gain cut-off). [A: on a 94 k-edge
     # road grid with 7,600 terminals rounds save 1.1 %, 0.2 %, 0.07 %, ... of the cost at
     # ~15-20 ms each; the routing function's default stops after one round for speed]
     steiner_max_rounds: int = Field(50, ge=0)
     steiner_rel_tol: float = Field(0.0, ge=0, lt=1)
+    # Starts of the Steiner multistart (perturbed shortest-path heuristic + local search, every
+    # 4th a combination of the best trees); 1 = one tree from the POP.  The search stops
+    # earlier when its tree meets the lower bound (on the demo after the reductions).
+    # [A: PACE 2018 benchmark, scripts/bench_steiner.py: 16 starts reach the goal's mean gap near
+    # networkx mehlhorn's time; 32 starts: mean gap 0.35 % instead of 0.48 % at 1.5x the time]
+    steiner_starts: int = Field(16, ge=1)
+    # Seed of the multistart's random choices: a given seed gives the same tree on any machine
+    # and any number of threads. [A]
+    steiner_seed: int = Field(0, ge=0)
+    # Wall-clock cap of the multistart (seconds; 0 = none).  A safety net for very large
+    # areas: when it stops the search the tree depends on the machine's speed (a warning says
+    # so). [A: the demo's search takes < 0.1 s; 60 s is far above any commune-sized area]
+    steiner_time_limit_s: float = Field(60.0, ge=0)
     # An access point is the projection of the address point onto the nearest usable
     # road within this distance; farther addresses are unreachable. [A]
     max_access_distance_m: float = Field(1_500.0, gt=0)

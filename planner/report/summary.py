@@ -88,4 +88,8 @@ def _format_bom(p: Plan) -> str:
     sm = d.summary
     out.append(f"  shared tree saves {sm.get('saving_pct', float('nan')):.1f} % of the network cost of the naive union; "
                f"unconnected targets: {sm.get('unconnected', 0)} {sm.get('unconnected_by_reason', {})}")
+    if "steiner_lower_bound_pln" in sm:  # the shared tree against its own lower bound (dual ascent)
+        out.append(f"  Steiner tree {sm['steiner_tree_cost_pln']:,.0f} PLN, lower bound {sm['steiner_lower_bound_pln']:,.0f} "
+                   f"PLN: certified gap {sm['steiner_gap_pct']:.3f} % (network after the reach repair: "
+                   f"{sm.get('network_gap_pct', float('nan')):.2f} % above the bound)")
     return "\n".join(out)
