@@ -72,14 +72,17 @@ class Area:
     # Convenience accessors for the layers every stage uses.
     @property
     def addresses(self) -> gpd.GeoDataFrame:
+        """The address points (PRG punkty adresowe)."""
         return self.layers["addresses"]
 
     @property
     def roads(self) -> gpd.GeoDataFrame:
+        """The roads the network may follow."""
         return self.layers["roads"]
 
     @property
     def pops(self) -> gpd.GeoDataFrame:
+        """The points of presence (POP/OLT sites)."""
         return self.layers["pops"]
 
     def summary(self) -> pd.DataFrame:

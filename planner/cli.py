@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,11 +26,14 @@ app = typer.Typer(
 
 logger = logging.getLogger("planner")
 
-AreaOpt = Annotated[str, typer.Option("--area", "-a", help="'demo', a .gpkg, a layer directory, a .osm/.osm.pbf or a PRG GML file.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="TOML configuration file (see planner/config.py).")]
+AreaOpt = Annotated[str, typer.Option("--area", "-a", help="'demo', a .gpkg, a layer directory, a .osm/.osm.pbf "
+                                                           "or a PRG GML file.")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file (see "
+                                                                       "planner/config.py).")]
 # issue #20: --area/--out also take postgresql://[user@]host[:port]/db?schema=NAME; --out is a str (a Path mangles URLs)
-OutOpt = Annotated[Optional[str], typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
-AssumeCrsOpt = Annotated[Optional[str], typer.Option("--assume-crs", help="CRS for input layers that carry none, e.g. EPSG:2180.")]
+OutOpt = Annotated[str | None, typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
+AssumeCrsOpt = Annotated[str | None, typer.Option("--assume-crs", help="CRS for input layers that carry none, "
+                                                                       "e.g. EPSG:2180.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Also show the INFO messages of the libraries "
                                                                   "underneath (GDAL/pyogrio, matplotlib, ...).")]
@@ -40,8 +43,10 @@ LayerOpt = Annotated[list[str], typer.Option(
 
 
 def _setup_logging(quiet: bool, verbose: bool = False) -> None:
-    """The planner's own messages at INFO (WARNING with ``--quiet``); other libraries at WARNING
-    unless ``--verbose``."""
+    """Log the planner's own messages at INFO (WARNING with ``--quiet``), other libraries at WARNING.
+
+    ``--verbose`` lets the libraries underneath (GDAL/pyogrio, matplotlib, ...) log at INFO too.
+    """
     logging.basicConfig(
         level=logging.INFO if verbose and not quiet else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -72,8 +77,8 @@ def _layer_args(specs: list[str]) -> dict[str, Path]:
     return out
 
 
-def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: bool,
-          layers: Optional[dict[str, Path]] = None, partial: bool = False):
+def _load(area: str, config: Path | None, assume_crs: str | None, quiet: bool,
+          layers: dict[str, Path] | None = None, partial: bool = False):
     from planner.config import load_config
     from planner.io import load_area
 
@@ -86,7 +91,7 @@ def _load(area: str, config: Optional[Path], assume_crs: Optional[str], quiet: b
     return a, cfg
 
 
-def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
+def _inputs(area: str, *paths: Path | None) -> list[Path]:
     from planner import datasets
     from planner.io.postgis import is_url
 
@@ -96,11 +101,11 @@ def _inputs(area: str, *paths: Optional[Path]) -> list[Path]:
     return out
 
 
-def _run(area: str, config: Optional[Path], out: Optional[str], assume_crs: Optional[str], quiet: bool,
-         until: str, official_list: Optional[Path] = None, new_buildings: Optional[Path] = None,
-         as_built: Optional[Path] = None, lang: Optional[str] = None, offline: Optional[bool] = None,
+def _run(area: str, config: Path | None, out: str | None, assume_crs: str | None, quiet: bool,
+         until: str, official_list: Path | None = None, new_buildings: Path | None = None,
+         as_built: Path | None = None, lang: str | None = None, offline: bool | None = None,
          write_map: bool = True, formats: tuple[str, ...] = ("gpkg",),
-         layer_specs: Optional[list[str]] = None, verbose: bool = False) -> None:
+         layer_specs: list[str] | None = None, verbose: bool = False) -> None:
     from planner.io.postgis import is_url, redact
     from planner.output import write_plan
     from planner.pipeline import plan
@@ -143,10 +148,12 @@ def plan_cmd(
     out: OutOpt = None,
     assume_crs: AssumeCrsOpt = None,
     layer: LayerOpt = [],
-    official_list: Annotated[Optional[Path], typer.Option(help="Official white-spot list (CSV/XLSX/GPKG) to diff against.")] = None,
-    as_built: Annotated[Optional[Path], typer.Option(help="As-built layer for progress tracking.")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Map language: pl or en.")] = None,
-    offline: Annotated[Optional[bool], typer.Option("--offline/--online", help="Inline Leaflet in the map (default from config: offline).")] = None,
+    official_list: Annotated[Path | None, typer.Option(help="Official white-spot list (CSV/XLSX/GPKG) to diff "
+                                                            "against.")] = None,
+    as_built: Annotated[Path | None, typer.Option(help="As-built layer for progress tracking.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Map language: pl or en.")] = None,
+    offline: Annotated[bool | None, typer.Option("--offline/--online", help="Inline Leaflet in the map (default "
+                                                                            "from config: offline).")] = None,
     fmt: Annotated[list[str], typer.Option("--format", help="Extra layer formats besides GeoPackage: parquet.")] = [],
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -164,8 +171,9 @@ def whitespots_cmd(
     out: OutOpt = None,
     assume_crs: AssumeCrsOpt = None,
     layer: LayerOpt = [],
-    official_list: Annotated[Optional[Path], typer.Option(help="Official white-spot list (CSV/XLSX/GPKG).")] = None,
-    new_buildings: Annotated[Optional[Path], typer.Option(help="Newly built houses for the reallocation proposal.")] = None,
+    official_list: Annotated[Path | None, typer.Option(help="Official white-spot list (CSV/XLSX/GPKG).")] = None,
+    new_buildings: Annotated[Path | None, typer.Option(help="Newly built houses for the reallocation "
+                                                            "proposal.")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -195,7 +203,7 @@ def schedule_cmd(
     out: OutOpt = None,
     assume_crs: AssumeCrsOpt = None,
     layer: LayerOpt = [],
-    as_built: Annotated[Optional[Path], typer.Option(help="As-built layer (dated segments and connections).")] = None,
+    as_built: Annotated[Path | None, typer.Option(help="As-built layer (dated segments and connections).")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -245,7 +253,7 @@ def validate_cmd(
     config: ConfigOpt = None,
     assume_crs: AssumeCrsOpt = None,
     layer: LayerOpt = [],
-    partial: Annotated[Optional[bool], typer.Option(
+    partial: Annotated[bool | None, typer.Option(
         "--partial/--complete",
         help="Check only the layers present, without requiring roads/POPs (default: partial for a single PRG "
              "file, complete otherwise).")] = None,
@@ -268,11 +276,12 @@ def validate_cmd(
 
 @app.command("map")
 def map_cmd(
-    plan_dir: Annotated[Path, typer.Option("--plan", help="Plan directory written by `planner plan`.")] = Path("out/demo"),
-    out: Annotated[Optional[str], typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
+    plan_dir: Annotated[Path, typer.Option("--plan", help="Plan directory written by `planner plan`.")] = Path(
+        "out/demo"),
+    out: Annotated[str | None, typer.Option("--out", "-o", help="HTML file (default <plan>/map.html).")] = None,
     config: ConfigOpt = None,
-    lang: Annotated[Optional[str], typer.Option(help="pl or en (default from the [map] section: pl).")] = None,
-    offline: Annotated[Optional[bool], typer.Option(
+    lang: Annotated[str | None, typer.Option(help="pl or en (default from the [map] section: pl).")] = None,
+    offline: Annotated[bool | None, typer.Option(
         "--offline/--online", help="Inline Leaflet, no tiles (default from the [map] section: offline).")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -304,8 +313,10 @@ def map_cmd(
 @app.command("compare")
 def compare_cmd(
     plan_dirs: Annotated[list[Path], typer.Argument(help="Two or more plan directories written by `planner plan`.")],
-    names: Annotated[Optional[str], typer.Option(help="Comma-separated scenario names (default: directory names).")] = None,
-    out: Annotated[Optional[str], typer.Option("--out", "-o", help="Write the comparison as CSV (+ .md beside it).")] = None,
+    names: Annotated[str | None, typer.Option(help="Comma-separated scenario names (default: directory "
+                                                   "names).")] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", help="Write the comparison as CSV (+ .md beside "
+                                                                "it).")] = None,
 ) -> None:
     """Compare plans: cost, km by type, points connected, milestone compliance."""
     from planner import compare

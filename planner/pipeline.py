@@ -67,14 +67,17 @@ class Plan:
     # -- convenience views -------------------------------------------------
     @property
     def segments(self) -> gpd.GeoDataFrame | None:
+        """Segments of the designed tree (``None`` before the design stage)."""
         return None if self.design is None else self.design.segments
 
     @property
     def drops(self) -> gpd.GeoDataFrame | None:
+        """Drops of the connected targets (``None`` before the design stage)."""
         return None if self.design is None else self.design.drops
 
     @property
     def bom(self) -> pd.DataFrame | None:
+        """Bill of quantities by locality (``None`` before the design stage)."""
         return None if self.design is None else self.design.bom
 
     def summary(self) -> dict[str, Any]:

@@ -55,13 +55,16 @@ class LayerSpec:
 
     @property
     def column_names(self) -> list[str]:
+        """Names of the columns, in order."""
         return [c.name for c in self.columns]
 
     @property
     def required_columns(self) -> list[str]:
+        """Names of the required columns, in order."""
         return [c.name for c in self.columns if c.required]
 
     def column(self, name: str) -> Column:
+        """The column called ``name`` (``KeyError`` if the layer has none)."""
         for c in self.columns:
             if c.name == name:
                 return c
@@ -89,14 +92,19 @@ ADDRESSES = LayerSpec(
     columns=(
         Column("id", "str", description="Address point id (PRG lokalnyId / idIIP, or OSM id)."),
         Column("terc", "str", description="TERYT TERC code of the commune, 7 digits (WWPPGGR)."),
-        Column("simc", "str", description="TERYT SIMC code of the locality, 7 digits; OSM data without TERYT tags get a synthetic key 'OSM-<hash of the locality name>'."),
-        Column("ulic", "str", required=False, default="", description="TERYT ULIC street code, 5 digits; empty where the address has no street."),
+        Column("simc", "str", description="TERYT SIMC code of the locality, 7 digits; OSM data without TERYT tags "
+                                          "get a synthetic key 'OSM-<hash of the locality name>'."),
+        Column("ulic", "str", required=False, default="", description="TERYT ULIC street code, 5 digits; empty "
+                                                                      "where the address has no street."),
         Column("locality", "str", description="Locality name (miejscowość)."),
-        Column("street", "str", required=False, default="", description="Street name without the 'ul.' prefix; empty if none."),
+        Column("street", "str", required=False, default="", description="Street name without the 'ul.' prefix; "
+                                                                        "empty if none."),
         Column("house_number", "str", description="House number (numer porządkowy), e.g. '12A'."),
         Column("postcode", "str", required=False, default=""),
-        Column("is_business", "bool", required=False, default=False, description="Address of a business (przedsiębiorca)."),
-        Column("status", "str", required=False, default="istniejacy", description="PRG status: istniejacy, wTrakcieBudowy, prognozowany, ..."),
+        Column("is_business", "bool", required=False, default=False,
+               description="Address of a business (przedsiębiorca)."),
+        Column("status", "str", required=False, default="istniejacy", description="PRG status: istniejacy, "
+                                                                                  "wTrakcieBudowy, prognozowany, ..."),
     ),
 )
 
@@ -131,11 +139,13 @@ COVERAGE = LayerSpec(
         Column("house_number", "str", required=False, default=""),
         Column("operator", "str", description="Operator name or id."),
         Column("medium", "str", description="fibre, coax, copper, radio, other."),
-        Column("technology", "str", description="Access technology as in the UKE code list (GPON, VDSL2, (EURO)DOCSIS 3.x, ...)."),
+        Column("technology", "str", description="Access technology as in the UKE code list (GPON, VDSL2, "
+                                                "(EURO)DOCSIS 3.x, ...)."),
         Column("down_mbps", "float", description="Maximum downlink, Mb/s."),
         Column("up_mbps", "float", required=False, default=float("nan")),
         Column("status", "str", allowed=COVERAGE_STATUS, default="existing"),
-        Column("year", "Int", required=False, default=None, description="Year the planned coverage is due (planned rows)."),
+        Column("year", "Int", required=False, default=None, description="Year the planned coverage is due "
+                                                                        "(planned rows)."),
     ),
 )
 
@@ -147,7 +157,8 @@ POLES = LayerSpec(
     columns=(
         Column("id", "str"),
         Column("owner", "str", allowed=POLE_OWNERS, description="commune_lighting (street lamps), telecom, power."),
-        Column("usable", "bool", required=False, default=True, description="False where the pole cannot take a cable (load, state)."),
+        Column("usable", "bool", required=False, default=True, description="False where the pole cannot take a "
+                                                                           "cable (load, state)."),
     ),
 )
 
@@ -169,12 +180,15 @@ ROADS = LayerSpec(
     description="Road centrelines; the cable follows them.",
     columns=(
         Column("id", "str"),
-        Column("highway", "str", required=False, default="unclassified", description="OSM-style class: primary, secondary, tertiary, residential, unclassified, service, track, ..."),
+        Column("highway", "str", required=False, default="unclassified",
+               description="OSM-style class: primary, secondary, tertiary, residential, unclassified, service, "
+                           "track, ..."),
         Column("name", "str", required=False, default=""),
         Column("surface", "str", required=False, default="paved", allowed=("unpaved", "paved"),
                description="Surface of the verge/road where a trench would run."),
         Column("lit", "bool", required=False, default=False),
-        Column("private", "bool", required=False, default=False, description="Private (internal) road: crossing it needs the owner's consent."),
+        Column("private", "bool", required=False, default=False, description="Private (internal) road: crossing "
+                                                                             "it needs the owner's consent."),
     ),
 )
 
@@ -248,7 +262,8 @@ AS_BUILT = LayerSpec(
 #: Every layer, in the order they are loaded and validated.
 LAYERS: dict[str, LayerSpec] = {
     spec.name: spec
-    for spec in (ADDRESSES, BUILDINGS, COVERAGE, POLES, DUCTS, ROADS, PARCELS, POPS, LOCALITIES, NEW_BUILDINGS, AS_BUILT)
+    for spec in (ADDRESSES, BUILDINGS, COVERAGE, POLES, DUCTS, ROADS, PARCELS, POPS, LOCALITIES, NEW_BUILDINGS,
+                 AS_BUILT)
 }
 
 

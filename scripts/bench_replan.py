@@ -73,10 +73,9 @@ def main() -> None:
 
     from planner.config import load_config
     from planner.io import load_area
-    from planner.pipeline import plan
-    from planner.replanning import replan_schedule
-    from planner.replanning import parse_crews
     from planner.output.replan_dir import write_replan
+    from planner.pipeline import plan
+    from planner.replanning import parse_crews, replan_schedule
     from planner.schedule import build_schedule
 
     cfg = load_config(args.config or ("demo" if args.area == "demo" else None)).updated(progress=False)

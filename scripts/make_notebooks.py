@@ -428,7 +428,8 @@ built = plan.segments.merge(schedule.segments[["segment_id", "as_built"]], on="s
 fig, ax = plt.subplots(figsize=(10, 10))
 area.layers["localities"].boundary.plot(ax=ax, color="#c8c8c8", linewidth=0.4)
 built[~built["as_built"].fillna(False).astype(bool)].plot(ax=ax, color="#bbbbbb", linewidth=0.7, label="to build")
-built[built["as_built"].fillna(False).astype(bool)].plot(ax=ax, color="#d62728", linewidth=1.2, label="built (as-built)")
+built[built["as_built"].fillna(False).astype(bool)].plot(ax=ax, color="#d62728", linewidth=1.2,
+                                                        label="built (as-built)")
 area.pops.plot(ax=ax, color="black", marker="^", markersize=50, label="POP")
 ax.legend(loc="lower left")
 ax.set_title(f"Postęp budowy na {report.as_of}: {report.km_built:.1f} km, "

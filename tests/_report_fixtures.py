@@ -2,7 +2,8 @@
 
 Network (EPSG:2180, POP at E 640 000, N 518 000)::
 
-    POP --s1 (aerial, lighting L1..L5, 300 m)--> A --s3 (duct D1, 400 m)--> C --s4 (aerial telecom T1..T3, 300 m, pending P2)--> D
+    POP --s1 (aerial, lighting L1..L5, 300 m)--> A --s3 (duct D1, 400 m)--> C
+        --s4 (aerial telecom T1..T3, 300 m, pending P2)--> D
                                                  |
                                                  s2 (trench paved, 400 m, pending P1)
                                                  v
@@ -125,7 +126,7 @@ def _drops(addresses: gpd.GeoDataFrame, segments: gpd.GeoDataFrame) -> gpd.GeoDa
 def bom_table(segments: pd.DataFrame, drops: pd.DataFrame, localities: list[tuple]) -> pd.DataFrame:
     """Per-locality BOM with a TOTAL row, computed the plain way (the fixture's oracle)."""
     rows = []
-    for terc, simc, name, _commune in localities + [("", "TOTAL", "", "")]:
+    for _terc, simc, name, _commune in localities + [("", "TOTAL", "", "")]:
         s = segments if simc == "TOTAL" else segments[segments["simc"] == simc]
         d = drops if simc == "TOTAL" else drops[drops["simc"] == simc]
         r: dict = {"simc": simc, "locality": name if simc != "TOTAL" else "RAZEM (total)"}

@@ -32,10 +32,9 @@ def demo_area():
 
 @pytest.fixture(scope="session")
 def demo_plan(demo_area):
+    from planner import datasets
     from planner.config import load_config
     from planner.pipeline import plan
-
-    from planner import datasets
 
     return plan(demo_area, load_config("demo", progress=False),
                 official_list=datasets.get_path("demo_official_list"))

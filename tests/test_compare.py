@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _report_fixtures import make_fixture_plan
 
 from planner import compare
-from planner.output import plan_tables
 from planner._errors import InputFileNotFoundError, UsageError
-from planner.output import files
-
-from _report_fixtures import make_fixture_plan
+from planner.output import files, plan_tables
 
 
 def _write_dir(p, d: Path) -> Path:

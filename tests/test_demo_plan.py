@@ -137,8 +137,8 @@ def test_plan_directory_has_every_output(demo_plan_dir):
 def test_three_demo_scenarios_compare(demo_plan, demo_plan_dir, demo_area, tmp_path):
     from planner import compare
     from planner.config import load_config
-    from planner.pipeline import plan
     from planner.output import write_plan
+    from planner.pipeline import plan
 
     dirs = [demo_plan_dir]
     for name, section in (("all_underground", {"allow_aerial": False}),

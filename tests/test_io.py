@@ -11,10 +11,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _io_fixtures import BAD, GOOD, mini_layers, write_area_dir
 from pyproj import Transformer
 from shapely.geometry import Point
 
-from _io_fixtures import BAD, GOOD, mini_layers, write_area_dir
 from planner import datasets
 from planner._errors import InputDataError, UsageError
 from planner.config import Config
@@ -25,9 +25,9 @@ from planner.io import (
     read_sidusis,
     read_uke_services,
 )
+from planner.io.uke import SPEED_CODES_MBPS
 from planner.output import files as io_files
 from planner.output.files import staged_output_dir, write_csv, write_gpkg, write_parquet, write_text
-from planner.io.uke import SPEED_CODES_MBPS
 from planner.schema import ADDRESSES, COVERAGE
 
 ROOT = Path(__file__).resolve().parents[1]

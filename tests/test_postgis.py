@@ -22,7 +22,7 @@ import pytest
 from _postgis_server import PgServer, grant_read, load_frames
 
 from planner._errors import InputDataError, PlannerError, UsageError
-from planner.io import load_area, postgis
+from planner.io import load_area
 from planner.output import postgis as postgis_out
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -250,8 +250,7 @@ def test_plan_tables_have_keys_indexes_and_srid(pgpass, mini_plan):
 
 
 def test_failed_run_leaves_the_previous_schema_untouched(pgpass, mini_plan):
-    from planner.output import gpkg_styles
-    from planner.output import plan_layers, plan_tables
+    from planner.output import gpkg_styles, plan_layers, plan_tables
 
     s = pgpass
     url = s.url("plan_fail", user="planner_write")
@@ -289,9 +288,8 @@ def test_writing_into_the_input_schema_is_refused(pgpass, mini_schema, mini_plan
 
 
 def test_concurrent_runs_into_two_schemas_and_into_one(pgpass, mini_plan, monkeypatch):
-    from planner.output import gpkg_styles
+    from planner.output import gpkg_styles, plan_layers, plan_tables
     from planner.output.postgis import writer
-    from planner.output import plan_layers, plan_tables
 
     s = pgpass
     layers, tables = plan_layers(mini_plan), plan_tables(mini_plan)
@@ -360,8 +358,7 @@ def test_grants_on_the_plan_survive_a_rerun_and_dependent_views_are_not_dropped(
 
 
 def test_layer_styles_rows_load_in_qgis_format(pgpass, mini_plan):
-    from planner.output import gpkg_styles
-    from planner.output import write_plan
+    from planner.output import gpkg_styles, write_plan
 
     s = pgpass
     write_plan(mini_plan, s.url("plan_styles", user="planner_write"))

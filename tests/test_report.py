@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import base64
 import datetime as dt
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -14,12 +14,11 @@ import numpy as np
 import openpyxl
 import pyogrio
 import pytest
+from _report_fixtures import make_fixture_plan
 
 from planner import report
 from planner._errors import UsageError
 from planner.output import charts, gpkg_styles, plan_dir, write_plan
-
-from _report_fixtures import make_fixture_plan
 
 GANTT = b"\x89PNG\r\n\x1a\nfake-gantt-bytes"
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from _io_fixtures import GOOD
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _io_fixtures import GOOD
 from planner import datasets
 from planner._errors import PlannerError
 from planner.config import load_config

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _report_fixtures import NODES, make_fixture_plan
 from pyproj import Transformer
 
 from planner._errors import InputDataError
@@ -17,8 +18,6 @@ from planner.output import uke as ue
 from planner.output.uke import gml
 from planner.output.uke import validate as uke_validate
 from planner.output.uke.validate import xsd_errors
-
-from _report_fixtures import NODES, make_fixture_plan
 
 UKE = DATA_DIR / "uke"
 pytestmark = pytest.mark.skipif(not (UKE / "zestaw7_csv").exists(), reason="UKE templates not in data/uke")

@@ -348,8 +348,10 @@ def read_coverage_raw(path: Path, fmt: str, operator: str | None = None
 
 def _read_checked(path: str | Path, reader: Callable[..., tuple], what: str,
                   operator: str | None) -> gpd.GeoDataFrame:
-    """Run a coverage ``reader`` (returns rows, errors, warnings); log the
-    warnings and raise all errors at once."""
+    """Run a coverage ``reader`` (returns rows, errors, warnings).
+
+    The warnings are logged; the errors raised all at once.
+    """
     path = Path(path)
     if not path.exists():
         raise InputFileNotFoundError(f"coverage file not found: {path}",

@@ -97,7 +97,7 @@ def static_map_png(p: Plan, *, dpi: int = 110) -> bytes:
 
 
 def _nan_joined(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
-    """x and y of every part of (multi)line geometries in one array, parts separated by NaN.
+    """X and y of every part of (multi)line geometries in one array, parts separated by NaN.
 
     One matplotlib path of many parts draws far faster than a collection of one
     path per segment.
@@ -141,7 +141,7 @@ def gantt_figure(result: ScheduleResult) -> Any:
     ax = fig.add_subplot(1, 1, 1)
     epoch = mdates.date2num(dt.datetime(1970, 1, 1))
     lo, hi = np.inf, -np.inf
-    for y, (label, ms, g) in enumerate(rows):
+    for y, (_label, ms, g) in enumerate(rows):
         s = g["start"].to_numpy().astype("datetime64[D]").astype(np.int64) + epoch
         e = (g["end"].to_numpy().astype("datetime64[D]").astype(np.int64) + 1) + epoch
         ax.broken_barh(list(zip(s.tolist(), (e - s).tolist())), (y - 0.35, 0.7),

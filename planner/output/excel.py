@@ -112,7 +112,7 @@ def fill_sheet(ws: Any, df: pd.DataFrame) -> None:
 
 
 def sheet_name(name: str, used: set[str]) -> str:
-    """A valid, unique Excel sheet name for ``name`` (≤ 31 characters, no ``[]:*?/\\``); records it in ``used``."""
+    r"""A valid, unique Excel sheet name for ``name`` (≤ 31 characters, no ``[]:*?/\``); records it in ``used``."""
     base = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
     out, i = base, 2
     while out.casefold() in used:

@@ -1,9 +1,9 @@
-"""Atomic, deterministic file writers: every file the planner writes goes through here.
+r"""Atomic, deterministic file writers: every file the planner writes goes through here.
 
 Every writer writes to a temporary file in the target directory and renames it
 into place (:func:`os.replace`), so a failure never leaves a partial file.
 :func:`staged_output_dir` does the same for a whole output directory.  Outputs
-are deterministic: CSV with a fixed float format and ``\\n`` line ends,
+are deterministic: CSV with a fixed float format and ``\n`` line ends,
 GeoPackages with a fixed GDAL timestamp (``OGR_CURRENT_DATE``), workbooks with
 fixed document and zip-entry times.
 """
@@ -67,7 +67,7 @@ def _atomic_target(path: str | Path) -> Iterator[Path]:
 
 
 def write_text(text: str, path: str | Path, *, encoding: str = "utf-8") -> Path:
-    """Write text atomically with ``\\n`` line ends.
+    r"""Write text atomically with ``\n`` line ends.
 
     Returns
     -------

@@ -210,7 +210,8 @@ def style_qml(layer: str, *, milestones: tuple[str, ...] = ()) -> str | None:
     if layer == "drops":
         cats = [
             ("0", "przyłącze (drop)", _line_symbol("0", "#555555", 0.3)),
-            ("1", "przyłącze > limit umowny, opłata (long drop, distance fee)", _line_symbol("1", "#d62728", 0.9, True)),
+            ("1", "przyłącze > limit umowny, opłata (long drop, distance fee)",
+             _line_symbol("1", "#d62728", 0.9, True)),
         ]
         return _categorized("CASE WHEN \"over_limit_m\" > 0 THEN '1' ELSE '0' END", cats, "line")
     if layer == "localities":

@@ -119,7 +119,8 @@ def villages_figure(r: ReplanResult) -> Figure:
     fig = Figure(figsize=(9, min(0.19 * max(n, 1) + 1.6, 40.0)))
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(n)
-    colours = [VILLAGE_STATE_COLOURS[s].outline if s in VILLAGE_STATE_COLOURS else "#999999" for s in v["village_state"]]
+    colours = [VILLAGE_STATE_COLOURS[s].outline if s in VILLAGE_STATE_COLOURS else "#999999"
+               for s in v["village_state"]]
     ax.barh(y, v["pct_at_deadline"].astype(float), color=colours, alpha=0.3, height=0.8)
     ax.barh(y, v["pct_passed_now"].astype(float), color=colours, height=0.45)
     ax.axvline(float(v["required_pct"].iloc[0]) if n else 80.0, color="black", linestyle=":", linewidth=1)

@@ -74,8 +74,11 @@ def replan_tables(r: ReplanResult) -> dict[str, pd.DataFrame]:
 
 
 def replan_xlsx_bytes(r: ReplanResult) -> bytes:
-    """The re-plan workbook: the summary in words, then one sheet per table (frozen headers, filters,
-    real dates; the per-segment status and the S-curve data only as CSV)."""
+    """The re-plan workbook: the summary in words, then one sheet per table.
+
+    Frozen headers, filters, real dates; the per-segment status and the S-curve
+    data only as CSV.
+    """
     summary = pd.DataFrame({"re-plan": r.to_text().splitlines()})
     sheets = {"summary": summary}
     sheets.update({name: df.reset_index(drop=True) for name, df in replan_tables(r).items() if name not in _CSV_ONLY})

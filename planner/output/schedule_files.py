@@ -22,8 +22,11 @@ __all__ = ["SORT_JS", "gantt_html", "schedule_xlsx_bytes", "sortable_table"]
 
 
 def schedule_xlsx_bytes(result: ScheduleResult) -> bytes:
-    """The schedule workbook: the milestones, the compliance table, one sheet of work packages per
-    milestone (and ``Other``), and ``Progress`` with an as-built layer."""
+    """The schedule workbook.
+
+    The milestones, the compliance table, one sheet of work packages per
+    milestone (and ``Other``), and ``Progress`` with an as-built layer.
+    """
     sheets = {"Summary": result.milestones, "Compliance": result.compliance}
     wp = result.work_packages
     for m in result.milestones["milestone"]:
@@ -59,7 +62,8 @@ def sortable_table(df: pd.DataFrame, table_id: str) -> str:
 SORT_JS = """function sortTable(id,col){var t=document.getElementById(id),b=t.tBodies[0],
 r=Array.from(b.rows),asc=t.dataset.col!=String(col)||t.dataset.dir!='asc';
 r.sort(function(x,y){var a=x.cells[col].textContent,c=y.cells[col].textContent,
-na=parseFloat(a),nc=parseFloat(c);var v=(!isNaN(na)&&!isNaN(nc)&&/^[-0-9.]+$/.test(a)&&/^[-0-9.]+$/.test(c))?na-nc:a.localeCompare(c);
+na=parseFloat(a),nc=parseFloat(c);
+var v=(!isNaN(na)&&!isNaN(nc)&&/^[-0-9.]+$/.test(a)&&/^[-0-9.]+$/.test(c))?na-nc:a.localeCompare(c);
 return asc?v:-v;});r.forEach(function(x){b.appendChild(x);});t.dataset.col=col;t.dataset.dir=asc?'asc':'desc';}"""
 
 
@@ -120,7 +124,7 @@ def gantt_html(result: ScheduleResult) -> str:
         "<h1>Harmonogram budowy (kamienie milowe)</h1>",
         f"<p>{html.escape(status)}</p><p>{legend}</p>", "".join(parts),
         "<h2>Kamienie milowe</h2>", sortable_table(result.milestones, "milestones"),
-        "<h2>Zgodność z regułą ≥ {:.0f} % (compliance)</h2>".format(result.config.pass_threshold * 100),
+        f"<h2>Zgodność z regułą ≥ {result.config.pass_threshold * 100:.0f} % (compliance)</h2>",
         sortable_table(result.compliance, "compliance"),
         "<h2>Pakiety robót (work packages)</h2>", sortable_table(result.work_packages, "packages"),
     ]

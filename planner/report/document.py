@@ -51,7 +51,8 @@ def _headline(p: Plan, fig: dict[str, pd.DataFrame]) -> list[str]:
         lines += [
             f"Podłączone (connected): {int(t['connected'])}, niepodłączone (unconnected): {int(t['unconnected'])}",
             f"Sieć (network): {format_cell('km_', t['km_network'])} km — napowietrzna (aerial) "
-            f"{format_cell('km_', t['km_aerial'])} km, kanał technologiczny (duct) {format_cell('km_', t['km_duct'])} km, "
+            f"{format_cell('km_', t['km_aerial'])} km, kanał technologiczny (duct) "
+            f"{format_cell('km_', t['km_duct'])} km, "
             f"wykop (trench) {format_cell('km_', t['km_trench'])} km; podziemnie (underground) "
             f"{format_cell('pct', t['pct_underground'])} %",
             f"Koszt całkowity (total cost): {format_cell('x_pln', t['cost_total_pln'])} PLN; na gospodarstwo "
@@ -104,7 +105,8 @@ def report_html(p: Plan, figures: dict[str, pd.DataFrame] | None = None, *, gant
     from html import escape
 
     fig = figures if figures is not None else report_figures(p)
-    parts = [f"<!DOCTYPE html><html lang=\"pl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Plan FTTH — "
+    parts = ["<!DOCTYPE html><html lang=\"pl\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+             "content=\"width=device-width, initial-scale=1\"><title>Plan FTTH — "
              f"{escape(p.area.name)}</title><style>{_CSS}</style></head><body>",
              f"<h1>Plan sieci FTTH — {escape(p.area.name)} (FTTH rollout plan)</h1><ul>"]
     parts += [f"<li>{escape(x)}</li>" for x in _headline(p, fig)]

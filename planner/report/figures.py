@@ -16,7 +16,8 @@ __all__ = ["LABELS", "REPORT_COLUMNS", "display_table", "format_cell", "format_f
 _COMMUNE_NAMES_FALLBACK = {"140804": "Serock", "140805": "Wieliszew"}
 
 
-def _indicators(loc: pd.DataFrame, bom: pd.DataFrame | None, comp: pd.DataFrame | None, keys: list[str]) -> pd.DataFrame:
+def _indicators(loc: pd.DataFrame, bom: pd.DataFrame | None, comp: pd.DataFrame | None,
+                keys: list[str]) -> pd.DataFrame:
     """Key figures of the localities grouped by ``keys`` (empty list: one total row)."""
     df = loc.copy()
     if bom is not None:
@@ -109,8 +110,10 @@ REPORT_COLUMNS = {
 
 
 def format_figure(name: str, value: float, *, signed: bool = False) -> str:
-    """Format a figure by the unit in its name: ``km_*`` 2 decimals, ``*_pln`` whole
-    złoty with a thin space per thousand, ``*pct*`` 1 decimal, counts as integers.
+    """Format a figure by the unit in its name.
+
+    ``km_*`` with 2 decimals, ``*_pln`` in whole złoty with a thin space per
+    thousand, ``*pct*`` with 1 decimal, counts as integers.
 
     Examples
     --------
@@ -130,6 +133,7 @@ def format_figure(name: str, value: float, *, signed: bool = False) -> str:
     return f"{sign}{v:.0f}" if v.is_integer() else f"{sign}{v:g}"
 
 def format_cell(col: str, v: Any) -> str:
+    """One cell of a report table as text: empty for missing, tak/NIE for booleans, figures by unit."""
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
         return ""
     if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
@@ -141,6 +145,7 @@ def format_cell(col: str, v: Any) -> str:
     return str(v)
 
 def display_table(df: pd.DataFrame, kind: str) -> tuple[list[str], list[list[str]]]:
+    """The labelled header and the formatted rows of a report table (``kind``: a key of ``REPORT_COLUMNS``)."""
     cols = [c for c in REPORT_COLUMNS[kind] if c in df]
     head = [LABELS.get(c, c) for c in cols]
     body = [[format_cell(c, v) for c, v in zip(cols, row)] for row in df[cols].itertuples(index=False, name=None)]

@@ -36,9 +36,10 @@ def format_summary(p: Plan) -> str:
         sch = p.schedule
         lines += ["", "Milestones (kamienie milowe):", sch.milestones.to_string(index=False)]
         comp = sch.compliance
-        cols = ["milestone", "deadline", "locality", "simc", "targets", "pct_passed", "ok", "slack_days", "missing_reason"]
-        lines += ["", "Compliance by locality (>= {:.0f} % passed by the deadline):".format(
-            100 * p.config.schedule.pass_threshold),
+        cols = ["milestone", "deadline", "locality", "simc", "targets", "pct_passed", "ok", "slack_days",
+                "missing_reason"]
+        lines += ["", f"Compliance by locality (>= {100 * p.config.schedule.pass_threshold:.0f} % passed by the "
+                      "deadline):",
             comp[[c for c in cols if c in comp]].to_string(index=False)]
         verdict = "all milestones met" if sch.feasible else (
             f"NOT all milestones met; binding constraint: {sch.binding_constraint}; "
@@ -86,10 +87,12 @@ def _format_bom(p: Plan) -> str:
             a, b = fmt.format(tree[col]), fmt.format(naive[col])
         out.append(f"  {label:<40} {a:>16} | {b}")
     sm = d.summary
-    out.append(f"  shared tree saves {sm.get('saving_pct', float('nan')):.1f} % of the network cost of the naive union; "
+    out.append(f"  shared tree saves {sm.get('saving_pct', float('nan')):.1f} % of the network cost of the naive "
+               "union; "
                f"unconnected targets: {sm.get('unconnected', 0)} {sm.get('unconnected_by_reason', {})}")
     if "steiner_lower_bound_pln" in sm:  # the shared tree against its own lower bound (dual ascent)
-        out.append(f"  Steiner tree {sm['steiner_tree_cost_pln']:,.0f} PLN, lower bound {sm['steiner_lower_bound_pln']:,.0f} "
+        out.append(f"  Steiner tree {sm['steiner_tree_cost_pln']:,.0f} PLN, lower bound "
+                   f"{sm['steiner_lower_bound_pln']:,.0f} "
                    f"PLN: certified gap {sm['steiner_gap_pct']:.3f} % (network after the reach repair: "
                    f"{sm.get('network_gap_pct', float('nan')):.2f} % above the bound)")
     return "\n".join(out)

@@ -1,5 +1,8 @@
-"""Engineer's worklists of a designed plan: the sheets of ``bom.xlsx`` (BOM by locality and
-milestone, cost summary, distance fees, consents (zgody), barriers, unconnected points)."""
+"""Engineer's worklists of a designed plan: the sheets of ``bom.xlsx``.
+
+BOM by locality and milestone, cost summary, distance fees, consents (zgody),
+barriers, unconnected points.
+"""
 
 from __future__ import annotations
 

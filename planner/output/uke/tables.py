@@ -85,7 +85,7 @@ def _break_runs(seg: pd.DataFrame, kind: np.ndarray,
     u_of = dict(zip(seg["segment_id"], seg["u"]))
     roots = set(seg.loc[seg["parent_id"] < 0, "u"])
     breaks = set(int(x) for x in roots) | set(extra)  # cabinets and closures of the optical network break lines
-    for sid, v in v_of.items():
+    for v in v_of.values():
         if n_child.get(v, 0) != 1:  # branching node or cable end
             breaks.add(int(v))
     for sid in seg["segment_id"]:

@@ -10,7 +10,8 @@ from planner._errors import InputDataError, Problem
 
 __all__ = [
     "CABLE_SIZES", "FIBRE_RESERVE", "INSTALLATION", "LK06", "MEDIUM", "PE_CLOSURE", "PE_LIGHTING_MAST", "PE_POLE",
-    "SERVICE_END_USERS", "SPEED_CODE_1000", "TECHNOLOGY", "UKE_LAYERS", "code_lists", "template_columns", "templates_dir",
+    "SERVICE_END_USERS", "SPEED_CODE_1000", "TECHNOLOGY", "UKE_LAYERS", "code_lists", "template_columns",
+    "templates_dir",
 ]
 
 #: Layer key -> template file stem (without extension).
@@ -22,10 +23,12 @@ UKE_LAYERS: dict[str, str] = {
 #: Code list "Rodzaj linii kablowej" entries used (checked against the slowniki file).
 LK06: dict[str, str] = {
     "aerial_power": "Linia kablowa nadziemna na podbudowie elektroenergetycznej, oświetleniowej lub trakcyjnej",
-    "aerial_commune_lighting": "Linia kablowa nadziemna na podbudowie elektroenergetycznej, oświetleniowej lub trakcyjnej",
+    "aerial_commune_lighting": "Linia kablowa nadziemna na podbudowie elektroenergetycznej, oświetleniowej lub "
+                               "trakcyjnej",
     "aerial_telecom": "Linia kablowa nadziemna na podbudowie słupowej telekomunikacyjnej",
     "duct": "Linia kablowa umieszczona w kanale technologicznym",
-    "trench_microduct": "Linia kablowa umieszczona w kanalizacji kablowej (w tym w rurociągu kablowym, mikrokanalizacji)",
+    "trench_microduct": "Linia kablowa umieszczona w kanalizacji kablowej (w tym w rurociągu kablowym, "
+                        "mikrokanalizacji)",
     "trench_ground": "Linia kablowa podziemna (umieszczona bezpośrednio w ziemi)",
 }
 #: pe02 codes (code list "Typ lokalizacji punktu elastyczności").
@@ -41,6 +44,7 @@ FIBRE_RESERVE = 0.2           # [A] spare fibres on top of one per point downstr
 
 
 def templates_dir(uke_dir: str | Path | None = None) -> Path:
+    """Directory of the UKE templates and code lists (``uke_dir``, else the bundled ``data/uke``)."""
     if uke_dir is not None:
         return Path(uke_dir)
     from planner.datasets import DATA_DIR
