@@ -41,15 +41,8 @@ from planner.maps.base_layer import place_groups, road_groups
 from planner.maps.checks import check_layers, check_loss_budget
 from planner.maps.columns import col
 from planner.maps.legend import default_title, info_html, legend_html
-from planner.maps.optical import (
-    OPTICAL_LAYERS,
-    RUNTIME,
-    address_network_cols,
-    budget_by_address,
-    has_optical_layers,
-    optical_groups,
-    over_budget_groups,
-)
+from planner.maps.optical import OPTICAL_LAYERS, RUNTIME, has_optical_layers, optical_groups
+from planner.maps.optical_budget import address_network_cols, budget_by_address, over_budget_groups
 from planner.maps.page import Group, add_runtime, finish_map, new_map
 from planner.maps.plan_layers import (
     Ctx,
@@ -313,9 +306,10 @@ def write_map(
                          [Problem(file=str(out), message="not an .html path", fix="use e.g. out/demo/map.html")])
     layers: Mapping[str, gpd.GeoDataFrame]
     if isinstance(layers_or_plan_dir, (str, os.PathLike)):
-        layers = read_plan_layers(layers_or_plan_dir)
+        plan_dir = Path(layers_or_plan_dir)
+        layers = read_plan_layers(plan_dir)
         if loss_budget is None and has_optical_layers(layers):
-            loss_budget = read_table(layers_or_plan_dir, "loss_budget", columns=_BUDGET_COLUMNS)
+            loss_budget = read_table(plan_dir, "loss_budget", columns=_BUDGET_COLUMNS)
     else:
         layers = layers_or_plan_dir
     m = build_map(layers, config=config, lang=lang, offline=offline, title=title, precision=precision,

@@ -22,10 +22,10 @@ from planner.maps.optical import (
     CABINET_STYLE,
     CLOSURE_STYLE,
     OLT_STYLE,
-    OVER_BUDGET_STYLE,
     cable_style,
     fibres_label,
 )
+from planner.maps.optical_budget import OVER_BUDGET_STYLE
 from planner.maps.page import Group
 from planner.maps.plan_layers import (
     BUILT_STYLE,

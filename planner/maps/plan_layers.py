@@ -187,7 +187,7 @@ def address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: Ctx, extra: list[
         Builder context; ``summary['status']`` gets the count per status.
     extra
         More popup fields, one value per address (the optical network's,
-        :func:`planner.maps.optical.address_network_cols`); a field with no
+        :func:`planner.maps.optical_budget.address_network_cols`); a field with no
         value among a status's points is left out of its layer.
 
     Returns
