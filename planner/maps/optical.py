@@ -67,10 +67,11 @@ OPTICAL_LAYERS: tuple[str, ...] = ("olt", "cabinets", "cabinet_areas", "cables",
 RUNTIME = "planner_map_network.js"
 #: CSS pixels per millimetre of the QGIS cable widths. [A: at 2.5 px/mm cables of up to 48 fibres
 #: (2 px) stay inside the 3.5 px route line, whose colour (how the cable is laid) shows around them;
-#: the feeder trunks (96 fibres and more, 3 to 5.5 px) cover it.  The true CSS 3.78 px/mm would
-#: hide the route's deployment colours under every cable]
+#: the feeder trunks (96 fibres and more, 3 to 5.5 px) cover it.  The CSS 3.78 px/mm (96 dpi) would
+#: cover the route under every cable of 48 fibres and more]
 PX_PER_MM = 2.5
-#: Cabinet areas are labelled from this zoom on (~2.4 m per pixel). [A: a 1 km² area is ~400 px wide there]
+#: Cabinet areas are labelled from this zoom on (~2.9 m per pixel at 52.5° N). [A: a 1 km² area is ~340 px
+#: wide there; at the demo's opening zoom (~12.5) the 131 labels would overlap]
 AREA_LABEL_ZOOM = 15
 
 # --- Leaflet path options (CSS pixels); colours from planner.styles -----------
