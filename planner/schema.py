@@ -281,7 +281,10 @@ PLAN_STATUSES: tuple[str, ...] = ("connect", "connected", "unconnected", "barrie
 CONNECTED_STATUSES: tuple[str, ...] = ("connect", "connected")
 
 #: Layers of a plan directory's ``plan.gpkg`` that maps and readers use, in drawing order.
-PLAN_LAYERS: tuple[str, ...] = ("addresses", "segments", "drops", "poles_used", "ducts", "localities", "pops")
+PLAN_LAYERS: tuple[str, ...] = ("addresses", "segments", "drops", "poles_used", "ducts", "localities", "pops",
+                                # issue #16: the optical network's layers (planner.network.NETWORK_LAYERS),
+                                # absent from plans written without it
+                                "cabinet_areas", "cables", "closures", "splitters", "cabinets", "olt")
 
 #: Per-address result: the addresses layer plus these columns.
 OUT_ADDRESS_COLUMNS: tuple[str, ...] = (

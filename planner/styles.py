@@ -19,7 +19,13 @@ from typing import NamedTuple
 
 __all__ = [
     "BUILT_COLOUR",
+    "CABINET_AREA_FILL",
+    "CABINET_AREA_OUTLINE",
+    "CABINET_FILL",
+    "CABINET_OUTLINE",
+    "CABLE_COLOURS",
     "CHOROPLETH_COST",
+    "CLOSURE_COLOURS",
     "CHOROPLETH_WHITE_SPOTS",
     "DROP_COLOUR",
     "DUCT_COLOUR",
@@ -32,10 +38,13 @@ __all__ = [
     "NETWORK_COLOURS",
     "NO_MILESTONE_COLOUR",
     "NO_MILESTONE_FILL",
+    "OLT_COLOURS",
+    "OVER_BUDGET_COLOUR",
     "POLE_COLOURS",
     "POP_FILL",
     "POP_OUTLINE",
     "ROAD_COLOUR",
+    "SPLITTER_COLOURS",
     "STATUS_COLOURS",
     "StatusColour",
     "VILLAGE_STATE_COLOURS",
@@ -109,6 +118,35 @@ VILLAGE_STATE_COLOURS: dict[str, StatusColour] = {
     "remaining": StatusColour("#c6dbef", "#2171b5"),
     "at_risk": StatusColour("#fb6a4a", "#a50f15"),
 }
+
+#: The optical network (issue #16).  Cables by size in fibres, light to dark blue (ColorBrewer Blues 9:
+#: the thicker the cable, the darker), drawn over the route whose colour says how it is laid.
+CABLE_COLOURS: dict[int, str] = {12: "#9ecae1", 24: "#6baed6", 48: "#4292c6", 72: "#2171b5", 96: "#2171b5",
+                                 144: "#08519c", 288: "#08306b", 576: "#08306b"}
+#: Street cabinets with splitters (szafy kablowe): orange squares (ColorBrewer Oranges). [A]
+CABINET_FILL = "#e6550d"
+CABINET_OUTLINE = "#7f2704"
+#: A cabinet's service area (obszar szafy): light orange, outlined in the cabinet's orange. [A]
+CABINET_AREA_FILL = "#fdd0a2"
+CABINET_AREA_OUTLINE = "#e6550d"
+#: Splice closures (mufy): white with a dark ring; orange where they hold a splitter (cascade). [A]
+CLOSURE_COLOURS: dict[str, StatusColour] = {
+    "closure": StatusColour("#ffffff", "#252525"),
+    "splitter": StatusColour("#fd8d3c", "#7f2704"),
+}
+#: Splitters by stage: 1 in the cabinet (its orange), 2 in a closure near the homes. [A]
+SPLITTER_COLOURS: dict[int, StatusColour] = {
+    1: StatusColour("#e6550d", "#7f2704"),
+    2: StatusColour("#fd8d3c", "#7f2704"),
+}
+#: The OLT at a POP: black with a white ring at a given POP, white with a black ring (hollow) at a
+#: site the planner proposes. [A]
+OLT_COLOURS: dict[str, StatusColour] = {
+    "given": StatusColour("#000000", "#ffffff"),
+    "proposed": StatusColour("#ffffff", "#000000"),
+}
+#: Ring around address points over the optical budget: the red of points that cannot be connected. [A]
+OVER_BUDGET_COLOUR = "#e31a1c"
 
 #: Classed choropleths of the communes map, light to dark: cost per home (ColorBrewer YlOrRd 5)
 #: and white spots (ColorBrewer Purples 5).

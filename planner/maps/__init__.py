@@ -4,7 +4,8 @@ The councillor map is one self-contained HTML file a councillor opens from an
 e-mail or the commune website: address points by plan status (białe plamy,
 bariery inwestycyjne, grey and black points), the planned network by
 deployment (and the network built), drops, the POP, poles, ducts, localities
-by milestone (kamień milowy) or by build progress, and offline a light base
+by milestone (kamień milowy) or by build progress, the optical network
+(szafy kablowe, kable, mufy, OLT) where the plan has one, and offline a light base
 layer of roads and place names, each with a popup, a legend and an address
 search.  The communes map shows a region's communes as choropleths of cost per
 home and of white spots.
@@ -20,6 +21,10 @@ Modules, one concept each:
 * :mod:`~planner.maps.checks` -- input checks (one clear error);
 * :mod:`~planner.maps.plan_layers`, :mod:`~planner.maps.areas` -- the layer
   groups of a plan;
+* :mod:`~planner.maps.optical`, :mod:`~planner.maps.optical_budget` -- the
+  optical network (issue #16): cabinets and their service areas, cables by
+  fibre count, closures, the OLT; the network fields and optical budget of
+  the address popups (runtime additions: ``assets/planner_map_network.js``);
 * :mod:`~planner.maps.legend` -- legend and title box;
 * :mod:`~planner.maps.councillor` -- :func:`build_map`, :func:`write_map`,
   :func:`layer_names`;

@@ -22,7 +22,8 @@ from planner.schema import DEPLOYMENT_TYPES, PLAN_STATUSES, POLAND_BOUNDS_2180, 
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["COMMUNE_COLUMNS", "COMMUNE_FLAGS", "COMMUNE_NUMBERS", "check_communes", "check_layers", "row_ids"]
+__all__ = ["COMMUNE_COLUMNS", "COMMUNE_FLAGS", "COMMUNE_NUMBERS", "check_communes", "check_layers",
+           "check_loss_budget", "row_ids"]
 
 _GEOM_TYPES: dict[str, tuple[str, ...]] = {
     "addresses": ("Point",),
@@ -33,11 +34,38 @@ _GEOM_TYPES: dict[str, tuple[str, ...]] = {
     "ducts": ("LineString", "MultiLineString"),
     "localities": ("Polygon", "MultiPolygon"),
     "roads": ("LineString", "MultiLineString"),
+    # the optical network (issue #16)
+    "olt": ("Point",),
+    "cabinets": ("Point",),
+    "cabinet_areas": ("Polygon", "MultiPolygon"),
+    "cables": ("LineString", "MultiLineString"),
+    "closures": ("Point",),
 }
 _REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "addresses": ("locality", "house_number", "plan_status"),
     "segments": ("deployment",),
+    "olt": ("pop_id",),
+    "cabinets": ("cabinet_id",),
+    "cabinet_areas": ("cabinet_id",),
+    "cables": ("cable_id", "cable_size"),
+    "closures": ("closure_id",),
 }
+#: Id column of each optical-network layer: unique within the layer.
+_OPTICAL_IDS: dict[str, str] = {"olt": "pop_id", "cabinets": "cabinet_id", "cabinet_areas": "cabinet_id",
+                                "cables": "cable_id", "closures": "closure_id"}
+#: Counts and lengths of the optical network: (layer, column, smallest value, whole number); NaN allowed
+#: where noted by the layer (address losses of points not connected).
+_OPTICAL_NUMBERS: tuple[tuple[str, str, float, bool], ...] = (
+    ("cables", "cable_size", 1, True), ("cables", "parallel", 1, True), ("cables", "fibres_used", 0, True),
+    ("cables", "fibres_spare", 0, True), ("cables", "length_m", 0, False), ("cabinets", "homes", 0, True),
+    ("cabinets", "max_distance_m", 0, False), ("cabinet_areas", "homes", 0, True), ("closures", "splices", 0, True),
+    ("closures", "splitters", 0, True), ("olt", "pon_ports", 0, True), ("olt", "pon_cards", 0, True),
+    ("olt", "p2p_ports", 0, True), ("addresses", "splitter_port", 0, True), ("addresses", "loss_db_1310", 0, False),
+    ("addresses", "loss_db_1490", 0, False),
+)
+#: Flags of the optical network: (layer, column).
+_OPTICAL_FLAGS: tuple[tuple[str, str], ...] = (("olt", "proposed"), ("addresses", "express_fibre"),
+                                               ("addresses", "within_budget"))
 
 
 def row_ids(gdf: pd.DataFrame, mask: np.ndarray, limit: int = 5, key: str = "id") -> str:
@@ -167,8 +195,101 @@ def check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
                 fix="write the plan again with `planner plan`",
             ))
     problems += _progress_problems(layers, source)
+    problems += _optical_problems(layers, source)
     if problems:
         raise InputDataError(f"cannot draw the map of {source}", problems)
+
+
+def _bad_numbers(s: pd.Series, minimum: float, whole: bool) -> np.ndarray:
+    """Rows of ``s`` that hold something other than a number >= ``minimum`` (whole where asked); NaN is fine."""
+    v = pd.to_numeric(s, errors="coerce")
+    given = s.notna() & (s.astype(str).str.strip() != "")
+    bad = (given & v.isna()) | (v < minimum)
+    if whole:
+        bad |= v.notna() & (v != v.round())
+    return np.array(bad, dtype=bool)
+
+
+def _optical_problems(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> list[Problem]:
+    """Problems of the optical network's layers and address columns (issue #16): ids, counts, flags."""
+    problems: list[Problem] = []
+    fix = "write the plan again with `planner plan` (the optical network of planner.network)"
+    for name, key in _OPTICAL_IDS.items():
+        gdf = layers.get(name)
+        if isinstance(gdf, pd.DataFrame) and len(gdf) and key in gdf.columns:
+            dup = gdf[key].astype(str).duplicated(keep=False).to_numpy()
+            if dup.any():
+                problems.append(Problem(file=source, layer=name, row=row_ids(gdf, dup, key=key),
+                                        message=f"duplicate {key}", fix=f"give each {name[:-1]} its own {key}"))
+    for name, column, minimum, whole in _OPTICAL_NUMBERS:
+        gdf = layers.get(name)
+        if isinstance(gdf, pd.DataFrame) and len(gdf) and column in gdf.columns:
+            bad = _bad_numbers(gdf[column], minimum, whole)
+            if column == "cable_size":
+                bad = bad | gdf[column].isna().to_numpy()
+            if bad.any():
+                what = f"{'a whole number' if whole else 'a number'} >= {minimum:g}"
+                rows = row_ids(gdf, bad, key=_OPTICAL_IDS.get(name, "id"))
+                problems.append(Problem(file=source, layer=name, row=rows, message=f"{column} is not {what}", fix=fix))
+    for name, column in _OPTICAL_FLAGS:
+        gdf = layers.get(name)
+        if isinstance(gdf, pd.DataFrame) and len(gdf) and column in gdf.columns:
+            bad = _not_boolean(gdf[column])
+            if bad.any():
+                rows = row_ids(gdf, bad, key=_OPTICAL_IDS.get(name, "id"))
+                problems.append(Problem(file=source, layer=name, row=rows, message=f"{column} is not true/false",
+                                        fix=fix))
+    return problems
+
+
+def check_loss_budget(table: object, addresses: pd.DataFrame, source: str) -> None:
+    """Raise :class:`InputDataError` listing every problem of the loss budget the map is given.
+
+    Parameters
+    ----------
+    table
+        The plan's loss budget (``loss_budget.csv``), or ``None`` (nothing to check).
+    addresses
+        The map's address points (``id``).
+    source
+        Where the table comes from (named in the problems).
+
+    Raises
+    ------
+    InputDataError
+        Not a DataFrame, ``address_id`` or ``within_budget`` missing,
+        ``within_budget`` not true/false, ``headroom_db`` not a number, or
+        addresses that are not in the plan.
+    """
+    if table is None:
+        return
+    layer = "loss_budget"
+    fix = "give the loss_budget.csv of the same plan (written by `planner plan`)"
+    if not isinstance(table, pd.DataFrame):
+        raise InputDataError(f"the loss budget must be a DataFrame, got {type(table).__name__}", [Problem(
+            file=source, layer=layer, message=f"got {type(table).__name__}", fix="pass a pandas DataFrame")])
+    problems: list[Problem] = []
+    missing = [c for c in ("address_id", "within_budget") if c not in table.columns]
+    if missing:
+        problems.append(Problem(file=source, layer=layer, message=f"missing column(s) {missing}", fix=fix))
+    if "within_budget" in table.columns:
+        bad = _not_boolean(table["within_budget"])
+        if bad.any():
+            problems.append(Problem(file=source, layer=layer, row=row_ids(table, bad, key="address_id"),
+                                    message="within_budget is not true/false", fix=fix))
+    if "headroom_db" in table.columns:
+        v = table["headroom_db"]
+        bad = np.asarray(v.notna() & pd.to_numeric(v, errors="coerce").isna(), dtype=bool)
+        if bad.any():
+            problems.append(Problem(file=source, layer=layer, row=row_ids(table, bad, key="address_id"),
+                                    message="headroom_db is not a number", fix=fix))
+    if "address_id" in table.columns and "id" in addresses.columns:
+        unknown = ~table["address_id"].astype(str).isin(set(addresses["id"].astype(str))).to_numpy()
+        if unknown.any():
+            problems.append(Problem(file=source, layer=layer, row=row_ids(table, unknown, key="address_id"),
+                                    message="address_id not among the plan's address points", fix=fix))
+    if problems:
+        raise InputDataError(f"cannot read the loss budget of {source}", problems)
 
 
 def _progress_problems(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> list[Problem]:

@@ -6,7 +6,11 @@ coloured by plan status (białe plamy, bariery inwestycyjne, grey and black
 points, connected points), the planned network by deployment type, drops
 (with the distance fee of drops beyond the contract length), the POP, the poles
 used, existing ducts, and localities coloured by their milestone (kamień
-milowy), each with a popup.  After re-planning from what is built, localities
+milowy), each with a popup.  Where the plan has its optical network (issue
+#16), the street cabinets with their service areas, the cables (line width by
+fibre count), the splice closures and the OLT are drawn too, and address
+popups name their cabinet, splitter port and optical loss
+(:mod:`planner.maps.optical`).  After re-planning from what is built, localities
 are coloured by build progress (built, remaining, milestone at risk) and the
 network built is drawn apart from the network planned.  Offline, a light base
 layer of the area's roads and locality names stands in for the tiles.
@@ -31,13 +35,15 @@ import pandas as pd
 
 from planner._errors import Problem, UsageError
 from planner.config import MapConfig
-from planner.io.plan_dir import read_plan_layers
+from planner.io.plan_dir import read_plan_layers, read_table
 from planner.maps.areas import has_village_states, locality_groups, milestone_fills, village_groups
 from planner.maps.base_layer import place_groups, road_groups
-from planner.maps.checks import check_layers
+from planner.maps.checks import check_layers, check_loss_budget
 from planner.maps.columns import col
 from planner.maps.legend import default_title, info_html, legend_html
-from planner.maps.page import Group, finish_map, new_map
+from planner.maps.optical import OPTICAL_LAYERS, RUNTIME, has_optical_layers, optical_groups
+from planner.maps.optical_budget import address_network_cols, budget_by_address, over_budget_groups
+from planner.maps.page import Group, add_runtime, finish_map, new_map
 from planner.maps.plan_layers import (
     Ctx,
     address_groups,
@@ -58,9 +64,13 @@ __all__ = ["build_map", "layer_names", "write_map"]
 
 _OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 
-#: Bottom-to-top drawing order of the groups (keys; prefixes match families).
-_DRAW_ORDER: tuple[str, ...] = ("localities", "villages", "roads", "ducts", "net.", "drops", "long_drops", "poles",
-                                "status.", "pops", "places")
+#: Bottom-to-top drawing order of the groups (keys; prefixes match families): areas under the
+#: route, the cables over it, the points on top (the OLT square under its POP's dot).
+_DRAW_ORDER: tuple[str, ...] = ("localities", "villages", "roads", "cabinet_areas", "ducts", "net.", "cables", "drops",
+                                "long_drops", "poles", "status.", "over_budget", "closures", "cabinets", "olt", "pops",
+                                "places")
+#: Columns of the loss budget table the map reads (``loss_budget.csv`` of a plan directory).
+_BUDGET_COLUMNS: tuple[str, ...] = ("address_id", "within_budget", "headroom_db", "cause", "fix")
 
 
 def _draw_rank(key: str) -> tuple[int, int]:
@@ -92,10 +102,12 @@ def _settings(config: MapConfig | None, lang: str | None, offline: bool | None,
     return cfg.model_copy(update=update) if update else cfg
 
 
-def _build_groups(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig,
-                  drop_limit_m: float | None) -> tuple[list[Group], dict[str, Any]]:
+def _build_groups(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig, drop_limit_m: float | None,
+                  loss_budget: pd.DataFrame | None = None) -> tuple[list[Group], dict[str, Any]]:
     """Every map layer as a compact spec, in layer-control order, plus summary numbers."""
-    ctx = Ctx(lang=cfg.lang, precision=cfg.coordinate_precision, drop_limit_m=drop_limit_m)
+    cables = layers.get("cables")
+    ctx = Ctx(lang=cfg.lang, precision=cfg.coordinate_precision, drop_limit_m=drop_limit_m,
+              share_route=cables is not None and len(cables) > 0)
 
     def present(name: str) -> gpd.GeoDataFrame | None:
         gdf = layers.get(name)
@@ -105,7 +117,10 @@ def _build_groups(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig,
     label = address_labels(a)
     order = np.argsort(label.to_numpy(dtype=str), kind="stable")
     a, label = a.iloc[order], label.iloc[order]
-    groups = address_groups(a, label, ctx)
+    budget = budget_by_address(a, loss_budget)
+    extra = address_network_cols(a, budget, ctx)
+    groups = address_groups(a, label, ctx, extra)
+    groups += over_budget_groups(a, label, budget, extra, ctx)
     if (pops := present("pops")) is not None:
         groups += pop_groups(pops, ctx)
     if (seg := present("segments")) is not None:
@@ -117,6 +132,8 @@ def _build_groups(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig,
         groups += pole_groups(poles, ctx)
     if (ducts := present("ducts")) is not None:
         groups += duct_groups(ducts, ctx)
+    if has_optical_layers(layers):
+        groups += optical_groups(layers, ctx)
     loc = present("localities")
     fills = milestone_fills(a, loc, ctx)
     if loc is not None:
@@ -138,6 +155,7 @@ def build_map(
     title: str | None = None,
     precision: int | None = None,
     drop_limit_m: float | None = None,
+    loss_budget: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Build the councillor map of a plan.
 
@@ -165,6 +183,11 @@ def build_map(
         ``DesignConfig.drop_contract_max_m``), named in the long drops' legend;
         default: the length the long drops imply (their length minus their
         length over the limit), else the legend says "beyond the contract length".
+    loss_budget
+        The plan's optical loss budget (``loss_budget.csv``: ``address_id``,
+        ``within_budget``, optional ``headroom_db``, ``cause``, ``fix``):
+        address popups say whether each is within the budget, and those over
+        it get a red ring.  Not needed when the addresses carry ``within_budget``.
 
     Returns
     -------
@@ -175,20 +198,26 @@ def build_map(
     ------
     InputDataError
         A layer lacks its CRS or required columns, has empty geometries,
-        unknown status values, or lies outside Poland (swapped axes).
+        unknown status values, or lies outside Poland (swapped axes); an
+        optical-network layer has duplicate ids or values that are not what
+        they should be (cable sizes, counts, flags); the loss budget names
+        unknown addresses.
     UsageError
         ``lang`` is not supported or ``precision`` is not 4..8.
     """
     cfg = _settings(config, lang, offline, precision)
     check_layers(layers, "<layers>")
+    check_loss_budget(loss_budget, layers["addresses"], "<loss_budget>")
     title = title or default_title(layers, cfg.lang)
-    groups, summary = _build_groups(layers, cfg, drop_limit_m)
+    groups, summary = _build_groups(layers, cfg, drop_limit_m, loss_budget)
 
     bounds_src = [layers["addresses"]] + [layers[k] for k in ("localities",) if k in layers and len(layers[k])]
     b = np.array([g.to_crs("EPSG:4326").total_bounds for g in bounds_src])
     south, west, north, east = b[:, 1].min(), b[:, 0].min(), b[:, 3].max(), b[:, 2].max()
 
     m = new_map((south, west, north, east), title=title, offline=cfg.offline)
+    if any(g.key in OPTICAL_LAYERS for g in groups):
+        add_runtime(m, RUNTIME)
     t = TEXT[cfg.lang]
     init = {
         "legend": legend_html(groups, summary, cfg.lang),
@@ -209,6 +238,7 @@ def layer_names(
     config: MapConfig | None = None,
     offline: bool | None = None,
     drop_limit_m: float | None = None,
+    loss_budget: pd.DataFrame | None = None,
 ) -> list[str]:
     """Names of the map's layers as listed in its layer control, in order.
 
@@ -218,7 +248,7 @@ def layer_names(
         Plan layers as for :func:`build_map`.
     lang
         Label language; overrides ``config.lang``.
-    config, offline, drop_limit_m
+    config, offline, drop_limit_m, loss_budget
         As for :func:`build_map`.
 
     Returns
@@ -227,7 +257,8 @@ def layer_names(
     """
     cfg = _settings(config, lang, offline, None)
     check_layers(layers, "<layers>")
-    groups, _ = _build_groups(layers, cfg, drop_limit_m)
+    check_loss_budget(loss_budget, layers["addresses"], "<loss_budget>")
+    groups, _ = _build_groups(layers, cfg, drop_limit_m, loss_budget)
     return [g.name for g in groups]
 
 
@@ -241,17 +272,20 @@ def write_map(
     title: str | None = None,
     precision: int | None = None,
     drop_limit_m: float | None = None,
+    loss_budget: pd.DataFrame | None = None,
 ) -> Path:
     """Write the councillor map as one self-contained HTML file, atomically.
 
     Parameters
     ----------
     layers_or_plan_dir
-        Plan layers (as for :func:`build_map`) or a plan directory holding ``plan.gpkg``.
+        Plan layers (as for :func:`build_map`) or a plan directory holding
+        ``plan.gpkg`` (and ``loss_budget.csv`` where the plan has its optical
+        network: read unless ``loss_budget`` is given).
     path
         Output ``.html`` file; written to a temporary file and renamed, so a
         failure never leaves a partial map.
-    config, lang, offline, title, precision, drop_limit_m
+    config, lang, offline, title, precision, drop_limit_m, loss_budget
         As for :func:`build_map`.
 
     Returns
@@ -272,11 +306,14 @@ def write_map(
                          [Problem(file=str(out), message="not an .html path", fix="use e.g. out/demo/map.html")])
     layers: Mapping[str, gpd.GeoDataFrame]
     if isinstance(layers_or_plan_dir, (str, os.PathLike)):
-        layers = read_plan_layers(layers_or_plan_dir)
+        plan_dir = Path(layers_or_plan_dir)
+        layers = read_plan_layers(plan_dir)
+        if loss_budget is None and has_optical_layers(layers):
+            loss_budget = read_table(plan_dir, "loss_budget", columns=_BUDGET_COLUMNS)
     else:
         layers = layers_or_plan_dir
     m = build_map(layers, config=config, lang=lang, offline=offline, title=title, precision=precision,
-                  drop_limit_m=drop_limit_m)
+                  drop_limit_m=drop_limit_m, loss_budget=loss_budget)
     text = m.get_root().render()
     out.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(text.encode("utf-8"), out)

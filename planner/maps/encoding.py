@@ -96,6 +96,7 @@ def layer_spec(
     tooltip: int = -1,
     share: str | None = None,
     geometry_from: tuple[str, np.ndarray] | None = None,
+    parts: tuple[str, list[list[int] | None]] | None = None,
 ) -> dict[str, Any]:
     """Column-oriented, JSON-able description of one layer (see ``assets/planner_map.js``).
 
@@ -131,6 +132,12 @@ def layer_spec(
         ``(name, rows)``: draw the geometries ``rows`` of the layer shared as
         ``name`` instead of encoding ``gdf``'s geometry again (``gdf`` then only
         gives the row count); e.g. the themes of a choropleth.
+    parts
+        ``(pool, rows)`` (lines; runtime ``assets/planner_map_network.js``):
+        feature ``k`` is drawn as the lines ``rows[k]`` of the pool ``pool``
+        that earlier layers filled (their ``pool`` key), so a cable reuses
+        the coordinates of the route segments it runs along; where
+        ``rows[k]`` is ``None``, from its own geometry (only those are encoded).
 
     Returns
     -------
@@ -145,6 +152,16 @@ def layer_spec(
         geo = gdf.geometry.to_crs("EPSG:4326")
         spec["lat"] = np.round(geo.y.to_numpy(), precision).tolist()
         spec["lon"] = np.round(geo.x.to_numpy(), precision).tolist()
+    elif parts is not None:
+        own = np.array([r is None for r in parts[1]], dtype=bool)
+        geom: list[Any] = [None] * len(own)
+        if own.any():
+            rounded = _round_coords(gdf.geometry.to_crs("EPSG:4326").to_numpy()[own], precision)
+            for i, s in zip(np.flatnonzero(own), shapely.to_geojson(rounded)):
+                geom[int(i)] = json.loads(s)["coordinates"]
+        spec["geom"] = geom
+        spec["partsFrom"] = parts[0]
+        spec["parts"] = [None if r is None else [int(i) for i in r] for r in parts[1]]
     else:
         rounded = _round_coords(gdf.geometry.to_crs("EPSG:4326").to_numpy(), precision)
         spec["geom"] = [json.loads(s)["coordinates"] for s in shapely.to_geojson(rounded)]

@@ -17,6 +17,15 @@ from planner import styles
 from planner.maps.areas import LOCALITY_STYLE, VILLAGE_STYLE
 from planner.maps.base_layer import ROAD_STYLE
 from planner.maps.columns import col, fmt
+from planner.maps.optical import (
+    CABINET_AREA_STYLE,
+    CABINET_STYLE,
+    CLOSURE_STYLE,
+    OLT_STYLE,
+    cable_style,
+    fibres_label,
+)
+from planner.maps.optical_budget import OVER_BUDGET_STYLE
 from planner.maps.page import Group
 from planner.maps.plan_layers import (
     BUILT_STYLE,
@@ -32,7 +41,7 @@ from planner.maps.plan_layers import (
 from planner.maps.texts import TEXT
 from planner.schema import PLAN_STATUSES, VILLAGE_STATES
 
-__all__ = ["default_title", "info_html", "legend_html", "svg_area", "svg_line", "svg_point"]
+__all__ = ["default_title", "info_html", "legend_html", "svg_area", "svg_line", "svg_point", "svg_square"]
 
 
 def svg_point(style: Mapping[str, Any]) -> str:
@@ -51,6 +60,32 @@ def svg_point(style: Mapping[str, Any]) -> str:
     r = min(float(style["radius"]), 6.0)
     return (f'<svg width="14" height="14"><circle cx="7" cy="7" r="{r}" fill="{style["fillColor"]}" '
             f'stroke="{style["color"]}" stroke-width="{style["weight"]}"/></svg>')
+
+
+def svg_square(style: Mapping[str, Any]) -> str:
+    """Legend swatch of a square point style (``shape: 'square'``) or of a ring (``fill: False``).
+
+    Parameters
+    ----------
+    style
+        ``radius``, ``color``, ``weight``; ``fillColor`` and ``fillOpacity``
+        (or ``fill: False``), optional ``dashArray``; the ``shape`` key
+        chooses a square, else a circle.
+
+    Returns
+    -------
+    str
+        An inline SVG.
+    """
+    r = min(float(style["radius"]), 6.0)
+    fill = "none" if style.get("fill") is False else style["fillColor"]
+    opacity = 0.0 if style.get("fill") is False else style.get("fillOpacity", 1.0)
+    dash = f' stroke-dasharray="{style["dashArray"]}"' if "dashArray" in style else ""
+    paint = (f'fill="{fill}" fill-opacity="{opacity}" stroke="{style["color"]}" '
+             f'stroke-width="{min(float(style["weight"]), 2.5)}"{dash}')
+    shape = (f'<rect x="{8 - r}" y="{8 - r}" width="{2 * r}" height="{2 * r}" {paint}/>'
+             if style.get("shape") == "square" else f'<circle cx="8" cy="8" r="{r}" {paint}/>')
+    return f'<svg width="16" height="16">{shape}</svg>'
 
 
 def svg_line(style: Mapping[str, Any]) -> str:
@@ -141,6 +176,7 @@ def legend_html(groups: list[Group], summary: dict[str, Any], lang: str) -> str:
         if "long_drops" in keys:
             fee = fmt(summary["long_drop_fees"], 0, lang) + t["unit.pln"]
             row(svg_line(LONG_DROP_STYLE), f"{summary['long_drop_label']}: {summary['long_drops']}, {fee}")
+    _optical_legend(keys, summary, lang, row, parts)
     other = [k for k in ("pops", "poles", "ducts", "roads") if k in keys]
     if other:
         parts.append(f"<h4>{esc(t['legend.other'])}</h4>")
@@ -166,6 +202,38 @@ def legend_html(groups: list[Group], summary: dict[str, Any], lang: str) -> str:
         if summary.get("locality_without_milestone"):
             row(svg_area(styles.NO_MILESTONE_FILL, LOCALITY_STYLE["color"]), t["legend.no_milestone"])
     return "".join(parts)
+
+
+def _optical_legend(keys: set[str], summary: dict[str, Any], lang: str, row: Any, parts: list[str]) -> None:
+    """The optical network's section: OLT, cabinets and their areas, cables by size (width scale), closures."""
+    if not keys & {"olt", "cabinets", "cabinet_areas", "cables", "closures", "over_budget"}:
+        return
+    t = TEXT[lang]
+    opt = summary.get("optical", {})
+    parts.append(f"<h4>{html.escape(t['legend.optical'])}</h4>")
+    if "olt" in keys:
+        for kind in ("given", "proposed"):
+            if opt["olt"][kind]:
+                key = "legend.olt.proposed" if kind == "proposed" else "legend.olt"
+                row(svg_square({**OLT_STYLE[kind], "radius": 6}), t[key])
+    if "cabinets" in keys:
+        row(svg_square(CABINET_STYLE), f"{t['legend.cabinets']} ({fmt(opt['cabinets'], 0, lang)})")
+    if "cabinet_areas" in keys:
+        row(svg_area(CABINET_AREA_STYLE["fillColor"], CABINET_AREA_STYLE["color"]), t["legend.cabinet_areas"])
+    if "cables" in keys:
+        parts.append(f"<div>{html.escape(t['legend.cables'])}:</div>")
+        for size, _, km in opt["cables"]:  # the width scale: every size drawn, at its width
+            st = cable_style(size)
+            row(f'<svg width="28" height="12"><line x1="1" y1="6" x2="27" y2="6" stroke="{st["color"]}" '
+                f'stroke-width="{min(float(st["weight"]), 11.0)}" stroke-opacity="{st["opacity"]}"/></svg>',
+                f"{fibres_label(size, lang)} ({fmt(km, 1, lang)} km)")
+    if "closures" in keys:
+        for kind in ("closure", "splitter"):
+            if opt["closures"][kind]:
+                n = fmt(opt["closures"][kind], 0, lang)
+                row(svg_point(CLOSURE_STYLE[kind]), f"{t['legend.closure.' + kind]} ({n})")
+    if "over_budget" in keys:
+        row(svg_square(OVER_BUDGET_STYLE), f"{t['legend.over_budget']} ({fmt(opt['over_budget'], 0, lang)})")
 
 
 def info_html(title: str, summary: dict[str, Any], lang: str, offline: bool, keys: set[str] | None = None) -> str:
@@ -205,9 +273,16 @@ def info_html(title: str, summary: dict[str, Any], lang: str, offline: bool, key
     n_risk = summary.get("village_states", {}).get("at_risk", 0)
     if n_risk:
         sub += t["sub.at_risk"].format(n=fmt(n_risk, 0, lang))
+    optical = summary.get("optical", {})
+    if optical.get("cabinets"):
+        sub += t["sub.optical"].format(cabinets=fmt(optical["cabinets"], 0, lang))
+    if optical.get("over_budget"):
+        sub += t["sub.over_budget"].format(n=fmt(optical["over_budget"], 0, lang))
     note = t["note"]
     if "villages" in keys:
         note += " " + t["note.villages"]
+    if keys & {"cabinets", "cables"}:
+        note += " " + t["note.optical"]
     base = "roads" in keys or "places" in keys
     note += " " + t["note.online" if not offline else "note.offline.base" if base else "note.offline"]
     return (f"<h1>{html.escape(title)}</h1><div class=\"pm-sub\">{html.escape(sub)}</div>"

@@ -34,7 +34,7 @@ from folium.template import Template
 
 from planner.maps.encoding import dumps
 
-__all__ = ["Group", "finish_map", "new_map"]
+__all__ = ["Group", "add_runtime", "finish_map", "new_map"]
 
 
 @dataclass
@@ -191,6 +191,30 @@ def new_map(
     fig.header.add_child(_inline("style", _asset("planner_map.css").decode("utf-8")), name="planner_css")
     fig.header.add_child(_inline("script", _asset("leaflet/leaflet.js").decode("utf-8")), name="leaflet_js")
     fig.header.add_child(_inline("script", _asset("planner_map.js").decode("utf-8")), name="planner_js")
+    return m
+
+
+def add_runtime(m: folium.Map, asset: str) -> folium.Map:
+    """Inline one more script of :mod:`planner.assets` after the map runtime.
+
+    Used for runtime parts only some maps need (the optical network's
+    ``planner_map_network.js``), so that maps without them keep their bytes.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`new_map`, before :func:`finish_map`.
+    asset
+        File name in ``planner/assets``.
+
+    Returns
+    -------
+    folium.Map
+        ``m``.
+    """
+    fig = m.get_root()
+    assert isinstance(fig, Figure)
+    fig.header.add_child(_inline("script", _asset(asset).decode("utf-8")), name=asset.replace(".", "_"))
     return m
 
 

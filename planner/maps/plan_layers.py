@@ -102,12 +102,20 @@ class Ctx:
         Contract length of a drop, metres, if known (see :func:`drop_groups`).
     summary
         Numbers for the legend and the title box, filled by the builders.
+    share_route
+        Whether :func:`network_groups` puts the route's lines into the pool
+        ``'route'`` of the runtime, for the cables drawn along them (issue #16).
+    pools
+        Pool name -> the pool index of each row of the layer that filled it
+        (-1: not drawn), filled by the builders that share their lines.
     """
 
     lang: str
     precision: int
     drop_limit_m: float | None = None
     summary: dict[str, Any] = field(default_factory=lambda: {"status": {}, "network_km": {}, "milestones": []})
+    share_route: bool = False
+    pools: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def t(self) -> dict[str, str]:
@@ -166,7 +174,7 @@ def _address_reason(a: gpd.GeoDataFrame, t: dict[str, str], lang: str) -> pd.Ser
     return out.where(status != "unconnected", ur_text.where(ur_text != "", ws))
 
 
-def address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: Ctx) -> list[Group]:
+def address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: Ctx, extra: list[Col] | None = None) -> list[Group]:
     """One point layer per plan status; ``a`` and ``label`` sorted by label.
 
     Parameters
@@ -177,6 +185,10 @@ def address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: Ctx) -> list[Grou
         Their labels (:func:`address_labels`).
     ctx
         Builder context; ``summary['status']`` gets the count per status.
+    extra
+        More popup fields, one value per address (the optical network's,
+        :func:`planner.maps.optical_budget.address_network_cols`); a field with no
+        value among a status's points is left out of its layer.
 
     Returns
     -------
@@ -207,6 +219,10 @@ def address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: Ctx) -> list[Grou
             Col(t["col.fee"], fee[mask], unit=t["unit.pln"]),
             Col(t["col.business"], business[mask]),
         ]
+        for c in extra or ():
+            v = c.values[mask]
+            if (v.notna() & (v.astype(str) != "")).any():
+                cols.append(Col(c.label, v, c.unit, c.decimals))
         spec = layer_spec(a[mask], "point", cols=cols, styles=[STATUS_STYLE[st]], precision=ctx.precision,
                           lang=lang, heading=t[f"status.{st}"], title=0, search=True)
         groups.append(Group(f"status.{st}", f"{t[f'status.{st}']} ({fmt(n, 0, lang)})", spec))
@@ -257,7 +273,9 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
         Network segments.
     ctx
         Builder context; ``summary['network_km']`` gets the km per class (planned),
-        ``summary['built_km']`` the km built on poles and underground.
+        ``summary['built_km']`` the km built on poles and underground; with
+        ``ctx.share_route``, the layers fill the runtime's pool ``'route'``
+        and ``ctx.pools['route']`` gets each segment's index in it.
 
     Returns
     -------
@@ -273,11 +291,15 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
     surface = col(seg, "surface").map(vocab(lang, "surface")).fillna("")
     consent = col(seg, "consent").map(vocab(lang, "consent")).fillna("")
     built = truthy(col(seg, "built", False)).to_numpy()
+    pool = np.full(len(seg), -1, dtype=np.int64)
+    n_pooled = 0
     groups = []
     for c in NETWORK_CLASSES:
         mask = (cls == c).to_numpy() & ~built
         if not mask.any():
             continue
+        pool[mask] = n_pooled + np.arange(int(mask.sum()))
+        n_pooled += int(mask.sum())
         km = float(length[mask].sum()) / 1000.0
         ctx.summary["network_km"][c] = km
         cols = [
@@ -291,6 +313,8 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
         ]
         spec = layer_spec(seg[mask], "line", cols=cols, styles=[NETWORK_STYLE[c]], precision=ctx.precision,
                           lang=lang, heading=t[f"net.{c}"])
+        if ctx.share_route:
+            spec["pool"] = "route"
         groups.append(Group(f"net.{c}", f"{t[f'net.{c}']} ({fmt(km, 1, lang)} km)", spec))
     if built.any():
         aerial = cls.str.startswith("aerial_").to_numpy()
@@ -308,7 +332,12 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
         spec = layer_spec(seg[built], "line", cols=cols, styles=[BUILT_STYLE["aerial"], BUILT_STYLE["underground"]],
                           style_index=(~aerial[built]).astype(int), precision=ctx.precision, lang=lang,
                           heading=t["net.built"])
+        pool[built] = n_pooled + np.arange(int(built.sum()))
+        if ctx.share_route:
+            spec["pool"] = "route"
         groups.append(Group("net.built", f"{t['net.built']} ({fmt(km_aerial + km_under, 1, lang)} km)", spec))
+    if ctx.share_route:
+        ctx.pools["route"] = pool
     return groups
 
 

@@ -14,14 +14,15 @@ circles.
 
 from __future__ import annotations
 
+from planner import styles as colours
+from planner.styles import CABLE_COLOURS
+
 __all__ = ["NETWORK_STYLES", "CABLE_WIDTHS_MM", "CABLE_COLOURS"]
 
-#: Line width (mm) and colour of a cable by its size (fibres).
+#: Line width (mm) of a cable by its size (fibres); its colour is :data:`planner.styles.CABLE_COLOURS`.
 CABLE_WIDTHS_MM: dict[int, float] = {12: 0.35, 24: 0.5, 48: 0.8, 72: 1.0, 96: 1.2, 144: 1.6, 288: 2.2, 576: 2.8}
-CABLE_COLOURS: dict[int, str] = {12: "#9ecae1", 24: "#6baed6", 48: "#4292c6", 72: "#2171b5", 96: "#2171b5",
-                                 144: "#08519c", 288: "#08306b", 576: "#08306b"}
 
-_CABINET = ("#e6550d", "#7f2704")
+_CABINET = (colours.CABINET_FILL, colours.CABINET_OUTLINE)
 _Style = tuple[str, str, str, str | None, list[tuple[str, str, tuple[object, ...]]]]
 
 
@@ -37,14 +38,16 @@ NETWORK_STYLES: dict[str, _Style] = {
     "cabinets": ("marker", "'cabinet'", "point", "cabinet_id",
                  [("cabinet", "szafa kablowa ze splitterami (street cabinet)", (*_CABINET, 3.4, "square"))]),
     "cabinet_areas": ("fill", "'area'", "polygon", "cabinet_id",
-                      [("area", "obszar szafy (cabinet service area)", ("#fdd0a2", "#e6550d"))]),
+                      [("area", "obszar szafy (cabinet service area)",
+                        (colours.CABINET_AREA_FILL, colours.CABINET_AREA_OUTLINE))]),
     "closures": ("marker", "CASE WHEN \"splitters\" > 0 THEN 'splitter' ELSE 'closure' END", "point", None,
-                 [("closure", "mufa (splice closure)", ("#ffffff", "#252525", 1.6, "circle")),
-                  ("splitter", "mufa ze splitterem (closure with splitter)", ("#fd8d3c", "#7f2704", 2.0, "circle"))]),
+                 [("closure", "mufa (splice closure)", (*colours.CLOSURE_COLOURS["closure"], 1.6, "circle")),
+                  ("splitter", "mufa ze splitterem (closure with splitter)",
+                   (*colours.CLOSURE_COLOURS["splitter"], 2.0, "circle"))]),
     "splitters": ("marker", "to_string(\"stage\")", "point", None,
-                  [("1", "splitter w szafie (cabinet splitter)", ("#e6550d", "#7f2704", 1.4, "triangle")),
-                   ("2", "splitter w mufie (closure splitter)", ("#fd8d3c", "#7f2704", 1.2, "triangle"))]),
+                  [("1", "splitter w szafie (cabinet splitter)", (*colours.SPLITTER_COLOURS[1], 1.4, "triangle")),
+                   ("2", "splitter w mufie (closure splitter)", (*colours.SPLITTER_COLOURS[2], 1.2, "triangle"))]),
     "olt": ("marker", "CASE WHEN \"proposed\" THEN 'proposed' ELSE 'given' END", "point", "pop_id",
-            [("given", "OLT w POP (OLT at the POP)", ("#000000", "#ffffff", 5.0, "square")),
-             ("proposed", "proponowany POP/OLT (proposed site)", ("#ffffff", "#000000", 5.0, "square"))]),
+            [("given", "OLT w POP (OLT at the POP)", (*colours.OLT_COLOURS["given"], 5.0, "square")),
+             ("proposed", "proponowany POP/OLT (proposed site)", (*colours.OLT_COLOURS["proposed"], 5.0, "square"))]),
 }
