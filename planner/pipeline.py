@@ -64,20 +64,24 @@ class Plan:
     # -- convenience views -------------------------------------------------
     @property
     def segments(self) -> gpd.GeoDataFrame | None:
+        """Network segments of the design stage (``None`` before it ran)."""
         return None if self.design is None else self.design.segments
 
     @property
     def drops(self) -> gpd.GeoDataFrame | None:
+        """Drops of the design stage (``None`` before it ran)."""
         return None if self.design is None else self.design.drops
 
     @property
     def bom(self) -> pd.DataFrame | None:
+        """Bill of quantities of the design stage (``None`` before it ran)."""
         return None if self.design is None else self.design.bom
 
     def summary(self) -> dict[str, Any]:
         """Key figures for the CLI and reports: plain JSON types only (``json.dumps`` takes them as they are)."""
         a = self.addresses
         out: dict[str, Any] = {
+            "name": self.config.name,  # issue #15: the configuration's name labels the plan (summary.json)
             "area": self.area.name,
             "address_points": int(len(a)),
             "businesses": int(a["is_business"].sum()),
