@@ -1,20 +1,20 @@
 """Every configuration key has an effect (issue #15).
 
-:data:`EFFECTS` holds one entry per key of every section of :class:`planner.config.Config`
+:data:`EFFECTS` holds an entry for every key of every section of :class:`planner.config.Config`
 (nested sections such as ``schedule.crews``, ``schedule.replan`` and the items of
 ``schedule.milestones`` are recursed into; the layer mapping ``area.tables`` and
 ``whitespots.official_list_columns`` count one key per mapped name).  An entry names a
-non-default value, the stage output the key governs and the situation (input variant and
-other settings) in which it matters.  Each key is its own test: the output of the stage with
-the key at its default and at the entry's value must differ, while every other setting stays
-the same.  ``test_every_key_has_an_entry`` fails, naming the key, when a section gains a key
-without an entry here.
+non-default value, the stage output the key governs and the situation (input variant and other
+settings) in which it matters; a key may have further entries for further outputs.  Each entry
+is its own test (id: the key): the output of the stage with the key at its default and at the
+entry's value must differ, every other setting staying the same.  ``test_every_key_has_an_entry``
+fails, naming the key, when a section gains a key without an entry here.
 
 Stages run only as far as the key reaches, on small inputs (``tests/_config_fixture.py``):
-a synthetic commune of ~180 address points with planted situations, its as-built survey,
-the mini study area of ``tests/data/good``, a PostGIS schema (area.tables), national layers
-of the commune (plan-many partitioning) and Dask clusters (the engine keys).  Stage results
-are cached per configuration, so a default run is shared by every key of its section.
+a synthetic commune of ~180 address points with planted situations, its as-built survey, a
+meshed street grid, the mini study area of ``tests/data/good`` (files and a PostGIS schema),
+national layers of the commune (plan-many partitioning) and Dask clusters (the engine keys).
+Stage results are cached per configuration, so a default run is shared by the keys of a stage.
 """
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ EFFECTS: tuple[Effect, ...] = (
     E("design.allow_duct_reuse", False, "design", "ducts"),
     E("design.drop_slack_m", 10.0, "design", "drops"),
     E("design.drop_contract_max_m", 400.0, "design", "CFX-FAR"),
+    E("design.drop_contract_max_m", 400.0, "plan_dir", "map.html"),  # the map's long drops and their legend
     E("design.long_drop_policy", "exclude", "design", "CFX-FAR"),
     E("design.max_reach_m", 2_000.0, "design", "unconnected"),
     # the Steiner search and the reach repair on a meshed street grid (the commune's roads are nearly a tree)
@@ -276,8 +277,9 @@ def test_every_key_has_an_entry():
                          "entry to EFFECTS in tests/test_config_effects.py (or remove the key if it has no effect)")
     stale = [k for k in have if k not in keys]
     assert not stale, f"EFFECTS names key(s) the configuration does not have: {', '.join(stale)}"
-    dup = sorted({k for k in have if have.count(k) > 1})
-    assert not dup, f"keys with two entries: {dup}"
+    what = [(e.key, e.probe, e.part, e.arg) for e in EFFECTS]
+    dup = sorted({w for w in what if what.count(w) > 1})
+    assert not dup, f"entries that test one thing twice: {dup}"
 
 
 def test_entries_are_valid_non_defaults():
@@ -664,7 +666,13 @@ def check(lab: Lab, e: Effect, *, cached: bool = True) -> tuple[Any, Any]:
     return a[e.part], b[e.part]
 
 
-@pytest.mark.parametrize("effect", EFFECTS, ids=[e.key for e in EFFECTS])
+def _test_id(e: Effect) -> str:
+    """The key; ``key@probe`` for the further outputs of a key with several entries."""
+    first = next(x for x in EFFECTS if x.key == e.key)
+    return e.key if e is first else f"{e.key}@{e.probe}"
+
+
+@pytest.mark.parametrize("effect", EFFECTS, ids=[_test_id(e) for e in EFFECTS])
 def test_key_changes_the_output_it_governs(lab, effect):
     check(lab, effect)
 
