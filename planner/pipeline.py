@@ -84,6 +84,7 @@ class Plan:
         """Key figures for the CLI and reports: plain JSON types only (``json.dumps`` takes them as they are)."""
         a = self.addresses
         out: dict[str, Any] = {
+            "name": self.config.name,  # the configuration's name labels the plan (summary.json)
             "area": self.area.name,
             "address_points": int(len(a)),
             "businesses": int(a["is_business"].sum()),
