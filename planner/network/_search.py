@@ -176,6 +176,25 @@ def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load:
 
 
 @njit(cache=True, nogil=True)
+def _without_block(idx: np.ndarray, lpar: np.ndarray, m: int, k: int, s: int, out_idx: np.ndarray,
+                   out_par: np.ndarray) -> int:
+    """Copy the part ``idx[:m]`` (parents ``lpar``, local) without the subtree block ``[k, k + s)``.
+
+    Writes the remaining nodes and their re-numbered local parents to ``out_idx``/``out_par``
+    and returns how many there are.
+    """
+    q = 0
+    for j in range(m):
+        if k <= j < k + s:
+            continue
+        out_idx[q] = idx[j]
+        p = lpar[j]
+        out_par[q] = p if p < k else p - s
+        q += 1
+    return q
+
+
+@njit(cache=True, nogil=True)
 def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
                 weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
                 allow_whole: bool) -> tuple[float, int]:
@@ -212,14 +231,7 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
         c1, _ = _eval_part(sub_idx, sub_par, s, plen, depth, load, weight, allowed, phi, lam, reach)
         if c1 >= best:
             continue
-        q = 0
-        for j in range(m):
-            if k <= j < k + s:
-                continue
-            sub_idx[q] = idx[j]
-            p = lpar[j]
-            sub_par[q] = p if p < k else p - s
-            q += 1
+        q = _without_block(idx, lpar, m, k, s, sub_idx, sub_par)
         c2, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
         if c1 + c2 < best:
             best = c1 + c2
@@ -438,14 +450,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach)
             aidx = np.empty(m - sb, dtype=np.int64)
             apar = np.empty(m - sb, dtype=np.int64)
-            q = 0
-            for j in range(m):
-                if kx <= j < kx + sb:
-                    continue
-                aidx[q] = idx[j]
-                p = lpar[j]
-                apar[q] = p if p < kx else p - sb
-                q += 1
+            q = _without_block(idx, lpar, m, kx, sb, aidx, apar)
             ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach)
             now = ca + cb
             best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)

@@ -23,12 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
-import shapely
 
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
 
@@ -235,71 +233,29 @@ def read_chunk(chunk: Chunk, csv_rows: int = 200_000) -> Iterator[pd.DataFrame]:
         raise _unreadable(path, exc) from None
 
 
-def _way_geometry(way: object, polygon: bool) -> shapely.Geometry | None:
-    """Line (or polygon for closed area-like ways) of a way; the nodes present in the file."""
-    coords = [(n.lon, n.lat) for n in way.nodes if n.location.valid()]  # type: ignore[attr-defined]
-    if len(set(coords)) < 2:
-        return shapely.Point(coords[0]) if coords else None
-    if polygon and coords[0] == coords[-1] and len(set(coords)) >= 3:
-        poly = shapely.Polygon(coords)
-        return poly if poly.is_valid else shapely.make_valid(poly)
-    return shapely.LineString(coords)
-
-
 def iter_osm_features(path: str | Path, *, block: int = 100_000, storage: str = "flex_mem"
                       ) -> Iterator[gpd.GeoDataFrame]:
     """Stream an OSM extract as feature tables of ``block`` features (EPSG:4326).
 
     One pass of pyosmium with a node-location index (``storage``: any osmium
     index, e.g. ``"dense_file_array,<file>"`` for a whole country on a small
-    machine).  Tagged nodes become points, ways lines (closed ways with
-    ``building`` or without ``highway`` become polygons); multipolygon
-    relations are not read (buildings mapped as relations are rare; roads and
-    poles never are).  Columns: ``element``, ``id`` and
-    :data:`planner.io.osm.FEATURE_KEYS`.
+    machine).  The elements and their geometries are those of
+    :func:`planner.io.osm.features.iter_elements` without multipolygon
+    relations (assembling them keeps ways in memory; buildings mapped as
+    relations are rare, roads and poles never are).  Columns: ``element``,
+    ``id`` and :data:`planner.io.osm.FEATURE_KEYS`.
 
     Yields
     ------
     geopandas.GeoDataFrame
     """
-    import osmium
+    from planner.io.osm.features import Element, features_frame, iter_elements
 
-    from planner.io.osm import FEATURE_KEYS, FILTER_KEYS
-
-    keep = frozenset(FEATURE_KEYS)
-    proc = (osmium.FileProcessor(str(path)).with_locations(storage)
-            .with_filter(osmium.filter.KeyFilter(*FILTER_KEYS)))
-    elements: list[str] = []
-    ids: list[int] = []
-    geoms: list[object] = []
-    tags: list[dict[str, str]] = []
-
-    def frame() -> gpd.GeoDataFrame:
-        df = pd.DataFrame.from_records(tags, columns=list(FEATURE_KEYS)).astype(object)
-        df.insert(0, "id", np.asarray(ids, dtype="int64"))
-        df.insert(0, "element", pd.array(elements, dtype=object))
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
-
-    for obj in proc:
-        if obj.is_node():
-            if not obj.location.valid():
-                continue
-            geom: object = shapely.Point(obj.location.lon, obj.location.lat)
-            element = "node"
-        elif obj.is_way():
-            t = obj.tags
-            geom = _way_geometry(obj, polygon="building" in t or "highway" not in t or t.get("area") == "yes")
-            element = "way"
-        else:
-            continue
-        if geom is None:
-            continue
-        elements.append(element)
-        ids.append(obj.id)
-        geoms.append(geom)
-        tags.append({t.k: t.v for t in obj.tags if t.k in keep})
-        if len(ids) >= block:
-            yield frame()
-            elements, ids, geoms, tags = [], [], [], []
-    if ids:
-        yield frame()
+    rows: list[Element] = []
+    for row in iter_elements(Path(path), storage=storage, relations=False):
+        rows.append(row)
+        if len(rows) >= block:
+            yield features_frame(rows)
+            rows = []
+    if rows:
+        yield features_frame(rows)

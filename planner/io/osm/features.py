@@ -10,7 +10,7 @@ the table into study-area layers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from tqdm import tqdm
 from planner._errors import InputDataError, InputFileNotFoundError, Problem
 
 __all__ = ["FEATURE_KEYS", "FILTER_KEYS", "OSMIUM_SUFFIXES", "XML_SUFFIXES", "check_path", "osmium_file",
-           "parse_error", "read_features"]
+           "features_frame", "iter_elements", "parse_error", "read_features"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,72 +89,119 @@ def _empty_features() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
 
 
-def _features_frame(
-    elements: list[str], ids: list[int], geoms: Iterable[Any], tags: list[dict[str, str]]
-) -> gpd.GeoDataFrame:
-    """The intermediate feature table from parallel lists."""
-    if not elements:
+#: One tagged OSM element: kind (``node``/``way``/``relation``), id, geometry (EPSG:4326),
+#: the tags of :data:`FEATURE_KEYS`, and whether all its nodes were in the file.
+Element = tuple[str, int, Any, dict[str, str], bool]
+
+
+def iter_elements(path: Path, *, storage: str = "flex_mem", relations: bool = True,
+                  progress: bool = False) -> Iterator[Element]:
+    """The tagged elements of an OSM file (XML or PBF) in file order, read with pyosmium.
+
+    Tagged nodes become points and ways lines, or polygons when closed and area-like
+    (``building``, ``area=yes`` or no ``highway``; see :func:`_way_geometry`).  With
+    ``relations``, multipolygon relations become (multi)polygons; that keeps their ways
+    in memory, so the streamed national reads of :mod:`planner.scale` switch it off
+    (buildings mapped as relations are rare; roads and poles never are).
+
+    Parameters
+    ----------
+    path
+        The OSM file.
+    storage
+        osmium node-location index (e.g. ``"dense_file_array,<file>"`` for a whole
+        country on a small machine).
+    relations
+        Assemble multipolygon relations.
+    progress
+        Show a tqdm bar of the objects read.
+
+    Yields
+    ------
+    Element
+
+    Raises
+    ------
+    RuntimeError, ValueError, OSError, osmium.InvalidLocationError
+        Truncated or corrupted data (callers turn them into :class:`InputDataError`).
+    """
+    wkb = osmium.geom.WKBFactory()
+    processor = osmium.FileProcessor(osmium_file(path)).with_locations(storage)
+    if relations:
+        processor = processor.with_areas(osmium.filter.KeyFilter(*FILTER_KEYS))
+    processor = processor.with_filter(osmium.filter.KeyFilter(*FILTER_KEYS))
+    for obj in tqdm(processor, disable=not progress, unit=" objects", desc=path.name):
+        complete = True
+        if obj.is_node():
+            if not obj.location.valid():
+                continue
+            geom = shapely.Point(obj.location.lon, obj.location.lat)
+            element, oid = "node", obj.id
+        elif obj.is_way():
+            tag = obj.tags
+            geom, complete = _way_geometry(
+                obj, polygon="building" in tag or "highway" not in tag or tag.get("area") == "yes"
+            )
+            element, oid = "way", obj.id
+        elif obj.is_area():
+            if obj.from_way():  # closed ways are built above, from the way itself
+                continue
+            try:
+                geom = shapely.from_wkb(wkb.create_multipolygon(obj), on_invalid="ignore")
+            except RuntimeError:
+                logger.warning("%s: cannot build multipolygon r%d", path.name, obj.orig_id())
+                continue
+            element, oid = "relation", obj.orig_id()
+        else:  # relations are read as areas
+            continue
+        if geom is None:
+            continue
+        yield element, oid, geom, {t.k: t.v for t in obj.tags if t.k in FEATURE_KEY_SET}, complete
+
+
+def features_frame(elements: Iterable[Element]) -> gpd.GeoDataFrame:
+    """The feature table of some elements (empty or missing geometries dropped).
+
+    Parameters
+    ----------
+    elements
+        From :func:`iter_elements`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``element``, ``id``, :data:`FEATURE_KEYS`, geometry (EPSG:4326).
+    """
+    rows = list(elements)
+    if not rows:
         return _empty_features()
-    frame = pd.DataFrame.from_records(tags, columns=list(FEATURE_KEYS)).astype(object)
+    kinds, ids, geoms, tags, _ = zip(*rows)
+    frame = pd.DataFrame.from_records(list(tags), columns=list(FEATURE_KEYS)).astype(object)
     frame.insert(0, "id", np.asarray(ids, dtype="int64"))
-    frame.insert(0, "element", pd.array(elements, dtype=object))
+    frame.insert(0, "element", pd.array(list(kinds), dtype=object))
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(list(geoms), crs="EPSG:4326"))
     return gdf[~gdf.geometry.is_empty & gdf.geometry.notna()].reset_index(drop=True)
 
 
 def read_features(path: Path, *, progress: bool) -> gpd.GeoDataFrame:
-    """Feature table of an OSM file (XML or PBF), read with pyosmium."""
-    wkb = osmium.geom.WKBFactory()
-    elements: list[str] = []
-    ids: list[int] = []
-    geoms: list[Any] = []
-    tags: list[dict[str, str]] = []
-    clipped = 0
-    processor = (
-        osmium.FileProcessor(osmium_file(path))
-        .with_locations()
-        .with_areas(osmium.filter.KeyFilter(*FILTER_KEYS))
-        .with_filter(osmium.filter.KeyFilter(*FILTER_KEYS))
-    )
+    """Feature table of an OSM file (XML or PBF), read with pyosmium.
+
+    Raises
+    ------
+    InputDataError
+        The file is truncated or corrupted.
+    """
     try:
-        for obj in tqdm(processor, disable=not progress, unit=" objects", desc=path.name):
-            if obj.is_node():
-                if not obj.location.valid():
-                    continue
-                geom = shapely.Point(obj.location.lon, obj.location.lat)
-                element = "node"
-            elif obj.is_way():
-                tag = obj.tags
-                geom, complete = _way_geometry(
-                    obj, polygon="building" in tag or "highway" not in tag or tag.get("area") == "yes"
-                )
-                clipped += not complete
-                element = "way"
-            elif obj.is_area():
-                if obj.from_way():  # closed ways are built above, from the way itself
-                    continue
-                try:
-                    geom = shapely.from_wkb(wkb.create_multipolygon(obj), on_invalid="ignore")
-                except RuntimeError:
-                    logger.warning("%s: cannot build multipolygon r%d", path.name, obj.orig_id())
-                    continue
-                element = "relation"
-            else:  # relations are read as areas
-                continue
-            if geom is None:
-                continue
-            elements.append(element)
-            ids.append(obj.orig_id() if element == "relation" else obj.id)
-            geoms.append(geom)
-            tags.append({t.k: t.v for t in obj.tags if t.k in FEATURE_KEY_SET})
+        rows = list(iter_elements(path, progress=progress))
     except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:  # truncated or corrupted data
         raise parse_error(path, exc) from exc
+    clipped = sum(not r[4] for r in rows)
     if clipped:
         logger.warning(
             "%s: %d ways have nodes outside the extract; kept with the nodes inside it",
             path.name, clipped,
         )
-    return _features_frame(elements, ids, geoms, tags)
+    return features_frame(rows)
 
 
 def _way_geometry(way: Any, *, polygon: bool) -> tuple[shapely.Geometry | None, bool]:
