@@ -29,7 +29,7 @@ logger = logging.getLogger("planner")
 AreaOpt = Annotated[str, typer.Option("--area", "-a", help="'demo', a .gpkg, a layer directory, a .osm/.osm.pbf "
                                                            "or a PRG GML file.")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file (see "
-                                                                       "planner/config.py).")]
+                                                                       "planner/config/).")]
 # issue #20: --area/--out also take postgresql://[user@]host[:port]/db?schema=NAME; --out is a str (a Path mangles URLs)
 OutOpt = Annotated[str | None, typer.Option("--out", "-o", help="Output directory (default out/<area name>).")]
 AssumeCrsOpt = Annotated[str | None, typer.Option("--assume-crs", help="CRS for input layers that carry none, "

@@ -52,7 +52,7 @@ A white spot that cannot really be built — no building at the address, a summe
 moves to newly built houses (realokacja).
 
 This notebook only calls the `planner` API (`planner.whitespots`); every rule lives there and
-is documented in `planner/whitespots.py` and `planner/config.py`. The data is the **synthetic**
+is documented in `planner/whitespots/` and `planner/config/whitespots.py`. The data is the **synthetic**
 demo area (real TERYT names and codes, invented geometry — see `data/demo/README.md`).
 """),
     code("""
