@@ -17,18 +17,24 @@ that situation:
   carries no address key (``match_distance_m``); a 3 m strip of private land, consent pending,
   across the street (``parcel_min_share``);
 * ``CFX-FAR``, a white address 300-340 m from every road (a long drop: ``drop_contract_max_m``,
-  ``long_drop_policy``, the distance fee; ``max_access_distance_m``).
+  ``long_drop_policy``, the distance fee; ``max_access_distance_m``);
+* in that village, the express fibres of the optical network: ``CFX-SCHOOL`` in a ``public``
+  building by the same street (``express_public``) and ``CFX-SHOP``, a business 20 m in front of a
+  ~1,250 m2 ``commercial`` building with no other building within 35 m (``express_business_*``,
+  ``express_building_max_distance_m``, the point-to-point ports and prices).
 
 :func:`as_built_layer` surveys the plan's own schedule at :data:`AS_OF`, :func:`official_list_csv`
-writes an official white-spot list per ``official_list_columns`` key, and :func:`grid_area` is a
-meshed street grid for the Steiner search and the reach repair.  Coordinates are EPSG:2180 metres
-(the region's grid near E 200 000 / N 150 000).
+writes an official white-spot list per ``official_list_columns`` key, :func:`cabinet_sites_layer`
+and :func:`cabinet_parcels_layer` plant cabinet sites and private land at the planned network,
+and :func:`grid_area` is a meshed street grid for the Steiner search and the reach repair.
+Coordinates are EPSG:2180 metres (the region's grid near E 200 000 / N 150 000).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -91,6 +97,25 @@ def _street(roads: gpd.GeoDataFrame, mask: np.ndarray) -> LineString:
     return max(parts, key=lambda g: (g.length, g.wkt))
 
 
+def _shop_site(first: LineString, streets: dict[str, LineString], taken: list, roads: np.ndarray,
+               ) -> tuple[Point, shapely.Polygon]:
+    """A business address 20 m off a street, its ~1,250 m2 hall 20 m behind it and nothing else within 35 m.
+
+    Tried along ``first``, then the other ``streets`` (by name), at every 5 % of the length on either
+    side.
+    """
+    taken_g = np.asarray(taken, dtype=object)
+    for street in [first, *(streets[k] for k in sorted(streets))]:
+        for t in np.arange(0.05, 0.96, 0.05):
+            for side in (1.0, -1.0):
+                p = _offset_point(street, street.length * t, 20.0 * side)
+                hall = _offset_point(street, street.length * t, 60.0 * side).buffer(20.0)
+                if (shapely.distance(taken_g, p).min() >= 35.0 and shapely.distance(taken_g, hall).min() >= 15.0
+                        and shapely.distance(roads, hall).min() >= 10.0):
+                    return p, hall
+    raise AssertionError("no free place for the shop")
+
+
 def commune_layers() -> dict[str, gpd.GeoDataFrame]:
     """The layers of the test commune (see the module docstring)."""
     from planner.synthetic.region import RegionSpec, build_commune, region_communes
@@ -144,6 +169,9 @@ def commune_layers() -> dict[str, gpd.GeoDataFrame]:
     p_summer = _offset_point(rv, rv.length * 0.3, 20.0)
     p_status = _offset_point(rv, rv.length * 0.5, 20.0)
     p_near = _offset_point(rv, rv.length * 0.7, 20.0)
+    p_school = _offset_point(rv, rv.length * 0.6, -20.0)
+    p_shop, shop_hall = _shop_site(rv, vstreets, [*layers["buildings"].geometry, p_summer, p_status, p_near, p_school],
+                                   geoms)
     # the point of a 25 m grid 300-340 m from every road that lies nearest to the village's centre
     c = hull.centroid
     xs, ys = np.meshgrid(np.arange(-2000.0, 2001.0, 25.0), np.arange(-2000.0, 2001.0, 25.0))
@@ -157,12 +185,16 @@ def commune_layers() -> dict[str, gpd.GeoDataFrame]:
         _address_like(base, "CFX-STATUS", p_status, status="prognozowany"),
         _address_like(base, "CFX-NEAR", p_near),
         _address_like(base, "CFX-FAR", p_far),
+        _address_like(base, "CFX-SCHOOL", p_school),
+        _address_like(base, "CFX-SHOP", p_shop, is_business=True),
     ])
     _append(layers, "buildings", [
         {"id": "CFX-B-SUMMER", "use": "summer_house", "geometry": _square(p_summer)},
         {"id": "CFX-B-STATUS", "use": "residential", "geometry": _square(p_status)},
         {"id": "CFX-B-NEAR", "use": "residential", "geometry": _square(p_near)},
         {"id": "CFX-B-FAR", "use": "residential", "geometry": _square(p_far)},
+        {"id": "CFX-B-SCHOOL", "use": "public", "geometry": _square(p_school, 15.0)},
+        {"id": "CFX-B-SHOP", "use": "commercial", "geometry": shop_hall},
     ])
     near_cov = Point(p_near.x + 10.0, p_near.y)
     _append(layers, "coverage", [
@@ -227,6 +259,42 @@ def as_built_layer(segments: gpd.GeoDataFrame, schedule: object, as_of: dt.date 
     return out
 
 
+def with_layer(area: Area, name: str, rows: gpd.GeoDataFrame) -> Area:
+    """``area`` with ``rows`` appended to its layer ``name``."""
+    layers = dict(area.layers)
+    old = layers[name] if len(layers[name].columns) > 1 else empty_layer(name, CRS)
+    new = rows[list(old.columns)].astype({c: old[c].dtype for c in old.columns if c != old.geometry.name})
+    layers[name] = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), geometry=old.geometry.name, crs=CRS)
+    return Area(name=area.name, crs=area.crs, bounds=area.bounds, layers=layers, sources=dict(area.sources))
+
+
+def cabinet_sites_layer(segments: gpd.GeoDataFrame, pops: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Two cabinet sites for the planned route ``segments`` (``cabinet_site_snap_m``).
+
+    ``CFX-SITE-POP`` at the first POP (on the route) and ``CFX-SITE-FAR``, the point of a 10 m
+    grid 90-110 m from the route that lies farthest from the POP: every route node is at least
+    90 m from it and one at most ~115 m (segments are at most 60 m long).
+    """
+    pop = pops.geometry.iloc[0]
+    route = shapely.union_all(segments.geometry.to_numpy())
+    x0, y0, x1, y1 = route.bounds
+    xs, ys = np.meshgrid(np.arange(x0 - 150.0, x1 + 150.0, 10.0), np.arange(y0 - 150.0, y1 + 150.0, 10.0))
+    cand = shapely.points(xs.ravel(), ys.ravel())
+    d = shapely.distance(route, cand)
+    ok = np.flatnonzero((d >= 90.0) & (d <= 110.0))
+    far = cand[ok[np.argmax(shapely.distance(pop, cand[ok]))]]
+    return _rows("cabinet_sites", [{"id": "CFX-SITE-FAR", "name": "verge", "geometry": far},
+                                   {"id": "CFX-SITE-POP", "name": "POP", "geometry": pop}],
+                 empty_layer("cabinet_sites", CRS))
+
+
+def cabinet_parcels_layer(cabinets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Private land (consent granted), 6 m x 6 m, around each planned cabinet (``avoid_private_parcels``)."""
+    rows = [{"id": f"CFX-P-{r.cabinet_id}", "ownership": "private", "consent": "granted",
+             "geometry": _square(r.geometry, 3.0)} for r in cabinets.sort_values("cabinet_id").itertuples()]
+    return _rows("parcels", rows, empty_layer("parcels", CRS))
+
+
 #: Columns of the official-list file of each ``official_list_columns`` key: (source, column in the file).
 #: The key's own column has a name no alias recognises (``x_<key>``); the other columns are set up so
 #: that without it the entries match nothing (coordinates 1 km off, a wrong house number, unknown ids).
@@ -265,36 +333,45 @@ def official_list_csv(addresses: gpd.GeoDataFrame, path: Path, key: str, n: int 
     return path
 
 
-def grid_area(seed: int = 1, n: int = 10, block: float = 120.0, n_addresses: int = 200) -> Area:
+def grid_area(seed: int = 1, n: int = 10, block: float = 120.0, n_addresses: int = 200, jitter: float = 0.0) -> Area:
     """A street grid of ``n`` x ``n`` blocks with random surfaces, lamp-lit streets and addresses.
 
-    Meshed roads with costs that vary street by street, where the Steiner search (its local
-    search rounds) and the reach repair have choices to make; the synthetic commune's roads
-    are nearly a tree (its Steiner tree is the union of shortest paths).  The POP is at the
-    south-west corner.  With the defaults the local search improves the tree in more than
-    one round.
+    Meshed roads with costs that vary street by street, where the Steiner search and the
+    reach repair have choices to make; the synthetic commune's roads are nearly a tree (its
+    Steiner tree is the union of shortest paths).  The POP is at the south-west corner.  With
+    ``jitter`` every crossing (but the POP's) moves up to that many metres in x and y, so that
+    street lengths vary continuously and few trees tie.  With the defaults the reductions and
+    the lower bound prove the first tree optimal; larger grids with fewer addresses
+    (:data:`MESH`) leave a gap for the local search and the multistart.
     """
     rng = np.random.default_rng(seed)
     x0, y0 = 200_000.0, 140_000.0
+    shift = np.random.default_rng(seed + 1_000).uniform(-jitter, jitter, (n + 1, n + 1, 2)) if jitter else \
+        np.zeros((n + 1, n + 1, 2))
+    shift[0, 0] = 0.0
+
+    def at(c: tuple[int, int]) -> tuple[float, float]:
+        return x0 + c[0] * block + shift[c][0], y0 + c[1] * block + shift[c][1]
+
     roads, poles = [], []
     for i in range(n + 1):
         for j in range(n):
             for k, (a, b) in enumerate((((i, j), (i, j + 1)), ((j, i), (j + 1, i)))):
-                line = LineString([(x0 + a[0] * block, y0 + a[1] * block), (x0 + b[0] * block, y0 + b[1] * block)])
+                line = LineString([at(a), at(b)])
                 rid = f"g{i}-{j}-{k}"
                 lit = bool(rng.random() < 0.45)
                 roads.append({"id": rid, "highway": "residential", "name": "", "surface":
                               "unpaved" if rng.random() < 0.5 else "paved", "lit": lit, "private": False,
                               "geometry": line})
                 if lit:
-                    for t in np.arange(5.0, block, 35.0):
+                    for t in np.arange(5.0, line.length, 35.0):
                         p = _offset_point(line, float(t), 4.0)
                         poles.append({"id": f"L{rid}-{int(t)}", "owner": "commune_lighting", "usable": True,
                                       "geometry": p})
     addresses, buildings = [], []
     for k in range(n_addresses):
         r = roads[int(rng.integers(len(roads)))]["geometry"]
-        p = _offset_point(r, float(rng.uniform(10.0, block - 10.0)), float(rng.choice([-15.0, 15.0])))
+        p = _offset_point(r, float(rng.uniform(10.0, r.length - 10.0)), float(rng.choice([-15.0, 15.0])))
         aid = f"G{k:03d}"
         addresses.append({"id": aid, "terc": "1401015", "simc": "9000002", "ulic": "", "locality": "Komornica",
                           "street": "", "house_number": str(k + 1), "postcode": "", "is_business": False,
@@ -308,3 +385,11 @@ def grid_area(seed: int = 1, n: int = 10, block: float = 120.0, n_addresses: int
     layers["buildings"] = _rows("buildings", buildings, empty["buildings"])
     layers["pops"] = _rows("pops", [{"id": "POP-GRID", "name": "POP", "geometry": Point(x0, y0)}], empty["pops"])
     return commune_area(layers)
+
+
+#: :func:`grid_area` settings of a 20 x 20 grid with 60 addresses: the reductions and the lower bound
+#: leave a gap, the multistart runs all its starts and improves on the first tree, and another seed
+#: finds another tree of the same cost.
+MESH: dict[str, Any] = {"seed": 1, "n": 20, "n_addresses": 60}
+#: The same, with crossings moved up to 30 m: the first tree's local search needs more than one round.
+MESH_JITTER: dict[str, Any] = {**MESH, "jitter": 30.0}

@@ -11,9 +11,12 @@ entry's value must differ, every other setting staying the same.  ``test_every_k
 fails, naming the key, when a section gains a key without an entry here.
 
 Stages run only as far as the key reaches, on small inputs (``tests/_config_fixture.py``):
-a synthetic commune of ~180 address points with planted situations, its as-built survey, a
-meshed street grid, the mini study area of ``tests/data/good`` (files and a PostGIS schema),
-national layers of the commune (plan-many partitioning) and Dask clusters (the engine keys).
+a synthetic commune of ~180 address points with planted situations, its as-built survey, the
+commune with cabinet sites or private land planted at its default network (the optical network
+keys), meshed street grids (the Steiner search keys: on the larger ones the lower bound leaves a
+gap, so the local search and the multistart run), the mini study area of ``tests/data/good``
+(files and a PostGIS schema), national layers of the commune (plan-many partitioning) and Dask
+clusters (the engine keys).
 Stage results are cached per configuration, so a default run is shared by the keys of a stage.
 """
 
@@ -34,10 +37,21 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pytest
-from _config_fixture import AS_OF, as_built_layer, commune_area, grid_area, official_list_csv
+from _config_fixture import (
+    AS_OF,
+    MESH,
+    MESH_JITTER,
+    as_built_layer,
+    cabinet_parcels_layer,
+    cabinet_sites_layer,
+    commune_area,
+    grid_area,
+    official_list_csv,
+    with_layer,
+)
 from pydantic import BaseModel
 
-from planner.config import Config
+from planner.config import Config, NetworkConfig
 from planner.schema import LAYERS
 from planner.validation.official_list import OFFICIAL_LIST_COLUMNS
 
@@ -120,6 +134,8 @@ TIGHT = {"schedule": {"milestones": [
     {"name": "M2", "deadline": dt.date(2024, 4, 26), "localities": []},
 ], "crews": {"aerial_crews": 1, "trench_crews": 1, "drop_crews": 1, "aerial_m_per_day": 150.0}}}
 
+CASCADE = {"network": {"architecture": "cascade"}}
+
 E = Effect
 EFFECTS: tuple[Effect, ...] = (
     # --- top level -------------------------------------------------------------------------
@@ -170,8 +186,16 @@ EFFECTS: tuple[Effect, ...] = (
     E("design.max_reach_m", 2_000.0, "design", "unconnected"),
     # the Steiner search and the reach repair on a meshed street grid (the commune's roads are nearly a tree)
     E("design.reach_repair_rounds", 0, "design", "segments", {"design": {"max_reach_m": 2_000.0}}, arg="grid"),
-    E("design.steiner_max_rounds", 0, "design", "segments", arg="grid"),
-    E("design.steiner_rel_tol", 0.5, "design", "segments", arg="grid"),  # stops after the first round
+    # (the 10 x 10 grid's first tree is proven optimal: the search keys need the larger MESH grids)
+    E("design.steiner_max_rounds", 0, "design", "segments", arg="mesh"),
+    # stops the first tree's local search after one round (a single start: the multistart would mend it)
+    E("design.steiner_rel_tol", 0.5, "design", "segments", {"design": {"steiner_starts": 1}}, arg="mesh_jitter"),
+    E("design.steiner_starts", 1, "design", "segments", arg="mesh"),  # the first tree (16 starts find a cheaper one)
+    E("design.steiner_starts", 1, "design", "search", arg="mesh"),  # starts run 0 instead of 16, tree cost
+    E("design.steiner_seed", 1, "design", "segments", arg="mesh"),  # another tree of the same cost
+    # the multistart stops after its first start (and says so); the first tree stays
+    E("design.steiner_time_limit_s", 1e-9, "design", "segments", arg="mesh"),
+    E("design.steiner_time_limit_s", 1e-9, "design", "search", arg="mesh"),
     E("design.max_access_distance_m", 250.0, "design", "CFX-FAR"),
     E("design.node_snap_m", 20.0, "design", "segments"),
     E("design.access_snap_m", 30.0, "design", "segments"),
@@ -183,6 +207,52 @@ EFFECTS: tuple[Effect, ...] = (
     E("design.carriageway_highways", ("tertiary",), "design", "segments", ALL_UNDERGROUND),
     E("design.crossing_highways", (), "design", "segments"),
     E("design.private_road_consent", "granted", "design", "segments"),
+    # --- [network]: the optical network on the route (planted: a school and a large shop) ----------
+    E("network.enabled", False, "network", "layers"),
+    E("network.enabled", False, "plan_dir", "map.html"),  # the map's network layers
+    E("network.architecture", "cascade", "network", "splitters"),
+    E("network.split_ratio", 64, "network", "splitters"),
+    E("network.cascade_ratios", (4, 16), "network", "splitters", CASCADE),
+    E("network.cabinet_capacity_ports", 32, "network", "cabinets"),  # the largest cabinet serves 67 homes
+    E("network.port_spare_ratio", 2.0, "network", "splitters"),
+    E("network.fibres_per_drop", 2, "network", "segment_fibres"),
+    E("network.cabinet_penalty_fibre_km", 0.0, "network", "cabinets"),
+    E("network.closure_splitter_penalty_fibre_km", 0.0, "network", "splitters", CASCADE),
+    E("network.max_distribution_m", 800.0, "network", "cabinets"),  # two cabinets reach 1.0-1.1 km
+    E("network.cabinet_site_snap_m", 50.0, "network", "cabinets", arg="sites"),  # CFX-SITE-FAR lies ~100 m off
+    E("network.avoid_private_parcels", False, "network", "cabinets", arg="parcel"),
+    E("network.express_public", False, "network", "express"),  # CFX-SCHOOL
+    E("network.express_business_min_floor_m2", 2_000.0, "network", "express"),  # CFX-SHOP's hall: ~1,250 m2
+    E("network.express_business_building_uses", ("retail",), "network", "express"),
+    E("network.express_building_max_distance_m", 10.0, "network", "express"),  # CFX-SHOP: 20 m from its hall
+    E("network.cable_sizes", (24, 96, 288), "network", "cables"),
+    E("network.cable_sizing", "uniform", "network", "cables"),
+    # the largest cable of (12, 24) is too small by the POP: two run side by side, or it is an error
+    E("network.max_parallel_cables", 1, "network", "result", {"network": {"cable_sizes": (12, 24)}}),
+    E("network.min_cable_size", 12, "network", "cables"),
+    E("network.cable_spare_ratio", 1.0, "network", "cables"),
+    E("network.closure_merge_m", 100.0, "network", "closures"),
+    E("network.fibre_loss_db_per_km_1310", 0.5, "network", "loss_1310"),
+    E("network.fibre_loss_db_per_km_1490", 0.4, "network", "loss_1490"),
+    E("network.splitter_loss_db", {**NetworkConfig().splitter_loss_db, 32: 18.5}, "network", "loss_1310"),
+    E("network.connector_loss_db", 0.3, "network", "loss_1310"),
+    E("network.connectors_per_path", 6, "network", "loss_1490"),
+    E("network.splice_loss_db", 0.05, "network", "loss_1310"),
+    E("network.margin_db", 4.0, "network", "loss_1490"),
+    E("network.optical_class", "B+", "network", "headroom"),
+    E("network.olt_ports_per_card", 4, "network", "olt"),  # 5 PON ports
+    E("network.p2p_ports_per_card", 1, "network", "olt"),  # 2 express fibres
+    E("network.cabinet_pln", 12_000.0, "network", "cost:cabinets"),
+    E("network.splitter_pln", {**NetworkConfig().splitter_pln, 32: 300.0}, "network", "cost:splitters"),
+    E("network.olt_card_pln", 20_000.0, "network", "cost:olt"),
+    E("network.olt_port_pln", 600.0, "network", "cost:olt"),
+    E("network.p2p_card_pln", 12_000.0, "network", "cost:olt"),
+    E("network.p2p_port_pln", 200.0, "network", "cost:olt"),
+    E("network.cable_pln_per_m", {**NetworkConfig().cable_pln_per_m, 24: 3.0}, "network", "cost:cables"),
+    E("network.route_cable_size", 24, "network", "cost:cables"),
+    E("network.closure_pln", 900.0, "network", "cost:closures"),
+    E("network.splice_pln", 40.0, "network", "cost:splices"),
+    E("network.patch_cord_pln", 35.0, "network", "cost:patch"),
     # --- [schedule]: work packages, compliance, milestones, progress -----------------------------
     E("schedule.start_date", dt.date(2024, 5, 6), "schedule", "work_packages"),
     E("schedule.project_end", dt.date(2024, 5, 1), "schedule", "verdict"),
@@ -368,8 +438,28 @@ class Lab:
         return self._input("area", commune_area)
 
     def area_for(self, arg: str) -> Any:
-        """The commune, or the street grid (``arg == "grid"``)."""
-        return self._input("grid", grid_area) if arg == "grid" else self.area
+        """The input of ``arg``: the commune (``""``), a street grid or the commune with planted network sites.
+
+        ``grid``: :func:`grid_area`'s defaults; ``mesh``, ``mesh_jitter``: the grids of
+        :data:`MESH` and :data:`MESH_JITTER`; ``sites``: the commune with two cabinet sites at
+        its default route (:func:`cabinet_sites_layer`); ``parcel``: the commune with private
+        land under each default cabinet (:func:`cabinet_parcels_layer`).
+        """
+        makers: dict[str, Callable[[], Any]] = {
+            "grid": grid_area, "mesh": lambda: grid_area(**MESH), "mesh_jitter": lambda: grid_area(**MESH_JITTER),
+            "sites": lambda: with_layer(self.area, "cabinet_sites", cabinet_sites_layer(
+                self.default_plan.design.segments, self.area.pops)),
+            "parcel": lambda: with_layer(self.area, "parcels", cabinet_parcels_layer(
+                self.default_plan.network.cabinets)),
+        }
+        return self._input(arg, makers[arg]) if arg else self.area
+
+    @property
+    def default_plan(self) -> Any:
+        """The commune planned up to the design (and its optical network) with the defaults."""
+        from planner.pipeline import plan
+
+        return self._input("default_plan", lambda: plan(self.area, Config().updated(progress=False), until="design"))
 
     @property
     def as_built(self) -> gpd.GeoDataFrame:
@@ -454,6 +544,8 @@ class Lab:
                 {"id": ["n1"], "terc": ["1408044"], "simc": ["0921645"], "ulic": [""], "locality": ["Serock"],
                  "street": [""], "house_number": ["99"], "is_business": [False]},
                 geometry=[Point(x0 + 420, y0 + 30)], crs="EPSG:2180"),
+            "cabinet_sites": gpd.GeoDataFrame({"id": ["c1"], "name": ["verge"]}, geometry=[Point(x0 + 200, y0 + 5)],
+                                              crs="EPSG:2180"),
             "as_built": gpd.GeoDataFrame(
                 {"id": ["s1"], "kind": ["segment"], "deployment": ["trench"], "address_id": [""],
                  "built_on": pd.to_datetime(["2024-05-01"])},
@@ -504,7 +596,32 @@ class Lab:
                 "ducts": seg[seg["duct_id"] != ""].groupby("duct_id")["length_m"].sum().round(1).to_dict(),
                 "parcels": seg[seg["parcel_id"] != ""].groupby(["parcel_id", "consent"]).size().to_dict(),
                 "figures": {k: d.summary[k] for k in ("km_aerial", "km_duct", "km_trench", "cost_total_pln",
-                                                      "connected", "pending_consent_segments")}}
+                                                      "connected", "pending_consent_segments")},
+                "search": {k: v for k, v in d.summary.items() if k.startswith("steiner_")}}
+
+    def probe_network(self, cfg: Config, arg: str) -> dict[str, Any]:
+        """The optical network of the plan (``None`` parts when the plan has none)."""
+        from planner._errors import PlannerError
+        from planner.pipeline import plan
+
+        try:
+            p = plan(self.area_for(arg), cfg, until="design")
+        except PlannerError as exc:
+            return {"result": f"{type(exc).__name__}: {exc}"}
+        n = p.network
+        if n is None:
+            return {"result": "no network", "layers": None, "addresses": sorted(p.addresses.columns)}
+        frames = {k: getattr(n, k) for k in ("cabinets", "cabinet_areas", "splitters", "cables", "closures", "olt",
+                                             "loss_budget", "segment_fibres", "bom_items")}
+        lb = n.loss_budget
+        costs = n.bom_items[n.bom_items["category"] != "TOTAL"].groupby("category")["cost_pln"].sum().round(2)
+        return {"result": "designed", "layers": digest([digest(v) for v in frames.values()]),
+                "addresses": sorted(p.addresses.columns), **{k: digest(v) for k, v in frames.items()},
+                "express": sorted(lb.loc[lb["express_fibre"], "address_id"]),
+                "loss_1310": digest(lb["loss_db_1310"]), "loss_1490": digest(lb["loss_db_1490"]),
+                "headroom": digest(lb[["budget_db", "headroom_db", "within_budget"]]),
+                **{f"cost:{k}": v for k, v in costs.items()},
+                "summary": {k: v for k, v in n.summary.items() if not isinstance(v, (list, dict))}}
 
     def probe_schedule(self, cfg: Config, arg: str) -> dict[str, Any]:
         from planner.schedule import build_schedule
@@ -669,7 +786,10 @@ def check(lab: Lab, e: Effect, *, cached: bool = True) -> tuple[Any, Any]:
 def _test_id(e: Effect) -> str:
     """The key; ``key@probe`` for the further outputs of a key with several entries."""
     first = next(x for x in EFFECTS if x.key == e.key)
-    return e.key if e is first else f"{e.key}@{e.probe}"
+    if e is first:
+        return e.key
+    same = [x for x in EFFECTS if x.key == e.key and x.probe == e.probe]
+    return f"{e.key}@{e.probe}" if len(same) == 1 else f"{e.key}@{e.probe}.{e.part}"
 
 
 @pytest.mark.parametrize("effect", EFFECTS, ids=[_test_id(e) for e in EFFECTS])
@@ -678,7 +798,7 @@ def test_key_changes_the_output_it_governs(lab, effect):
 
 
 @pytest.mark.parametrize("probe, arg", [("whitespots", ""), ("design", ""), ("schedule", ""), ("replan", ""),
-                                        ("area", ""), ("plan_dir", "")])
+                                        ("area", ""), ("plan_dir", ""), ("network", ""), ("design", "mesh")])
 def test_probes_are_deterministic(lab, probe, arg):
     """Two runs with one configuration give the same output, so a difference is the key's doing."""
     cfg = Config().updated(progress=False)
