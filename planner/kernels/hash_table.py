@@ -42,8 +42,8 @@ def slot_shift(slots: np.ndarray) -> np.uint64:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def find(table: np.ndarray, slots: np.ndarray, b: int, key0: np.uint64, key1: np.uint64,
-         key2: np.uint64) -> tuple[int, int]:
+def find(table: np.ndarray, slots: np.ndarray, b: int | np.int64, key0: np.uint64, key1: np.uint64,
+         key2: np.uint64) -> tuple[int, int | np.int64]:
     """From slot ``b`` on: the first value with these three key words and its slot, or -1 and the first empty slot."""
     mask = slots.shape[0] - 1
     c = slots[b]
@@ -54,7 +54,7 @@ def find(table: np.ndarray, slots: np.ndarray, b: int, key0: np.uint64, key1: np
 
 
 @njit(cache=True, nogil=True, inline="always")
-def enter(table: np.ndarray, slots: np.ndarray, b: int, k: int, key0: np.uint64, key1: np.uint64,
+def enter(table: np.ndarray, slots: np.ndarray, b: int | np.int64, k: int, key0: np.uint64, key1: np.uint64,
           key2: np.uint64, h: np.uint64, row: int) -> int:
     """Enter value ``k`` (key words, hash and first row) at slot ``b``; returns ``k + 1``."""
     table[k, 0], table[k, 1], table[k, 2], table[k, 3], table[k, 4] = key0, key1, key2, h, row
@@ -113,7 +113,8 @@ def table_codes(n: int, fill: Fill, limit: int | None = None) -> tuple[np.ndarra
         table = np.concatenate((table, np.empty_like(table)))
 
 
-@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")  # type: ignore[call-overload, untyped-decorator]
 def _factorize(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing: np.ndarray, codes: np.ndarray,
                slots: np.ndarray, table: np.ndarray, state: np.ndarray) -> None:
     """The ``fill`` kernel of :func:`factorize` (missing values get -1).
@@ -140,7 +141,7 @@ def _factorize(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing
             h = (h ^ word(data, words, j, e)) * MULT_H
             j += 8
         h ^= h >> np.uint64(29)
-        b = np.int64(h >> shift)
+        b: int | np.int64 = np.int64(h >> shift)
         c, b = find(table, slots, b, w0, w1, np.uint64(m))
         while c >= 0 and m > 16 and not (table[c, 3] == h and equal_bytes(  # long values: the rest too
                 data, words, offsets[table[c, 4]] + 16, s + 16, m - 16)):

@@ -205,7 +205,7 @@ def _touching(boxes: np.ndarray, reached: np.ndarray, origin_x: float, origin_y:
 @njit(cache=True, nogil=True, inline="always")
 def _scan(q: int, qxy: np.ndarray, distance: float, pad: float, origin_x: float,
           origin_y: float, size: float, nx: int, ny: int, start: np.ndarray, items: np.ndarray,
-          gbox: np.ndarray, out_l: np.ndarray, out_d: np.ndarray, at: int) -> int:
+          gbox: np.ndarray, out_l: np.ndarray, out_d: np.ndarray, at: int | np.int64) -> int:
     """Pairs of query ``q``, and how many there are.
 
     They are written from ``out[at]`` on when ``at >= 0``; else only the
@@ -249,7 +249,7 @@ def _query_keys(qxy: np.ndarray, origin_x: float, origin_y: float, size: float, 
     """Queries ``lo..hi - 1`` as ``cell << bits | query``, cells clipped to the grid (NaN: the cell after the last)."""
     for q in range(np.uint64(lo), np.uint64(hi)):  # unsigned: no negative-index wraparound to check
         px, py = qxy[q, 0], qxy[q, 1]
-        cell = nx * ny
+        cell: int | np.int64 = nx * ny
         if np.isfinite(px) and np.isfinite(py):
             cx = min(max(np.floor((px - origin_x) / size), 0.0), nx - 1.0)
             cy = min(max(np.floor((py - origin_y) / size), 0.0), ny - 1.0)

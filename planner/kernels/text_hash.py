@@ -124,7 +124,7 @@ def word(data: np.ndarray, words: np.ndarray, j: int, e: int) -> np.uint64:
     q = j >> 3
     if q + 1 < words.shape[0]:
         o = np.uint64((j & 7) * 8)
-        w = words[q] >> o
+        w: np.uint64 = words[q] >> o
         if o:
             w |= words[q + 1] << (np.uint64(64) - o)
         if k < 8:
@@ -186,7 +186,8 @@ def _is_code(data: np.ndarray, s: int, e: int, width: int) -> bool:
     return True
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload, untyped-decorator]
 def _hash_raw(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing: np.ndarray, h: np.ndarray,
               g: np.ndarray, empty: np.ndarray, lo: int, hi: int) -> None:
     """Hashes of the values of rows ``lo..hi - 1`` as they are, read straight from ``data``."""
@@ -197,10 +198,11 @@ def _hash_raw(data: np.ndarray, words: np.ndarray, offsets: np.ndarray, missing:
         empty[i] = e == s
 
 
-@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")  # type: ignore[call-overload, untyped-decorator]
 def _hash_normalised(kind: int, width: int, data: np.ndarray, words: np.ndarray, offsets: np.ndarray,
                      missing: np.ndarray, h: np.ndarray, g: np.ndarray, empty: np.ndarray, bad: np.ndarray,
-                     out_words: np.ndarray, buf: np.ndarray, lo: int, hi: int) -> int:
+                     out_words: np.ndarray, buf: np.ndarray, lo: int, hi: int) -> int | np.int64:
     """Hashes of the normalised values of rows ``lo..hi - 1``; rows :func:`normalise_into` does not handle in ``bad``.
 
     ``words``: :func:`aligned_words` of ``data``.  A ``CODE`` already in its
@@ -323,7 +325,8 @@ def hash_column(values: pa.Array | pa.ChunkedArray, kind: int, width: int = 0,
     return h, g, empty
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload, untyped-decorator]
 def _chain(h: np.ndarray, g: np.ndarray, h1: np.ndarray, g1: np.ndarray, h2: np.ndarray, g2: np.ndarray,
            first: bool, two: bool, lo: int, hi: int) -> None:
     """Chain one column's hashes (``h1``, ``g1``), or two in one pass, into ``h``/``g`` (rows ``lo..hi - 1``).

@@ -53,7 +53,8 @@ def _buckets(h: np.ndarray, g: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, 
     return rows, bin_starts(rows[:, 0] >> shift, 1 << bits), bits
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload, untyped-decorator]
 def _packed(h: np.ndarray, ok: np.ndarray, bits: int, out: np.ndarray) -> None:
     """For the rows in ``ok``, into ``out``: the top ``64 - bits`` bits of ``h`` above the row number."""
     sh = np.uint64(bits)
@@ -81,7 +82,8 @@ def _run_end(keys: np.ndarray, i: int, top: np.uint64, sh: np.uint64) -> int:
     return i
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload, untyped-decorator]
 def _merge(kl: np.ndarray, kr: np.ndarray, bits: int, hl: np.ndarray, gl: np.ndarray, hr: np.ndarray,
            gr: np.ndarray, li: np.ndarray, rj: np.ndarray) -> int:
     """Pairs of rows with equal ``(h, g)`` from two sorted :func:`_packed` arrays.
@@ -181,7 +183,8 @@ def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[
 @njit(cache=True, nogil=True)
 def _same_bytes(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, i: int, j: int) -> bool:
     if missing[i] or missing[j]:
-        return missing[i] and missing[j]
+        both: bool = missing[i] and missing[j]
+        return both
     a, b = offsets[i], offsets[j]
     m = offsets[i + 1] - a
     if offsets[j + 1] - b != m:

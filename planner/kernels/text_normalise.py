@@ -39,7 +39,8 @@ _POLISH = _polish_table()
 def _polish(b0: int, b1: int) -> int:
     """ASCII lower-case letter of a two-byte Polish letter (either case), 0 if none."""
     if 0xC3 <= b0 <= 0xC5 and 0x80 <= b1 <= 0xBF:
-        return _POLISH[b0 - 0xC3, b1 - 0x80]
+        plain: int = _POLISH[b0 - 0xC3, b1 - 0x80]
+        return plain
     return 0
 
 

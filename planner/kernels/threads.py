@@ -52,7 +52,8 @@ def thread_count() -> int:
         ``NUMBA_NUM_THREADS``, or the calling thread's limit (:func:`limit_threads`).
     """
     limit = getattr(_local, "limit", None)
-    return int(limit if limit is not None else numba.config.NUMBA_NUM_THREADS)
+    # numba's config stub omits the settings it reads from the environment at import
+    return int(limit if limit is not None else numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
 
 
 def limit_threads(n: int) -> None:
@@ -105,7 +106,9 @@ def _shared_pool() -> ThreadPoolExecutor:
     global _pool, _pool_pid
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():
-            _pool = ThreadPoolExecutor(max_workers=max(int(numba.config.NUMBA_NUM_THREADS) - 1, 1),
+            # numba's config stub omits the settings it reads from the environment at import
+            threads = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+            _pool = ThreadPoolExecutor(max_workers=max(threads - 1, 1),
                                        thread_name_prefix="planner-kernels")
             _pool_pid = os.getpid()
         return _pool

@@ -292,7 +292,8 @@ def _float_key(x: float, bits: np.uint64) -> np.uint64:
     return bits
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload, untyped-decorator]
 def _declaration_codes(cat: np.ndarray, op: np.ndarray, tech: np.ndarray, medium: np.ndarray, down: np.ndarray,
                        down_bits: np.ndarray, year: np.ndarray, year_bits: np.ndarray, shift_cat: int,
                        shift_op: int, shift_tech: int, codes: np.ndarray, slots: np.ndarray, table: np.ndarray,
@@ -312,7 +313,7 @@ def _declaration_codes(cat: np.ndarray, op: np.ndarray, tech: np.ndarray, medium
         d = _float_key(down[i], down_bits[i])
         y = _float_key(year[i], year_bits[i])
         h = text_hash.mix((w * text_hash.MULT_H) ^ (d * text_hash.MULT_G) ^ y)
-        b = np.int64(h >> shift)
+        b: int | np.int64 = np.int64(h >> shift)
         c, b = find(table, slots, b, w, d, y)
         if c < 0:  # a new declaration
             if k == table.shape[0]:

@@ -40,7 +40,8 @@ def _before(rows: np.ndarray, i: int, j: int, k1: int, k2: int, k3: int, k4: int
     """Whether row ``i`` sorts strictly before row ``j`` by the columns ``k1``, ``k2``, ... (first decides)."""
     for k in (k1, k2, k3, k4):
         if rows[i, k] != rows[j, k]:
-            return rows[i, k] < rows[j, k]
+            before: bool = rows[i, k] < rows[j, k]
+            return before
     return False
 
 
@@ -56,7 +57,8 @@ def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: int, k1: int, k2: int,
         run[u] = p
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload, untyped-decorator]
 def _by_address(paddr: np.ndarray, start: np.ndarray, order: np.ndarray, at: np.ndarray) -> int:
     """CSR of the pairs by address, into ``start`` and ``order`` (a counting sort).
 
@@ -78,7 +80,8 @@ def _by_address(paddr: np.ndarray, start: np.ndarray, order: np.ndarray, at: np.
     return longest
 
 
-@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")
+# numba's stubs lack njit's private ``_nrt`` option (no reference counting in the kernel)
+@njit(cache=True, nogil=True, _nrt=False, error_model="numpy")  # type: ignore[call-overload, untyped-decorator]
 def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match: int, n_ops: int, n_desc: int,
                limit: int, start: np.ndarray, order: np.ndarray, pairs: np.ndarray, pair_method: np.ndarray,
                scratch: np.ndarray, best: np.ndarray, out: np.ndarray, lo: int, hi: int) -> None:
