@@ -10,11 +10,15 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from planner._errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.area import Area
+    from planner.config import Config
 
 app = typer.Typer(
     name="planner",
@@ -78,7 +82,7 @@ def _layer_args(specs: list[str]) -> dict[str, Path]:
 
 
 def _load(area: str, config: Path | None, assume_crs: str | None, quiet: bool,
-          layers: dict[str, Path] | None = None, partial: bool = False):
+          layers: dict[str, Path] | None = None, partial: bool = False) -> tuple[Area, Config]:
     from planner.config import load_config
     from planner.io import load_area
 
@@ -130,7 +134,7 @@ def _run(area: str, config: Path | None, out: str | None, assume_crs: str | None
 
             official_list = datasets.get_path("demo_official_list")
         p = plan(a, cfg, official_list=official_list, until=until)
-        out_dir = out if db_out else Path(out or Path("out") / a.name)
+        out_dir: str | Path = out if db_out and out is not None else Path(out or Path("out") / a.name)
         write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
                    inputs=_inputs(area, config, official_list, *layers.values()))
     except PlannerError as exc:
@@ -138,7 +142,7 @@ def _run(area: str, config: Path | None, out: str | None, assume_crs: str | None
     typer.echo(format_summary(p))
     typer.echo(f"\nOutputs written to {redact(out_dir) if db_out else f'{out_dir}/'}")
     if write_map and until == "schedule" and not db_out:
-        typer.echo(f"Map: {out_dir / 'map.html'}")
+        typer.echo(f"Map: {Path(out_dir) / 'map.html'}")
 
 
 @app.command("plan")

@@ -13,6 +13,7 @@ scenario (the reference).  Demo: aerial-first (default) vs all-underground
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +91,7 @@ def _plan_figures(d: Path) -> dict[str, float]:
     return out
 
 
-def compare_plans(dirs: list[str | Path], names: list[str] | None = None) -> pd.DataFrame:
+def compare_plans(dirs: Sequence[str | Path], names: list[str] | None = None) -> pd.DataFrame:
     """Key figures of several plans and their differences from the first.
 
     Parameters

@@ -39,7 +39,7 @@ class Config(Section):
     # Show progress bars (CLI --quiet turns them off).
     progress: bool = True
 
-    def updated(self, **sections: dict[str, Any]) -> Config:
+    def updated(self, **sections: Any) -> Config:
         """Return a copy with some sections' fields replaced, validated.
 
         Examples

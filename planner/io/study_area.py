@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -254,7 +255,7 @@ def load_area(
     config: Config | None = None,
     *,
     assume_crs: str | None = None,
-    layers: dict[str, str | Path] | None = None,
+    layers: Mapping[str, str | Path] | None = None,
     progress: bool = False,
     partial: bool = False,
 ) -> Area:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,7 +47,7 @@ def write_plan(
     *,
     write_map: bool = True,
     screenshot: bool = True,
-    inputs: list[str | Path] | None = None,
+    inputs: Sequence[str | Path] | None = None,
     formats: tuple[str, ...] | list[str] = ("gpkg",),
     uke: bool = True,
     timings: dict[str, float] | None = None,
