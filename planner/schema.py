@@ -38,7 +38,7 @@ class Column:
     required: bool = True
     description: str = ""
     allowed: tuple[str, ...] | None = None
-    default: object = None
+    default: str | bool | float | None = None
 
 
 @dataclass(frozen=True)

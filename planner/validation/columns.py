@@ -243,12 +243,12 @@ def coerce_columns(
                 bad = ~norm.isin(col.allowed).to_numpy(bool) & ~empty
                 if bad.any():
                     rows = np.flatnonzero(bad)
-                    vals = [out.iloc[r] for r in rows]
-                    sugg = suggest(vals[0], col.allowed)
+                    bad_values = [out.iloc[r] for r in rows]
+                    sugg = suggest(bad_values[0], col.allowed)
                     hint = f" (did you mean '{sugg[0]}'?)" if sugg else ""
                     row_problems(problems, source=source, layer=layer, rows=rows, ids=ids,
                                   message=f"{where}: value {{value!r}} is not allowed{hint}",
-                                  fix=f"use one of: {', '.join(col.allowed)}", values=vals)
+                                  fix=f"use one of: {', '.join(col.allowed)}", values=bad_values)
                 if empty.any() and col.required:
                     row_problems(problems, source=source, layer=layer, rows=np.flatnonzero(empty), ids=ids,
                                   message=f"{where} is empty",
