@@ -6,6 +6,7 @@ import logging
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
 from planner._errors import InputDataError, Problem
@@ -101,7 +102,10 @@ def build_cost_graph(
     penalty = np.where(consent == "pending", cc.consent_pending_penalty_pln, 0.0)
     is_aer, is_duct, is_tr = choice == 0, choice == 1, choice == 2
     cnt = np.where(is_aer[:, None], aer["owner_cnt"], 0)
-    obj = lambda a: np.asarray(a, dtype=object)  # noqa: E731
+
+    def obj(a: npt.ArrayLike) -> np.ndarray:
+        return np.asarray(a, dtype=object)
+
     edges = gpd.GeoDataFrame(
         {
             "u": E.u.astype(np.int64),

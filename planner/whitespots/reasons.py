@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from planner.whitespots.codes import first_positions
@@ -76,7 +77,10 @@ def row_descriptions(cov: pd.DataFrame,
     year = format_numbers(u["year"].to_numpy())
     year = np.where(year == "", "(no year)", year)
     horizon = str(cov.attrs["horizon"])
-    s = lambda a: pd.Series(a, dtype=object)  # noqa: E731
+
+    def s(a: npt.ArrayLike) -> pd.Series:
+        return pd.Series(a, dtype=object)
+
     offer = s(tech) + " " + s(speed) + " Mb/s"
     text = np.select(
         [cat == CAT_NGA_NOW, cat == CAT_NGA_PLANNED, cat == CAT_SLOW, cat == CAT_NOT_FIXED, cat == CAT_BEYOND],
