@@ -185,6 +185,8 @@ def osm_bounds(path: str | Path) -> tuple[float, float, float, float]:
     lon_max = lat_max = -np.inf
     try:
         for node in osmium.FileProcessor(osmium_file(path), osmium.osm.NODE):
+            if not isinstance(node, osmium.osm.Node):  # nodes only: the processor reads no other kind
+                continue
             loc = node.location
             if loc.valid():
                 lon, lat = loc.lon, loc.lat
