@@ -68,14 +68,16 @@ def str_col(df: pd.DataFrame, name: str, default: str) -> np.ndarray:
     if name not in df:
         return np.full(len(df), default, dtype=object)
     s = df[name].astype(object)
-    return s.where(s.notna() & (s != ""), default).astype(str).to_numpy(dtype=object)
+    text: np.ndarray = s.where(s.notna() & (s != ""), default).astype(str).to_numpy(dtype=object)
+    return text
 
 
 def bool_col(df: pd.DataFrame, name: str, default: bool) -> np.ndarray:
     """Column ``name`` as a boolean array (missing -> ``default``)."""
     if name not in df:
         return np.full(len(df), default, dtype=bool)
-    return df[name].fillna(default).astype(bool).to_numpy()
+    flags: np.ndarray = df[name].fillna(default).astype(bool).to_numpy()
+    return flags
 
 
 def geoms(gdf: gpd.GeoDataFrame) -> np.ndarray:

@@ -40,7 +40,9 @@ def refused_detail(graph: CostGraph, rg: RoutingGraph, nodes: np.ndarray) -> np.
     comp = pd.DataFrame({"c": np.r_[label[ru], label[rv]], "p": np.r_[pid, pid]}).drop_duplicates()
     names = comp.sort_values(["c", "p"]).groupby("c")["p"].agg(", ".join)
     lab = pd.Series(label[nodes])
-    return ("reachable only through refused consent: " + lab.map(names).fillna("?")).to_numpy(dtype=object)
+    reasons: np.ndarray = ("reachable only through refused consent: " + lab.map(names).fillna("?")).to_numpy(
+        dtype=object)
+    return reasons
 
 
 def screen_targets(graph: CostGraph, rg: RoutingGraph, config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

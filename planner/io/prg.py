@@ -271,7 +271,8 @@ def _text_values(s: pd.Series) -> np.ndarray:
         v = s.to_numpy(dtype=float, na_value=np.nan)
         if (np.round(v[np.isfinite(v)]) == v[np.isfinite(v)]).all():
             s = s.astype("Int64")
-    return as_text(s).to_numpy(dtype=object)
+    text: np.ndarray = as_text(s).to_numpy(dtype=object)
+    return text
 
 
 def is_prg_table(columns: list[str] | pd.Index) -> str | None:

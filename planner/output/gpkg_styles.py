@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -231,7 +232,9 @@ def style_qml(layer: str, *, milestones: tuple[str, ...] = ()) -> str | None:
         return _single(_line_symbol("0", "#66c2a5", 2.0), "line")
     if layer in NETWORK_STYLES:  # the layers of the optical network
         kind, attr, geom, labels, spec = NETWORK_STYLES[layer]
-        sym = {"marker": _marker_symbol, "line": _line_symbol, "fill": _fill_symbol}[kind]
+        symbols: dict[str, Callable[..., str]] = {"marker": _marker_symbol, "line": _line_symbol,
+                                                  "fill": _fill_symbol}
+        sym = symbols[kind]
         return _categorized(attr, [(v, lab, sym(str(i), *a)) for i, (v, lab, a) in enumerate(spec)], geom, labels)
     return None
 

@@ -30,7 +30,8 @@ def _num(dates: Any) -> np.ndarray:
     import matplotlib.dates as mdates
 
     epoch = mdates.date2num(dt.datetime(1970, 1, 1))
-    return pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]").astype(np.int64) + epoch
+    days: np.ndarray = pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]").astype(np.int64) + epoch
+    return days
 
 
 def _mark_dates(ax: Any, r: ReplanResult, top: bool) -> None:
@@ -149,7 +150,7 @@ def remaining_gantt_figure(r: ReplanResult) -> Figure:
 
     from planner.output.charts import gantt_figure
 
-    fig = gantt_figure(r.remaining)
+    fig: Figure = gantt_figure(r.remaining)
     ax = fig.axes[0]
     ax.axvline(mdates.date2num(pd.Timestamp(r.as_of).to_pydatetime()), color="black", linewidth=1.2)
     ax.set_title(f"Pozostałe prace od {r.as_of} (remaining work, Gantt)", fontsize=9)

@@ -84,7 +84,8 @@ def gantt_html(result: ScheduleResult) -> str:
     height = top + rh * max(len(rows), 1) + 20
 
     def x(ts: pd.Timestamp) -> float:
-        return round(left + width * (ts - t0).days / span, 2)
+        pos: float = round(left + width * (ts - t0).days / span, 2)
+        return pos
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 20}" height="{height}" '
              f'font-family="sans-serif" font-size="10">']

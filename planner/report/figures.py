@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 import pandas as pd
@@ -109,7 +109,7 @@ REPORT_COLUMNS = {
 }
 
 
-def format_figure(name: str, value: float, *, signed: bool = False) -> str:
+def format_figure(name: str, value: SupportsFloat | None, *, signed: bool = False) -> str:
     """Format a figure by the unit in its name.
 
     ``km_*`` with 2 decimals, ``*_pln`` in whole złoty with a thin space per
@@ -139,7 +139,8 @@ def format_cell(col: str, v: Any) -> str:
     if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
         return "tak (yes)" if v else "NIE (no)"
     if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
+        day: str = v.date().isoformat()
+        return day
     if isinstance(v, (int, float, np.integer, np.floating)):
         return format_figure(col, v)
     return str(v)

@@ -42,7 +42,9 @@ class SegmentMatch:
 
 def segment_geometries(segments: Any, seg: pd.DataFrame) -> np.ndarray:
     """Geometries of ``segments`` in the row order of the checked table ``seg`` (by ``segment_id``)."""
-    return segments.set_index(segments["segment_id"].astype("int64")).geometry.reindex(seg["segment_id"]).to_numpy()
+    geoms: np.ndarray = segments.set_index(segments["segment_id"].astype("int64")).geometry.reindex(
+        seg["segment_id"]).to_numpy()
+    return geoms
 
 
 def match_segments(g_seg: np.ndarray, lines: np.ndarray, dates: np.ndarray, match_m: float,
@@ -126,7 +128,8 @@ def path_built(seg: pd.DataFrame, built: np.ndarray, min_cover: float) -> np.nda
         if p >= 0:
             cum_len[i] += cum_len[p]
             cum_built[i] += cum_built[p]
-    return built & (np.array(cum_built) >= min_cover * np.maximum(np.array(cum_len), 1e-9))
+    covered: np.ndarray = built & (np.array(cum_built) >= min_cover * np.maximum(np.array(cum_len), 1e-9))
+    return covered
 
 
 def passed_targets(tgt: pd.DataFrame, path: np.ndarray,

@@ -75,9 +75,9 @@ class Calendar:
         self.work = (general, trench)
         self.cum = tuple(np.cumsum(w).astype(np.int64) for w in self.work)
         # O(1) look-ups as plain lists (the list scheduler calls these in its inner loop)
-        self._cum = tuple(c.tolist() for c in self.cum)
+        self._cum: tuple[list[int], ...] = tuple(c.tolist() for c in self.cum)
         self._work = tuple(w.tolist() for w in self.work)
-        self._pos = tuple(np.flatnonzero(w).tolist() for w in self.work)
+        self._pos: tuple[list[int], ...] = tuple(np.flatnonzero(w).tolist() for w in self.work)
         nxt = []
         for w in self.work:
             pos = np.flatnonzero(w)
@@ -118,7 +118,8 @@ class Calendar:
 
     def date(self, day: int) -> dt.date:
         """Date of day index ``day``."""
-        return (self.start + np.timedelta64(int(day), "D")).astype(dt.date)
+        date: dt.date = (self.start + np.timedelta64(int(day), "D")).astype(dt.date)
+        return date
 
     def day(self, date: dt.date) -> int:
         """Day index of ``date`` (negative before the start date)."""

@@ -96,7 +96,8 @@ def auto_order(simcs: list[str], seg: pd.DataFrame, drp: pd.DataFrame, tgt: pd.D
     t["cph"] = (t["simc"].map(cost).fillna(0.0) / t["simc"].map(homes).fillna(0)).replace(np.inf, np.nan)
     t["cph"] = t["cph"].fillna(np.inf)
     t["dist"] = t["simc"].map(dist).fillna(np.inf)
-    return t.sort_values(["cph", "dist", "simc"], kind="stable")["simc"].tolist()
+    order: list[str] = t.sort_values(["cph", "dist", "simc"], kind="stable")["simc"].tolist()
+    return order
 
 
 def priority_keys(P: PackageGraph, loc_rank: dict[str, tuple[int, int]]) -> list[tuple[Any, ...]]:

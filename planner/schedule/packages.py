@@ -75,7 +75,8 @@ def _kind_of(deployment: pd.Series, surface: pd.Series) -> np.ndarray:
     if bad.any():
         logger.warning("%d trench segments have no surface; scheduled as 'paved'", int(bad.sum()))
     surf = surf.where(~bad, "paved")
-    return np.where(deployment == "trench", "trench_" + surf, deployment.astype(str)).astype(object)
+    kinds: np.ndarray = np.where(deployment == "trench", "trench_" + surf, deployment.astype(str)).astype(object)
+    return kinds
 
 
 def productivity(crews: CrewConfig, kind: str) -> float:

@@ -80,7 +80,8 @@ def as_built_layer(rng: np.random.Generator, roads: gpd.GeoDataFrame, R: pd.Data
 
     def loc_dist(s: str) -> float:
         ns = np.flatnonzero(node_simc == s)
-        return min(dist.get(int(n), 1e12) for n in ns)
+        nearest: float = min(dist.get(int(n), 1e12) for n in ns)
+        return nearest
     # build towards the roads that serve eligible white points (non-barrier, existing)
     ok = (A.white & A.has_building & (A.use != "summer_house") & (A.status == "istniejacy")
           & (A.simc_terc != TERC_WIELISZEW)).to_numpy()

@@ -55,14 +55,15 @@ _TYPE_NAMES = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPo
 
 
 def _swap_xy(geoms: np.ndarray) -> np.ndarray:
-    return shapely.transform(geoms, lambda c: c[:, ::-1])
+    swapped: np.ndarray = shapely.transform(geoms, lambda c: c[:, ::-1])
+    return swapped
 
 
 def _inside(geoms: np.ndarray, bounds: Bounds) -> np.ndarray:
     """True where a geometry's bounding box overlaps ``bounds`` (NaN/inf -> False)."""
     b = shapely.bounds(geoms)
     with np.errstate(invalid="ignore"):
-        ok = np.isfinite(b).all(axis=1)
+        ok: np.ndarray = np.isfinite(b).all(axis=1)
         ok &= (b[:, 2] >= bounds[0]) & (b[:, 0] <= bounds[2]) & (b[:, 3] >= bounds[1]) & (b[:, 1] <= bounds[3])
     return ok
 

@@ -140,9 +140,12 @@ def missing_mask(s: pd.Series) -> np.ndarray:
     numpy.ndarray
         True for NaN/None/NA, empty or blank text.
     """
+    blank: np.ndarray
     if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-        return s.isna().to_numpy()
-    return (as_text(s) == "").to_numpy(bool)
+        blank = s.isna().to_numpy()
+    else:
+        blank = (as_text(s) == "").to_numpy(bool)
+    return blank
 
 
 def parse_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -100,7 +100,7 @@ def combine_codes(*columns: np.ndarray) -> np.ndarray:
         once; only when the packed value would overflow is the prefix
         factorized first.
     """
-    out = np.asarray(columns[0], dtype=np.int64)
+    out: np.ndarray = np.asarray(columns[0], dtype=np.int64)
     out = out - out.min(initial=0)
     if len(columns) == 1:
         return out
@@ -176,6 +176,9 @@ def floats(values: pd.Series) -> np.ndarray:
         Numeric columns are read as they are (``pd.to_numeric`` took 6x as
         long on a nullable ``Int64`` column).
     """
+    numbers: np.ndarray
     if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.to_numpy(dtype=np.float64, na_value=np.nan)
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+    return numbers

@@ -146,7 +146,8 @@ def _sort_features(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _osm_ids(features: pd.DataFrame) -> np.ndarray:
     """``n123`` / ``w456`` / ``r789`` ids."""
     prefix = features["element"].map(_PREFIX).to_numpy(dtype=object)
-    return (prefix + features["id"].astype(str).to_numpy(dtype=object)).astype(object)
+    ids: np.ndarray = (prefix + features["id"].astype(str).to_numpy(dtype=object)).astype(object)
+    return ids
 
 
 def _tag(features: pd.DataFrame, key: str) -> pd.Series:
@@ -175,7 +176,8 @@ def _point_of(geoms: gpd.GeoSeries) -> np.ndarray:
     """Points as they are, other geometries at their representative point."""
     arr = geoms.to_numpy()
     is_point = shapely.get_type_id(arr) == 0
-    return np.where(is_point, arr, shapely.point_on_surface(arr))
+    points: np.ndarray = np.where(is_point, arr, shapely.point_on_surface(arr))
+    return points
 
 
 # ----- roads

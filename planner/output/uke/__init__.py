@@ -76,7 +76,7 @@ logger = logging.getLogger(__name__)
 
 def _csv_text(df: pd.DataFrame, columns: list[str]) -> str:
     """The template CSV: plain header, every value quoted, ``""`` for empty."""
-    body = pd.DataFrame(text_columns(df, columns)).to_csv(header=False, index=False, quoting=csv.QUOTE_ALL,
+    body: str = pd.DataFrame(text_columns(df, columns)).to_csv(header=False, index=False, quoting=csv.QUOTE_ALL,
                                                           lineterminator="\n")
     return ",".join(columns) + "\n" + body
 

@@ -72,7 +72,8 @@ def _cable_size(n: np.ndarray) -> np.ndarray:
     need = np.ceil(np.asarray(n, dtype=float) * (1.0 + FIBRE_RESERVE)).astype(np.int64)
     sizes = np.asarray(CABLE_SIZES)
     idx = np.minimum(np.searchsorted(sizes, need, side="left"), len(sizes) - 1)
-    return np.maximum(sizes[idx], need)
+    fibres: np.ndarray = np.maximum(sizes[idx], need)
+    return fibres
 
 
 def _break_runs(seg: pd.DataFrame, kind: np.ndarray,
