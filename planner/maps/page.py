@@ -81,7 +81,7 @@ class _LayerData(MacroElement):
     )
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "LayerData"
         self.payload = dumps(spec)
 
@@ -98,7 +98,7 @@ class _Init(MacroElement):
     )
 
     def __init__(self, draw_order: list[folium.FeatureGroup], cfg: dict[str, Any]) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "PlannerInit"
         self.draw_order = draw_order
         self.payload = dumps(cfg)
