@@ -7,6 +7,8 @@ white points are connected (:data:`planner.synthetic.calibration.AS_BUILT_SEROCK
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -28,7 +30,7 @@ __all__ = ["as_built_layer"]
 
 def as_built_layer(rng: np.random.Generator, roads: gpd.GeoDataFrame, R: pd.DataFrame, S: pd.DataFrame,
               node_xy: np.ndarray, node_simc: np.ndarray, addresses: gpd.GeoDataFrame, A: pd.DataFrame,
-              loc_rows: pd.DataFrame, ducts: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
+              loc_rows: pd.DataFrame, ducts: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """The as-built example of the demo: what was built by March 2025.
 
     Segments grow as a tree from the POP along the shortest-path tree: first to

@@ -17,7 +17,7 @@ __all__ = ["OFFERS", "WHITE_CATS", "WHITE_P", "COVERED_CATS", "COVERED_P", "EXTR
            "coverage_layer"]
 
 #: Offers of each category: ``(operator, medium, technology, down, up, status, year)``.
-OFFERS: dict[str, list[tuple]] = {
+OFFERS: dict[str, list[tuple[str, str, str, float, float, str, int | None]]] = {
     # white categories (no fixed NGA now or within 2026)
     "none": [],
     "vdsl30": [("MiedzTel", "copper", "VDSL2", 30.0, 5.0, "existing", None)],

@@ -217,7 +217,8 @@ class _OsmCollector:
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.osm.pbf")
         writer = osmium.SimpleWriter(str(tmp), overwrite=True)
         try:
-            nodes = [(i, ll, {}) for ll, i in self.node_id.items()]
+            nodes: list[tuple[int, tuple[float, float], dict[str, str]]] = [
+                (i, ll, {}) for ll, i in self.node_id.items()]
             nid = len(self.node_id) + len(self.tagged)
             for k, (_, ll, tags) in enumerate(self.tagged):
                 nodes.append((nid + 1 + k, ll, tags))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
@@ -120,8 +121,9 @@ def _tangent_angle(net: LocalNet, street: Street, k: int) -> float:
     return math.atan2(d[1], d[0])
 
 
-def _add_branch(rng: np.random.Generator, net: LocalNet, parents: list[int], props: dict, length: tuple[float, float],
-                step: float, clearance: float = 30.0, tries: int = 40, at_end: bool = False) -> int | None:
+def _add_branch(rng: np.random.Generator, net: LocalNet, parents: list[int], props: dict[str, Any],
+                length: tuple[float, float], step: float, clearance: float = 30.0, tries: int = 40,
+                at_end: bool = False) -> int | None:
     """Attach a street to a node of one of ``parents``; None if no room.
 
     Side streets leave perpendicular from an inner node; with ``at_end`` the new
@@ -283,8 +285,8 @@ def layout_town(rng: np.random.Generator, streets: list[tuple[str, str]]) -> Loc
     for nm, j in zip(perim, order):
         x, y, ang = slots[j]
         start = nid(int(x), int(y))
-        pts = _walk(rng, net.xy[start], ang + rot, rng.uniform(180, 420), 50.0, 0.03)
-        nodes = net.chain(pts, start)
+        path = _walk(rng, net.xy[start], ang + rot, rng.uniform(180, 420), 50.0, 0.03)
+        nodes = net.chain(path, start)
         net.streets.append(Street(nm[0], nm[0], nm[1], "perimeter", nodes, "residential",
                                    bool(rng.random() < 0.7), "paved", spacing=(24.0, 36.0), offset=(13.0, 16.0)))
     _place_houses(rng, net)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -60,10 +61,10 @@ def _bad_crossing(seg: LineString, others: list[LineString], min_angle_deg: floa
 
 
 
-def plan_links(locs: list[str], commune: dict[str, str], pos: dict[str, np.ndarray], streets: list[dict],
-               houses: list[dict], node_xy: np.ndarray, node_simc: np.ndarray, pub_mask: np.ndarray, *,
+def plan_links(locs: list[str], commune: dict[str, str], pos: dict[str, np.ndarray], streets: list[dict[str, Any]],
+               houses: list[dict[str, Any]], node_xy: np.ndarray, node_simc: np.ndarray, pub_mask: np.ndarray, *,
                hubs: tuple[str, ...], secondary: tuple[tuple[str, str], ...] = ()
-               ) -> list[tuple[int, int, str, float, list]]:
+               ) -> list[tuple[int, int, str, float, list[tuple[float, ...]]]]:
     """Inter-village roads: ``(node_a, node_b, highway, vertex spacing, waypoints)`` of every link.
 
     Links, in order: the regional roads between the ``secondary`` pairs
@@ -144,7 +145,7 @@ def plan_links(locs: list[str], commune: dict[str, str], pos: dict[str, np.ndarr
                 d = node_xy[end] - node_xy[prev]
                 gates[st["simc"]].append((end, d / max(float(np.linalg.norm(d)), 1e-9)))
 
-    def candidates(si: str, sj: str) -> list[list[tuple[float, int, int, list]]]:
+    def candidates(si: str, sj: str) -> list[list[tuple[float, int, int, list[tuple[float, ...]]]]]:
         """Candidate links in order of preference: through a main-street end, then direct."""
         via = []
         for a, da in gates[si]:
@@ -162,14 +163,14 @@ def plan_links(locs: list[str], commune: dict[str, str], pos: dict[str, np.ndarr
                     via.append((L + (3 if bend else 2) * GATE_M + 50.0 * abs(bend), int(a), int(b), way))
         groups = [sorted(via)]
         for pool_i, pool_j, na, nb in ((main_n[si], main_n[sj], 12, 6), (public_n[si], public_n[sj], 40, 12)):
-            cand = []
+            cand: list[tuple[float, int, int, list[tuple[float, ...]]]] = []
             for a in pool_i[np.argsort(np.linalg.norm(node_xy[pool_i] - pos[sj], axis=1), kind="stable")[:na]]:
                 dj = np.linalg.norm(node_xy[pool_j] - node_xy[a], axis=1)
                 cand += [(float(dj[k]), int(a), int(pool_j[k]), []) for k in np.argsort(dj, kind="stable")[:nb]]
             groups.append(sorted(cand))
         return groups
 
-    def best_pair(si: str, sj: str, optional: bool) -> tuple[int, int, list] | None:
+    def best_pair(si: str, sj: str, optional: bool) -> tuple[int, int, list[tuple[float, ...]]] | None:
         # a required link may, as a last resort, pass through a third village (split into junctions there)
         groups = candidates(si, sj)
         for through in ((False,) if optional else (False, True)):
@@ -200,7 +201,7 @@ def plan_links(locs: list[str], commune: dict[str, str], pos: dict[str, np.ndarr
             if D[i, j] <= KNN_MAX_M:
                 knn.add((D[i, j], min(i, j), max(i, j)))
     spec += [(locs[i], locs[j], "unclassified", True) for _, i, j in sorted(knn)]
-    seen: set[frozenset] = set()
+    seen: set[frozenset[str]] = set()
     out = []
     g = nx.Graph()
     g.add_nodes_from(locs)

@@ -14,6 +14,7 @@ import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -54,11 +55,12 @@ class Network:
 
     node_xy: np.ndarray
     node_simc: np.ndarray
-    streets: list[dict]
-    houses: list[dict]
+    streets: list[dict[str, Any]]
+    houses: list[dict[str, Any]]
     corner_node: dict[tuple[float, float], int] = field(default_factory=dict)
 
-    def add_link(self, a: int, b: int, highway: str, step: float, telecom: bool, way: list | None = None) -> None:
+    def add_link(self, a: int, b: int, highway: str, step: float, telecom: bool,
+                 way: list[tuple[float, ...]] | None = None) -> None:
         """Add a road from node ``a`` to node ``b`` through ``way`` with vertices every ``step`` metres.
 
         Parameters
@@ -122,8 +124,8 @@ def assemble(nets: dict[str, LocalNet], pos: dict[str, np.ndarray], order: Itera
     """
     node_xy: list[np.ndarray] = []
     node_simc: list[str] = []
-    streets: list[dict] = []
-    houses: list[dict] = []
+    streets: list[dict[str, Any]] = []
+    houses: list[dict[str, Any]] = []
     base = 0
     for s in order:
         net = nets[s]
@@ -145,7 +147,7 @@ def assemble(nets: dict[str, LocalNet], pos: dict[str, np.ndarray], order: Itera
     return Network(node_xy=np.vstack(node_xy), node_simc=np.array(node_simc), streets=streets, houses=houses)
 
 
-def promote_main_streets(net: Network, links: list[tuple[int, int, str, float, list]]) -> None:
+def promote_main_streets(net: Network, links: list[tuple[int, int, str, float, list[tuple[float, ...]]]]) -> None:
     """Main roads pass through the villages: a main street carrying a link takes the link's class."""
     main_of: dict[int, list[int]] = {}
     for k, st in enumerate(net.streets):

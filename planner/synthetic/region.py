@@ -204,7 +204,8 @@ def build_commune(commune: Commune, index: int, seed: int = REGION_SEED, spec: R
     cand = np.flatnonzero(A.white.to_numpy() & (A.kind == "plot").to_numpy() & (d2[:, 1] > 45.0)
                           & ~A.is_business.to_numpy())
     A["has_building"] = True
-    empty = rng.choice(cand, size=min(cand.size, max(1, len(A) // 80)), replace=False) if cand.size else []
+    empty: np.ndarray | list[int] = (rng.choice(cand, size=min(cand.size, max(1, len(A) // 80)), replace=False)
+                                     if cand.size else [])
     A.iloc[empty, A.columns.get_loc("has_building")] = False
     A = A.sort_values("id").reset_index(drop=True)
     terc_of = A.simc.map(loc_rows.terc)
@@ -215,7 +216,8 @@ def build_commune(commune: Commune, index: int, seed: int = REGION_SEED, spec: R
     roads, _, _ = finish_roads(net, CRS)
     seat_spine = next(k for k, st in enumerate(net.streets) if st["simc"] == seat and st["role"] == "spine")
     spine_nodes = net.streets[seat_spine]["nodes"]
-    pop_xy = tuple(float(v) for v in net.node_xy[spine_nodes[len(spine_nodes) // 2]].round(2))
+    pop_x, pop_y = (float(v) for v in net.node_xy[spine_nodes[len(spine_nodes) // 2]].round(2))
+    pop_xy = (pop_x, pop_y)
     branches = [k for k, st in enumerate(net.streets) if st["simc"] == seat and st["role"] == "branch"]
     duct = [(f"d{commune.terc}", f"Gmina {commune.name}", 2, branches[int(rng.integers(len(branches)))])] \
         if branches and rng.random() < 0.5 else []
