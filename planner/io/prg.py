@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -127,7 +128,7 @@ def _srs_is_2180(srs: str) -> bool:
 
 def _parse_gml(path: Path) -> tuple[pd.DataFrame, list[Problem], str]:
     """Parse a PRG GML file (either model) into a raw table with x/y columns."""
-    points: list[dict] = []
+    points: list[dict[str, Any]] = []
     admin: dict[str, tuple[str, str, str]] = {}   # 2012 gmina etc.: id -> (level, teryt, name)
     places: dict[str, tuple[str, str, str]] = {}  # id -> (name, simc, terc)
     streets: dict[str, tuple[str, str]] = {}      # id -> (name, ulic)

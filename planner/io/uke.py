@@ -346,8 +346,9 @@ def read_coverage_raw(path: Path, fmt: str, operator: str | None = None
     return reader(Path(path), operator)
 
 
-def _read_checked(path: str | Path, reader: Callable[..., tuple], what: str,
-                  operator: str | None) -> gpd.GeoDataFrame:
+def _read_checked(path: str | Path,
+                  reader: Callable[[Path, str | None], tuple[gpd.GeoDataFrame, list[Problem], list[Problem]]],
+                  what: str, operator: str | None) -> gpd.GeoDataFrame:
     """Run a coverage ``reader`` (returns rows, errors, warnings).
 
     The warnings are logged; the errors raised all at once.

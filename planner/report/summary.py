@@ -80,7 +80,7 @@ def _format_bom(p: Plan) -> str:
                     ("optical network (equipment, cables), PLN", "cost_optical_pln", "{:,.0f}"))
     out = ["Bill of quantities        shared tree | naive union of per-address paths"]
     for label, col, fmt in rows:
-        if col is None:
+        if col is None or fmt is None:  # the pole counts
             a = " / ".join(f"{tree[c]:.0f}" for c in ("poles_commune_lighting", "poles_telecom", "poles_power"))
             b = " / ".join(f"{naive[c]:.0f}" for c in ("poles_commune_lighting", "poles_telecom", "poles_power"))
         else:

@@ -254,10 +254,10 @@ def node_lines(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     _, inverse, counts = np.unique(coords, axis=0, return_inverse=True, return_counts=True)
     split = (counts[inverse.ravel()] > 1) & ~first & ~last
-    before = np.cumsum(split) - split  # splits strictly before each vertex (global)
+    before: np.ndarray = np.cumsum(split) - split  # splits strictly before each vertex (global)
     start_of_line = np.flatnonzero(first)
     line_rank = np.cumsum(first) - 1  # 0..n_lines-1 for each vertex
-    piece = before - before[start_of_line][line_rank]
+    piece: np.ndarray = before - before[start_of_line][line_rank]
 
     # a split vertex ends one piece and starts the next one
     pos = np.arange(len(coords))
