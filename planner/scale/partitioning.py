@@ -274,12 +274,12 @@ def partition_keyed(chunk: Chunk, layer: str, parts: str, zones: gpd.GeoDataFram
             geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
         n = table.num_rows if table is not None else len(frame)
         codes = np.array(commune_codes(terc) if terc is not None else np.full(n, "", dtype=object), dtype=object)
-        geo = geoms is not None and geoms.crs is not None
-        if zones is not None and geo and (codes == "").any():
+        located = geoms if geoms is not None and geoms.crs is not None else None  # geometries with a CRS
+        if zones is not None and located is not None and (codes == "").any():
             miss = codes == ""
-            codes[miss] = _locate(geoms[miss], zones)
+            codes[miss] = _locate(located[miss], zones)
         dropped += int((codes == "").sum())
-        pts = geoms.to_crs(WORKING_CRS).to_numpy() if geo else None
+        pts = located.to_crs(WORKING_CRS).to_numpy() if located is not None else None
         for code, rows in _groups(codes):
             path = _part_path(Path(parts), layer, code, chunk.index, sub, suffix)
             if table is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -360,6 +361,16 @@ def key_hashes(frame: pd.DataFrame, street: bool = True) -> KeyHashes:
         ok=~simc_empty & ~hn_empty,
         ulic=text_hash.combine(base, hashes("ulic", CODE, 5, arrow_code(5))[:2]),
         street=text_hash.combine(base, hashes("street", STREET, 0, arrow_street)[:2]) if street else None)
+
+
+@overload
+def key_pairs(left: pd.DataFrame | KeyHashes, right: pd.DataFrame | KeyHashes,
+              left_mask: np.ndarray | None = None, *, street: Literal[True] = True) -> tuple[Pairs, Pairs]: ...
+
+
+@overload
+def key_pairs(left: pd.DataFrame | KeyHashes, right: pd.DataFrame | KeyHashes,
+              left_mask: np.ndarray | None = None, *, street: bool) -> tuple[Pairs, Pairs | None]: ...
 
 
 def key_pairs(left: pd.DataFrame | KeyHashes, right: pd.DataFrame | KeyHashes,

@@ -95,6 +95,7 @@ def within(points: gpd.GeoSeries, layer: gpd.GeoDataFrame, distance: float, *,
         qi, li = qi.astype(np.int64), li.astype(np.int64)
         return qi, li, shapely.distance(pts[qi], geoms[li])
     qi, li, dist = pairs
+    assert boxes is not None  # set with the pairs
     if not degenerate_boxes(boxes):  # box distance is a lower bound only
         keep = shapely.dwithin(pts[qi], geoms[li], distance)
         qi, li = qi[keep], li[keep]
