@@ -8,6 +8,8 @@ codes, :func:`first_positions` finds the first row of each code, and
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -26,6 +28,16 @@ def _to_arrow_concat(columns: list[pd.Series]) -> pa.Array:
     if len({a.type for a in arrs}) > 1:
         arrs = [a.cast(pa.large_string()) for a in arrs]
     return pa.concat_arrays(arrs) if arrs else pa.array([], type=pa.string())
+
+
+@overload
+def codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Normaliser | None, *,
+          sort: bool = True, spellings: Literal[False] = False) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@overload
+def codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Normaliser | None, *,
+          sort: bool = True, spellings: Literal[True]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
 
 
 def codes(values: pd.Series | np.ndarray | list[pd.Series], norm: Normaliser | None, *,

@@ -84,7 +84,8 @@ def _csv_text(df: pd.DataFrame, columns: list[str]) -> str:
 def _geojson_text(gdf: gpd.GeoDataFrame, name: str, columns: list[str]) -> str:
     """The template GeoJSON (CRS84, ``fid`` first, empty values as null), one feature per line."""
     props_cols = [c for c in columns if c != "lk03_punkty_zalamania"]
-    values = [np.where(a == "", None, a) for a in text_columns(gdf, props_cols).values()]
+    # numpy's stubs reject None, a valid scalar of an object array
+    values = [np.where(a == "", None, a) for a in text_columns(gdf, props_cols).values()]  # type: ignore[call-overload]
     xy, part = shapely.get_coordinates(gdf.geometry.values, return_index=True)
     coords = np.split(np.round(xy, 7), np.flatnonzero(np.diff(part)) + 1) if len(xy) else []
     points = shapely.get_type_id(gdf.geometry.values) == 0

@@ -93,7 +93,7 @@ def _break_runs(seg: pd.DataFrame, kind: np.ndarray,
         par = parent_of[sid]
         if par >= 0 and kind_of[par] != kind_of[sid]:
             breaks.add(int(u_of[sid]))
-    run = {}
+    run: dict[int, int] = {}
     # segments in tree order: parents first (sort by distance from the POP)
     order = seg.sort_values(["dist_from_pop_m", "segment_id"], kind="stable")["segment_id"]
     next_run = 0
@@ -146,9 +146,9 @@ def _cable_lines(seg: gpd.GeoDataFrame, node_id: dict[int, str], tf: Transformer
     lk07, lk08 = _cable_size(n_down), n_down
     if net is not None:  # the cables of the optical network: their size and the fibres used
         first_seg = o["segment_id"].to_numpy(dtype=np.int64)[start]
-        pairs = [net.fibres(int(sid), (int(a), int(b))) for sid, a, b in zip(first_seg, lk07, lk08)]
-        lk07 = np.array([a for a, _ in pairs], dtype=np.int64)
-        lk08 = np.array([b for _, b in pairs], dtype=np.int64)
+        fibres = [net.fibres(int(sid), (int(a), int(b))) for sid, a, b in zip(first_seg, lk07, lk08)]
+        lk07 = np.array([a for a, _ in fibres], dtype=np.int64)
+        lk08 = np.array([b for _, b in fibres], dtype=np.int64)
     rows = pd.DataFrame({
         "lk01_id_lk": [f"{pre}_LK{r + 1:05d}" for r in runs],
         "lk02_id_punktu_poczatkowego": [node_id[int(n)] for n in u],
@@ -239,11 +239,11 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
         for pid in filter(None, str(ids).split(";")):
             pole_root.setdefault(pid, rt)
     poles = None
-    if L.poles is not None:  # only the poles the cable hangs on
-        poles = L.poles[L.poles["id"].astype(str).isin(pole_root)].sort_values("id", kind="stable")
+    if L.poles is not None:  # only the poles the cable hangs on (None if there are none)
+        used = L.poles[L.poles["id"].astype(str).isin(pole_root)].sort_values("id", kind="stable")
+        poles = used if len(used) > 0 else None
     drop_start = shapely.get_point(L.drops.geometry.values, 0) if len(L.drops) else np.zeros(0, dtype=object)
-    has_poles = poles is not None and len(poles) > 0
-    pole_ids = poles["id"].astype(str).to_numpy(dtype=object) if has_poles else np.zeros(0, dtype=object)
+    pole_ids = poles["id"].astype(str).to_numpy(dtype=object) if poles is not None else np.zeros(0, dtype=object)
     default_root = root_nodes[0] if root_nodes else -1
     closure_nodes = np.array(sorted(n for n in breaks if n not in pop_of_root), dtype=np.int64)
     v_root = dict(zip(seg["v"].astype(int), seg["_root"]))
@@ -251,13 +251,13 @@ def uke_tables(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
                              np.array([node_id[int(n)] for n in closure_nodes], dtype=object)])
     pe_types = np.concatenate([
         np.where(poles["owner"].to_numpy(dtype=object) == "commune_lighting", PE_LIGHTING_MAST, PE_POLE)
-        if has_poles else np.zeros(0, dtype=object),
+        if poles is not None else np.zeros(0, dtype=object),
         np.full(len(closure_nodes), PE_CLOSURE, dtype=object)]).astype(object)
     if net is not None:  # a break node at a cabinet is a street cabinet (01)
         pe_types[len(pole_ids):] = net.pe_types(closure_nodes)
     pe_root = np.array([pole_root.get(pid, default_root) for pid in pole_ids]
                        + [v_root.get(int(n), default_root) for n in closure_nodes], dtype=np.int64)
-    pe_geom = np.concatenate([poles.geometry.values.to_numpy() if has_poles else np.zeros(0, dtype=object),
+    pe_geom = np.concatenate([poles.geometry.values.to_numpy() if poles is not None else np.zeros(0, dtype=object),
                               shapely.points(np.array([node_xy[int(n)] for n in closure_nodes]).reshape(-1, 2))])
     is_closure = np.r_[np.zeros(len(pole_ids), dtype=bool), np.ones(len(closure_nodes), dtype=bool)]
     pe_pdu = np.full(len(pe_ids), "Nie", dtype=object)
