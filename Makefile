@@ -22,9 +22,11 @@ demo: $(STAMP)
 	    --names aerial_first,all_underground,no_duct_reuse --out out/scenarios/comparison.csv
 	@echo "Map: out/demo/map.html"
 
-## Run the whole test suite (unit, CLI, notebooks, browser). The real components the tests
+## Lint (ruff, numpy docstrings), type-check (mypy) and run the whole test suite (unit, CLI, notebooks, browser). The real components the tests
 ## use (Chromium, PostgreSQL/PostGIS) are installed first and required: a missing one fails the run, never skips it.
 test: $(STAMP) browser postgis
+	$(BIN)/ruff check planner tests scripts
+	$(BIN)/mypy
 	PLANNER_REQUIRE_COMPONENTS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup --nbmake
 
 ## Headless Chromium for the map and report tests (Debian package).
