@@ -370,6 +370,9 @@ def plan_many_cmd(
     until: Annotated[str, typer.Option("--until", help="Last stage: whitespots, design or schedule.")] = "schedule",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, warnings only.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Also show Dask's INFO messages.")] = False,
+    db: Annotated[str | None, typer.Option(  # issue #20
+        "--db", help="Also write the region into one PostGIS schema, all or nothing: "
+                     "postgresql://[user@]host[:port]/db?schema=NAME (checked before planning).")] = None,
 ) -> None:
     """Plan many communes on Dask: a directory of study areas or national layers split by commune."""
     from planner.scale.partitioning import NationalInputs
@@ -384,7 +387,7 @@ def plan_many_cmd(
                                       boundaries=boundaries, layers=_layer_args(layer or []))
         res = plan_many(areas, national=national, out=out, config=config, scheduler=scheduler, workers=workers,
                         plan_dirs=plan_dirs, until=until, progress=False if quiet else None, verbose=verbose,
-                        on_dashboard=lambda link: typer.echo(f"Dask dashboard: {link}", err=True))
+                        on_dashboard=lambda link: typer.echo(f"Dask dashboard: {link}", err=True), db=db)
     except PlannerError as exc:
         raise _fail(exc) from None
     typer.echo(f"Communes: {len(res.planned)} planned, {len(res.skipped)} unchanged (skipped), "
@@ -392,6 +395,8 @@ def plan_many_cmd(
     for r in res.failures.itertuples():
         typer.echo(f"error: commune {r.key}: {r.message}", err=True)
     typer.echo(f"Outputs written to {res.out_dir}/ ({', '.join(p.name for p in res.files.values())})")
+    if res.database:  # issue #20
+        typer.echo(f"Region written to {res.database}")
     if res.exit_code:
         raise typer.Exit(code=res.exit_code)
 

@@ -14,6 +14,11 @@ Output directory::
     communes.csv|.xlsx|.gpkg, communes_map.html, failures.csv
     communes/<key>/        plan directories (--plan-dirs)
     areas/<TERC>/          study areas cut from national layers; boundaries.parquet
+
+With ``db`` (``--db postgresql://...?schema=NAME``) the merged region is also
+written into one PostGIS schema, all or nothing
+(:func:`planner.output.postgis.write_region`); the URL is checked before
+anything is planned.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import pandas as pd
 
 from planner._errors import Problem, UsageError
 from planner.config import Config, load_config
+from planner.io.postgis import is_url, redact
 from planner.scale.communes import commune_names
 from planner.scale.engine import open_client
 from planner.scale.manifest import Manifest, config_hash, hash_paths
@@ -77,7 +83,9 @@ class PlanManyResult:
     timings
         Wall-clock seconds of each phase: ``partition`` (national layers only; its
         phases ``partition.keyed``, ``partition.spatial``, ``partition.areas``),
-        ``plan`` and ``merge``.
+        ``plan``, ``merge`` and ``database`` (with ``db``).
+    database
+        The database the region was written to (its URL without password), if any.
     """
 
     out_dir: Path
@@ -90,6 +98,7 @@ class PlanManyResult:
     dashboard: str | None = None
     tasks: pd.DataFrame = field(default_factory=pd.DataFrame)
     timings: dict[str, float] = field(default_factory=dict)
+    database: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -136,9 +145,16 @@ def _identity(areas: Path | None, national: NationalInputs | None) -> dict[str, 
             "inputs": {k: [str(Path(p).resolve()) for p in v] for k, v in national.files().items()}}
 
 
+def _inputs(areas: Path | None, national: NationalInputs | None) -> list[Path]:
+    """The input directory or the national layers' files."""
+    if areas is not None:
+        return [areas]
+    assert national is not None
+    return [Path(p) for v in national.files().values() for p in v]
+
+
 def _check_out(out: Path, areas: Path | None, national: NationalInputs | None) -> None:
-    inputs = [areas] if areas is not None else [p for v in national.files().values() for p in v]  # type: ignore[union-attr]
-    for inp in inputs:
+    for inp in _inputs(areas, national):
         i = Path(inp).resolve()
         if out == i or i in out.parents or out in i.parents:
             raise UsageError(f"refusing to write into {out}: it overlaps the input {i}", [Problem(
@@ -206,6 +222,24 @@ def _clean_staging(out: Path) -> None:
                 shutil.rmtree(p, ignore_errors=True)
 
 
+def _check_db(db: str, inputs: list[Path]) -> str:
+    """Check the ``--db`` URL before planning: parse it, connect, check the target schema (issue #20)."""
+    from planner.output.postgis import check_output
+
+    return check_output(db, inputs=inputs)
+
+
+def _write_db(db: str, out: Path, communes: gpd.GeoDataFrame, failures: pd.DataFrame, finished: list[str],
+              summary: dict[str, Any], milestones: tuple[str, ...], inputs: list[Path]) -> str:
+    """The merged region into one PostGIS schema, all or nothing (issue #20)."""
+    from planner.io.region_dataset import read_dataset_layer
+    from planner.output.postgis import write_region
+    from planner.output.postgis.region import REGION_ROW_TABLES
+
+    rows = {layer: read_dataset_layer(out, layer, keys=finished) for layer in REGION_ROW_TABLES}
+    return write_region(db, communes, rows, failures, summary=summary, milestones=milestones, inputs=inputs)
+
+
 def _error_result(unit: Unit, exc: BaseException) -> dict[str, Any]:
     from distributed import KilledWorker
 
@@ -231,6 +265,7 @@ def plan_many(
     verbose: bool = False,
     client: Client | None = None,
     on_dashboard: Callable[[str], None] | None = None,
+    db: str | None = None,
 ) -> PlanManyResult:
     """Plan every commune of a region or country on a Dask cluster.
 
@@ -265,6 +300,10 @@ def plan_many(
         ``workers`` are then ignored).
     on_dashboard
         Called with the Dask dashboard's address once the cluster is up (the CLI prints it).
+    db
+        ``postgresql://[user@]host[:port]/dbname?schema=NAME``: also write the
+        region (communes, addresses, segments, drops, failures, summary) into
+        that schema, all or nothing, after the merge.  Checked before planning.
 
     Returns
     -------
@@ -275,7 +314,11 @@ def plan_many(
     ------
     UsageError
         Bad options, an output directory of another run or not of plan-many,
-        an unreachable scheduler -- before anything is written.
+        an unreachable scheduler, a bad ``db`` URL or schema -- before anything is written.
+    DatabaseError
+        ``db`` unreachable, login refused, missing privileges (before planning),
+        or the database write failed (after planning; the finished communes are
+        recorded, so a re-run skips them and only writes the database).
     ConfigError, InputFileNotFoundError, InputDataError
         Invalid configuration; missing or unusable national layers.
 
@@ -297,12 +340,17 @@ def plan_many(
             file="plan-many", message="both or neither of --areas and --addresses were given",
             fix="plan a directory of study areas (--areas DIR) or national layers (--addresses FILE ...)")])
     areas_p = Path(areas).resolve() if areas is not None else None
+    if is_url(out):
+        raise UsageError("plan-many writes into an output directory; give the database with --db", [Problem(
+            file=redact(out), message="--out of plan-many is its output directory (manifest, dataset, merged tables)",
+            fix="use --out DIR --db postgresql://[user@]host[:port]/db?schema=NAME")])
     out_p = Path(out).resolve()
     _check_out(out_p, areas_p, national)
     manifest = Manifest.open(out_p, _identity(areas_p, national))
     units = discover_areas(areas_p) if areas_p is not None else []
     if national is not None:
         check_national(national)
+    db_label = _check_db(db, _inputs(areas_p, national)) if db is not None else None
     cfg_hash = config_hash(cfg)
     opts = TaskOptions(out_dir=str(out_p), until=until, plan_dirs=plan_dirs, config_hash=cfg_hash)
 
@@ -338,12 +386,23 @@ def plan_many(
     fail_df = pd.DataFrame([{k: f.get(k, "") for k in ("key", "terc", "commune", "exit_code", "message")}
                             for f in failures])
     timings["merge"] = time.perf_counter() - t0
+    planned = [r["key"] for r in res if r["status"] == "ok"]
+    skipped = [r["key"] for r in res if r["status"] == "skipped"]
+    if db is not None:
+        t0 = time.perf_counter()
+        inputs = _inputs(areas_p, national)
+        summary = {"command": "planner plan-many", "out_dir": str(out_p), "inputs": [str(i) for i in inputs],
+                   "until": until, "config_hash": cfg_hash, "communes": len(by_key), "finished": len(finished),
+                   "planned": len(planned), "skipped": len(skipped), "failed": len(failures),
+                   "finished_keys": sorted(finished), "failed_keys": sorted(f["key"] for f in failures)}
+        milestones = tuple(m.name for m in sorted(cfg.schedule.milestones, key=lambda m: (m.deadline, m.name)))
+        db_label = _write_db(db, out_p, frame, fail_df, sorted(finished), summary, milestones, inputs)
+        timings["database"] = time.perf_counter() - t0
     tasks = pd.DataFrame([{k: r.get(k) for k in ("key", "status", "seconds", "cpu_seconds", "peak_rss_mb", "pid")}
                           for r in res])
-    return PlanManyResult(out_dir=out_p, communes=frame, planned=[r["key"] for r in res if r["status"] == "ok"],
-                          skipped=[r["key"] for r in res if r["status"] == "skipped"],
+    return PlanManyResult(out_dir=out_p, communes=frame, planned=planned, skipped=skipped,
                           failed=[f["key"] for f in failures], failures=fail_df, files=files, dashboard=dashboard,
-                          tasks=tasks, timings=timings)
+                          tasks=tasks, timings=timings, database=db_label)
 
 
 def _run_units(client: Client, units: list[Unit], cfg: Config, opts: TaskOptions, manifest: Manifest,

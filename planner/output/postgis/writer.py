@@ -153,7 +153,7 @@ def check_output(url: str, *, inputs: Iterable[object] = ()) -> str:
     return target.label
 
 
-def _create_table(cur: psycopg.Cursor, schema: str, spec: TableSpec) -> None:
+def _create_table(cur: psycopg.Cursor, schema: str, spec: TableSpec, index_columns: Sequence[str] = ()) -> None:
     ident = sql.Identifier(schema, spec.name)
     cols = [sql.SQL("{} integer PRIMARY KEY").format(sql.Identifier(KEY_COLUMN))]
     for name, pg_type in spec.columns:
@@ -175,6 +175,10 @@ def _create_table(cur: psycopg.Cursor, schema: str, spec: TableSpec) -> None:
         cur.execute(sql.SQL("CREATE INDEX ON {} USING GIST ({})").format(ident, sql.Identifier(GEOMETRY_COLUMN)))
     if spec.natural_key:
         cur.execute(sql.SQL("CREATE UNIQUE INDEX ON {} ({})").format(ident, sql.Identifier(spec.natural_key)))
+    present = {n for n, _ in spec.columns}
+    for col in dict.fromkeys(index_columns):  # btree indexes asked for (e.g. plan-many's commune_terc)
+        if col in present and col != spec.natural_key:
+            cur.execute(sql.SQL("CREATE INDEX ON {} ({})").format(ident, sql.Identifier(col)))
     cur.execute(sql.SQL("ANALYZE {}").format(ident))
 
 
@@ -254,6 +258,8 @@ def write_plan(
     summary: dict[str, Any] | None = None,
     styles: Sequence[object] = (),
     inputs: Iterable[object] = (),
+    index_columns: Sequence[str] = (),
+    command: str = "planner plan --out",
 ) -> str:
     """Write a plan's layers and tables into a PostGIS schema, all or nothing.
 
@@ -275,6 +281,12 @@ def write_plan(
         ``public.layer_styles`` (QGIS default styles of the layers).
     inputs
         Input paths or URLs; writing into the schema of an input is refused.
+    index_columns
+        Columns that get a btree index in every table that has them (e.g.
+        ``commune_terc`` of a ``plan-many`` region).
+    command
+        The command named in the schema's comment (the schema is replaced as
+        a whole by each run of it).
 
     Returns
     -------
@@ -310,7 +322,7 @@ def write_plan(
                 cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(staging)))
                 for spec in specs:
                     step = f"writing table {spec.name}"
-                    _create_table(cur, staging, spec)
+                    _create_table(cur, staging, spec, index_columns)
                     logger.debug("wrote %s.%s (%d rows)", target.schema, spec.name, spec.n_rows)
                 if summary is not None:
                     step = "writing table summary"
@@ -320,7 +332,7 @@ def write_plan(
                 _swap(cur, target, staging, names)
                 cur.execute(sql.SQL("COMMENT ON SCHEMA {} IS {}").format(
                     sql.Identifier(target.schema),
-                    sql.Literal(f"{SCHEMA_MARKER}: replaced as a whole by each `planner plan --out`")))
+                    sql.Literal(f"{SCHEMA_MARKER}: replaced as a whole by each `{command}`")))
                 step = "writing QGIS styles into public.layer_styles"
                 spatial = {s.name for s in specs if s.geometry is not None}
                 n_styles = write_styles(cur, target.schema, [s for s in styles if getattr(s, "table", None) in spatial],
