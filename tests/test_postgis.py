@@ -28,6 +28,8 @@ from planner.output import postgis as postgis_out
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "good" / "mini_area"
 PLANNER = Path(sys.executable).with_name("planner")
+# issue #20: one worker (one throw-away server) for this file and tests/test_postgis_plan_many.py under --dist loadgroup
+pytestmark = pytest.mark.xdist_group("postgis")
 INJECTION = "x;%20DROP%20TABLE%20addresses"
 
 

@@ -221,3 +221,23 @@ def test_cli_db_writes_the_region_and_never_prints_the_password(run1, pg, region
     stored = str(s.sql("SELECT string_agg(t::text, '|') FROM region_cli.summary t")) + str(
         s.sql("SELECT * FROM public.layer_styles"))
     assert secret not in stored and secret not in s.log_text()
+
+
+def test_rows_are_sorted_by_commune_and_id_whatever_their_order(run1, pg):
+    """write_region on shuffled dataset frames (read through planner.io) writes the rows of the planned run."""
+    from planner.io.region_dataset import read_dataset_layer
+    from planner.output.postgis import write_region
+
+    s = pg
+    finished = sorted(set(run1.planned) | set(run1.skipped))
+    rows = {}
+    for layer in ("addresses", "segments", "drops"):
+        frame = read_dataset_layer(run1.out_dir, layer, keys=finished)
+        assert list(frame.columns[:1]) == ["commune_terc"] and frame.crs.to_epsg() == 2180
+        assert len(frame) == len(dataset_oracle(run1.out_dir, layer))
+        rows[layer] = frame.sample(frac=1.0, random_state=7)
+        assert not rows[layer][ROW_IDS[layer]].is_monotonic_increasing
+    assert len(read_dataset_layer(run1.out_dir, "addresses", keys=finished[:1])) < len(rows["addresses"])
+    write_region(s.url("region_shuffled", user="planner_write"), run1.communes, rows, run1.failures)
+    for layer in rows:
+        pd.testing.assert_frame_equal(table(s, "region_shuffled", layer), table(s, "region", layer))

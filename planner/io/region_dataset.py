@@ -38,7 +38,7 @@ def dataset_files(out_dir: str | Path, layer: str) -> list[tuple[str, str, str, 
         One entry per ``<partition>=<value>/<key>.parquet`` file.
     """
     base = Path(out_dir) / DATASET_DIR / layer
-    out = []
+    out: list[tuple[str, str, str, Path]] = []
     if base.is_dir():
         for part in base.iterdir():
             column, sep, value = part.name.partition("=")
