@@ -167,6 +167,25 @@ def test_rerun_replaces_the_schema_with_the_same_rows(run1, pg, region, client, 
     assert not [n for (n,) in s.sql("SELECT nspname FROM pg_namespace") if n.startswith("planner_staging_")]
 
 
+def test_failed_write_leaves_the_previous_schema_and_keeps_the_plans(run1, pg, region, client, cfg):
+    import planner
+
+    s = pg
+    before_oid = schema_oid(s, "region")
+    before = table(s, "region", "addresses")
+    s.sql("CREATE VIEW public.region_view AS SELECT fid FROM region.addresses")  # dropping the schema would drop it
+    try:
+        with pytest.raises(UsageError, match="other objects depend on it") as err:
+            planner.plan_many(region, out=run1.out_dir, config=cfg, client=client, progress=False,
+                              db=s.url("region", user="planner_write"))
+    finally:
+        s.sql("DROP VIEW public.region_view")
+    assert "run the same command again" in str(err.value) and "region_view" in str(err.value)
+    assert schema_oid(s, "region") == before_oid
+    pd.testing.assert_frame_equal(table(s, "region", "addresses"), before)
+    assert not [n for (n,) in s.sql("SELECT nspname FROM pg_namespace") if n.startswith("planner_staging_")]
+
+
 def test_bad_schema_or_unreachable_server_refused_before_planning(pg, region, client, cfg, tmp_path):
     from _postgis_server import _free_port
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from planner._errors import Problem, UsageError
+from planner._errors import PlannerError, Problem, UsageError
 from planner.config import Config, load_config
 from planner.io.postgis import is_url, redact
 from planner.scale.communes import commune_names
@@ -237,7 +237,15 @@ def _write_db(db: str, out: Path, communes: gpd.GeoDataFrame, failures: pd.DataF
     from planner.output.postgis.region import REGION_ROW_TABLES
 
     rows = {layer: read_dataset_layer(out, layer, keys=finished) for layer in REGION_ROW_TABLES}
-    return write_region(db, communes, rows, failures, summary=summary, milestones=milestones, inputs=inputs)
+    try:
+        return write_region(db, communes, rows, failures, summary=summary, milestones=milestones, inputs=inputs)
+    except PlannerError as exc:  # after planning: say that the plans are kept and how to write them
+        exc.problems.append(Problem(
+            file=str(out / "manifest.json"), message="the communes are planned and recorded in the output "
+                                                     "directory; the database was not changed",
+            fix="fix the database problem and run the same command again: finished communes are skipped and "
+                "only the region is written"))
+        raise
 
 
 def _error_result(unit: Unit, exc: BaseException) -> dict[str, Any]:
