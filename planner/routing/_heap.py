@@ -62,7 +62,7 @@ def _prefetch_overload(arr: Any, idx: Any) -> Callable[[Any, Any], None]:
     return impl
 
 
-@kernel(helper=True)
+@kernel(helper=True, inline=True)
 def prefetch_top(heap: I32, size: Int, indptr: I64, adj: I32, adj_w: F64, label: F64, pos: I32) -> None:
     """Prefetch the arcs of the heap's top node and its neighbours' labels and slots.
 
@@ -78,7 +78,7 @@ def prefetch_top(heap: I32, size: Int, indptr: I64, adj: I32, adj_w: F64, label:
             prefetch(pos, adj[k])
 
 
-@kernel(helper=True)
+@kernel(helper=True, inline=True)
 def sift_up(heap: I32, hkey: F64, pos: I32, i: Int, node: Int, k: float) -> None:
     """Move the hole at ``i`` up and place ``node`` with key ``k``."""
     while i > 0:
@@ -96,7 +96,7 @@ def sift_up(heap: I32, hkey: F64, pos: I32, i: Int, node: Int, k: float) -> None
     pos[node] = i
 
 
-@kernel(helper=True)
+@kernel(helper=True, inline=True)
 def sift_down(heap: I32, hkey: F64, pos: I32, size: Int, i: Int, node: Int, k: float) -> None:
     """Move the hole at ``i`` down and place ``node`` with key ``k``."""
     while True:
@@ -129,7 +129,7 @@ def sift_down(heap: I32, hkey: F64, pos: I32, size: Int, i: Int, node: Int, k: f
     pos[node] = i
 
 
-@kernel(helper=True)
+@kernel(helper=True, inline=True)
 def push_or_decrease(heap: I32, hkey: F64, pos: I32, size: Int, node: Int, k: float) -> np.int64:
     """Insert ``node`` with key ``k``, or lower its key to ``k``; returns the size."""
     p = np.int64(pos[node])
@@ -140,7 +140,7 @@ def push_or_decrease(heap: I32, hkey: F64, pos: I32, size: Int, node: Int, k: fl
     return np.int64(size)
 
 
-@kernel(helper=True)
+@kernel(helper=True, inline=True)
 def pop(heap: I32, hkey: F64, pos: I32, size: Int) -> tuple[np.int64, np.int64]:
     """Remove the minimum; returns ``(node, size)``."""
     node = np.int64(heap[0])

@@ -40,7 +40,7 @@ Flag = bool | np.bool_
 Int = int | np.int64
 
 
-def kernel(*, helper: bool = False, parallel: bool = False) -> Callable[[F], F]:
+def kernel(*, helper: bool = False, parallel: bool = False, inline: bool = False) -> Callable[[F], F]:
     """Decorator: ``numba.njit(cache=True, nogil=True)`` with the function's own type.
 
     Parameters
@@ -50,6 +50,9 @@ def kernel(*, helper: bool = False, parallel: bool = False) -> Callable[[F], F]:
         (the Python function itself stays callable as ``.py_func``).
     parallel
         Compile with ``parallel=True`` (``numba.prange`` loops).
+    inline
+        Inline the function into its callers in numba's IR (``inline="always"``),
+        as the heap operations of the Dijkstra loop are.
 
     Returns
     -------
@@ -63,6 +66,8 @@ def kernel(*, helper: bool = False, parallel: bool = False) -> Callable[[F], F]:
             opts["no_cpython_wrapper"] = True
         if parallel:
             opts["parallel"] = True
+        if inline:
+            opts["inline"] = "always"
         return cast(F, njit(**opts)(fn))
 
     return wrap
