@@ -79,3 +79,27 @@ def chromium():
 
 # issue #20: the throw-away PostgreSQL/PostGIS server fixture (tests/_postgis_server.py)
 from _postgis_server import postgis_server  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """Undo what a CLI run inside a test does to logging (issue #20's log assertions rely on it).
+
+    ``planner.cli`` configures logging for a process that runs one command: a root handler on
+    the ``sys.stderr`` of that moment (CliRunner's, closed after ``invoke``) and the level of the
+    ``planner`` logger.  Tests share worker processes, so each test starts from the state the
+    previous one found.
+    """
+    import logging
+
+    root, planner_logger = logging.getLogger(), logging.getLogger("planner")
+    handlers, root_level, level = list(root.handlers), root.level, planner_logger.level
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+    for h in handlers:
+        if h not in root.handlers:
+            root.addHandler(h)
+    root.setLevel(root_level)
+    planner_logger.setLevel(level)

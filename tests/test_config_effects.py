@@ -49,6 +49,7 @@ from _config_fixture import (
     official_list_csv,
     with_layer,
 )
+from _dask_cluster import local_client
 from pydantic import BaseModel
 
 from planner.config import Config, NetworkConfig
@@ -740,13 +741,7 @@ class Lab:
 @pytest.fixture(scope="module")
 def dask_client():
     """A local cluster of one worker process for the partitioning probes."""
-    from distributed import Client, LocalCluster
-
-    from planner.scale.engine import quiet_dask_loggers
-
-    quiet_dask_loggers()
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as c:
+    with local_client(1) as c:
         yield c
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from _dask_cluster import local_client
 from geopandas.testing import assert_geodataframe_equal
 from typer.testing import CliRunner
 
@@ -50,13 +51,7 @@ def region(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-
-    from planner.scale.engine import quiet_dask_loggers
-
-    quiet_dask_loggers()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as c:
+    with local_client(2) as c:
         yield c
 
 
