@@ -107,7 +107,7 @@ class SteinerOptions:
         lower bound (``0``: only when it meets the bound).
     """
 
-    starts: int = 16
+    starts: int = 8  # = DesignConfig.steiner_starts (see its source note)
     roots: int = 16
     elite: int = 6
     combine_every: int = 4
