@@ -453,7 +453,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             q = _without_block(idx, lpar, m, kx, sb, aidx, apar)
             ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach)
             now = ca + cb
-            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(True))
             if k >= 0 and _better(best, now) and idx[k] != x:
                 cut[x] = False
                 if k > 0:
@@ -469,7 +469,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             if not dirty or m < 2:
                 continue
             now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
-            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, False)
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(False))
             if k > 0 and _better(best, now):
                 cut[idx[k]] = True
                 for j in range(m):
@@ -531,7 +531,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                     m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, y)
                 if not dirty:
                     continue
-                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, True)
+                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(True))
                 k2 = -1
                 if deep and not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
                     best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
