@@ -150,7 +150,7 @@ def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent:
              loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray, flag: np.ndarray, plen: np.ndarray,
              depth: np.ndarray, load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray,
              lam: float, reach: float) -> float:
-    m, _ = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, flag)
+    m, _ = _collect(t, np.int64(-1), pre, pos, size, parent, cut, loc, idx, lpar, flag, np.int64(-1))
     c, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
     return c
 
@@ -249,7 +249,7 @@ def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, 
                   weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
                   reach: float) -> float:
     """Cost of the nodes of ``idx[:m]`` labelled ``which`` (a connected subset, in preorder)."""
-    q = 0
+    q = np.int64(0)  # not a literal 0: numba would compile _eval_part once more for it
     for j in range(m):
         if label[j] != which:
             continue
@@ -435,7 +435,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             if parent[x] < 0 or not cut[x]:
                 continue
             ta = _top_of(parent[x], parent, cut)
-            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, prev)
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, prev, np.int64(-1))
             if not dirty:
                 continue
             kx = loc[x]
@@ -465,7 +465,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             t = pre[i]
             if parent[t] >= 0 and not cut[t]:
                 continue
-            m, dirty = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, prev)
+            m, dirty = _collect(t, np.int64(-1), pre, pos, size, parent, cut, loc, idx, lpar, prev, np.int64(-1))
             if not dirty or m < 2:
                 continue
             now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
@@ -476,9 +476,10 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                     cur[idx[j]] = True
                 moved = True
         if moved:
-            since3 |= cur
-            prev[:] = cur
-            cur[:] = False
+            for i in range(n):  # element-wise: array-to-array operations compile numba's
+                since3[i] = since3[i] or cur[i]  # shape-error formatting (~1.6 s on a fresh cache)
+                prev[i] = cur[i]
+                cur[i] = False
             continue
         # converged on pairs: small pairs re-cut into three parts (two cuts) ...
         for i in range(n):
@@ -486,14 +487,14 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             if parent[x] < 0 or not cut[x]:
                 continue
             ta = _top_of(parent[x], parent, cut)
-            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3)
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
             if not deep or not dirty or m > SMALL_SET:
                 continue
             now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
                             allowed, phi, lam, reach)
                    + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
                               allowed, phi, lam, reach))
-            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3)
+            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
             best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
             if k1 > 0 and _better(best, now):
                 cut[x] = False
@@ -531,7 +532,8 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                     m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, y)
                 if not dirty:
                     continue
-                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(True))
+                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach,
+                                       np.bool_(True))
                 k2 = -1
                 if deep and not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
                     best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
@@ -549,9 +551,10 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
         since3[:] = False
         if not moved:
             break
-        since3 |= cur
-        prev[:] = cur
-        cur[:] = False
+        for i in range(n):  # element-wise, as above
+            since3[i] = since3[i] or cur[i]
+            prev[i] = cur[i]
+            cur[i] = False
     return passes
 
 
@@ -575,7 +578,7 @@ def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.nda
         t = pre[i]
         if parent[t] >= 0 and not cut[t]:
             continue
-        m, _ = _collect(t, -1, pre, pos, size, parent, cut, loc, idx, lpar, flag)
+        m, _ = _collect(t, np.int64(-1), pre, pos, size, parent, cut, loc, idx, lpar, flag, np.int64(-1))
         tot = 0
         for j in range(m):
             tot += load[idx[j]]
