@@ -21,8 +21,8 @@ _INF = np.inf
 
 
 @njit(cache=True, nogil=True)
-def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
-               weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
+def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.ndarray, depth: np.ndarray,
+               load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
                reach: float) -> tuple[float, int]:
     """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents)."""
     total = 0
@@ -100,9 +100,9 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dept
 
 
 @njit(cache=True, nogil=True)
-def _collect(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent: np.ndarray,
-             cut: np.ndarray, loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray, flag: np.ndarray,
-             include2: int = -1) -> tuple[int, bool]:
+def _collect(t: int, include: int | np.int64, pre: np.ndarray, pos: np.ndarray, size: np.ndarray,
+             parent: np.ndarray, cut: np.ndarray, loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray,
+             flag: np.ndarray, include2: int | np.int64 = -1) -> tuple[int, bool]:
     """Nodes of the part topped by ``t`` plus the parts topped by ``include``/``include2``, in preorder.
 
     Fills ``idx[:m]`` and the local parents ``lpar[:m]``; returns ``m`` and
@@ -197,7 +197,7 @@ def _without_block(idx: np.ndarray, lpar: np.ndarray, m: int, k: int, s: int, ou
 @njit(cache=True, nogil=True)
 def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
                 weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
-                allow_whole: bool) -> tuple[float, int]:
+                allow_whole: bool | np.bool_) -> tuple[float, int]:
     """Best way to cover ``idx[:m]`` by one part (if ``allow_whole``) or two (one cut).
 
     Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
