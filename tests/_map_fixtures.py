@@ -10,10 +10,8 @@ Deterministic (seeded), so the map of it is byte-stable.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -333,26 +331,7 @@ def spec_styles(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [spec["styles"][spec["si"][k] if spec["si"] else 0] for k in range(n)]
 
 
-# --- headless Chromium ------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def launched_browser() -> Iterator[Any]:
-    """Debian Chromium through playwright; skips the test where either is missing."""
-    import pytest
-
-    from planner import maps
-
-    exe = maps.find_chromium()
-    if exe is None:
-        pytest.skip("Chromium not installed: run `make browser` (Debian package chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=list(maps.CHROMIUM_ARGS))
-        try:
-            yield b
-        finally:
-            b.close()
+# --- headless Chromium (the session fixture ``chromium`` of conftest.py) ---------------------
 
 
 class MapPage:

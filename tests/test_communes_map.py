@@ -17,7 +17,6 @@ from _map_fixtures import (
     FAILED_TERC,
     MapPage,
     blend,
-    launched_browser,
     make_fixture_communes,
     page_specs,
     spec_styles,
@@ -239,12 +238,6 @@ def test_write_failure_keeps_previous_file(communes, tmp_path):
 # --- in Chromium --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launched_browser() as b:
-        yield b
-
-
 def _inside_point(poly) -> tuple[float, float]:
     """A point well inside a commune, away from its name label (lon, lat)."""
     import pyproj
@@ -258,8 +251,8 @@ def _inside_point(poly) -> tuple[float, float]:
 
 
 @pytest.mark.browser
-def test_polygons_draw_in_their_class_colours(browser, html_path, communes):
-    p = MapPage(browser, html_path)
+def test_polygons_draw_in_their_class_colours(chromium, html_path, communes):
+    p = MapPage(chromium, html_path)
     try:
         assert p.errors == [] and p.network() == []
         page = p.page

@@ -17,7 +17,6 @@ from _map_fixtures import (
     DROP_LIMIT_M,
     MapPage,
     blend,
-    launched_browser,
     make_fixture_layers,
     make_fixture_plan_dir,
     make_fixture_roads,
@@ -281,16 +280,10 @@ def test_bad_roads(layers):
 # --- in Chromium --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with launched_browser() as b:
-        yield b
-
-
 @pytest.mark.browser
-def test_progress_map_in_chromium(browser, progress, tmp_path):
+def test_progress_map_in_chromium(chromium, progress, tmp_path):
     html = maps.write_map(progress, tmp_path / "progress.html")
-    p = MapPage(browser, html)
+    p = MapPage(chromium, html)
     try:
         assert p.errors == [] and p.network() == []
         page = p.page

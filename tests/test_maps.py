@@ -3,7 +3,7 @@
 The fixture plan (tests/_map_fixtures.py) is synthetic; its numbers are checked
 against independent computations (pandas counts, pyproj transforms, hand-made
 long drop), not against the map module's own helpers.  The browser tests
-(marker ``browser``; Debian Chromium via playwright, skipped with a hint to run
+(marker ``browser``; Debian Chromium via playwright, the ``chromium`` fixture: a hint to run
 ``make browser`` where it is missing) open the pipeline's demo plan
 ``out/demo/plan.gpkg`` when it exists, else the synthetic plan, and use only
 properties every plan has.
@@ -285,20 +285,7 @@ def test_write_map_failure_leaves_previous_file(layers, tmp_path):
         maps.write_map(layers, tmp_path / "plan.gpkg")
 
 
-# --- real browser ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = maps.find_chromium()
-    if exe is None:
-        pytest.skip("Chromium not installed: run `make browser` (Debian package chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=list(maps.CHROMIUM_ARGS))
-        yield b
-        b.close()
-
+# --- real browser (the session fixture ``chromium`` of conftest.py) ------------------------
 
 _PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -352,12 +339,12 @@ def browser_layers(browser_plan):
 
 
 @pytest.fixture(scope="module")
-def offline_page(browser, browser_plan, plan_dir, offline_html, tmp_path_factory):
+def offline_page(chromium, browser_plan, plan_dir, offline_html, tmp_path_factory):
     if browser_plan == plan_dir:
         html = offline_html
     else:
         html = maps.write_map(browser_plan, tmp_path_factory.mktemp("mapbrowser") / "map.html")
-    p = _Page(browser, html)
+    p = _Page(chromium, html)
     yield p
     p.page.close()
 
@@ -569,9 +556,9 @@ def test_popup_of_a_point_beside_the_legend_is_not_hidden_under_it(offline_page,
 
 
 @pytest.mark.browser
-def test_search_enter_opens_first_hit(browser, offline_html, layers):
+def test_search_enter_opens_first_hit(chromium, offline_html, layers):
     """Fixture plan: 'jadwisin 77' has exactly one hit, the farmstead; Enter opens it."""
-    p = _Page(browser, offline_html)
+    p = _Page(chromium, offline_html)
     try:
         box = p.page.locator(".pm-search input")
         box.fill("jadwisin 77")
@@ -588,8 +575,8 @@ def test_search_enter_opens_first_hit(browser, offline_html, layers):
 
 
 @pytest.mark.browser
-def test_online_map_requests_only_osm_tiles(browser, online_html):
-    p = _Page(browser, online_html, tiles=True)
+def test_online_map_requests_only_osm_tiles(chromium, online_html):
+    p = _Page(chromium, online_html, tiles=True)
     try:
         net = p.network()
         assert net and all(u.startswith("https://tile.openstreetmap.org/") for u in net)
@@ -599,8 +586,8 @@ def test_online_map_requests_only_osm_tiles(browser, online_html):
 
 
 @pytest.mark.browser
-def test_screenshot(browser, offline_html, tmp_path):
-    png = maps.screenshot(offline_html, tmp_path / "map.png", width=800, height=600, browser=browser)
+def test_screenshot(chromium, offline_html, tmp_path):
+    png = maps.screenshot(offline_html, tmp_path / "map.png", width=800, height=600, browser=chromium)
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (800, 600)
@@ -611,9 +598,9 @@ def test_screenshot(browser, offline_html, tmp_path):
 
 
 @pytest.mark.browser
-def test_hidden_layer_is_built_when_switched_on(browser, offline_html, layers):
+def test_hidden_layer_is_built_when_switched_on(chromium, offline_html, layers):
     """Poles start switched off; ticking them in the layer control draws every pole used, with no error."""
-    p = _Page(browser, offline_html)
+    p = _Page(chromium, offline_html)
     try:
         n_poles = len(layers["poles_used"])
         label = p.page.locator(".leaflet-control-layers-overlays label").filter(has_text="Wykorzystane słupy")
