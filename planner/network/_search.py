@@ -176,6 +176,29 @@ def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load:
 
 
 @njit(cache=True, nogil=True)
+def _subtree_sums(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, load: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Size (nodes) and load (homes) of the subtree of each local node of ``idx[:m]`` (preorder)."""
+    lsize = np.ones(m, dtype=np.int64)
+    lload = np.empty(m, dtype=np.int64)
+    for i in range(m):
+        lload[i] = load[idx[i]]
+    for i in range(m - 1, 0, -1):
+        lsize[lpar[i]] += lsize[i]
+        lload[lpar[i]] += lload[i]
+    return lsize, lload
+
+
+@njit(cache=True, nogil=True)
+def _block(idx: np.ndarray, lpar: np.ndarray, k: int | np.int64, s: int | np.int64, out_idx: np.ndarray,
+           out_par: np.ndarray) -> None:
+    """Copy the subtree block ``[k, k + s)`` of a part as a part of its own (local parents re-numbered)."""
+    for j in range(s):
+        out_idx[j] = idx[k + j]
+        out_par[j] = -1 if j == 0 else lpar[k + j] - k
+
+
+@njit(cache=True, nogil=True)
 def _without_block(idx: np.ndarray, lpar: np.ndarray, m: int, k: int, s: int, out_idx: np.ndarray,
                    out_par: np.ndarray) -> int:
     """Copy the part ``idx[:m]`` (parents ``lpar``, local) without the subtree block ``[k, k + s)``.
@@ -203,13 +226,7 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
     Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
     """
     cap = phi.size - 1
-    lsize = np.ones(m, dtype=np.int64)
-    lload = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        lload[i] = load[idx[i]]
-    for i in range(m - 1, 0, -1):
-        lsize[lpar[i]] += lsize[i]
-        lload[lpar[i]] += lload[i]
+    lsize, lload = _subtree_sums(idx, lpar, m, load)
     total = lload[0]
     best = _INF
     bk = -1
@@ -225,9 +242,7 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
         if lo > cap or total - lo > cap:
             continue
         s = lsize[k]
-        for j in range(s):
-            sub_idx[j] = idx[k + j]
-            sub_par[j] = -1 if j == 0 else lpar[k + j] - k
+        _block(idx, lpar, k, s, sub_idx, sub_par)
         c1, _ = _eval_part(sub_idx, sub_par, s, plen, depth, load, weight, allowed, phi, lam, reach)
         if c1 >= best:
             continue
@@ -270,13 +285,7 @@ def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, de
                  reach: float) -> tuple[float, int, int]:
     """Best cover of ``idx[:m]`` by three connected parts (cuts above local nodes ``k1 < k2``)."""
     cap = phi.size - 1
-    lsize = np.ones(m, dtype=np.int64)
-    lload = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        lload[i] = load[idx[i]]
-    for i in range(m - 1, 0, -1):
-        lsize[lpar[i]] += lsize[i]
-        lload[lpar[i]] += lload[i]
+    lsize, lload = _subtree_sums(idx, lpar, m, load)
     label = np.zeros(m, dtype=np.int64)
     sub_idx = np.empty(m, dtype=np.int64)
     sub_par = np.empty(m, dtype=np.int64)
@@ -440,13 +449,11 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 continue
             kx = loc[x]
             # current cost: part A (U without x's block) + part B (x's block)
-            lsize = np.ones(m, dtype=np.int64)
-            for j in range(m - 1, 0, -1):
-                lsize[lpar[j]] += lsize[j]
+            lsize, _ = _subtree_sums(idx, lpar, m, load)
             sb = lsize[kx]
-            bidx = idx[kx:kx + sb].copy()
-            bpar = lpar[kx:kx + sb] - kx
-            bpar[0] = -1
+            bidx = np.empty(sb, dtype=np.int64)
+            bpar = np.empty(sb, dtype=np.int64)
+            _block(idx, lpar, kx, sb, bidx, bpar)
             cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach)
             aidx = np.empty(m - sb, dtype=np.int64)
             apar = np.empty(m - sb, dtype=np.int64)
