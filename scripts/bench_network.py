@@ -34,7 +34,7 @@ from planner.config import Config, load_config
 from planner.network import design_optical_network
 from planner.network.baseline import fibre_m, kmeans_placement
 from planner.network.cabinets import allowed_nodes, place
-from planner.network.exact import partition_milp
+from planner.network.exact import partition_milp, random_instance
 from planner.network.fibres import count_fibres
 from planner.network.partition import feeder_table, partition_tree
 from planner.network.tree import segments_tree
@@ -209,30 +209,13 @@ def bench_synthetic(n_homes: int) -> None:
 # ---------------------------------------------------------------------------
 
 
-def milp_instance(seed: int):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(12, 36))
-    parent = np.array([-1] + [int(rng.integers(max(0, i - 5), i)) for i in range(1, n)])
-    if seed % 3 == 0:
-        parent[n // 2] = -1
-    length = rng.uniform(20.0, 400.0, n)
-    load = np.zeros(n, dtype=np.int64)
-    np.add.at(load, rng.integers(1, n, int(rng.integers(10, 61))), 1)
-    cap = int(rng.integers(max(4, load.max()), 24))
-    fd = int(rng.choice([1, 2]))
-    per = float(rng.choice([32 / 1.1, 8 / 1.1, 4.0]))
-    pen = float(rng.choice([0.0, 2000.0, 15000.0]))
-    reach = float(rng.choice([np.inf, np.inf, 900.0]))
-    return parent, length, load, fd * load.astype(float), cap, per, pen, reach
-
-
 def bench_milp(count: int) -> None:
     print(f"3. placement vs the exact MILP (HiGHS) on {count} random trees of <= 60 targets")
     print(f"   {'seed':>4}{'nodes':>7}{'targets':>9}{'cap':>5}{'heuristic':>12}{'MILP':>12}{'gap %':>8}"
           f"{'t heur ms':>11}{'t MILP s':>10}")
     gaps, ratios = [], []
     for seed in range(count):
-        parent, length, load, weight, cap, per, pen, reach = milp_instance(seed)
+        parent, length, load, weight, cap, per, pen, reach = random_instance(seed)
         kw = {"capacity": cap, "penalty": pen, "reach": reach}
         args = (parent, length, load, weight)
         th, h = timed(lambda a=args, k=kw, c=cap, q=per: partition_tree(*a, phi=feeder_table(c, q), **k), repeat=3)

@@ -26,7 +26,7 @@ from planner.config import Config, config_from_dict
 from planner.config.network import NetworkConfig
 from planner.network.cabinets import place
 from planner.network.cables import lay_cables
-from planner.network.exact import partition_milp
+from planner.network.exact import partition_milp, random_instance
 from planner.network.fibres import count_fibres
 from planner.network.loss import LossInputs, loss_budget
 from planner.network.partition import feeder_table, partition_tree
@@ -200,26 +200,9 @@ def test_no_cabinet_or_splitter_over_capacity_and_one_port_path_per_home(p):
 # ---------------------------------------------------------------------------
 
 
-def milp_instance(seed: int):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(12, 36))
-    parent = np.array([-1] + [int(rng.integers(max(0, i - 5), i)) for i in range(1, n)])
-    if seed % 3 == 0:
-        parent[n // 2] = -1                       # a second POP
-    length = rng.uniform(20.0, 400.0, n)
-    load = np.zeros(n, dtype=np.int64)
-    np.add.at(load, rng.integers(1, n, int(rng.integers(10, 61))), 1)   # <= 60 targets
-    cap = int(rng.integers(max(4, load.max()), 24))
-    fd = int(rng.choice([1, 2]))
-    per = float(rng.choice([32 / 1.1, 8 / 1.1, 4.0]))
-    pen = float(rng.choice([0.0, 2000.0, 15000.0]))
-    reach = float(rng.choice([np.inf, np.inf, 900.0]))
-    return parent, length, load, fd * load.astype(float), cap, per, pen, reach
-
-
 @pytest.mark.parametrize("seed", range(10))
 def test_placement_within_3_percent_of_the_milp_optimum(seed):
-    parent, length, load, weight, cap, per, pen, reach = milp_instance(seed)
+    parent, length, load, weight, cap, per, pen, reach = random_instance(seed)
     exact = partition_milp(parent, length, load, weight, capacity=cap, per_fibre=per, penalty=pen, reach=reach,
                            time_limit=300)
     assert exact.status == 0, exact.message
@@ -242,7 +225,7 @@ def test_placement_within_3_percent_of_the_milp_optimum(seed):
 def test_greedy_start_alone_is_worse_than_the_local_search():
     worse = 0
     for seed in range(10):
-        parent, length, load, weight, cap, per, pen, reach = milp_instance(seed)
+        parent, length, load, weight, cap, per, pen, reach = random_instance(seed)
         kw = {"capacity": cap, "phi": feeder_table(cap, per), "penalty": pen, "reach": reach}
         full = partition_tree(parent, length, load, weight, **kw).total_cost
         greedy = partition_tree(parent, length, load, weight, improve=False, **kw).total_cost

@@ -29,7 +29,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components, shortest_path
 
-__all__ = ["MilpResult", "partition_milp"]
+__all__ = ["MilpResult", "partition_milp", "random_instance"]
 
 
 @dataclass(frozen=True)
@@ -181,3 +181,37 @@ def partition_milp(
             cab_of[v] = j
     gap = float(getattr(res, "mip_gap", np.nan) or 0.0)
     return MilpResult(float(res.fun), cab_of, int(res.status), str(res.message), gap)
+
+
+def random_instance(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, float, float, float]:
+    """A random small partition problem of the size the MILP solves quickly (tests, benchmark).
+
+    A forest of 12-35 nodes (a second root for every third seed), 10-60 homes,
+    capacity up to 23, 1 or 2 fibres per home, centralised or cascade feeder
+    ratios, no/some/large cabinet penalty, and a reach limit for a third of the seeds.
+
+    Parameters
+    ----------
+    seed
+        Seed of the random draw.
+
+    Returns
+    -------
+    tuple
+        ``(parent, length, load, weight, capacity, per_fibre, penalty, reach)`` in the
+        order of :func:`partition_milp`'s arguments.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(12, 36))
+    parent = np.array([-1] + [int(rng.integers(max(0, i - 5), i)) for i in range(1, n)])
+    if seed % 3 == 0:
+        parent[n // 2] = -1                       # a second POP
+    length = rng.uniform(20.0, 400.0, n)
+    load = np.zeros(n, dtype=np.int64)
+    np.add.at(load, rng.integers(1, n, int(rng.integers(10, 61))), 1)   # <= 60 targets
+    cap = int(rng.integers(max(4, load.max()), 24))
+    fd = int(rng.choice([1, 2]))
+    per = float(rng.choice([32 / 1.1, 8 / 1.1, 4.0]))
+    pen = float(rng.choice([0.0, 2000.0, 15000.0]))
+    reach = float(rng.choice([np.inf, np.inf, 900.0]))
+    return parent, length, load, fd * load.astype(float), cap, per, pen, reach
