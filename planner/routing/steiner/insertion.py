@@ -142,44 +142,15 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
                 best_e[xs[i]] = -1
             continue
         # -- virtual tree of xs: sort by pre-order, add the LCAs of neighbours in that order --
-        for i in range(1, k):
-            y = xs[i]
-            j = i - 1
-            while j >= 0 and tin[xs[j]] > tin[y]:
-                xs[j + 1] = xs[j]
-                j -= 1
-            xs[j + 1] = y
+        _sort_by_preorder(xs, np.int64(k), tin)
         n_vt = 0
         for i in range(k):
             vt[n_vt] = xs[i]
             n_vt += 1
             if i + 1 < k:
-                a = xs[i]
-                b = xs[i + 1]
-                if depth[a] < depth[b]:
-                    a, b = b, a
-                diff = depth[a] - depth[b]
-                j = 0
-                while diff > 0:
-                    if diff & 1:
-                        a = up[j, a]
-                    diff >>= 1
-                    j += 1
-                if a != b:
-                    for j in range(n_log - 1, -1, -1):
-                        if up[j, a] != up[j, b]:
-                            a = up[j, a]
-                            b = up[j, b]
-                    a = up[0, a]
-                vt[n_vt] = a
+                vt[n_vt] = _lca(np.int64(xs[i]), np.int64(xs[i + 1]), depth, up, np.int64(n_log))
                 n_vt += 1
-        for i in range(1, n_vt):  # sort by pre-order, drop duplicates
-            y = vt[i]
-            j = i - 1
-            while j >= 0 and tin[vt[j]] > tin[y]:
-                vt[j + 1] = vt[j]
-                j -= 1
-            vt[j + 1] = y
+        _sort_by_preorder(vt, np.int64(n_vt), tin)  # then drop duplicates
         m_vt = 1
         for i in range(1, n_vt):
             if vt[i] != vt[m_vt - 1]:
@@ -282,3 +253,36 @@ def steiner_vertex_insertion(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edg
                 deg[edge_v[e]] += 1
         total += gain
     return total
+
+
+@kernel(helper=True)
+def _sort_by_preorder(a: I64, n: np.int64, tin: I32) -> None:
+    """Sort ``a[:n]`` by pre-order number ``tin`` in place (insertion sort: ``n`` is small)."""
+    for i in range(1, n):
+        y = a[i]
+        j = i - 1
+        while j >= 0 and tin[a[j]] > tin[y]:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = y
+
+
+@kernel(helper=True)
+def _lca(a: np.int64, b: np.int64, depth: I64, up: I64, n_log: np.int64) -> np.int64:
+    """Lowest common ancestor of ``a`` and ``b`` by binary lifting (``up[j, v]``: the ``2**j``-th ancestor)."""
+    if depth[a] < depth[b]:
+        a, b = b, a
+    diff = depth[a] - depth[b]
+    j = 0
+    while diff > 0:
+        if diff & 1:
+            a = up[j, a]
+        diff >>= 1
+        j += 1
+    if a != b:
+        for j in range(n_log - 1, -1, -1):
+            if up[j, a] != up[j, b]:
+                a = up[j, a]
+                b = up[j, b]
+        a = up[0, a]
+    return a
