@@ -70,6 +70,40 @@ def diagnose(P: PackageGraph, keys: list[tuple[Any, ...]], crews_cfg: Mapping[st
     return "dependency_chain", None
 
 
+def smallest_feasible(ok: Callable[[dict[str, int | None]], bool], crews: Mapping[str, int | None], crew_type: str,
+                      lo: int, hi: int) -> int:
+    """The fewest crews of ``crew_type`` in ``lo..hi`` that are feasible with the other ``crews`` (binary search).
+
+    Parameters
+    ----------
+    ok
+        Feasibility of a crew mix; assumed monotone in the crews of one type
+        and true at ``hi``.
+    crews
+        The other types' crews (``None``: unlimited).
+    crew_type
+        The type searched.
+    lo, hi
+        Search range.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> smallest_feasible(lambda c: c["trench"] * 3 >= 10, {"aerial": 2}, "trench", 1, 10)
+    4
+    """
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok({**crews, crew_type: mid}):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
+
+
 def min_crews(P: PackageGraph, keys: list[tuple[Any, ...]], crews_cfg: Mapping[str, int | None], cal: Calendar,
               seg_pk_row: np.ndarray,
               tgt: pd.DataFrame, deadline_of: pd.Series, sc: ScheduleConfig, last_day: int, *,
@@ -105,14 +139,7 @@ def min_crews(P: PackageGraph, keys: list[tuple[Any, ...]], crews_cfg: Mapping[s
             hi = n_of[t]
             if not feasible({**cur, t: hi}):
                 return None
-        lo = 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if feasible({**cur, t: mid}):
-                hi = mid
-            else:
-                lo = mid + 1
-        cur[t] = hi
+        cur[t] = smallest_feasible(feasible, cur, t, 1, hi)
     return {CREW_FIELD[t]: int(cur[t] or 0) for t in CREW_TYPES}
 
 
@@ -299,14 +326,7 @@ def cheapest_mix(feasible: Callable[[dict[str, int | None]], bool], rates: dict[
     others: dict[str, int | None] = {t: None for t in types} if unlimited_bounds else dict(hi)
     bound = dict(lo)
     for t in types:
-        a, b = lo[t], hi[t]
-        while a < b:
-            mid = (a + b) // 2
-            if check({**others, t: mid}):
-                b = mid
-            else:
-                a = mid + 1
-        bound[t] = a
+        bound[t] = smallest_feasible(check, others, t, lo[t], hi[t])
     best: dict[str, int] = dict(hi)
 
     def key(c: tuple[int, ...]) -> tuple[float, int, tuple[int, ...]]:
