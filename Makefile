@@ -49,7 +49,7 @@ demo-data: $(STAMP)
 
 ## Benchmarks (print ratios against the reference libraries).
 bench: $(STAMP)
-	$(BIN)/python scripts/bench_plan.py
+	$(BIN)/python scripts/bench_plan.py --cold
 	$(BIN)/python scripts/bench_routing.py
 	$(BIN)/python scripts/bench_whitespots.py
 	$(BIN)/python scripts/bench_map.py
