@@ -112,11 +112,15 @@ def _run(area: str, config: Path | None, out: str | None, assume_crs: str | None
          layer_specs: list[str] | None = None, verbose: bool = False) -> None:
     from planner.io.postgis import is_url, redact
     from planner.output import write_plan
+    from planner.output.screenshot import Screenshotter
     from planner.pipeline import plan
     from planner.report import format_summary
 
     _setup_logging(quiet, verbose)
     db_out = out is not None and is_url(out)  # postgresql:// -> PostGIS; other URL schemes -> exit 2
+    shooter = Screenshotter()
+    if write_map and until == "schedule" and not db_out:
+        shooter.start()  # Chromium starts while the area loads and the plan runs; ready for map.png
     try:
         if db_out:
             from planner.output.postgis import check_output
@@ -136,9 +140,11 @@ def _run(area: str, config: Path | None, out: str | None, assume_crs: str | None
         p = plan(a, cfg, official_list=official_list, until=until)
         out_dir: str | Path = out if db_out and out is not None else Path(out or Path("out") / a.name)
         write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
-                   inputs=_inputs(area, config, official_list, *layers.values()))
+                   inputs=_inputs(area, config, official_list, *layers.values()), shooter=shooter)
     except PlannerError as exc:
         raise _fail(exc) from None
+    finally:
+        shooter.close()
     typer.echo(format_summary(p))
     typer.echo(f"\nOutputs written to {redact(out_dir) if db_out else f'{out_dir}/'}")
     if write_map and until == "schedule" and not db_out:

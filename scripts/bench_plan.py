@@ -106,7 +106,7 @@ def main() -> None:
     for k, v in stages.items():
         print(f"  {k:<28} {v:6.2f}")
     print(f"  {'TOTAL':<28} {sum(stages.values()):6.2f}")
-    print("outputs of write_plan (s; the map screenshot renders in the background):")
+    print("outputs of write_plan (s; the map screenshot and the jobs marked (process) run in other processes):")
     for k, v in outputs.items():
         print(f"  {k:<28} {v:6.2f}")
     val = _validators(p)

@@ -63,7 +63,33 @@ class Group:
     base: bool = False
 
 
-class _LayerData(MacroElement):
+class _Macro(MacroElement):
+    """A MacroElement whose rendered macros go into the page as they are.
+
+    branca's ``MacroElement.render`` wraps each rendered macro in an
+    ``Element``, which compiles it as a Jinja template again: for the layers'
+    megabytes of JSON that took a third of a second (and would read ``{#`` in
+    a value as the start of a comment).  Here the text is added literally,
+    with the one trailing newline Jinja drops removed, so the page is the same.
+    """
+
+    def render(self, **kwargs: Any) -> str:
+        """Add the rendered macros to the page's header, body and script; render the children."""
+        figure = self.get_root()
+        assert isinstance(figure, Figure)
+        module = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = module.get(part)
+            if macro is not None:
+                text = str(macro(self, kwargs))
+                getattr(figure, part).add_child(_Raw(text[:-1] if text.endswith("\n") else text),
+                                                name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+        return ""
+
+
+class _LayerData(_Macro):
     """A layer's compact spec as a JSON data block, and the script filling its parent FeatureGroup.
 
     The data sits in ``<script type="application/json">`` and is read with
@@ -86,7 +112,7 @@ class _LayerData(MacroElement):
         self.payload = dumps(spec)
 
 
-class _Init(MacroElement):
+class _Init(_Macro):
     """Legend, title box, search, attribution and draw order; added last."""
 
     _template = Template(

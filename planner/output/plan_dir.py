@@ -15,10 +15,11 @@ previous output untouched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 from planner._timing import Clock
 from planner.io.postgis import is_url
 from planner.output import charts, excel, files, gpkg_styles, schedule_files
+from planner.output.forked import Job, forked_jobs
+from planner.output.screenshot import Screenshotter
 from planner.output.tables import plan_layers, plan_tables
 from planner.report.document import report_html, report_markdown
 from planner.report.figures import report_figures
@@ -51,6 +54,8 @@ def write_plan(
     formats: tuple[str, ...] | list[str] = ("gpkg",),
     uke: bool = True,
     timings: dict[str, float] | None = None,
+    processes: int = 2,
+    shooter: Screenshotter | None = None,
 ) -> Path | str:
     """Write every output of ``p`` into ``out_dir`` atomically.
 
@@ -68,7 +73,7 @@ def write_plan(
         plan's ``[map]`` configuration).
     screenshot
         Also render ``map.png`` in headless Chromium where it is installed
-        (in a background thread while the other files are written).
+        (in a process of its own, :mod:`planner.output.screenshot`).
     inputs
         Input paths; writing into a directory that holds one is refused.
     formats
@@ -82,6 +87,16 @@ def write_plan(
     timings
         When given, filled with the wall time in seconds of each output
         (``scripts/bench_plan.py``).
+    processes
+        With 2 or more (and on Linux), the workbooks, the Gantt chart, the UKE
+        export and the report are written in a forked process, and the map
+        screenshot in another, while this one writes the map, the GeoPackages
+        and the CSVs (:mod:`planner.output.forked`); 1 writes everything here,
+        one file after the other (e.g. inside a Dask worker).
+    shooter
+        A :class:`~planner.output.screenshot.Screenshotter` started earlier
+        (``planner plan`` starts one before loading the area, so that Chromium
+        is up when the map is written); ``write_plan`` uses and closes it.
 
     Returns
     -------
@@ -101,20 +116,36 @@ def write_plan(
         return str(out_dir)
     out_dir = Path(out_dir)
     clock = Clock(timings)
-    with files.staged_output_dir(out_dir, inputs=inputs) as tmp, ThreadPoolExecutor(1) as background:
-        shot: Future[Path | None] | None = None
+    shot = shooter if shooter is not None else Screenshotter()
+    with files.staged_output_dir(out_dir, inputs=inputs) as tmp, contextlib.ExitStack() as processes_:
+        processes_.callback(shot.close)
+        if not (write_map and screenshot):
+            shot.close()
+        elif processes >= 2:
+            shot.start()  # Chromium starts now (unless the caller started it) and renders map.html once written
+        html = tmp / "map.html"
         with clock("layers"):
             layers = plan_layers(p)
+        # Workbooks, Gantt chart, UKE export and report in a second process (forked: nothing is copied).
+        gantt_png: list[bytes] = []
+        second: list[Job] = []
+        if p.schedule is not None:
+            second.append(("schedule.xlsx, gantt", lambda: gantt_png.append(_write_schedule_files(p, tmp))))
+        if p.design is not None:
+            second.append(("bom.xlsx", partial(_write_bom, p, tmp / "bom.xlsx")))
+            if uke:
+                second.append(("uke/", partial(_write_uke, p, tmp / "uke")))
+        second.append(("report", lambda: write_report(p, tmp, gantt_png=gantt_png[0] if gantt_png else None)))
+        processes_.enter_context(forked_jobs(second, processes=processes, timings=timings))
         if write_map:
             from planner import maps
 
             with clock("map.html"):
                 roads = {"roads": p.area.layers["roads"]} if len(p.area.layers.get("roads", ())) else {}
-                html = maps.write_map({**layers, **roads}, tmp / "map.html", config=p.config.map,
-                                      drop_limit_m=p.config.design.drop_contract_max_m)
+                maps.write_map({**layers, **roads}, html, config=p.config.map,
+                               drop_limit_m=p.config.design.drop_contract_max_m)
             if screenshot:
-                # Chromium renders the map in its own process while the rest is written here.
-                shot = background.submit(clock.run, "map.png (background)", _screenshot, html, tmp / "map.png")
+                shot.shoot(html, tmp / "map.png")
         with clock("area.gpkg"):
             files.write_gpkg({k: v for k, v in p.area.layers.items() if len(v)}, tmp / "area.gpkg")
         with clock("plan.gpkg"):
@@ -132,32 +163,11 @@ def write_plan(
             files.write_text(json.dumps(p.summary(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                              tmp / "summary.json")
             files.write_text(format_summary(p) + "\n", tmp / "summary.txt")
-        gantt_png = None
-        if p.schedule is not None:
-            with clock("schedule.xlsx, gantt"):
-                gantt_png = _write_schedule_files(p, tmp)
-        if p.design is not None:
-            with clock("bom.xlsx"):
-                files.write_bytes(excel.workbook_bytes(bom_sheets(p)), tmp / "bom.xlsx")
-            if uke:
-                with clock("uke/"):
-                    _write_uke(p, tmp / "uke")
-        with clock("report"):
-            write_report(p, tmp, gantt_png=gantt_png)
-        if shot is not None:
-            with clock("waiting for map.png"):
-                shot.result()
+        if write_map and screenshot:
+            seconds = shot.wait()
+            if timings is not None:
+                timings["map.png (process)"] = seconds
     return out_dir
-
-
-def _screenshot(html: Path, png: Path) -> Path | None:
-    from planner import maps
-
-    try:
-        return maps.screenshot(html, png)
-    except Exception as exc:  # browser missing: the map itself is written
-        logger.warning("map screenshot skipped: %s", exc)
-        return None
 
 
 def _write_uke(p: Plan, out: Path) -> None:
@@ -177,8 +187,13 @@ def _write_uke(p: Plan, out: Path) -> None:
                           project_number=p.config.output.uke_project_number)
 
 
+def _write_bom(p: Plan, path: Path) -> None:
+    files.write_bytes(excel.workbook_bytes(bom_sheets(p)), path)
+
+
 def _write_schedule_files(p: Plan, tmp: Path) -> bytes:
     """``schedule.xlsx``, ``gantt.html`` and ``gantt.png``; returns the Gantt PNG (drawn once)."""
+    assert p.schedule is not None
     files.write_bytes(schedule_files.schedule_xlsx_bytes(p.schedule), tmp / "schedule.xlsx")
     files.write_text(schedule_files.gantt_html(p.schedule), tmp / "gantt.html")
     png = charts.figure_png(charts.gantt_figure(p.schedule))

@@ -190,7 +190,8 @@ def _write_plan_dir(p: Plan, out: Path, source: str, until: str) -> None:
     """The commune's plan directory, written by the writer of ``planner plan`` (the one call of it)."""
     from planner.output import write_plan
 
-    write_plan(p, out, write_map=until == "schedule", screenshot=False, inputs=[source], formats=("gpkg",))
+    write_plan(p, out, write_map=until == "schedule", screenshot=False, inputs=[source], formats=("gpkg",),
+               processes=1)  # one worker process per core already
 
 
 def _write_dataset(p: Plan, unit: Unit, record: gpd.GeoDataFrame, out_dir: str) -> None:
