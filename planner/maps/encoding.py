@@ -81,6 +81,18 @@ def _round_coords(geoms: np.ndarray, precision: int) -> np.ndarray:
     return np.asarray(shapely.transform(geoms, lambda c: np.round(c, precision)))
 
 
+def _coordinate_lists(geoms: np.ndarray) -> list[Any]:
+    """GeoJSON ``coordinates`` of each geometry as nested lists.
+
+    LineStrings (most map features) straight from the coordinate array; other
+    types through GEOS's GeoJSON writer.  The numbers are the same either way.
+    """
+    if len(geoms) and bool((shapely.get_type_id(geoms) == 1).all()):
+        xy, part = shapely.get_coordinates(geoms, return_index=True)
+        return [a.tolist() for a in np.split(xy, np.flatnonzero(np.diff(part)) + 1)]
+    return [json.loads(s)["coordinates"] for s in shapely.to_geojson(geoms)]
+
+
 def layer_spec(
     gdf: gpd.GeoDataFrame,
     kind: str,
@@ -157,14 +169,14 @@ def layer_spec(
         geom: list[Any] = [None] * len(own)
         if own.any():
             rounded = _round_coords(gdf.geometry.to_crs("EPSG:4326").to_numpy()[own], precision)
-            for i, s in zip(np.flatnonzero(own), shapely.to_geojson(rounded)):
-                geom[int(i)] = json.loads(s)["coordinates"]
+            for i, coords in zip(np.flatnonzero(own), _coordinate_lists(rounded)):
+                geom[int(i)] = coords
         spec["geom"] = geom
         spec["partsFrom"] = parts[0]
         spec["parts"] = [None if r is None else [int(i) for i in r] for r in parts[1]]
     else:
         rounded = _round_coords(gdf.geometry.to_crs("EPSG:4326").to_numpy(), precision)
-        spec["geom"] = [json.loads(s)["coordinates"] for s in shapely.to_geojson(rounded)]
+        spec["geom"] = _coordinate_lists(rounded)
     if share is not None:
         spec["share"] = share
     spec["si"] = None if style_index is None else np.asarray(style_index, dtype=int).tolist()
