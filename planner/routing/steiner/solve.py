@@ -55,6 +55,7 @@ from planner.routing.steiner.local import local_search, mst_prune_tree
 from planner.routing.steiner.mst import prune_leaves
 from planner.routing.steiner.reduce import Reduced, identity, reduce_instance
 from planner.routing.steiner.sph import sph
+from planner.routing.steiner.swap import node_swap
 from planner.routing.steiner.tree import DisconnectedTerminalsError
 
 __all__ = ["SteinerOptions", "SteinerResult", "steiner_tree_solve"]
@@ -105,6 +106,10 @@ class SteinerOptions:
     gap_tol
         Stop the multistart when the tree is within this fraction of the
         lower bound (``0``: only when it meets the bound).
+    swap_work
+        Budget (edge scans) of each node-swap local search
+        (:mod:`~planner.routing.steiner.swap`; trees of at most 256 nodes
+        with ``strong``); ``0``: no node swaps.
     """
 
     starts: int = 8  # = DesignConfig.steiner_starts (see its source note)
@@ -122,6 +127,7 @@ class SteinerOptions:
     rel_tol: float = 0.0
     start_rel_tol: float = 1e-3
     gap_tol: float = 1e-4
+    swap_work: int = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -171,7 +177,26 @@ def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOp
     prune_leaves(g.indptr, g.adj, g.adj_e, is_term, chosen, g.degrees(chosen))
     vor = Voronoi.empty(g.n)
     vor.update(g, chosen)
-    local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong and opt.strong)
+    strong = strong and opt.strong
+    local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong)
+    if not strong or opt.swap_work <= 0:
+        return
+    for _ in range(_SWAP_ROUNDS):  # node swaps, then the path moves again while the swaps pay
+        if int(np.count_nonzero(g.degrees(chosen))) > _SWAP_MAX_NODES:
+            return
+        before = g.cost(chosen)
+        gain = node_swap(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, opt.swap_work)
+        if gain <= rel_tol * before or gain <= 1e-9 * before:
+            return
+        vor.update(g, chosen)
+        local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong)
+
+
+#: Trees with more nodes than this get no node swaps (each evaluation is a Kruskal over the
+#: tree's induced edges). [A: the I640 trees have 10-60 nodes; road trees thousands]
+_SWAP_MAX_NODES = 256
+#: Alternations of node swaps and path moves per local search. [A]
+_SWAP_ROUNDS = 3
 
 
 def _first_tree(g: SteinerGraph, is_term: B1, root: int, opt: SteinerOptions) -> B1:
