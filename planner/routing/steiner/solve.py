@@ -50,6 +50,7 @@ from planner.routing._jit import B1, F64, I64
 from planner.routing.edges import check_edges, reachable_mask
 from planner.routing.steiner.bounds import bound_test
 from planner.routing.steiner.dual_ascent import dual_ascent
+from planner.routing.steiner.exact import dreyfus_wagner, dreyfus_wagner_work
 from planner.routing.steiner.graph import SteinerGraph, Voronoi
 from planner.routing.steiner.local import local_search, mst_prune_tree
 from planner.routing.steiner.mst import prune_leaves
@@ -110,6 +111,11 @@ class SteinerOptions:
         Budget (edge scans) of each node-swap local search
         (:mod:`~planner.routing.steiner.swap`; trees of at most 256 nodes
         with ``strong``); ``0``: no node swaps.
+    exact_work
+        Solve a reduced instance exactly (Dreyfus-Wagner,
+        :mod:`~planner.routing.steiner.exact`) when its operation count
+        ``3^(k-1) n + 2^k m`` (``k`` terminals) is at most this; ``0``: never.
+        Needs ``reduce``.
     """
 
     starts: int = 8  # = DesignConfig.steiner_starts (see its source note)
@@ -128,6 +134,7 @@ class SteinerOptions:
     start_rel_tol: float = 1e-3
     gap_tol: float = 1e-4
     swap_work: int = 5_000_000
+    exact_work: float = 3e7
 
 
 @dataclass(frozen=True)
@@ -179,7 +186,7 @@ def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOp
     vor.update(g, chosen)
     strong = strong and opt.strong
     local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong)
-    if not strong or opt.swap_work <= 0:
+    if not strong or opt.swap_work <= 0 or 2 * g.m < _SWAP_MIN_MEAN_DEGREE * g.n:
         return
     for _ in range(_SWAP_ROUNDS):  # node swaps, then the path moves again while the swaps pay
         if int(np.count_nonzero(g.degrees(chosen))) > _SWAP_MAX_NODES:
@@ -195,6 +202,10 @@ def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOp
 #: Trees with more nodes than this get no node swaps (each evaluation is a Kruskal over the
 #: tree's induced edges). [A: the I640 trees have 10-60 nodes; road trees thousands]
 _SWAP_MAX_NODES = 256
+#: Graphs of a lower mean degree get no node swaps: on sparse graphs (grids, roads) trees run
+#: along chains of degree-2 Steiner nodes that one node swap cannot move. [A: PACE 2018 benchmark:
+#: no gain on the LIN/VLSI grids (mean degree ~3.5), 1-4 % on I640 (mean degree 13-640)]
+_SWAP_MIN_MEAN_DEGREE = 6.0
 #: Alternations of node swaps and path moves per local search. [A]
 _SWAP_ROUNDS = 3
 
@@ -316,24 +327,28 @@ def _saturated_tree(g: SteinerGraph, is_term: B1, root: int, rc: F64) -> B1:
     return chosen
 
 
-def _bound_and_reduce(red: Reduced, g: SteinerGraph, incumbent: B1,
-                      opt: SteinerOptions) -> tuple[float, B1, Reduced | None]:
-    """Dual-ascent bound of ``red`` (with its offset), a better tree if found, the further reduced instance.
+def _dual_bound(red: Reduced, g: SteinerGraph, incumbent: B1) -> tuple[float, F64, B1]:
+    """Dual-ascent bound of ``red`` (without its offset), the reduced costs, and the better tree.
 
-    The tree from the saturated arcs replaces ``incumbent`` if cheaper; the
-    bound-based test keeps the edges of the cheaper one.
+    The tree from the saturated arcs replaces ``incumbent`` if cheaper.
     """
     rc = np.empty(2 * g.m, dtype=np.float64)
     lb = float(dual_ascent(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, red.is_term, red.root, rc))
     alt = _saturated_tree(g, red.is_term, red.root, rc)
     if g.degrees(alt)[red.is_term].min() > 0 and g.cost(alt) < g.cost(incumbent):
         incumbent = alt
-    if not opt.reduce or g.cost(incumbent) <= lb:
-        return red.offset + lb, incumbent, None
-    drop = bound_test(g.indptr, g.adj, g.adj_e, g.u, g.v, rc, lb, g.cost(incumbent), red.is_term, red.root,
-                      incumbent)
+    return lb, rc, incumbent
+
+
+def _bound_reduce(red: Reduced, g: SteinerGraph, rc: F64, lb: float, upper: float, keep: B1) -> Reduced | None:
+    """``red`` further reduced by the bound-based test with upper bound ``upper`` (``None``: nothing deleted).
+
+    ``upper`` must be the cost of some tree of ``red`` (or more); the edges
+    of ``keep`` are never deleted.
+    """
+    drop = bound_test(g.indptr, g.adj, g.adj_e, g.u, g.v, rc, lb, upper, red.is_term, red.root, keep)
     if not drop.any():
-        return red.offset + lb, incumbent, None
+        return None
     keep = ~drop
     inner = reduce_instance(red.n, g.u[keep], g.v[keep], g.w[keep], red.is_term, red.root)
     # inner's paths index the kept edges: re-index them to red's edges before composing
@@ -341,7 +356,27 @@ def _bound_and_reduce(red: Reduced, g: SteinerGraph, incumbent: B1,
     inner = Reduced(n=inner.n, u=inner.u, v=inner.v, w=inner.w, is_term=inner.is_term, root=inner.root,
                     node_orig=inner.node_orig, path_ptr=inner.path_ptr, path_edges=kept[inner.path_edges],
                     fixed=kept[inner.fixed], offset=inner.offset)
-    return red.offset + lb, incumbent, red.compose(inner)
+    return red.compose(inner)
+
+
+def _exact_fits(red: Reduced, opt: SteinerOptions) -> bool:
+    """Whether the Dreyfus-Wagner programme solves ``red`` within ``opt.exact_work``."""
+    return 2 <= red.n_terminals <= _EXACT_MAX_TERMINALS and (
+        dreyfus_wagner_work(red.n, int(red.u.size), red.n_terminals) <= opt.exact_work)
+
+
+#: The exact programme's memory grows as 2^(terminals - 1) times the nodes. [A: 2^13 rows]
+_EXACT_MAX_TERMINALS = 14
+
+
+def _exact_tree(red: Reduced, g: SteinerGraph) -> tuple[B1, float]:
+    """Optimal tree of ``red`` (edge mask) and its cost, by the Dreyfus-Wagner programme."""
+    terms = np.flatnonzero(red.is_term)
+    terms = np.r_[terms[terms != red.root], red.root].astype(np.int64)
+    chosen = np.zeros(g.m, dtype=np.bool_)
+    value = float(dreyfus_wagner(g.indptr, g.adj, g.adj_w, g.adj_e, g.u, g.v, terms, chosen))
+    mst_prune_tree(g, red.is_term, chosen)  # the back-tracked paths may share edges: never dearer
+    return chosen, value
 
 
 def steiner_tree_solve(
@@ -407,21 +442,46 @@ def steiner_tree_solve(
     best_cost = float(w[best].sum()) if red.n_terminals <= 1 else np.inf
     g: SteinerGraph | None = None
     first = np.empty(0, dtype=np.bool_)
-    for _ in range(3):  # bound, bound-based reduction, exact reductions again
+    polished = False  # `first` has had its local search
+    exact = False
+
+    def slack_of(bound: float) -> float:
+        return max(opt.gap_tol * abs(bound), 1e-9 * max(abs(bound), 1.0)) if np.isfinite(bound) else 0.0
+
+    def keep_best(chosen: B1) -> None:
+        nonlocal best, best_cost
+        cand = red.expand(np.flatnonzero(chosen))
+        cost = float(w[cand].sum())
+        if cost < best_cost:
+            best, best_cost = cand, cost
+
+    for _ in range(3):  # bound, local search, bound-based reduction, exact reductions again
         if red.n_terminals <= 1:
             lb = max(lb, red.offset)  # solved by the reductions
             break
         g = SteinerGraph.build(red.n, red.u, red.v, red.w)
+        polished = False
+        exact = opt.reduce and _exact_fits(red, opt)
+        if exact:  # small enough for the exact programme: no bound needed
+            break
         first = _first_tree(g, red.is_term, red.root, opt)
+        inner = None
         if opt.lower_bound or opt.reduce:
-            bound, first, inner = _bound_and_reduce(red, g, first, opt)
-            lb = max(lb, bound)
+            bound, rc, first = _dual_bound(red, g, first)
+            lb = max(lb, red.offset + bound)
+            keep_best(first)
+            if opt.reduce and best_cost > lb + slack_of(lb):
+                # a better upper bound first (the test deletes far more with it), then the test
+                _improve(g, red.is_term, red.root, first, opt, opt.rel_tol, strong=False)
+                if opt.strong and g.cost(first) + red.offset > lb + slack_of(lb):
+                    _improve(g, red.is_term, red.root, first, opt, opt.rel_tol)
+                polished = True
+                keep_best(first)
+                upper = min(g.cost(first), best_cost - red.offset)
+                if best_cost > lb + slack_of(lb):
+                    inner = _bound_reduce(red, g, rc, bound, upper, first)
         else:
-            inner = None
-        cand = red.expand(np.flatnonzero(first))
-        cost = float(w[cand].sum())
-        if cost < best_cost:
-            best, best_cost = cand, cost
+            keep_best(first)
         if inner is None:
             break
         shrunk = inner.u.size <= 0.9 * red.u.size  # another bound pays only if this one cut deep
@@ -430,29 +490,36 @@ def steiner_tree_solve(
             break
     stats.update(reduced_nodes=red.n, reduced_edges=int(red.u.size), reduced_terminals=red.n_terminals)
     starts = 0
-    slack = max(opt.gap_tol * abs(lb), 1e-9 * max(abs(lb), 1.0)) if np.isfinite(lb) else 0.0
+    slack = slack_of(lb)
     proven = best_cost <= lb + slack
 
     def target_cost(bound: float) -> float:
         return bound + slack
     if red.n_terminals > 1 and not proven:
-        # the bound leaves room: local search, then the stronger moves and the multistart
-        # (each compiled only when a run needs it)
         if g is None:
             g = SteinerGraph.build(red.n, red.u, red.v, red.w)
-            first = _first_tree(g, red.is_term, red.root, opt)
-        chosen = first.copy()
-        _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol, strong=False)
-        if opt.strong and g.cost(chosen) > target_cost(lb - red.offset):
-            _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol)
-        if opt.starts > 1 and g.cost(chosen) > target_cost(lb - red.offset):
-            deadline = t0 + opt.time_limit if opt.time_limit is not None else np.inf
-            target = lb - red.offset + slack  # stop when the tree is (nearly) at the bound
-            chosen, starts = _multistart(g, red.is_term, red.root, chosen, opt, deadline, target)
-        cand = red.expand(np.flatnonzero(chosen))
-        cost = float(w[cand].sum())
-        if cost < best_cost:
-            best, best_cost = cand, cost
+            exact = opt.reduce and _exact_fits(red, opt)
+            polished = False
+        if exact:
+            chosen, value = _exact_tree(red, g)
+            keep_best(chosen)
+            lb = max(lb, min(red.offset + value, best_cost))  # the optimum
+            stats.update(exact=True)
+        else:
+            # the bound leaves room: local search, then the stronger moves and the multistart
+            # (each compiled only when a run needs it)
+            if not polished:
+                first = _first_tree(g, red.is_term, red.root, opt)
+            chosen = first.copy()
+            if not polished:
+                _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol, strong=False)
+                if opt.strong and g.cost(chosen) > target_cost(lb - red.offset):
+                    _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol)
+            if opt.starts > 1 and g.cost(chosen) > target_cost(lb - red.offset):
+                deadline = t0 + opt.time_limit if opt.time_limit is not None else np.inf
+                target = lb - red.offset + slack  # stop when the tree is (nearly) at the bound
+                chosen, starts = _multistart(g, red.is_term, red.root, chosen, opt, deadline, target)
+            keep_best(chosen)
     if not opt.lower_bound:
         lb = -np.inf
     stats.update(starts=starts, seconds=time.perf_counter() - t0)

@@ -167,7 +167,6 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
     alive = np.empty(0, np.bool_)
     xe_b = np.empty(0, np.int64)
     xe_w = np.empty(0, np.float64)
-    xe_id = np.empty(0, np.int64)
     rebuild = True
     while True:
         if rebuild:  # local ids, induced edges sorted by weight (ties in CSR order), scratch
@@ -219,7 +218,6 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
             alive = np.zeros(k + 1, np.bool_)
             xe_b = np.empty(k, np.int64)
             xe_w = np.empty(k, np.float64)
-            xe_id = np.empty(k, np.int64)
             cur = _span(k, ie_a, ie_b, ie_w, n_ie, xe_b, xe_w, np.int64(0), np.int64(-1), is_term_loc, uf, deg,
                         t_a, t_b, t_w, t_src, alive)
             work += n_ie
@@ -237,7 +235,6 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
                 if y >= 0:
                     xe_b[n_xe] = y
                     xe_w[n_xe] = edge_w[adj_e[q]]
-                    xe_id[n_xe] = adj_e[q]
                     n_xe += 1
                     if n_xe == k:
                         break
@@ -246,7 +243,6 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
             o = np.argsort(xe_w[:n_xe], kind="mergesort")
             sb = xe_b[:n_xe][o]
             sw = xe_w[:n_xe][o]
-            sid = xe_id[:n_xe][o]
             best = cur - eps
             best_s = np.int64(-2)
             for s in range(-1, k):
