@@ -93,6 +93,20 @@ class Reduced:
         parts = _gather(self.path_ptr, self.path_edges, np.asarray(edges, dtype=np.int64))
         return np.unique(np.concatenate([parts, self.fixed]))
 
+    def restrict(self, orig_edges: I64, n_orig_edges: int) -> B1:
+        """Mask of the reduced edges all of whose original edges are among ``orig_edges``.
+
+        For a tree of the original instance this is its image in the reduced
+        one: connected and spanning the terminals unless the reductions
+        dropped one of its edges (a dearer parallel edge, a deleted one).
+        """
+        inside = np.zeros(n_orig_edges, dtype=np.bool_)
+        inside[orig_edges] = True
+        miss = np.zeros(self.path_edges.size + 1, dtype=np.int64)  # original edges outside, cumulated
+        np.cumsum(~inside[self.path_edges], out=miss[1:])
+        out: B1 = (miss[self.path_ptr[1:]] - miss[self.path_ptr[:-1]]) == 0
+        return out
+
     def compose(self, inner: Reduced) -> Reduced:
         """The reduction of this instance followed by ``inner`` (a reduction of it), as one mapping."""
         seg = _gather(self.path_ptr, self.path_edges, inner.path_edges)

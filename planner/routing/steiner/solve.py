@@ -185,8 +185,9 @@ def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOp
     vor = Voronoi.empty(g.n)
     vor.update(g, chosen)
     strong = strong and opt.strong
-    local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong)
-    if not strong or opt.swap_work <= 0 or 2 * g.m < _SWAP_MIN_MEAN_DEGREE * g.n:
+    swaps = strong and opt.swap_work > 0 and 2 * g.m >= _SWAP_MIN_MEAN_DEGREE * g.n
+    local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong, insertion=not swaps)
+    if not swaps:
         return
     for _ in range(_SWAP_ROUNDS):  # node swaps, then the path moves again while the swaps pay
         if int(np.count_nonzero(g.degrees(chosen))) > _SWAP_MAX_NODES:
@@ -196,7 +197,7 @@ def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOp
         if gain <= rel_tol * before or gain <= 1e-9 * before:
             return
         vor.update(g, chosen)
-        local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong)
+        local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong, insertion=False)
 
 
 #: Trees with more nodes than this get no node swaps (each evaluation is a Kruskal over the
@@ -359,11 +360,26 @@ def _bound_reduce(red: Reduced, g: SteinerGraph, rc: F64, lb: float, upper: floa
     return red.compose(inner)
 
 
+def _image(red: Reduced, g: SteinerGraph, tree: I64, n_orig_edges: int) -> B1 | None:
+    """The original tree ``tree`` in the reduced instance (MST-pruned), ``None`` if it does not map."""
+    if tree.size == 0:
+        return None
+    chosen = red.restrict(tree, n_orig_edges)
+    if not reachable_mask(g.n, g.u[chosen], g.v[chosen], red.root)[red.is_term].all():
+        return None
+    mst_prune_tree(g, red.is_term, chosen)
+    return chosen
+
+
 def _exact_fits(red: Reduced, opt: SteinerOptions) -> bool:
     """Whether the Dreyfus-Wagner programme solves ``red`` within ``opt.exact_work``."""
     return 2 <= red.n_terminals <= _EXACT_MAX_TERMINALS and (
         dreyfus_wagner_work(red.n, int(red.u.size), red.n_terminals) <= opt.exact_work)
 
+
+#: Another dual ascent follows a bound-based reduction only if that kept at most this share of the
+#: edges. [A]
+_SHRINK = 0.5
 
 #: The exact programme's memory grows as 2^(terminals - 1) times the nodes. [A: 2^13 rows]
 _EXACT_MAX_TERMINALS = 14
@@ -484,7 +500,7 @@ def steiner_tree_solve(
             keep_best(first)
         if inner is None:
             break
-        shrunk = inner.u.size <= 0.9 * red.u.size  # another bound pays only if this one cut deep
+        shrunk = inner.u.size <= _SHRINK * red.u.size  # another bound pays only if this one cut deep
         red, g = inner, None
         if not shrunk:
             break
@@ -508,8 +524,9 @@ def steiner_tree_solve(
         else:
             # the bound leaves room: local search, then the stronger moves and the multistart
             # (each compiled only when a run needs it)
-            if not polished:
-                first = _first_tree(g, red.is_term, red.root, opt)
+            if not polished:  # a new reduced instance: start from the best tree so far if it maps into it
+                image = _image(red, g, best, w.size)
+                first = image if image is not None else _first_tree(g, red.is_term, red.root, opt)
             chosen = first.copy()
             if not polished:
                 _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol, strong=False)

@@ -6,7 +6,8 @@ tree of the subgraph induced by ``N`` with its non-terminal leaves pruned
 (repeatedly).  The search tries, for every node ``x`` off the tree with two
 or more edges into ``N``, the node sets ``N + x`` and ``N + x - s`` for every
 ``s`` in ``S`` (*swap*), takes the cheapest if it beats the current tree,
-and then every deletion ``N - s``; passes repeat until none improves.
+and every deletion ``N - s`` once per cycle over the candidates; the
+cyclic scan stops when a whole cycle brings no improvement.
 
 The swap is what the path-based moves (key-path exchange, key-vertex
 elimination, single insertions) lack on dense graphs with incidence
@@ -150,7 +151,6 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
     nodes = np.empty(n, np.int64)
     work = 0
     cur = np.inf
-    improved = True
     k = np.int64(0)
     n_ie = np.int64(0)
     ie_a = np.empty(0, np.int64)
@@ -168,6 +168,8 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
     xe_b = np.empty(0, np.int64)
     xe_w = np.empty(0, np.float64)
     rebuild = True
+    x = 0  # next candidate (the scan is cyclic)
+    quiet = 0  # candidates tried since the last improvement
     while True:
         if rebuild:  # local ids, induced edges sorted by weight (ties in CSR order), scratch
             rebuild = False
@@ -221,79 +223,78 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
             cur = _span(k, ie_a, ie_b, ie_w, n_ie, xe_b, xe_w, np.int64(0), np.int64(-1), is_term_loc, uf, deg,
                         t_a, t_b, t_w, t_src, alive)
             work += n_ie
-        if not improved or work > max_work:
+        if quiet > n or work > max_work:  # a whole cycle without improvement
             break
-        improved = False
         eps = 1e-9 * max(abs(cur), 1.0)
-        # -- insertions and swaps --
-        for x in range(n):
-            if in_set[x] or work > max_work:
-                continue
-            n_xe = np.int64(0)
-            for q in range(indptr[x], indptr[x + 1]):
-                y = loc[adj[q]]
-                if y >= 0:
-                    xe_b[n_xe] = y
-                    xe_w[n_xe] = edge_w[adj_e[q]]
-                    n_xe += 1
-                    if n_xe == k:
-                        break
-            if n_xe < 2:
-                continue
-            o = np.argsort(xe_w[:n_xe], kind="mergesort")
-            sb = xe_b[:n_xe][o]
-            sw = xe_w[:n_xe][o]
-            best = cur - eps
-            best_s = np.int64(-2)
-            for s in range(-1, k):
-                if s >= 0 and is_term_loc[s]:
+        if x == 0:  # -- deletions, once per cycle over the candidates --
+            for s in range(k):
+                if is_term_loc[s]:
                     continue
-                if s >= 0:  # x must keep two edges into the set
-                    left = 0
-                    for j in range(n_xe):
-                        if sb[j] != s:
-                            left += 1
-                    if left < 2:
-                        continue
-                c = _span(k, ie_a, ie_b, ie_w, n_ie, sb, sw, n_xe, np.int64(s), is_term_loc, uf, deg, t_a, t_b,
-                          t_w, t_src, alive)
-                work += n_ie + n_xe
-                if c < best:
-                    best = c
-                    best_s = np.int64(s)
-            if best_s >= -1:
-                _span(k, ie_a, ie_b, ie_w, n_ie, sb, sw, n_xe, best_s, is_term_loc, uf, deg, t_a, t_b, t_w, t_src,
-                      alive)
-                for i in range(k):
-                    in_set[nodes[i]] = False
-                for r in range(k + 1):
-                    if r < k - 1 + (0 if best_s >= 0 else 1) and alive[r]:
-                        a = t_a[r]
-                        b = t_b[r]
-                        in_set[x if a == k else nodes[a]] = True
-                        in_set[x if b == k else nodes[b]] = True
-                improved = True
-                rebuild = True
-                break
-        if rebuild:
-            continue
-        # -- deletions --
-        for s in range(k):
-            if is_term_loc[s] or work > max_work:
+                c = _span(k, ie_a, ie_b, ie_w, n_ie, xe_b, xe_w, np.int64(0), np.int64(s), is_term_loc, uf, deg,
+                          t_a, t_b, t_w, t_src, alive)
+                work += n_ie
+                if c < cur - eps:
+                    for i in range(k):
+                        in_set[nodes[i]] = False
+                    for r in range(k - 2):
+                        if alive[r]:
+                            in_set[nodes[t_a[r]]] = True
+                            in_set[nodes[t_b[r]]] = True
+                    rebuild = True
+                    break
+            if rebuild:
+                quiet = 0
                 continue
-            c = _span(k, ie_a, ie_b, ie_w, n_ie, xe_b, xe_w, np.int64(0), np.int64(s), is_term_loc, uf, deg, t_a,
-                      t_b, t_w, t_src, alive)
-            work += n_ie
-            if c < cur - eps:
-                for i in range(k):
-                    in_set[nodes[i]] = False
-                for r in range(k - 2):
-                    if alive[r]:
-                        in_set[nodes[t_a[r]]] = True
-                        in_set[nodes[t_b[r]]] = True
-                improved = True
-                rebuild = True
-                break
+        # -- insertion of the candidate, alone or in a swap --
+        cand = x
+        x = x + 1 if x + 1 < n else 0
+        quiet += 1
+        if in_set[cand]:
+            continue
+        n_xe = np.int64(0)
+        for q in range(indptr[cand], indptr[cand + 1]):
+            y = loc[adj[q]]
+            if y >= 0:
+                xe_b[n_xe] = y
+                xe_w[n_xe] = edge_w[adj_e[q]]
+                n_xe += 1
+                if n_xe == k:
+                    break
+        if n_xe < 2:
+            continue
+        o = np.argsort(xe_w[:n_xe], kind="mergesort")
+        sb = xe_b[:n_xe][o]
+        sw = xe_w[:n_xe][o]
+        best = cur - eps
+        best_s = np.int64(-2)
+        for s in range(-1, k):
+            if s >= 0 and is_term_loc[s]:
+                continue
+            if s >= 0:  # the candidate must keep two edges into the set
+                left = 0
+                for j in range(n_xe):
+                    if sb[j] != s:
+                        left += 1
+                if left < 2:
+                    continue
+            c = _span(k, ie_a, ie_b, ie_w, n_ie, sb, sw, n_xe, np.int64(s), is_term_loc, uf, deg, t_a, t_b, t_w,
+                      t_src, alive)
+            work += n_ie + n_xe
+            if c < best:
+                best = c
+                best_s = np.int64(s)
+        if best_s >= -1:
+            _span(k, ie_a, ie_b, ie_w, n_ie, sb, sw, n_xe, best_s, is_term_loc, uf, deg, t_a, t_b, t_w, t_src, alive)
+            for i in range(k):
+                in_set[nodes[i]] = False
+            for r in range(k - 1 if best_s >= 0 else k):
+                if alive[r]:
+                    a = t_a[r]
+                    b = t_b[r]
+                    in_set[cand if a == k else nodes[a]] = True
+                    in_set[cand if b == k else nodes[b]] = True
+            rebuild = True
+            quiet = 0
     # the final node set's pruned MST (the last _span of a rebuild) replaces the tree
     _span(k, ie_a, ie_b, ie_w, n_ie, xe_b, xe_w, np.int64(0), np.int64(-1), is_term_loc, uf, deg, t_a, t_b, t_w,
           t_src, alive)
