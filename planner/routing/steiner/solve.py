@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -260,15 +260,16 @@ class _Pool:
 
 def _combine(g: SteinerGraph, is_term: B1, root: int, trees: list[B1], rng: np.random.Generator,
              opt: SteinerOptions) -> B1:
-    """Solve the subgraph of the union of ``trees`` (reduced, a few starts), then local search on the graph."""
+    """Solve the subgraph of the union of ``trees`` (cheapest first; reduced, a few starts), then local search."""
     union = np.zeros(g.m, dtype=np.bool_)
     for t in trees:
         union |= t
     sub = np.flatnonzero(union)
-    inner = SteinerOptions(starts=opt.combine_starts, elite=opt.elite, combine_every=0,
-                           perturbation=opt.perturbation, seed=int(rng.integers(2**31)), strong=opt.strong,
-                           max_rounds=opt.max_rounds, rel_tol=opt.start_rel_tol, start_rel_tol=opt.start_rel_tol)
-    res = steiner_tree_solve(g.n, g.u[sub], g.v[sub], g.w[sub], np.flatnonzero(is_term), root, inner)
+    inner = replace(opt, starts=opt.combine_starts, combine_every=0, seed=int(rng.integers(2**31)), time_limit=None,
+                    reduce=True, lower_bound=True, rel_tol=opt.start_rel_tol)
+    # the best tree (the first) is the incumbent: its cost is the bound-based test's upper bound there
+    start = np.flatnonzero(trees[0][sub])
+    res = steiner_tree_solve(g.n, g.u[sub], g.v[sub], g.w[sub], np.flatnonzero(is_term), root, inner, initial=start)
     chosen = np.zeros(g.m, dtype=np.bool_)
     chosen[sub[res.edges]] = True
     _improve(g, is_term, root, chosen, opt, opt.start_rel_tol)
@@ -293,7 +294,8 @@ def _multistart(g: SteinerGraph, is_term: B1, root: int, first: B1, opt: Steiner
             logger.warning("Steiner multistart stopped by its time limit after %d of %d starts: the tree now "
                            "depends on the machine's speed", run, opt.starts)
             break
-        if opt.combine_every > 0 and s % opt.combine_every == 0 and len(pool.items) >= 2:
+        combine = s % opt.combine_every == 0 or s == opt.starts - 1 if opt.combine_every > 0 else False
+        if combine and len(pool.items) >= 2:
             chosen = _combine(g, is_term, root, [it[2] for it in pool.items], rng, opt)
         else:
             # the heuristic from a terminal, or from any node: a root among Steiner nodes lets it
@@ -403,6 +405,8 @@ def steiner_tree_solve(
     terminals: Any,
     root: int | None = None,
     options: SteinerOptions | None = None,
+    *,
+    initial: Any = None,
 ) -> SteinerResult:
     """Near-optimal Steiner tree of an undirected edge list, with a lower bound.
 
@@ -420,6 +424,10 @@ def steiner_tree_solve(
         defaults to ``terminals[0]``.
     options
         Search settings (:class:`SteinerOptions`; defaults if ``None``).
+    initial
+        Edge indices of a known tree connecting the terminals (e.g. from an
+        earlier run): the result costs no more, and its cost is the upper
+        bound of the first bound-based test.
 
     Returns
     -------
@@ -456,6 +464,13 @@ def steiner_tree_solve(
     lb = -np.inf
     best = red.expand(np.empty(0, dtype=np.int64))  # the tree if the reductions solve the instance
     best_cost = float(w[best].sum()) if red.n_terminals <= 1 else np.inf
+    if initial is not None and red.n_terminals > 1:
+        init = np.unique(np.asarray(initial, dtype=np.int64))
+        if init.size and (init.min() < 0 or init.max() >= w.size):
+            raise ValueError(f"initial tree edge ids must lie in 0..{w.size - 1}")
+        if not reachable_mask(n_nodes, u[init], v[init], r)[is_term].all():
+            raise ValueError("the initial tree does not connect the terminals")
+        best, best_cost = init, float(w[init].sum())
     g: SteinerGraph | None = None
     first = np.empty(0, dtype=np.bool_)
     polished = False  # `first` has had its local search
