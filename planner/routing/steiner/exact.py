@@ -103,7 +103,7 @@ def dreyfus_wagner(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u: I64, e
                     pred[s, y] = adj_e[k]
                     split[s, y] = 0
                     size = push_or_decrease(heap, hkey, pos, size, np.int64(y), c)
-    best = dp[full, terms[q]]
+    best = float(dp[full, terms[q]])
     if best == np.inf:
         return best
     # back-track: follow the path into v, then branch; the subsets form a laminar family (< 2q)
@@ -114,17 +114,17 @@ def dreyfus_wagner(indptr: I64, adj: I32, adj_w: F64, adj_e: I32, edge_u: I64, e
     top = 1
     while top > 0:
         top -= 1
-        s = st_s[top]
-        v = st_v[top]
-        while pred[s, v] >= 0:
-            e = pred[s, v]
+        sub = st_s[top]
+        node = st_v[top]
+        while pred[sub, node] >= 0:
+            e = pred[sub, node]
             chosen[e] = True
-            v = edge_u[e] if edge_v[e] == v else edge_v[e]
-        d = np.int64(split[s, v])
-        if d > 0:
-            st_s[top] = d
-            st_v[top] = v
-            st_s[top + 1] = s ^ d
-            st_v[top + 1] = v
+            node = edge_u[e] if edge_v[e] == node else edge_v[e]
+        part = np.int64(split[sub, node])
+        if part > 0:
+            st_s[top] = part
+            st_v[top] = node
+            st_s[top + 1] = sub ^ part
+            st_v[top + 1] = node
             top += 2
     return best

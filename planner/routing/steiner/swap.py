@@ -149,7 +149,7 @@ def node_swap(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edge_
             old += edge_w[e]
     loc = np.full(n, -1, np.int64)
     nodes = np.empty(n, np.int64)
-    work = 0
+    work = np.int64(0)
     cur = np.inf
     k = np.int64(0)
     n_ie = np.int64(0)
