@@ -501,16 +501,16 @@ def steiner_tree_solve(
             bound, rc, first = _dual_bound(red, g, first)
             lb = max(lb, red.offset + bound)
             keep_best(first)
-            if opt.reduce and best_cost > lb + slack_of(lb):
-                # a better upper bound first (the test deletes far more with it), then the test
-                _improve(g, red.is_term, red.root, first, opt, opt.rel_tol, strong=False)
-                if opt.strong and g.cost(first) + red.offset > lb + slack_of(lb):
-                    _improve(g, red.is_term, red.root, first, opt, opt.rel_tol)
-                polished = True
-                keep_best(first)
-                upper = min(g.cost(first), best_cost - red.offset)
+            if opt.reduce and best_cost > lb + 1e-9 * max(abs(lb), 1.0):
                 if best_cost > lb + slack_of(lb):
-                    inner = _bound_reduce(red, g, rc, bound, upper, first)
+                    # a better upper bound first: the test deletes far more with it
+                    _improve(g, red.is_term, red.root, first, opt, opt.rel_tol, strong=False)
+                    if opt.strong and g.cost(first) + red.offset > lb + slack_of(lb):
+                        _improve(g, red.is_term, red.root, first, opt, opt.rel_tol)
+                    polished = True
+                    keep_best(first)
+                upper = min(g.cost(first), best_cost - red.offset)
+                inner = _bound_reduce(red, g, rc, bound, upper, first)
         else:
             keep_best(first)
         if inner is None:
@@ -526,7 +526,7 @@ def steiner_tree_solve(
 
     def target_cost(bound: float) -> float:
         return bound + slack
-    if red.n_terminals > 1 and not proven:
+    if red.n_terminals > 1 and (exact or not proven):  # the exact programme is cheap: always run
         if g is None:
             g = SteinerGraph.build(red.n, red.u, red.v, red.w)
             exact = opt.reduce and _exact_fits(red, opt)
