@@ -459,17 +459,19 @@ def steiner_tree_solve(
     bad = np.flatnonzero(is_term & ~reachable_mask(n_nodes, u, v, r))
     if bad.size:
         raise DisconnectedTerminalsError(bad.astype(np.int64), r)
-    red = reduce_instance(n_nodes, u, v, w, is_term, r) if opt.reduce else identity(n_nodes, u, v, w, is_term, r)
-    stats: dict[str, Any] = {"nodes": n_nodes, "edges": int(u.size), "terminals": int(is_term.sum())}
-    lb = -np.inf
-    best = red.expand(np.empty(0, dtype=np.int64))  # the tree if the reductions solve the instance
-    best_cost = float(w[best].sum()) if red.n_terminals <= 1 else np.inf
-    if initial is not None and red.n_terminals > 1:
+    init = None
+    if initial is not None:
         init = np.unique(np.asarray(initial, dtype=np.int64))
         if init.size and (init.min() < 0 or init.max() >= w.size):
             raise ValueError(f"initial tree edge ids must lie in 0..{w.size - 1}")
         if not reachable_mask(n_nodes, u[init], v[init], r)[is_term].all():
             raise ValueError("the initial tree does not connect the terminals")
+    red = reduce_instance(n_nodes, u, v, w, is_term, r) if opt.reduce else identity(n_nodes, u, v, w, is_term, r)
+    stats: dict[str, Any] = {"nodes": n_nodes, "edges": int(u.size), "terminals": int(is_term.sum())}
+    lb = -np.inf
+    best = red.expand(np.empty(0, dtype=np.int64))  # the tree if the reductions solve the instance
+    best_cost = float(w[best].sum()) if red.n_terminals <= 1 else np.inf
+    if init is not None and red.n_terminals > 1:
         best, best_cost = init, float(w[init].sum())
     g: SteinerGraph | None = None
     first = np.empty(0, dtype=np.bool_)
