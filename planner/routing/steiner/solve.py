@@ -5,23 +5,30 @@ numpy for the bookkeeping):
 
 1. *Reduce* the instance (:mod:`~planner.routing.steiner.reduce`), keeping
    the mapping back to the original edges.
-2. A first tree: shortest-path heuristic from the root
-   (:mod:`~planner.routing.steiner.sph`) and local search
-   (:mod:`~planner.routing.steiner.local`: key-path exchange and MST-prune).
-3. *Lower bound* by dual ascent (:mod:`~planner.routing.steiner.dual_ascent`),
-   a second tree from the arcs the dual ascent saturated, and a
-   *bound-based reduction* with the better tree as upper bound
-   (:mod:`~planner.routing.steiner.bounds`), then the exact reductions
-   again; up to three times.
-4. If the tree is not within ``gap_tol`` of the bound: local search with
-   key-vertex elimination and Steiner-vertex insertion too, and a
-   *multistart*: the shortest-path heuristic from a random terminal or node
+2. If the reduced instance is small enough (``exact_work``): solve it
+   *exactly* by the Dreyfus-Wagner programme
+   (:mod:`~planner.routing.steiner.exact`) and stop (bound = tree).
+3. A first tree: shortest-path heuristic from the root and a few other
+   terminals (:mod:`~planner.routing.steiner.sph`, MST-prune).
+4. *Lower bound* by dual ascent (:mod:`~planner.routing.steiner.dual_ascent`)
+   and a second tree from the arcs it saturated.  If the better tree is not
+   within ``gap_tol`` of the bound, local search on it first
+   (key-path exchange, key-vertex elimination, MST-prune,
+   Steiner-vertex insertion, and on dense graphs node swaps,
+   :mod:`~planner.routing.steiner.swap`): the *bound-based reduction*
+   (:mod:`~planner.routing.steiner.bounds`) deletes far more edges with a
+   good upper bound.  Then the exact reductions again, and back to 2 (at
+   most three bounds; another only if the last one cut deep).
+5. If the tree is still not within ``gap_tol`` of the bound: a
+   *multistart* from the best tree so far (mapped into the reduced
+   instance): the shortest-path heuristic from a random terminal or node
    on randomly perturbed weights, followed by local search on the true
-   weights; every few starts a *combination* instead: the search (reduced,
-   a few starts) on the subgraph of the union of the elite trees, then
-   local search on the whole graph.  The best distinct trees form the
-   elite pool.  (Road graphs mostly stop after step 3, so a plan compiles
-   the kernels of step 4 only when it needs them.)
+   weights; every few starts, and as the last one, a *combination*
+   instead: the search (reduced, a few starts, the pool's best tree as
+   incumbent) on the subgraph of the union of the elite trees, then local
+   search on the whole graph.  The best distinct trees form the elite
+   pool.  (Road graphs mostly stop after step 2 or 4, so a plan compiles
+   the kernels of step 5 only when it needs them.)
 
 The random choices come from ``numpy.random.default_rng(seed)``, and every
 kernel is sequential, so the result is the same for a given seed on any
@@ -34,7 +41,9 @@ T. Pajor, E. Uchoa, R. F. Werneck (2018), "A robust and scalable algorithm
 for the Steiner problem in graphs", Mathematical Programming Computation
 10, 69-118 (multistart with perturbation, combination of solutions, local
 search).  E. Uchoa, R. F. Werneck (2012), "Fast local search for Steiner
-trees in graphs", ALENEX 2010.
+trees in graphs", ALENEX 2010.  T. Polzin, S. Vahdati Daneshmand (2001),
+"Improved algorithms for the Steiner problem in networks", Discrete Applied
+Mathematics 112, 263-300 (reductions with dual-ascent reduced costs).
 """
 
 from __future__ import annotations
