@@ -49,9 +49,9 @@ class DesignConfig(Section):
     # bound, and small reduced instances are solved exactly (on the demo: the reductions
     # leave 8 terminals on 20 nodes, solved exactly).
     # [A: PACE 2018 benchmark, scripts/bench_steiner.py, 5 Dec 2026 (branch steinergap):
-    # 8 starts give a mean gap of 0.16 %, worst 1.48 % (LIN instance114) in 0.76x networkx
-    # mehlhorn's CPU time; 16 starts 0.14 % / 1.48 % in 1.1x.  8 meets the goals (mean
-    # <= 0.5 %, worst <= 2 %, time <= networkx's)]
+    # 8 starts give a mean gap of 0.15 %, worst 1.48 % (LIN instance114; <= 1.85 % with seeds
+    # 1-3) in 0.76-0.84x networkx mehlhorn's CPU time; 16 starts gain 0.02 % of mean gap for
+    # ~1.1x.  8 meets the goals (mean <= 0.5 %, worst <= 2 %, time <= networkx's)]
     steiner_starts: int = Field(8, ge=1)
     # Seed of the multistart's random choices: a given seed gives the same tree on any machine
     # and any number of threads. [A]
