@@ -43,12 +43,15 @@ class DesignConfig(Section):
     # ~15-20 ms each; the routing function's default stops after one round for speed]
     steiner_max_rounds: int = Field(50, ge=0)
     steiner_rel_tol: float = Field(0.0, ge=0, lt=1)
-    # Starts of the Steiner multistart (perturbed shortest-path heuristic + local search, every
-    # 4th a combination of the best trees); 1 = one tree from the POP.  The search stops
-    # earlier when its tree meets the lower bound (on the demo after the reductions).
-    # [A: PACE 2018 benchmark, scripts/bench_steiner.py, 5 Dec 2026: 8 starts give a mean gap
-    # of 0.42 % in 0.88x networkx mehlhorn's CPU time; 16 starts 0.34 % in 1.29x; 4 starts
-    # 0.55 %.  8 meets both goals (mean <= 0.5 %, time <= networkx's)]
+    # Starts of the Steiner multistart (perturbed shortest-path heuristic + local search with
+    # node swaps on dense graphs, every 4th and the last a combination of the best trees);
+    # 1 = one tree from the POP.  The search stops earlier when its tree meets the lower
+    # bound, and small reduced instances are solved exactly (on the demo: the reductions
+    # leave 8 terminals on 20 nodes, solved exactly).
+    # [A: PACE 2018 benchmark, scripts/bench_steiner.py, 5 Dec 2026 (branch steinergap):
+    # 8 starts give a mean gap of 0.15 %, worst 1.48 % (LIN instance114; <= 1.85 % with seeds
+    # 1-3) in 0.76-0.84x networkx mehlhorn's CPU time; 16 starts gain 0.02 % of mean gap for
+    # ~1.1x.  8 meets the goals (mean <= 0.5 %, worst <= 2 %, time <= networkx's)]
     steiner_starts: int = Field(8, ge=1)
     # Seed of the multistart's random choices: a given seed gives the same tree on any machine
     # and any number of threads. [A]

@@ -10,7 +10,11 @@ feasible dual of the directed cut relaxation; the sum of the raises is a
 lower bound ``LB <= OPT``.  Dual ascent grows, for an *active* terminal
 ``t``, the set ``W`` of nodes that reach ``t`` over saturated arcs (reduced
 cost 0) and raises it while no other active terminal and not the root lies
-in ``W``; the terminal whose cut has fewest arcs goes first.  Whatever the
+in ``W``; the terminal whose cut has fewest arcs goes first (a component
+keeps its turn while its cut has at most :data:`HYSTERESIS` times the arcs
+of the next one: every turn rebuilds ``W``, and on dense graphs most turns
+ended after one raise; 1.25 makes the ascent 3-4 times faster there with
+bounds within 0.1 % of the strict order on PACE 2018).  Whatever the
 order, every raised cut is a Steiner cut, so the bound is valid.
 
 The reduced costs ``rc`` also certify: any arborescence ``A`` costs at least
@@ -34,7 +38,12 @@ import numpy as np
 from planner.routing._heap import pop, push_or_decrease
 from planner.routing._jit import B1, F64, I32, I64, kernel
 
-__all__ = ["dual_ascent"]
+__all__ = ["dual_ascent", "HYSTERESIS"]
+
+#: A component keeps its turn while its cut has at most this many times the arcs of the next
+#: one's. [A: PACE 2018 I640 (40,896 edges): 1.0 -> 130 ms, 1.25 -> 40 ms per ascent, bound
+#: -0.05 % on average; LIN grids: 2x faster, bound +-0.2 %]
+HYSTERESIS = 1.25
 
 
 @kernel()
@@ -129,7 +138,7 @@ def dual_ascent(indptr: I64, adj: I32, adj_e: I32, edge_u: I64, edge_v: I64, edg
             if n_cut == 0:  # nothing enters W: t is cut off from the root
                 dead = True
                 break
-            if size > 0 and n_cut > hkey[0]:  # another component has a smaller cut: its turn
+            if size > 0 and n_cut > HYSTERESIS * hkey[0]:  # another component has a smaller cut: its turn
                 size = push_or_decrease(heap, hkey, pos, size, np.int64(t), float(n_cut))
                 break
             lb += delta

@@ -118,7 +118,7 @@ def vertex_insertions(g: SteinerGraph, chosen: B1, root: int) -> float:
 
 
 def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi, max_rounds: int,
-                 rel_tol: float, strong: bool = False) -> None:
+                 rel_tol: float, strong: bool = False, insertion: bool = True) -> None:
     """Local search on the tree ``chosen`` (modified in place).
 
     Each round runs key-path exchange, with ``strong`` also MST-prune and
@@ -148,7 +148,7 @@ def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voron
         mst_prune_tree(g, is_term, chosen)
         after = g.cost(chosen)
         if before - after <= rel_tol * before:
-            if strong and vertex_insertions(g, chosen, root) > 0.0:
+            if strong and insertion and vertex_insertions(g, chosen, root) > 0.0:
                 mst_prune_tree(g, is_term, chosen)
                 continue
             break

@@ -93,6 +93,20 @@ class Reduced:
         parts = _gather(self.path_ptr, self.path_edges, np.asarray(edges, dtype=np.int64))
         return np.unique(np.concatenate([parts, self.fixed]))
 
+    def restrict(self, orig_edges: I64, n_orig_edges: int) -> B1:
+        """Mask of the reduced edges all of whose original edges are among ``orig_edges``.
+
+        For a tree of the original instance this is its image in the reduced
+        one: connected and spanning the terminals unless the reductions
+        dropped one of its edges (a dearer parallel edge, a deleted one).
+        """
+        inside = np.zeros(n_orig_edges, dtype=np.bool_)
+        inside[orig_edges] = True
+        miss = np.zeros(self.path_edges.size + 1, dtype=np.int64)  # original edges outside, cumulated
+        np.cumsum(~inside[self.path_edges], out=miss[1:])
+        out: B1 = (miss[self.path_ptr[1:]] - miss[self.path_ptr[:-1]]) == 0
+        return out
+
     def compose(self, inner: Reduced) -> Reduced:
         """The reduction of this instance followed by ``inner`` (a reduction of it), as one mapping."""
         seg = _gather(self.path_ptr, self.path_edges, inner.path_edges)
@@ -161,6 +175,9 @@ class _State:
         if self.u.size == 0:
             return False
         a, b = np.minimum(self.u, self.v), np.maximum(self.u, self.v)
+        pair = np.sort(a * self.n + b)
+        if not (a == b).any() and not (pair[1:] == pair[:-1]).any():  # the common case: nothing to drop
+            return False
         order = np.lexsort((np.arange(a.size), self.w, b, a))
         first = np.r_[True, (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1])]
         keep = np.zeros(a.size, dtype=bool)
@@ -235,13 +252,18 @@ class _State:
         m = self.u.size
         if m == 0 or int(self.is_term.sum()) <= 1:
             return False
-        ends = np.concatenate([self.u, self.v])
-        other = np.concatenate([self.v, self.u])
-        eid = np.concatenate([np.arange(m), np.arange(m)])
-        w2 = np.concatenate([self.w, self.w])
-        order = np.lexsort((eid, w2, ends))
-        first = np.r_[True, ends[order][1:] != ends[order][:-1]]
-        at, best_e, to = ends[order][first], eid[order][first], other[order][first]
+        # the cheapest edge at every node (ties: lowest id)
+        lightest = np.full(self.n, np.inf)
+        np.minimum.at(lightest, self.u, self.w)
+        np.minimum.at(lightest, self.v, self.w)
+        eid = np.arange(m)
+        pick = np.full(self.n, m)
+        for end in (self.u, self.v):
+            tie = self.w == lightest[end]
+            np.minimum.at(pick, end[tie], eid[tie])
+        at = np.flatnonzero(pick < m)
+        best_e = pick[at]
+        to = np.where(self.u[best_e] == at, self.v[best_e], self.u[best_e])
         deg = self.degree()
         sel = self.is_term[at] & (self.is_term[to] | (deg[at] == 1))
         if not sel.any():
