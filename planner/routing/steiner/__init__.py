@@ -12,8 +12,10 @@ reductions (:mod:`~planner.routing.steiner.reduce`,
 :mod:`~planner.routing.steiner.bounds`), a lower bound by dual ascent
 (:mod:`~planner.routing.steiner.dual_ascent`), key-vertex elimination
 (:mod:`~planner.routing.steiner.keyvertex`), Steiner-vertex insertion
-(:mod:`~planner.routing.steiner.insertion`) and a multistart with
-combination of solutions.
+(:mod:`~planner.routing.steiner.insertion`), node swaps on dense graphs
+(:mod:`~planner.routing.steiner.swap`), the exact Dreyfus-Wagner programme
+for reduced instances with few terminals (:mod:`~planner.routing.steiner.exact`)
+and a multistart with combination of solutions.
 """
 
 from __future__ import annotations
