@@ -7,23 +7,12 @@ from functools import cached_property
 
 import numpy as np
 
-from planner.routing._jit import B1, F64, I32, I64, kernel
+from planner.routing._jit import B1, F64, I32, I64
 from planner.routing.csr import build_adjacency
 from planner.routing.sort import argsort_f64
 from planner.routing.steiner.voronoi import voronoi_update
 
-__all__ = ["SteinerGraph", "Voronoi", "edge_degrees"]
-
-
-@kernel()
-def edge_degrees(n: int, edge_u: I64, edge_v: I64, chosen: B1) -> I32:
-    """Node degrees (``int32``, length ``n``) in the edge set ``chosen`` (a self-loop counts twice)."""
-    deg = np.zeros(n, np.int32)
-    for e in range(chosen.shape[0]):
-        if chosen[e]:
-            deg[edge_u[e]] += 1
-            deg[edge_v[e]] += 1
-    return deg
+__all__ = ["SteinerGraph", "Voronoi"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +50,9 @@ class SteinerGraph:
 
     def degrees(self, chosen: B1) -> I32:
         """Node degrees in the edge set ``chosen``."""
-        return edge_degrees(self.n, self.u, self.v, chosen)
+        ids = np.flatnonzero(chosen)  # one bincount over both ends: half the time of two [A: measured]
+        deg: I32 = np.bincount(np.concatenate((self.u[ids], self.v[ids])), minlength=self.n).astype(np.int32)
+        return deg
 
     def cost(self, chosen: B1) -> float:
         """Total weight of the edge set ``chosen``."""
