@@ -132,7 +132,8 @@ def _edge_subgraph(G: nx.Graph, ends_u: list[Hashable], ends_v: list[Hashable]) 
         return G.edge_subgraph(zip(ends_u, ends_v))
     edges = set(zip(ends_u, ends_v))
     nodes = set(chain.from_iterable(edges))  # inserted in networkx's order: the view iterates this set
-    both_ways = edges | set(zip(ends_v, ends_u))
+    both_ways = edges.copy()
+    both_ways.update(zip(ends_v, ends_u))
 
     def show_edge(u: Hashable, v: Hashable) -> bool:
         return (u, v) in both_ways
@@ -232,9 +233,11 @@ def steiner_tree(
     if G.is_directed():
         raise nx.NetworkXNotImplemented("not implemented for directed type")
     terms = list(dict.fromkeys(terminal_nodes))
-    for t in terms:
-        if t not in G:
-            raise nx.NodeNotFound(f"terminal node {t!r} is not in the graph")
+    node_dict = getattr(G, "_node", None)
+    contains = node_dict.__contains__ if isinstance(node_dict, dict) else G.__contains__
+    if not all(map(contains, terms)):  # a C loop; the message names the first missing terminal
+        missing = next(t for t in terms if t not in G)
+        raise nx.NodeNotFound(f"terminal node {missing!r} is not in the graph")
     if not terms:
         return G.edge_subgraph([])
     if G.is_multigraph():
