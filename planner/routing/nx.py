@@ -23,11 +23,14 @@ __all__ = ["graph_to_edge_arrays", "steiner_tree"]
 _TABLE_SPREAD = 4
 
 
-def _int_positions(nodes: list[Hashable]) -> Callable[[Iterable[Hashable], int], I64] | None:
+_Positions = Callable[[Iterable[Hashable], int], I64]
+
+
+def _int_positions(nodes: list[Hashable]) -> tuple[_Positions, I64] | None:
     """Positions of integer node keys, computed with numpy; None unless every node is a Python ``int``.
 
-    The returned function maps ``count`` node keys (that are in the graph)
-    to their positions in ``nodes``.
+    Returns a function mapping ``count`` node keys (that are in the graph)
+    to their positions in ``nodes``, and the keys as an ``int64`` array.
     """
     n = len(nodes)
     if n == 0 or set(map(type, nodes)) != {int}:
@@ -42,16 +45,18 @@ def _int_positions(nodes: list[Hashable]) -> Callable[[Iterable[Hashable], int],
         def identity(items: Iterable[Hashable], count: int) -> I64:
             return np.fromiter(cast(Iterable[int], items), dtype=np.int64, count=count)
 
-        return identity
+        return identity, keys
     if hi - lo < _TABLE_SPREAD * n:
-        table = np.empty(hi - lo + 1, dtype=np.int64)
-        table[keys - lo] = np.arange(n, dtype=np.int64)
+        shift = 0 if 0 <= lo <= n else lo  # keys from 0 (the usual case) index the table directly
+        table = np.empty(hi - shift + 1, dtype=np.int64)
+        table[keys - shift] = np.arange(n, dtype=np.int64)
 
         def lookup(items: Iterable[Hashable], count: int) -> I64:
-            found: I64 = table[np.fromiter(cast(Iterable[int], items), dtype=np.int64, count=count) - lo]
+            at = np.fromiter(cast(Iterable[int], items), dtype=np.int64, count=count)
+            found: I64 = table[at - shift] if shift else table[at]
             return found
 
-        return lookup
+        return lookup, keys
     order = np.argsort(keys, kind="stable")
     ranked = keys[order]
 
@@ -60,11 +65,14 @@ def _int_positions(nodes: list[Hashable]) -> Callable[[Iterable[Hashable], int],
         found: I64 = order[at]
         return found
 
-    return search
+    return search, keys
 
 
-def _node_positions(nodes: list[Hashable]) -> Callable[[Iterable[Hashable], int], I64]:
-    """A function mapping ``count`` node keys (that are in the graph) to their positions in ``nodes``."""
+def _node_positions(nodes: list[Hashable]) -> tuple[_Positions, I64 | None]:
+    """A function mapping ``count`` node keys (that are in the graph) to their positions in ``nodes``.
+
+    Also the keys as an ``int64`` array if they are all Python ints (else None).
+    """
     fast = _int_positions(nodes)
     if fast is not None:
         return fast
@@ -73,12 +81,11 @@ def _node_positions(nodes: list[Hashable]) -> Callable[[Iterable[Hashable], int]
     def by_dict(items: Iterable[Hashable], count: int) -> I64:
         return np.fromiter(map(index.__getitem__, items), dtype=np.int64, count=count)
 
-    return by_dict
+    return by_dict, None
 
 
-def _flatten(G: nx.Graph, weight: str | None) -> tuple[list[Hashable], Callable[[Iterable[Hashable], int], I64],
-                                                        I64, I64, F64]:
-    """Nodes, node positions and ``(u, v, w)`` arrays of a simple graph, in ``G.edges`` order.
+def _flatten(G: nx.Graph, weight: str | None) -> tuple[list[Hashable], _Positions, I64 | None, I64, I64, F64]:
+    """Nodes, node positions, integer node keys (or None) and ``(u, v, w)`` arrays, in ``G.edges`` order.
 
     Every edge appears in the adjacency at both ends; it is kept at the end
     that comes first in node order (a self-loop once), which is the order of
@@ -92,7 +99,7 @@ def _flatten(G: nx.Graph, weight: str | None) -> tuple[list[Hashable], Callable[
     if not isinstance(adj, dict):  # a view or a custom class: the public (slower) adjacency
         adj = G.adj
     nodes = list(adj)
-    positions = _node_positions(nodes)
+    positions, int_keys = _node_positions(nodes)
     deg = np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(nodes))
     total = int(deg.sum())
     nbr = positions(chain.from_iterable(adj.values()), total)
@@ -112,7 +119,7 @@ def _flatten(G: nx.Graph, weight: str | None) -> tuple[list[Hashable], Callable[
             w = weights(itemgetter(weight), dict.values)
         except (KeyError, TypeError):  # a missing attribute weighs 1, like in networkx
             w = weights(methodcaller("get", weight, 1), methodcaller("values"))
-    return nodes, positions, owner[keep], nbr[keep], w
+    return nodes, positions, int_keys, owner[keep], nbr[keep], w
 
 
 def _edge_subgraph(G: nx.Graph, ends_u: list[Hashable], ends_v: list[Hashable]) -> nx.Graph:
@@ -167,7 +174,7 @@ def graph_to_edge_arrays(
         of ``G.edges``).
     """
     if not G.is_multigraph():
-        nodes, _, edge_u, edge_v, edge_w = _flatten(G, weight)
+        nodes, _, _, edge_u, edge_v, edge_w = _flatten(G, weight)
         keys: list[tuple[Any, ...]] = list(zip([nodes[i] for i in edge_u.tolist()],
                                                [nodes[i] for i in edge_v.tolist()]))
         return nodes, edge_u, edge_v, edge_w, keys
@@ -246,8 +253,10 @@ def steiner_tree(
         tid = np.fromiter(map(index.__getitem__, terms), dtype=np.int64, count=len(terms))
         chosen = steiner_tree_edges(len(nodes), eu, ev, ew, tid, root=int(tid[0]))
         return G.edge_subgraph([keys[i] for i in chosen.tolist()])
-    nodes, positions, eu, ev, ew = _flatten(G, weight)
+    nodes, positions, int_keys, eu, ev, ew = _flatten(G, weight)
     tid = positions(terms, len(terms))
     chosen = steiner_tree_edges(len(nodes), eu, ev, ew, tid, root=int(tid[0]))
+    if int_keys is not None:  # integer keys: numpy gives the same ints
+        return _edge_subgraph(G, int_keys[eu[chosen]].tolist(), int_keys[ev[chosen]].tolist())
     return _edge_subgraph(G, list(map(nodes.__getitem__, eu[chosen].tolist())),
                           list(map(nodes.__getitem__, ev[chosen].tolist())))
