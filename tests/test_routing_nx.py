@@ -21,7 +21,7 @@ from planner import routing
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-LABELS = ["ordered", "shuffled", "sparse", "negative", "huge", "strings", "mixed"]
+LABELS = ["ordered", "shuffled", "from_one", "offset", "sparse", "negative", "huge", "strings", "mixed"]
 
 
 def _label(kind: str, i: int, n: int) -> Hashable:
@@ -29,6 +29,8 @@ def _label(kind: str, i: int, n: int) -> Hashable:
     return {
         "ordered": i,
         "shuffled": (i * 7919) % n,  # a permutation of 0..n-1 (n is not a multiple of 7919)
+        "from_one": i + 1,  # lookup table indexed by the key
+        "offset": i + 1000,  # lookup table indexed by key - 1000
         "sparse": i * 1_000_003 + 5,  # spread far beyond the lookup table: binary search
         "negative": i - n // 2,
         "huge": 2**70 + i,  # beyond int64: the dict path
