@@ -42,7 +42,8 @@ def _label(kind: str, i: int, n: int) -> Hashable:
 def _random_graph(seed: int, kind: str, n: int, m: int, missing: float) -> nx.Graph:
     rng = np.random.default_rng(seed)
     G = nx.Graph()
-    G.add_nodes_from(_label(kind, i, n) for i in rng.permutation(n).tolist())  # node order != key order
+    order = range(n) if kind == "ordered" else rng.permutation(n).tolist()  # else node order != key order
+    G.add_nodes_from(_label(kind, i, n) for i in order)
     for _ in range(m):
         a, b = rng.integers(0, n, 2).tolist()
         data = {} if rng.random() < missing else {"weight": float(rng.integers(0, 9))}
