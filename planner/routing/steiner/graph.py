@@ -50,8 +50,8 @@ class SteinerGraph:
 
     def degrees(self, chosen: B1) -> I32:
         """Node degrees in the edge set ``chosen``."""
-        deg: I32 = (np.bincount(self.u[chosen], minlength=self.n)
-                    + np.bincount(self.v[chosen], minlength=self.n)).astype(np.int32)
+        ids = np.flatnonzero(chosen)  # one bincount over both ends: half the time of two [A: measured]
+        deg: I32 = np.bincount(np.concatenate((self.u[ids], self.v[ids])), minlength=self.n).astype(np.int32)
         return deg
 
     def cost(self, chosen: B1) -> float:

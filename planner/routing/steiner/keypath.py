@@ -129,38 +129,54 @@ def key_path_candidates(edge_u: I64, edge_v: I64, tin: I32, tout: I32, preorder:
     n = key.shape[0]
     n_links = link.shape[0]
     dsu = np.empty(n, np.int32)
+    info = np.empty((n, 4), np.int32)  # tin, tout, anc_key, low_key: one cache line per node
     for x in range(n):
         dsu[x] = x
-    best = np.full(n, -1, np.int32)  # best link index per lower key node
-    for oi in range(n_links):
-        li = order[oi]
+        info[x, 0] = tin[x]
+        info[x, 1] = tout[x]
+        info[x, 2] = anc_key[x]
+        info[x, 3] = low_key[x]
+    lp = np.empty(n_links, np.int32)  # regions of the link ends, gathered in edge order
+    lq = np.empty(n_links, np.int32)
+    for li in range(n_links):
         e = link[li]
-        p = base[edge_u[e]]
-        q = base[edge_v[e]]
+        lp[li] = base[edge_u[e]]
+        lq[li] = base[edge_v[e]]
+    best = np.full(n, -1, np.int32)  # best link index per lower key node
+    for oi in range(n_links):  # random order: the packed arrays above save cache misses
+        li = order[oi]
+        p = lp[li]
+        q = lq[li]
         for side in range(2):
             if side == 1:
                 p, q = q, p
-            if not key[p] and tin[p] < tin[q] and tin[q] <= tout[p]:
+            tq = info[q, 0]
+            if not key[p] and info[p, 0] < tq and tq <= info[p, 1]:
                 # p is inside a key path and the link goes down from it:
                 # paint from q's key node up to (excluding) the key node below p
-                c = low_key[p]
-                kq = q if key[q] else anc_key[q]
+                c = info[p, 3]
+                tc = info[c, 0]
+                oc = info[c, 1]
+                kq = q if key[q] else info[q, 2]
                 y = find(dsu, int(kq))
-                while y != c and tin[c] < tin[y] and tin[y] <= tout[c]:
+                while y != c and tc < info[y, 0] and info[y, 0] <= oc:
                     best[y] = li
-                    dsu[y] = anc_key[y]
-                    y = find(dsu, int(anc_key[y]))
+                    a = info[y, 2]
+                    dsu[y] = a
+                    y = find(dsu, int(a))
                 break
         else:
             for side in range(2):
                 if side == 1:
                     p, q = q, p
-                kp = p if key[p] else anc_key[p]
+                tq = info[q, 0]
+                kp = p if key[p] else info[p, 2]
                 x = find(dsu, int(kp))
-                while not (tin[x] <= tin[q] and tin[q] <= tout[x]):
+                while not (info[x, 0] <= tq and tq <= info[x, 1]):
                     best[x] = li
-                    dsu[x] = anc_key[x]
-                    x = find(dsu, int(anc_key[x]))
+                    a = info[x, 2]
+                    dsu[x] = a
+                    x = find(dsu, int(a))
     # -- candidate exchanges: a segment (lo up to hi along the tree) of one key
     # path (lower key node ck) replaced by a link --
     max_c = n_seen + 2 * n_links
@@ -182,10 +198,9 @@ def key_path_candidates(edge_u: I64, edge_v: I64, tin: I32, tout: I32, preorder:
                 c_gain[n_cand] = g
                 n_cand += 1
     for li in range(n_links):  # part of a key path, for links ending inside one
-        e = link[li]
         for side in range(2):
-            p = base[edge_u[e]] if side == 0 else base[edge_v[e]]
-            q = base[edge_v[e]] if side == 0 else base[edge_u[e]]
+            p = lp[li] if side == 0 else lq[li]
+            q = lq[li] if side == 0 else lp[li]
             if key[p]:
                 continue
             ck = low_key[p]

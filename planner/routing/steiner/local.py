@@ -21,7 +21,7 @@ from planner.routing.steiner.graph import SteinerGraph, Voronoi
 from planner.routing.steiner.insertion import steiner_vertex_insertion
 from planner.routing.steiner.keypath import key_path_apply, key_path_candidates, key_path_links
 from planner.routing.steiner.keyvertex import key_vertex_elimination
-from planner.routing.steiner.mst import mst_prune
+from planner.routing.steiner.mst import mst_prune_induced  # issue #17
 
 __all__ = ["local_search", "mst_prune_tree", "key_paths", "key_vertices", "vertex_insertions"]
 
@@ -53,19 +53,8 @@ def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = Fals
     it is cheaper.  Kruskal takes the edges induced by the node set, sorted
     stably by weight (ties keep edge order).
     """
-    use = g.degrees(chosen) > 0
-    if insert:
-        near = np.bincount(_arcs_from(g, np.flatnonzero(use))[1], minlength=g.n)
-        use |= near >= 2
-    nodes = np.flatnonzero(use)
-    if int((g.indptr[nodes + 1] - g.indptr[nodes]).sum()) > g.m:  # most of the graph: filter a global order
-        order = g.by_weight[use[g.u[g.by_weight]] & use[g.v[g.by_weight]]]
-    else:  # the arcs of the node set only
-        owner, other = _arcs_from(g, nodes)
-        inside = use[other] & (owner <= other)  # each induced edge once (from its lower end)
-        cand = g.adj_e[_slots(g, nodes)[inside]].astype(np.int64)
-        order = cand[np.lexsort((cand, g.w[cand]))]  # by weight, ties in edge order
-    return float(mst_prune(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, order, not insert))
+    # issue #17: the whole move in numba (node set, induced edges, sort, Kruskal), see mst.mst_prune_induced
+    return mst_prune_induced(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, insert)
 
 
 def key_paths(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi) -> float:
