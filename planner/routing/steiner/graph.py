@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 from planner.routing._jit import B1, F64, I32, I64
 from planner.routing.csr import build_adjacency
-from planner.routing.sort import argsort_f64
 from planner.routing.steiner.voronoi import voronoi_update
 
 __all__ = ["SteinerGraph", "Voronoi"]
@@ -36,12 +34,6 @@ class SteinerGraph:
         w = np.ascontiguousarray(w, dtype=np.float64)
         indptr, adj, adj_w, adj_e = build_adjacency(int(n), u, v, w)
         return cls(int(n), u, v, w, indptr, adj, adj_w, adj_e)
-
-    @cached_property
-    def by_weight(self) -> I64:
-        """Edge ids sorted stably by weight (ties in id order), computed once."""
-        order: I64 = argsort_f64(self.w)
-        return order
 
     @property
     def m(self) -> int:

@@ -12,36 +12,16 @@ MST-prune).
 
 from __future__ import annotations
 
-import numpy as np
-
-from planner.routing._jit import B1, I64
+from planner.routing._jit import B1
 from planner.routing.sort import argsort_f64
 from planner.routing.steiner.dfs import tree_dfs
 from planner.routing.steiner.graph import SteinerGraph, Voronoi
 from planner.routing.steiner.insertion import steiner_vertex_insertion
 from planner.routing.steiner.keypath import key_path_apply, key_path_candidates, key_path_links
 from planner.routing.steiner.keyvertex import key_vertex_elimination
-from planner.routing.steiner.mst import mst_prune_induced  # issue #17
+from planner.routing.steiner.mst import mst_prune_induced
 
 __all__ = ["local_search", "mst_prune_tree", "key_paths", "key_vertices", "vertex_insertions"]
-
-
-def _slots(g: SteinerGraph, nodes: I64) -> I64:
-    """CSR slots (arcs) of ``nodes``, concatenated."""
-    start = g.indptr[nodes]
-    lens = g.indptr[nodes + 1] - start
-    total = int(lens.sum())
-    first = np.repeat(np.cumsum(lens) - lens, lens)
-    slots: I64 = np.repeat(start, lens) + np.arange(total, dtype=np.int64) - first
-    return slots
-
-
-def _arcs_from(g: SteinerGraph, nodes: I64) -> tuple[I64, I64]:
-    """Tail and head of every arc leaving ``nodes``."""
-    lens = g.indptr[nodes + 1] - g.indptr[nodes]
-    owner: I64 = np.repeat(nodes, lens)
-    other: I64 = g.adj[_slots(g, nodes)].astype(np.int64)
-    return owner, other
 
 
 def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = False) -> float:
@@ -53,7 +33,7 @@ def mst_prune_tree(g: SteinerGraph, is_term: B1, chosen: B1, insert: bool = Fals
     it is cheaper.  Kruskal takes the edges induced by the node set, sorted
     stably by weight (ties keep edge order).
     """
-    # issue #17: the whole move in numba (node set, induced edges, sort, Kruskal), see mst.mst_prune_induced
+    # the whole move in numba (node set, induced edges, sort, Kruskal)
     return mst_prune_induced(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, insert)
 
 
