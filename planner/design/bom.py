@@ -131,5 +131,6 @@ def summary_figures(bom: pd.DataFrame, bom_naive: pd.DataFrame, segments: pd.Dat
             "network_gap_pct": 100.0 * (net - lb) / lb if lb > 0 else 0.0,
             "steiner_reduced_edges": int(search.stats.get("reduced_edges", 0)),
             "steiner_starts": int(search.stats.get("starts", 0)),
+            "steiner_local_rounds": int(search.stats.get("local_rounds", 0)),
         })
     return out

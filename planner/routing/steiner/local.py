@@ -87,7 +87,7 @@ def vertex_insertions(g: SteinerGraph, chosen: B1, root: int) -> float:
 
 
 def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voronoi, max_rounds: int,
-                 rel_tol: float, strong: bool = False, insertion: bool = True) -> None:
+                 rel_tol: float, strong: bool = False, insertion: bool = True) -> int:
     """Local search on the tree ``chosen`` (modified in place).
 
     Each round runs key-path exchange, with ``strong`` also MST-prune and
@@ -100,12 +100,15 @@ def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voron
     it rarely pays, on star-like cases it does).  ``vor`` holds the Voronoi
     regions of the tree (e.g. from the shortest-path heuristic's labels)
     and is kept up to date.  The tree must have no non-terminal leaf (key
-    paths end at key nodes); neither has the result.
+    paths end at key nodes); neither has the result.  Returns the number of
+    rounds run.
     """
     if max_rounds <= 0:
         mst_prune_tree(g, is_term, chosen)
-        return
+        return 0
+    rounds = 0
     for rnd in range(max_rounds):
+        rounds += 1
         before = g.cost(chosen)
         if rnd > 0:  # relabel only around what the last round changed
             vor.update(g, chosen)
@@ -122,3 +125,4 @@ def local_search(g: SteinerGraph, is_term: B1, chosen: B1, root: int, vor: Voron
                 continue
             break
     mst_prune_tree(g, is_term, chosen, insert=True)
+    return rounds

@@ -160,7 +160,8 @@ class SteinerResult:
         A lower bound of the optimum (``-inf`` if not computed): ``lower_bound
         <= optimum <= cost``.
     stats
-        Sizes of the reduced instance, starts run, seconds.
+        Sizes of the reduced instance, starts run, local-search rounds on the first tree
+        (``local_rounds``), seconds.
     """
 
     edges: I64
@@ -188,25 +189,26 @@ def _perturbed_tree(g: SteinerGraph, is_term: B1, root: int, weights: F64) -> B1
 
 
 def _improve(g: SteinerGraph, is_term: B1, root: int, chosen: B1, opt: SteinerOptions, rel_tol: float,
-             strong: bool = True) -> None:
-    """Local search on the true weights from scratch regions (after pruning non-terminal leaves)."""
+             strong: bool = True) -> int:
+    """Local search on the true weights from scratch regions (after pruning non-terminal leaves); its rounds."""
     prune_leaves(g.indptr, g.adj, g.adj_e, is_term, chosen, g.degrees(chosen))
     vor = Voronoi.empty(g.n)
     vor.update(g, chosen)
     strong = strong and opt.strong
     swaps = strong and opt.swap_work > 0 and 2 * g.m >= _SWAP_MIN_MEAN_DEGREE * g.n
-    local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong, insertion=not swaps)
+    rounds = local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong, insertion=not swaps)
     if not swaps:
-        return
+        return rounds
     for _ in range(_SWAP_ROUNDS):  # node swaps, then the path moves again while the swaps pay
         if int(np.count_nonzero(g.degrees(chosen))) > _SWAP_MAX_NODES:
-            return
+            return rounds
         before = g.cost(chosen)
         gain = node_swap(g.indptr, g.adj, g.adj_e, g.u, g.v, g.w, is_term, chosen, opt.swap_work)
         if gain <= rel_tol * before or gain <= 1e-9 * before:
-            return
+            return rounds
         vor.update(g, chosen)
-        local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong, insertion=False)
+        rounds += local_search(g, is_term, chosen, root, vor, opt.max_rounds, rel_tol, strong, insertion=False)
+    return rounds
 
 
 #: Trees with more nodes than this get no node swaps (each evaluation is a Kruskal over the
@@ -486,6 +488,7 @@ def steiner_tree_solve(
     first = np.empty(0, dtype=np.bool_)
     polished = False  # `first` has had its local search
     exact = False
+    rounds = 0  # local-search rounds on the first tree (before the multistart)
 
     def slack_of(bound: float) -> float:
         return max(opt.gap_tol * abs(bound), 1e-9 * max(abs(bound), 1.0)) if np.isfinite(bound) else 0.0
@@ -515,9 +518,9 @@ def steiner_tree_solve(
             if opt.reduce and best_cost > lb + 1e-9 * max(abs(lb), 1.0):
                 if best_cost > lb + slack_of(lb):
                     # a better upper bound first: the test deletes far more with it
-                    _improve(g, red.is_term, red.root, first, opt, opt.rel_tol, strong=False)
+                    rounds += _improve(g, red.is_term, red.root, first, opt, opt.rel_tol, strong=False)
                     if opt.strong and g.cost(first) + red.offset > lb + slack_of(lb):
-                        _improve(g, red.is_term, red.root, first, opt, opt.rel_tol)
+                        rounds += _improve(g, red.is_term, red.root, first, opt, opt.rel_tol)
                     polished = True
                     keep_best(first)
                 upper = min(g.cost(first), best_cost - red.offset)
@@ -555,9 +558,9 @@ def steiner_tree_solve(
                 first = image if image is not None else _first_tree(g, red.is_term, red.root, opt)
             chosen = first.copy()
             if not polished:
-                _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol, strong=False)
+                rounds += _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol, strong=False)
                 if opt.strong and g.cost(chosen) > target_cost(lb - red.offset):
-                    _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol)
+                    rounds += _improve(g, red.is_term, red.root, chosen, opt, opt.rel_tol)
             if opt.starts > 1 and g.cost(chosen) > target_cost(lb - red.offset):
                 deadline = t0 + opt.time_limit if opt.time_limit is not None else np.inf
                 target = lb - red.offset + slack  # stop when the tree is (nearly) at the bound
@@ -565,6 +568,6 @@ def steiner_tree_solve(
             keep_best(chosen)
     if not opt.lower_bound:
         lb = -np.inf
-    stats.update(starts=starts, seconds=time.perf_counter() - t0)
+    stats.update(starts=starts, local_rounds=rounds, seconds=time.perf_counter() - t0)
     logger.debug("Steiner tree: %s, cost %.1f, lower bound %.1f", stats, best_cost, lb)
     return SteinerResult(best.astype(np.int64), best_cost, float(lb), stats)
