@@ -93,7 +93,8 @@ class ForkedJobs:
             return
         with os.fdopen(self._read_fd, "rb") as f:
             payload = f.read()
-        _, status = os.waitpid(self.pid, 0)
+        pid = self.pid
+        _, status = os.waitpid(pid, 0)
         self.pid = 0
         report: dict[str, Any] = pickle.loads(payload) if payload else {}
         if self.timings is not None:
@@ -102,8 +103,7 @@ class ForkedJobs:
         error = report.get("error")
         if error is not None:
             exc, text = error
-            exc.add_note(f"(raised in the writer process {os.WEXITSTATUS(status) if os.WIFEXITED(status) else ''}; "
-                         f"its traceback:)\n{text}")
+            exc.add_note(f"(raised in the writer process {pid}; its traceback:)\n{text}")
             raise exc
         if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
             raise ChildProcessError(f"the writer process ended without a report (status {status}); "
