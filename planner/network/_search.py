@@ -10,7 +10,8 @@ Kernels raise plain ``ValueError``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from planner.routing._jit import kernel
 
 _INF = np.inf
 
@@ -20,7 +21,7 @@ _INF = np.inf
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.ndarray, depth: np.ndarray,
                load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
                reach: float) -> tuple[float, int]:
@@ -99,7 +100,7 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
     return best + lam, bi
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _collect(t: int, include: int | np.int64, pre: np.ndarray, pos: np.ndarray, size: np.ndarray,
              parent: np.ndarray, cut: np.ndarray, loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray,
              flag: np.ndarray, include2: int | np.int64 = -1) -> tuple[int, bool]:
@@ -127,7 +128,7 @@ def _collect(t: int, include: int | np.int64, pre: np.ndarray, pos: np.ndarray, 
     return m, anyflag
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _child_tops(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray,
                 out: np.ndarray) -> int:
     """Tops of the parts hanging directly below the part of ``t`` (with ``include``'s part); count."""
@@ -145,7 +146,7 @@ def _child_tops(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np
     return k
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent: np.ndarray, cut: np.ndarray,
              loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray, flag: np.ndarray, plen: np.ndarray,
              depth: np.ndarray, load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray,
@@ -155,7 +156,7 @@ def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent:
     return c
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load: np.ndarray) -> float:
     """Longest distance between two loaded nodes of ``idx[:m]`` (``-inf`` for fewer than one)."""
     h = np.empty(m)
@@ -175,7 +176,7 @@ def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load:
     return best
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _subtree_sums(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, load: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Size (nodes) and load (homes) of the subtree of each local node of ``idx[:m]`` (preorder)."""
@@ -189,7 +190,7 @@ def _subtree_sums(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, load: np
     return lsize, lload
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _block(idx: np.ndarray, lpar: np.ndarray, k: int | np.int64, s: int | np.int64, out_idx: np.ndarray,
            out_par: np.ndarray) -> None:
     """Copy the subtree block ``[k, k + s)`` of a part as a part of its own (local parents re-numbered)."""
@@ -198,7 +199,7 @@ def _block(idx: np.ndarray, lpar: np.ndarray, k: int | np.int64, s: int | np.int
         out_par[j] = -1 if j == 0 else lpar[k + j] - k
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _without_block(idx: np.ndarray, lpar: np.ndarray, m: int, k: int, s: int, out_idx: np.ndarray,
                    out_par: np.ndarray) -> int:
     """Copy the part ``idx[:m]`` (parents ``lpar``, local) without the subtree block ``[k, k + s)``.
@@ -217,7 +218,7 @@ def _without_block(idx: np.ndarray, lpar: np.ndarray, m: int, k: int, s: int, ou
     return q
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
                 weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
                 allow_whole: bool | np.bool_) -> tuple[float, int]:
@@ -258,7 +259,7 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
 SMALL_SET = 64
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, which: int, sub_idx: np.ndarray,
                   sub_par: np.ndarray, where: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
                   weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
@@ -279,7 +280,7 @@ def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, 
     return c
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray,
                  load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
                  reach: float) -> tuple[float, int, int]:
@@ -321,7 +322,7 @@ def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, de
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndarray, cap: int,
             reach: float) -> np.ndarray:
     """Fewest connected parts within ``cap`` (and diameter ``reach``): cut flags per node."""
@@ -392,7 +393,7 @@ def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndar
     return cut
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _depth(pre: np.ndarray, parent: np.ndarray, plen: np.ndarray) -> np.ndarray:
     depth = np.zeros(pre.size)
     for i in range(pre.size):
@@ -402,7 +403,7 @@ def _depth(pre: np.ndarray, parent: np.ndarray, plen: np.ndarray) -> np.ndarray:
     return depth
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _better(new: float, now: float) -> bool:
     """``new`` improves on ``now`` by more than rounding (any finite cost improves on an infeasible one)."""
     if now == _INF:
@@ -410,21 +411,23 @@ def _better(new: float, now: float) -> bool:
     return new < now - 1e-9 * (1.0 + abs(now))
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _top_of(v: int, parent: np.ndarray, cut: np.ndarray) -> int:
     while parent[v] >= 0 and not cut[v]:
         v = parent[v]
     return v
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
              allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
-             lam: float, reach: float, max_passes: int, deep: bool) -> int:
+             lam: float, reach: float, max_passes: int, small_set: int | None) -> int:
     """Local search over adjacent parts; updates ``cut``.
 
-    ``deep`` adds the re-cuts of small pairs and triples into three parts
-    (O(m^3) each) once the pair passes converge.
+    ``small_set`` (an int) adds the re-cuts of pairs and triples of up to that
+    many nodes into three parts (O(m^3) each) once the pair passes converge;
+    with ``None`` numba prunes that code before typing, so the three-part
+    search is compiled only for the runs that use it.
     """
     n = parent.size
     loc = np.zeros(n, dtype=np.int64)
@@ -489,27 +492,28 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 cur[i] = False
             continue
         # converged on pairs: small pairs re-cut into three parts (two cuts) ...
-        for i in range(n):
-            x = pre[i]
-            if parent[x] < 0 or not cut[x]:
-                continue
-            ta = _top_of(parent[x], parent, cut)
-            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
-            if not deep or not dirty or m > SMALL_SET:
-                continue
-            now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                            allowed, phi, lam, reach)
-                   + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                              allowed, phi, lam, reach))
-            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
-            best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
-            if k1 > 0 and _better(best, now):
-                cut[x] = False
-                cut[idx[k1]] = True
-                cut[idx[k2]] = True
-                for j in range(m):
-                    cur[idx[j]] = True
-                moved = True
+        if small_set is not None:  # (`is None` tests on an argument: pruned by numba before typing)
+            for i in range(n):
+                x = pre[i]
+                if parent[x] < 0 or not cut[x]:
+                    continue
+                ta = _top_of(parent[x], parent, cut)
+                m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
+                if not dirty or m > small_set:
+                    continue
+                now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                                allowed, phi, lam, reach)
+                       + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                                  allowed, phi, lam, reach))
+                m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
+                best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+                if k1 > 0 and _better(best, now):
+                    cut[x] = False
+                    cut[idx[k1]] = True
+                    cut[idx[k2]] = True
+                    for j in range(m):
+                        cur[idx[j]] = True
+                    moved = True
         # ... and three adjacent parts re-covered by at most two (one cut), or by three small ones --
         # fewer cabinets where a chain of pair moves would first have to pay for one more
         for i in range(n):
@@ -542,8 +546,10 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach,
                                        np.bool_(True))
                 k2 = -1
-                if deep and not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
-                    best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+                if small_set is not None:
+                    if not (kk >= 0 and _better(best, now)) and m <= small_set:
+                        best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam,
+                                                    reach)
                 if kk >= 0 and _better(best, now):
                     cut[x] = False
                     cut[ta if y == -2 else y] = False
@@ -565,7 +571,7 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
     return passes
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
            allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
            lam: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

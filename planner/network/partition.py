@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from planner.network._search import _depth, _greedy, _improve, _parts
+from planner.network._search import SMALL_SET, _depth, _greedy, _improve, _parts
 
 __all__ = ["Partition", "partition_tree", "preorder", "feeder_table"]
 
@@ -286,7 +286,7 @@ def partition_tree(
     small = n <= MULTI_START_MAX_NODES
     if improve:
         passes = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty),
-                              float(reach), int(max_passes), small))
+                              float(reach), int(max_passes), SMALL_SET if small else None))
         a = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty), float(reach))
         infeasible = bool((a[2] < 0).any())
         if multi_start or infeasible or (multi_start is None and small):
@@ -296,7 +296,7 @@ def partition_tree(
             fine = (lo > 0) | (nkid >= 2)
             fine[parent < 0] = False
             p2 = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty),
-                              float(reach), int(max_passes), small))
+                              float(reach), int(max_passes), SMALL_SET if small else None))
             b = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty), float(reach))
             ca, cb = float(a[4].sum()), float(b[4].sum())
             if cb < ca and (not np.isfinite(ca) or cb < ca - 1e-9 * (1.0 + abs(ca))):
