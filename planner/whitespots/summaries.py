@@ -20,6 +20,7 @@ import pandas as pd
 from numba import njit
 
 from planner.kernels.threads import readonly, run_chunks
+from planner.routing._jit import Int, kernel
 from planner.whitespots.codes import combine_codes, first_positions
 from planner.whitespots.coverage import CAT_NGA_NOW, CAT_NGA_PLANNED, CAT_NOT_FIXED, CAT_PLANNED_SLOW
 from planner.whitespots.matching import NO_MATCH
@@ -35,8 +36,8 @@ _N_ANY, _N_NOW, _N_PLANNED, _OPS_CODE, _REASON, _D1, _C1, _D2, _COUNT = range(9)
 CODE_LIMIT = 2**62
 
 
-@njit(cache=True, nogil=True, forceinline=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _before(rows: np.ndarray, i: int, j: int, k1: int, k2: int, k3: int, k4: int) -> bool:
+@kernel(helper=True, forceinline=True)
+def _before(rows: np.ndarray, i: Int, j: Int, k1: Int, k2: Int, k3: Int, k4: Int) -> bool:
     """Whether row ``i`` sorts strictly before row ``j`` by the columns ``k1``, ``k2``, ... (first decides)."""
     for k in (k1, k2, k3, k4):
         if rows[i, k] != rows[j, k]:
@@ -45,8 +46,8 @@ def _before(rows: np.ndarray, i: int, j: int, k1: int, k2: int, k3: int, k4: int
     return False
 
 
-@njit(cache=True, nogil=True, forceinline=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)
-def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: int, k1: int, k2: int, k3: int, k4: int) -> None:
+@kernel(helper=True, forceinline=True)
+def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: Int, k1: Int, k2: Int, k3: Int, k4: Int) -> None:
     """Stable sort of the row positions ``run[:k]`` by the columns (a few rows per address)."""
     for t in range(1, k):
         p = run[t]
