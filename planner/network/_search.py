@@ -338,9 +338,13 @@ def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndar
     for v in range(n):
         if parent[v] >= 0:
             nchild[parent[v] + 1] += 1
-    start = np.cumsum(nchild)
+    start = np.empty(n + 1, dtype=np.int64)  # a running sum (np.cumsum would compile one more kernel)
+    acc = 0
+    for v in range(n + 1):
+        acc += nchild[v]
+        start[v] = acc
     fill = start[:-1].copy()
-    kids = np.empty(max(1, start[-1]), dtype=np.int64)
+    kids = np.empty(start[-1] if start[-1] > 0 else 1, dtype=np.int64)
     for v in range(n):
         p = parent[v]
         if p >= 0:
@@ -391,16 +395,6 @@ def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndar
                 hv = h[c] + plen[c]
         h[v] = hv
     return cut
-
-
-@kernel()
-def _depth(pre: np.ndarray, parent: np.ndarray, plen: np.ndarray) -> np.ndarray:
-    depth = np.zeros(pre.size)
-    for i in range(pre.size):
-        v = pre[i]
-        if parent[v] >= 0:
-            depth[v] = depth[parent[v]] + plen[v]
-    return depth
 
 
 @kernel(helper=True)

@@ -52,9 +52,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-from planner.network._search import SMALL_SET, _depth, _greedy, _improve, _parts
+from planner.network._search import SMALL_SET, _greedy, _improve, _parts
+from planner.routing._jit import kernel
 
 __all__ = ["Partition", "partition_tree", "preorder", "feeder_table"]
 
@@ -69,7 +69,7 @@ MULTI_START_MAX_NODES = 3_000
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = parent.size
     nchild = np.zeros(n + 1, dtype=np.int64)
@@ -114,6 +114,28 @@ def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
         if parent[v] >= 0:
             size[parent[v]] += size[v]
     return pre, pos, size
+
+
+@kernel()
+def _levels(pre: np.ndarray, parent: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance from the root (``length`` summed), edges from the root and the root of every node.
+
+    ``pre``: the nodes in preorder (:func:`preorder`), ``length``: of the edge to the parent.
+    """
+    n = pre.size
+    depth = np.zeros(n)
+    hops = np.zeros(n, dtype=np.int64)
+    root = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        v = pre[i]
+        p = parent[v]
+        if p < 0:
+            root[v] = v
+        else:
+            depth[v] = depth[p] + length[v]
+            hops[v] = hops[p] + 1
+            root[v] = root[p]
+    return depth, hops, root
 
 
 def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -272,7 +294,7 @@ def partition_tree(
         raise ValueError("loads, weights and lengths must be non-negative")
     allow = np.ones(n, dtype=bool) if allowed is None else np.ascontiguousarray(allowed, dtype=bool)
     pre, pos, size = preorder(parent)
-    depth = _depth(pre, parent, plen)
+    depth, _, _ = _levels(pre, parent, plen)
     # nodes above capacity: full parts of their own, the remainder (1..capacity) stays
     over = load0 > capacity
     extra_node = np.flatnonzero(over)
