@@ -35,7 +35,7 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
         return 0.0, -1
     if total >= phi.size:
         return _INF, -1
-    wsub = np.empty(m)
+    wsub = np.empty(m, np.float64)
     dsub = np.zeros(m)
     for i in range(m):
         wsub[i] = weight[idx[i]]
@@ -44,14 +44,14 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
         ln = plen[idx[i]]
         wsub[p] += wsub[i]
         dsub[p] += dsub[i] + wsub[i] * ln
-    s = np.empty(m)
+    s = np.empty(m, np.float64)
     s[0] = dsub[0]
     for i in range(1, m):
         s[i] = s[lpar[i]] + plen[idx[i]] * (wtot - 2.0 * wsub[i])
     use_reach = reach < _INF
     ecc = np.zeros(m)
     if use_reach:
-        h = np.empty(m)
+        h = np.empty(m, np.float64)
         b1 = np.full(m, -_INF)
         b1c = np.full(m, -1)
         b2 = np.full(m, -_INF)
@@ -70,7 +70,7 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
                 b2[p] = c
         if b1[0] > h[0]:
             h[0] = b1[0]
-        up = np.empty(m)
+        up = np.empty(m, np.float64)
         up[0] = -_INF
         for i in range(1, m):
             p = lpar[i]
@@ -159,7 +159,7 @@ def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent:
 @kernel(helper=True)
 def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load: np.ndarray) -> float:
     """Longest distance between two loaded nodes of ``idx[:m]`` (``-inf`` for fewer than one)."""
-    h = np.empty(m)
+    h = np.empty(m, np.float64)
     for i in range(m):
         h[i] = 0.0 if load[idx[i]] > 0 else -_INF
     best = -_INF
@@ -180,8 +180,8 @@ def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load:
 def _subtree_sums(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, load: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Size (nodes) and load (homes) of the subtree of each local node of ``idx[:m]`` (preorder)."""
-    lsize = np.ones(m, dtype=np.int64)
-    lload = np.empty(m, dtype=np.int64)
+    lsize = np.ones(m, np.int64)
+    lload = np.empty(m, np.int64)
     for i in range(m):
         lload[i] = load[idx[i]]
     for i in range(m - 1, 0, -1):
@@ -236,8 +236,8 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
     if allow_whole and total <= cap:
         best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
         bk = 0
-    sub_idx = np.empty(m, dtype=np.int64)
-    sub_par = np.empty(m, dtype=np.int64)
+    sub_idx = np.empty(m, np.int64)
+    sub_par = np.empty(m, np.int64)
     for k in range(1, m):
         lo = lload[k]
         if lo > cap or total - lo > cap:
@@ -287,10 +287,10 @@ def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, de
     """Best cover of ``idx[:m]`` by three connected parts (cuts above local nodes ``k1 < k2``)."""
     cap = phi.size - 1
     lsize, lload = _subtree_sums(idx, lpar, m, load)
-    label = np.zeros(m, dtype=np.int64)
-    sub_idx = np.empty(m, dtype=np.int64)
-    sub_par = np.empty(m, dtype=np.int64)
-    where = np.empty(m, dtype=np.int64)
+    label = np.zeros(m, np.int64)
+    sub_idx = np.empty(m, np.int64)
+    sub_par = np.empty(m, np.int64)
+    where = np.empty(m, np.int64)
     best = _INF
     b1 = -1
     b2 = -1
@@ -327,24 +327,24 @@ def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndar
             reach: float) -> np.ndarray:
     """Fewest connected parts within ``cap`` (and diameter ``reach``): cut flags per node."""
     n = parent.size
-    cut = np.zeros(n, dtype=np.bool_)
+    cut = np.zeros(n, np.bool_)
     ol = load.copy()
     h = np.full(n, -_INF)
     for v in range(n):
         if load[v] > 0:
             h[v] = 0.0
     # children lists
-    nchild = np.zeros(n + 1, dtype=np.int64)
+    nchild = np.zeros(n + 1, np.int64)
     for v in range(n):
         if parent[v] >= 0:
             nchild[parent[v] + 1] += 1
-    start = np.empty(n + 1, dtype=np.int64)  # a running sum (np.cumsum would compile one more kernel)
+    start = np.empty(n + 1, np.int64)  # a running sum (np.cumsum would compile one more kernel)
     acc = 0
     for v in range(n + 1):
         acc += nchild[v]
         start[v] = acc
     fill = start[:-1].copy()
-    kids = np.empty(start[-1] if start[-1] > 0 else 1, dtype=np.int64)
+    kids = np.empty(start[-1] if start[-1] > 0 else 1, np.int64)
     for v in range(n):
         p = parent[v]
         if p >= 0:
@@ -424,14 +424,14 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
     search is compiled only for the runs that use it.
     """
     n = parent.size
-    loc = np.zeros(n, dtype=np.int64)
-    idx = np.empty(n, dtype=np.int64)
-    lpar = np.empty(n, dtype=np.int64)
-    prev = np.ones(n, dtype=np.bool_)   # nodes whose part changed in the last pass
-    flag0 = np.zeros(n, dtype=np.bool_)
-    since3 = np.ones(n, dtype=np.bool_)  # nodes whose part changed since the last pass over triples
-    tops = np.empty(n, dtype=np.int64)
-    cur = np.zeros(n, dtype=np.bool_)
+    loc = np.zeros(n, np.int64)
+    idx = np.empty(n, np.int64)
+    lpar = np.empty(n, np.int64)
+    prev = np.ones(n, np.bool_)   # nodes whose part changed in the last pass
+    flag0 = np.zeros(n, np.bool_)
+    since3 = np.ones(n, np.bool_)  # nodes whose part changed since the last pass over triples
+    tops = np.empty(n, np.int64)
+    cur = np.zeros(n, np.bool_)
     passes = 0
     while passes < max_passes:
         passes += 1
@@ -448,12 +448,12 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             # current cost: part A (U without x's block) + part B (x's block)
             lsize, _ = _subtree_sums(idx, lpar, m, load)
             sb = lsize[kx]
-            bidx = np.empty(sb, dtype=np.int64)
-            bpar = np.empty(sb, dtype=np.int64)
+            bidx = np.empty(sb, np.int64)
+            bpar = np.empty(sb, np.int64)
             _block(idx, lpar, kx, sb, bidx, bpar)
             cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach)
-            aidx = np.empty(m - sb, dtype=np.int64)
-            apar = np.empty(m - sb, dtype=np.int64)
+            aidx = np.empty(m - sb, np.int64)
+            apar = np.empty(m - sb, np.int64)
             q = _without_block(idx, lpar, m, kx, sb, aidx, apar)
             ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach)
             now = ca + cb
@@ -571,15 +571,15 @@ def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.nda
            lam: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Part index per node (-1: no load), and per part its top, cabinet, load and cost."""
     n = parent.size
-    loc = np.zeros(n, dtype=np.int64)
-    idx = np.empty(n, dtype=np.int64)
-    lpar = np.empty(n, dtype=np.int64)
-    flag = np.zeros(n, dtype=np.bool_)
-    part = np.full(n, -1, dtype=np.int64)
-    tops = np.empty(n, dtype=np.int64)
-    cabs = np.empty(n, dtype=np.int64)
-    loads = np.empty(n, dtype=np.int64)
-    costs = np.empty(n)
+    loc = np.zeros(n, np.int64)
+    idx = np.empty(n, np.int64)
+    lpar = np.empty(n, np.int64)
+    flag = np.zeros(n, np.bool_)
+    part = np.full(n, -1, np.int64)
+    tops = np.empty(n, np.int64)
+    cabs = np.empty(n, np.int64)
+    loads = np.empty(n, np.int64)
+    costs = np.empty(n, np.float64)
     k = 0
     for i in range(n):
         t = pre[i]

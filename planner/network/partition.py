@@ -72,24 +72,24 @@ MULTI_START_MAX_NODES = 3_000
 @kernel()
 def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = parent.size
-    nchild = np.zeros(n + 1, dtype=np.int64)
+    nchild = np.zeros(n + 1, np.int64)
     for v in range(n):
         p = parent[v]
         if p >= n:
             raise ValueError("parent index out of range")
         nchild[(p if p >= 0 else n)] += 1
-    start = np.zeros(n + 2, dtype=np.int64)
+    start = np.zeros(n + 2, np.int64)
     for i in range(n + 1):
         start[i + 1] = start[i] + nchild[i]
     fill = start[:-1].copy()
-    kids = np.empty(n, dtype=np.int64)
+    kids = np.empty(n, np.int64)
     for v in range(n):  # children in increasing id order
         p = parent[v]
         k = p if p >= 0 else n
         kids[fill[k]] = v
         fill[k] += 1
-    pre = np.empty(n, dtype=np.int64)
-    stack = np.empty(n, dtype=np.int64)
+    pre = np.empty(n, np.int64)
+    stack = np.empty(n, np.int64)
     m = 0
     for r in range(start[n + 1] - 1, start[n] - 1, -1):
         stack[m] = kids[r]
@@ -105,10 +105,10 @@ def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
             m += 1
     if k != n:
         raise ValueError("parent array is not a forest (cycle)")
-    pos = np.empty(n, dtype=np.int64)
+    pos = np.empty(n, np.int64)
     for i in range(n):
         pos[pre[i]] = i
-    size = np.ones(n, dtype=np.int64)
+    size = np.ones(n, np.int64)
     for i in range(n - 1, -1, -1):
         v = pre[i]
         if parent[v] >= 0:
@@ -124,8 +124,8 @@ def _levels(pre: np.ndarray, parent: np.ndarray, length: np.ndarray) -> tuple[np
     """
     n = pre.size
     depth = np.zeros(n)
-    hops = np.zeros(n, dtype=np.int64)
-    root = np.empty(n, dtype=np.int64)
+    hops = np.zeros(n, np.int64)
+    root = np.empty(n, np.int64)
     for i in range(n):
         v = pre[i]
         p = parent[v]

@@ -178,7 +178,7 @@ def marked_ancestor(tree: RouteTree, mark: np.ndarray, self_included: bool = Tru
 @kernel()
 def _kept_ancestor(pre: np.ndarray, parent: np.ndarray, keep: np.ndarray) -> np.ndarray:
     n = pre.size
-    anc = np.full(n, -1, dtype=np.int64)   # nearest kept proper ancestor
+    anc = np.full(n, -1, np.int64)   # nearest kept proper ancestor
     for i in range(n):
         v = pre[i]
         p = parent[v]
@@ -191,8 +191,8 @@ def _kept_ancestor(pre: np.ndarray, parent: np.ndarray, keep: np.ndarray) -> np.
 def _walk(parent: np.ndarray, hops: np.ndarray, a: np.ndarray, b: np.ndarray, mult: np.ndarray, flag: np.ndarray,
           counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = a.size
-    trans = np.zeros(k, dtype=np.int64)
-    meet = np.empty(k, dtype=np.int64)
+    trans = np.zeros(k, np.int64)
+    meet = np.empty(k, np.int64)
     for i in range(k):
         x = a[i]
         y = b[i]
