@@ -77,8 +77,9 @@ def prefetch_top(heap: I32, size: Int, indptr: I64, adj: I32, adj_w: F64, label:
         prefetch(adj, a)
         prefetch(adj_w, a)
         for k in range(a, indptr[t + 1]):
-            prefetch(label, adj[k])
-            prefetch(pos, adj[k])
+            j = np.int64(adj[k])  # int64 indices throughout: one compiled prefetch per array type
+            prefetch(label, j)
+            prefetch(pos, j)
 
 
 @kernel(helper=True, forceinline=True)
