@@ -24,8 +24,12 @@ _INF = np.inf
 @kernel(helper=True)
 def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.ndarray, depth: np.ndarray,
                load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
-               reach: float) -> tuple[float, int]:
-    """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents)."""
+               reach: float, fw: np.ndarray, iw: np.ndarray) -> tuple[float, int]:
+    """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents).
+
+    ``fw`` (``(8, n)`` floats) and ``iw`` (``n`` ints) are scratch space, allocated once by the
+    calling kernel rather than on every call (numba compiles each allocation in every kernel).
+    """
     total = 0
     wtot = 0.0
     for i in range(m):
@@ -35,28 +39,26 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
         return 0.0, -1
     if total >= phi.size:
         return _INF, -1
-    wsub = np.empty(m, np.float64)
-    dsub = np.zeros(m)
+    wsub, dsub, s, ecc = fw[0], fw[1], fw[2], fw[3]
     for i in range(m):
         wsub[i] = weight[idx[i]]
+        dsub[i] = 0.0
     for i in range(m - 1, 0, -1):
         p = lpar[i]
         ln = plen[idx[i]]
         wsub[p] += wsub[i]
         dsub[p] += dsub[i] + wsub[i] * ln
-    s = np.empty(m, np.float64)
     s[0] = dsub[0]
     for i in range(1, m):
         s[i] = s[lpar[i]] + plen[idx[i]] * (wtot - 2.0 * wsub[i])
     use_reach = reach < _INF
-    ecc = np.zeros(m)
-    if use_reach:
-        h = np.empty(m, np.float64)
-        b1 = np.full(m, -_INF)
-        b1c = np.full(m, -1)
-        b2 = np.full(m, -_INF)
+    if use_reach:  # ecc is read only then
+        h, b1, b2, up, b1c = fw[4], fw[5], fw[6], fw[7], iw
         for i in range(m):
             h[i] = 0.0 if load[idx[i]] > 0 else -_INF
+            b1[i] = -_INF
+            b1c[i] = -1
+            b2[i] = -_INF
         for i in range(m - 1, 0, -1):  # children come after parents: h[i] is final here
             if b1[i] > h[i]:
                 h[i] = b1[i]
@@ -70,7 +72,6 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
                 b2[p] = c
         if b1[0] > h[0]:
             h[0] = b1[0]
-        up = np.empty(m, np.float64)
         up[0] = -_INF
         for i in range(1, m):
             p = lpar[i]
@@ -150,9 +151,9 @@ def _child_tops(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np
 def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent: np.ndarray, cut: np.ndarray,
              loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray, flag: np.ndarray, plen: np.ndarray,
              depth: np.ndarray, load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray,
-             lam: float, reach: float) -> float:
+             lam: float, reach: float, fw: np.ndarray, iw: np.ndarray) -> float:
     m, _ = _collect(t, np.int64(-1), pre, pos, size, parent, cut, loc, idx, lpar, flag, np.int64(-1))
-    c, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+    c, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
     return c
 
 
@@ -221,7 +222,7 @@ def _without_block(idx: np.ndarray, lpar: np.ndarray, m: int, k: int, s: int, ou
 @kernel(helper=True)
 def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
                 weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
-                allow_whole: bool | np.bool_) -> tuple[float, int]:
+                fw: np.ndarray, iw: np.ndarray, allow_whole: bool | np.bool_) -> tuple[float, int]:
     """Best way to cover ``idx[:m]`` by one part (if ``allow_whole``) or two (one cut).
 
     Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
@@ -234,7 +235,7 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
     if reach < _INF and _diameter(idx, lpar, m, plen, load) <= reach:
         reach = _INF  # no part of this set can break the reach: skip the eccentricities
     if allow_whole and total <= cap:
-        best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+        best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
         bk = 0
     sub_idx = np.empty(m, np.int64)
     sub_par = np.empty(m, np.int64)
@@ -244,11 +245,11 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
             continue
         s = lsize[k]
         _block(idx, lpar, k, s, sub_idx, sub_par)
-        c1, _ = _eval_part(sub_idx, sub_par, s, plen, depth, load, weight, allowed, phi, lam, reach)
+        c1, _ = _eval_part(sub_idx, sub_par, s, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
         if c1 >= best:
             continue
         q = _without_block(idx, lpar, m, k, s, sub_idx, sub_par)
-        c2, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
+        c2, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
         if c1 + c2 < best:
             best = c1 + c2
             bk = k
@@ -263,7 +264,7 @@ SMALL_SET = 64
 def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, which: int, sub_idx: np.ndarray,
                   sub_par: np.ndarray, where: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
                   weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
-                  reach: float) -> float:
+                  reach: float, fw: np.ndarray, iw: np.ndarray) -> float:
     """Cost of the nodes of ``idx[:m]`` labelled ``which`` (a connected subset, in preorder)."""
     q = np.int64(0)  # not a literal 0: numba would compile _eval_part once more for it
     for j in range(m):
@@ -276,14 +277,14 @@ def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, 
         q += 1
     if q == 0:
         return 0.0
-    c, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
+    c, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
     return c
 
 
 @kernel(helper=True)
 def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray,
                  load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
-                 reach: float) -> tuple[float, int, int]:
+                 reach: float, fw: np.ndarray, iw: np.ndarray) -> tuple[float, int, int]:
     """Best cover of ``idx[:m]`` by three connected parts (cuts above local nodes ``k1 < k2``)."""
     cap = phi.size - 1
     lsize, lload = _subtree_sums(idx, lpar, m, load)
@@ -307,7 +308,7 @@ def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, de
             c = 0.0
             for w in range(3):
                 c += _eval_labeled(idx, lpar, m, label, w, sub_idx, sub_par, where, plen, depth, load, weight,
-                                   allowed, phi, lam, reach)
+                                   allowed, phi, lam, reach, fw, iw)
                 if c >= best:
                     break
             if c < best:
@@ -432,6 +433,8 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
     since3 = np.ones(n, np.bool_)  # nodes whose part changed since the last pass over triples
     tops = np.empty(n, np.int64)
     cur = np.zeros(n, np.bool_)
+    fw = np.empty((8, n), np.float64)  # scratch of _eval_part
+    iw = np.empty(n, np.int64)
     passes = 0
     while passes < max_passes:
         passes += 1
@@ -451,13 +454,14 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             bidx = np.empty(sb, np.int64)
             bpar = np.empty(sb, np.int64)
             _block(idx, lpar, kx, sb, bidx, bpar)
-            cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach)
+            cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
             aidx = np.empty(m - sb, np.int64)
             apar = np.empty(m - sb, np.int64)
             q = _without_block(idx, lpar, m, kx, sb, aidx, apar)
-            ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach)
+            ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
             now = ca + cb
-            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(True))
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw,
+                                  np.bool_(True))
             if k >= 0 and _better(best, now) and idx[k] != x:
                 cut[x] = False
                 if k > 0:
@@ -472,8 +476,9 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             m, dirty = _collect(t, np.int64(-1), pre, pos, size, parent, cut, loc, idx, lpar, prev, np.int64(-1))
             if not dirty or m < 2:
                 continue
-            now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
-            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(False))
+            now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw,
+                                  np.bool_(False))
             if k > 0 and _better(best, now):
                 cut[idx[k]] = True
                 for j in range(m):
@@ -496,11 +501,12 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 if not dirty or m > small_set:
                     continue
                 now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                                allowed, phi, lam, reach)
+                                allowed, phi, lam, reach, fw, iw)
                        + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                                  allowed, phi, lam, reach))
+                                  allowed, phi, lam, reach, fw, iw))
                 m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
-                best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+                best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach,
+                                            fw, iw)
                 if k1 > 0 and _better(best, now):
                     cut[x] = False
                     cut[idx[k1]] = True
@@ -526,24 +532,24 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                                                     or parent[y] >= 0 and _top_of(parent[y], parent, cut) == ta)):
                     continue
                 now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                                allowed, phi, lam, reach)
+                                allowed, phi, lam, reach, fw, iw)
                        + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                                  allowed, phi, lam, reach)
+                                  allowed, phi, lam, reach, fw, iw)
                        + _cost_of(third, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load,
-                                  weight, allowed, phi, lam, reach))
+                                  weight, allowed, phi, lam, reach, fw, iw))
                 if y == -2:
                     m, dirty = _collect(third, ta, pre, pos, size, parent, cut, loc, idx, lpar, since3, x)
                 else:
                     m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, y)
                 if not dirty:
                     continue
-                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach,
+                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw,
                                        np.bool_(True))
                 k2 = -1
                 if small_set is not None:
                     if not (kk >= 0 and _better(best, now)) and m <= small_set:
                         best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam,
-                                                    reach)
+                                                    reach, fw, iw)
                 if kk >= 0 and _better(best, now):
                     cut[x] = False
                     cut[ta if y == -2 else y] = False
@@ -580,6 +586,8 @@ def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.nda
     cabs = np.empty(n, np.int64)
     loads = np.empty(n, np.int64)
     costs = np.empty(n, np.float64)
+    fw = np.empty((8, n), np.float64)  # scratch of _eval_part
+    iw = np.empty(n, np.int64)
     k = 0
     for i in range(n):
         t = pre[i]
@@ -591,7 +599,7 @@ def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.nda
             tot += load[idx[j]]
         if tot == 0:
             continue
-        c, b = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+        c, b = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
         for j in range(m):
             part[idx[j]] = k
         tops[k] = t
