@@ -27,8 +27,9 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
                reach: float, fw: np.ndarray, iw: np.ndarray) -> tuple[float, int]:
     """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents).
 
-    ``fw`` (``(8, n)`` floats) and ``iw`` (``n`` ints) are scratch space, allocated once by the
-    calling kernel rather than on every call (numba compiles each allocation in every kernel).
+    ``fw`` (``(9, n)`` floats) and ``iw`` (``(5, n)`` ints) are the search's scratch space,
+    allocated once by the caller rather than on every call (numba compiles each allocation in
+    every kernel): ``fw[:8]`` and ``iw[0]`` are this function's.
     """
     total = 0
     wtot = 0.0
@@ -53,7 +54,7 @@ def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.nd
         s[i] = s[lpar[i]] + plen[idx[i]] * (wtot - 2.0 * wsub[i])
     use_reach = reach < _INF
     if use_reach:  # ecc is read only then
-        h, b1, b2, up, b1c = fw[4], fw[5], fw[6], fw[7], iw
+        h, b1, b2, up, b1c = fw[4], fw[5], fw[6], fw[7], iw[0]
         for i in range(m):
             h[i] = 0.0 if load[idx[i]] > 0 else -_INF
             b1[i] = -_INF
@@ -158,9 +159,9 @@ def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent:
 
 
 @kernel(helper=True)
-def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load: np.ndarray) -> float:
-    """Longest distance between two loaded nodes of ``idx[:m]`` (``-inf`` for fewer than one)."""
-    h = np.empty(m, np.float64)
+def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load: np.ndarray, h: np.ndarray
+              ) -> float:
+    """Longest distance between two loaded nodes of ``idx[:m]`` (``-inf`` for fewer than one); ``h``: scratch."""
     for i in range(m):
         h[i] = 0.0 if load[idx[i]] > 0 else -_INF
     best = -_INF
@@ -178,17 +179,18 @@ def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load:
 
 
 @kernel(helper=True)
-def _subtree_sums(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, load: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Size (nodes) and load (homes) of the subtree of each local node of ``idx[:m]`` (preorder)."""
-    lsize = np.ones(m, np.int64)
-    lload = np.empty(m, np.int64)
+def _subtree_sums(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, load: np.ndarray, lsize: np.ndarray,
+                  lload: np.ndarray) -> None:
+    """Size (nodes) and load (homes) of the subtree of each local node of ``idx[:m]`` (preorder).
+
+    Into ``lsize[:m]`` and ``lload[:m]``.
+    """
     for i in range(m):
+        lsize[i] = 1
         lload[i] = load[idx[i]]
     for i in range(m - 1, 0, -1):
         lsize[lpar[i]] += lsize[i]
         lload[lpar[i]] += lload[i]
-    return lsize, lload
 
 
 @kernel(helper=True)
@@ -228,17 +230,16 @@ def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, dep
     Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
     """
     cap = phi.size - 1
-    lsize, lload = _subtree_sums(idx, lpar, m, load)
+    lsize, lload, sub_idx, sub_par = iw[1], iw[2], iw[3], iw[4]
+    _subtree_sums(idx, lpar, m, load, lsize, lload)
     total = lload[0]
     best = _INF
     bk = -1
-    if reach < _INF and _diameter(idx, lpar, m, plen, load) <= reach:
+    if reach < _INF and _diameter(idx, lpar, m, plen, load, fw[8]) <= reach:
         reach = _INF  # no part of this set can break the reach: skip the eccentricities
     if allow_whole and total <= cap:
         best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
         bk = 0
-    sub_idx = np.empty(m, np.int64)
-    sub_par = np.empty(m, np.int64)
     for k in range(1, m):
         lo = lload[k]
         if lo > cap or total - lo > cap:
@@ -287,10 +288,9 @@ def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, de
                  reach: float, fw: np.ndarray, iw: np.ndarray) -> tuple[float, int, int]:
     """Best cover of ``idx[:m]`` by three connected parts (cuts above local nodes ``k1 < k2``)."""
     cap = phi.size - 1
-    lsize, lload = _subtree_sums(idx, lpar, m, load)
+    lsize, lload, sub_idx, sub_par = iw[1], iw[2], iw[3], iw[4]
+    _subtree_sums(idx, lpar, m, load, lsize, lload)
     label = np.zeros(m, np.int64)
-    sub_idx = np.empty(m, np.int64)
-    sub_par = np.empty(m, np.int64)
     where = np.empty(m, np.int64)
     best = _INF
     b1 = -1
@@ -416,25 +416,27 @@ def _top_of(v: int, parent: np.ndarray, cut: np.ndarray) -> int:
 @kernel()
 def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
              allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
-             lam: float, reach: float, max_passes: int, small_set: int | None) -> int:
+             lam: float, reach: float, fw: np.ndarray, iw: np.ndarray, max_passes: int,
+             small_set: int | None) -> int:
     """Local search over adjacent parts; updates ``cut``.
 
     ``small_set`` (an int) adds the re-cuts of pairs and triples of up to that
     many nodes into three parts (O(m^3) each) once the pair passes converge;
     with ``None`` numba prunes that code before typing, so the three-part
-    search is compiled only for the runs that use it.
+    search is compiled only for the runs that use it.  ``fw``, ``iw``: the
+    scratch space (:func:`_eval_part`).
     """
     n = parent.size
     loc = np.zeros(n, np.int64)
     idx = np.empty(n, np.int64)
     lpar = np.empty(n, np.int64)
-    prev = np.ones(n, np.bool_)   # nodes whose part changed in the last pass
+    prev = np.empty(n, np.bool_)   # nodes whose part changed in the last pass
     flag0 = np.zeros(n, np.bool_)
-    since3 = np.ones(n, np.bool_)  # nodes whose part changed since the last pass over triples
+    since3 = np.empty(n, np.bool_)  # nodes whose part changed since the last pass over triples
+    for i in range(n):
+        prev[i] = since3[i] = True
     tops = np.empty(n, np.int64)
     cur = np.zeros(n, np.bool_)
-    fw = np.empty((8, n), np.float64)  # scratch of _eval_part
-    iw = np.empty(n, np.int64)
     passes = 0
     while passes < max_passes:
         passes += 1
@@ -449,16 +451,13 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 continue
             kx = loc[x]
             # current cost: part A (U without x's block) + part B (x's block)
-            lsize, _ = _subtree_sums(idx, lpar, m, load)
+            lsize, lload, sub_idx, sub_par = iw[1], iw[2], iw[3], iw[4]
+            _subtree_sums(idx, lpar, m, load, lsize, lload)
             sb = lsize[kx]
-            bidx = np.empty(sb, np.int64)
-            bpar = np.empty(sb, np.int64)
-            _block(idx, lpar, kx, sb, bidx, bpar)
-            cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
-            aidx = np.empty(m - sb, np.int64)
-            apar = np.empty(m - sb, np.int64)
-            q = _without_block(idx, lpar, m, kx, sb, aidx, apar)
-            ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
+            _block(idx, lpar, kx, sb, sub_idx, sub_par)
+            cb, _ = _eval_part(sub_idx, sub_par, sb, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
+            q = _without_block(idx, lpar, m, kx, sb, sub_idx, sub_par)
+            ca, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
             now = ca + cb
             best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw,
                                   np.bool_(True))
@@ -574,20 +573,24 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
 @kernel()
 def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
            allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
-           lam: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Part index per node (-1: no load), and per part its top, cabinet, load and cost."""
+           lam: float, reach: float, fw: np.ndarray, iw: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Part index per node (-1: no load), and per part its top, cabinet, load and cost.
+
+    ``fw``, ``iw``: the scratch space (:func:`_eval_part`).
+    """
     n = parent.size
     loc = np.zeros(n, np.int64)
     idx = np.empty(n, np.int64)
     lpar = np.empty(n, np.int64)
     flag = np.zeros(n, np.bool_)
-    part = np.full(n, -1, np.int64)
+    part = np.empty(n, np.int64)
+    for i in range(n):
+        part[i] = -1
     tops = np.empty(n, np.int64)
     cabs = np.empty(n, np.int64)
     loads = np.empty(n, np.int64)
     costs = np.empty(n, np.float64)
-    fw = np.empty((8, n), np.float64)  # scratch of _eval_part
-    iw = np.empty(n, np.int64)
     k = 0
     for i in range(n):
         t = pre[i]

@@ -106,9 +106,10 @@ def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     if k != n:
         raise ValueError("parent array is not a forest (cycle)")
     pos = np.empty(n, np.int64)
+    size = np.empty(n, np.int64)
     for i in range(n):
         pos[pre[i]] = i
-    size = np.ones(n, np.int64)
+        size[i] = 1
     for i in range(n - 1, -1, -1):
         v = pre[i]
         if parent[v] >= 0:
@@ -123,13 +124,15 @@ def _levels(pre: np.ndarray, parent: np.ndarray, length: np.ndarray) -> tuple[np
     ``pre``: the nodes in preorder (:func:`preorder`), ``length``: of the edge to the parent.
     """
     n = pre.size
-    depth = np.zeros(n)
-    hops = np.zeros(n, np.int64)
+    depth = np.empty(n, np.float64)  # np.empty/np.zeros in the dtypes the other kernels use: fewer compiled
+    hops = np.empty(n, np.int64)     # allocation functions (numba compiles one per argument types)
     root = np.empty(n, np.int64)
     for i in range(n):
         v = pre[i]
         p = parent[v]
         if p < 0:
+            depth[v] = 0.0
+            hops[v] = 0
             root[v] = v
         else:
             depth[v] = depth[p] + length[v]
@@ -304,12 +307,13 @@ def partition_tree(
     w = w0.copy()
     w[over] = w0[over] * lo[over] / load0[over]
     cut = _greedy(parent, plen, lo, pre, capacity, reach)
+    fw, iw = np.empty((9, n)), np.empty((5, n), dtype=np.int64)  # scratch space of the search
     passes = 0
     small = n <= MULTI_START_MAX_NODES
     if improve:
         passes = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty),
-                              float(reach), int(max_passes), SMALL_SET if small else None))
-        a = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty), float(reach))
+                              float(reach), fw, iw, int(max_passes), SMALL_SET if small else None))
+        a = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty), float(reach), fw, iw)
         infeasible = bool((a[2] < 0).any())
         if multi_start or infeasible or (multi_start is None and small):
             # second start: every loaded node and branch point on its own, then merge (also the way
@@ -318,13 +322,14 @@ def partition_tree(
             fine = (lo > 0) | (nkid >= 2)
             fine[parent < 0] = False
             p2 = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty),
-                              float(reach), int(max_passes), SMALL_SET if small else None))
-            b = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty), float(reach))
+                              float(reach), fw, iw, int(max_passes), SMALL_SET if small else None))
+            b = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty), float(reach),
+                       fw, iw)
             ca, cb = float(a[4].sum()), float(b[4].sum())
             if cb < ca and (not np.isfinite(ca) or cb < ca - 1e-9 * (1.0 + abs(ca))):
                 cut, passes = fine, p2
     part, tops, cabs, loads, costs = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi,
-                                            float(penalty), float(reach))
+                                            float(penalty), float(reach), fw, iw)
     if (cabs < 0).any():
         bad = tops[cabs < 0]
         raise ValueError(f"no allowed cabinet node within reach for {bad.size} part(s), first topped by node "

@@ -178,12 +178,11 @@ def marked_ancestor(tree: RouteTree, mark: np.ndarray, self_included: bool = Tru
 @kernel()
 def _kept_ancestor(pre: np.ndarray, parent: np.ndarray, keep: np.ndarray) -> np.ndarray:
     n = pre.size
-    anc = np.full(n, -1, np.int64)   # nearest kept proper ancestor
+    anc = np.empty(n, np.int64)   # nearest kept proper ancestor
     for i in range(n):
         v = pre[i]
         p = parent[v]
-        if p >= 0:
-            anc[v] = p if keep[p] else anc[p]
+        anc[v] = -1 if p < 0 else p if keep[p] else anc[p]
     return anc
 
 
