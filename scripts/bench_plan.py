@@ -120,12 +120,12 @@ def _cold(repeat: int, top: int = 12) -> None:
               f"(goal <= {COMPILE_GOAL_S:.0f} s: {'met' if cold - warm <= COMPILE_GOAL_S else 'NOT met'})")
         if r == 0:
             sec, sigs = rep["seconds"], rep["signatures"]
-            again = sorted(k for k, v in sigs.items() if len(v) > 1 and k.startswith("planner."))
-            lib = sorted((k for k, v in sigs.items() if len(v) > 1 and not k.startswith("planner.")),
-                         key=lambda k: -len(sigs[k]))
+            impl = {k for k in sigs if "<locals>" in k}  # implementations of overloads (numpy's, ...)
+            again = sorted(k for k, v in sigs.items() if len(v) > 1 and k not in impl)
+            lib = sorted((k for k in impl if len(sigs[k]) > 1), key=lambda k: -len(sigs[k]))
             print(f"numba compile CPU (listener, each dispatcher without the callees it compiles): "
                   f"{sum(sec.values()):.1f} s in {len(sec)} dispatchers, {sum(map(len, sigs.values()))} "
-                  f"compilations; kernels compiled more than once: {', '.join(again) or 'none'}; numba's "
+                  f"compilations; kernels compiled more than once: {', '.join(again) or 'none'}; overload "
                   "implementations compiled per argument types and caller flags: "
                   + ", ".join(f"{k.split('.<locals>')[0].rsplit('.', 1)[-1]} {len(sigs[k])}x" for k in lib))
             for name in sorted(sec, key=sec.get, reverse=True)[:top]:
