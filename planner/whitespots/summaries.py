@@ -72,7 +72,8 @@ def _by_address(paddr: np.ndarray, start: np.ndarray, order: np.ndarray, at: np.
         start[paddr[t] + 1] += 1
     longest = 0
     for a in range(n):
-        longest = max(longest, start[a + 1])
+        if start[a + 1] > longest:  # not the builtin max: one compiled implementation fewer
+            longest = start[a + 1]
         start[a + 1] += start[a]
         at[a] = start[a]
     for t in range(paddr.shape[0]):
@@ -139,7 +140,8 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
         n_op = 0
         for t in range(k):
             r = s + t
-            m_best = min(m_best, pair_method[r])
+            if pair_method[r] < m_best:  # not the builtin min: one compiled implementation fewer
+                m_best = pair_method[r]
             run[t] = r
             cat = pairs[r, _CAT]
             if cat <= CAT_NGA_PLANNED:  # distinct NGA operators, kept ascending
