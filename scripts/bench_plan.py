@@ -8,19 +8,24 @@ Measures
 * in this process: loading the area, each stage of ``planner.plan`` and each output of
   ``planner.output.write_plan`` (wall seconds);
 * with ``--cold``, the command's first run on an empty numba cache against the next run
-  (the compilation a fresh clone pays once; goal <= 15 s);
+  (the compilation a fresh clone pays once; goal <= 15 s), wall and CPU seconds, and where the
+  compile time goes: a numba compile-event listener in the command's process sums each
+  dispatcher's compile CPU time (exclusive of the callees it compiles; ``--cold-only`` skips
+  everything else, ``--cold-repeat N`` repeats the pair);
 * the XSD validation of the demo's UKE export by libxml2 (lxml, what the planner runs) and by
   the pure-Python ``xmlschema`` the planner used before, on the same documents.
 
 Usage::
 
-    python scripts/bench_plan.py [--runs 3] [--skip-command] [--cold]
+    python scripts/bench_plan.py [--runs 3] [--skip-command] [--cold] [--cold-only] [--cold-repeat 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,15 +46,11 @@ GOAL_S = 6.0
 COMPILE_GOAL_S = 15.0
 
 
-def _command_times(runs: int, numba_cache: str | None = None) -> list[float]:
-    """Wall seconds of ``runs + 1`` runs of the command; the first (warming the caches) is included.
-
-    ``numba_cache``: a ``NUMBA_CACHE_DIR`` for the runs (an empty one makes the first run compile
-    every kernel, as on a fresh clone).
-    """
+def _command_times(runs: int) -> list[float]:
+    """Wall seconds of ``runs + 1`` runs of the command; the first (warming the caches) is included."""
     exe = Path(sys.executable).with_name("planner")
     cmd = [str(exe) if exe.exists() else "planner", "plan", "--area", "demo", "--quiet"]
-    env = {**os.environ, "TQDM_DISABLE": "1", **({"NUMBA_CACHE_DIR": numba_cache} if numba_cache else {})}
+    env = {**os.environ, "TQDM_DISABLE": "1"}
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(runs + 1):
@@ -58,6 +59,77 @@ def _command_times(runs: int, numba_cache: str | None = None) -> list[float]:
             subprocess.run([*cmd, "--out", str(out)], check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=env)
             times.append(time.perf_counter() - t0)
     return times
+
+
+#: The command in a process with a numba compile-event listener; the compile CPU seconds per dispatcher
+#: (exclusive of the callees compiled for it) and its signatures go to the JSON file named in argv[1].
+_LISTENED_RUN = """
+import atexit, json, sys, threading, time
+from collections import defaultdict
+from numba.core import event
+seconds, sigs, local = defaultdict(float), defaultdict(list), threading.local()
+class Listener(event.Listener):
+    def on_start(self, ev):
+        local.stack = getattr(local, "stack", [])
+        local.stack.append([time.thread_time(), 0.0])
+    def on_end(self, ev):
+        t0, inner = local.stack.pop()
+        d = time.thread_time() - t0
+        if local.stack:
+            local.stack[-1][1] += d
+        f = ev.data["dispatcher"].py_func
+        name = f.__module__ + "." + f.__qualname__
+        seconds[name] += d - inner
+        sigs[name].append(str(ev.data["args"]))
+event.register("numba:compile", Listener())
+out = sys.argv[1]
+atexit.register(lambda: open(out, "w").write(json.dumps({"seconds": seconds, "signatures": sigs})))
+sys.argv = ["planner", *sys.argv[2:]]
+from planner.cli import main
+main()
+"""
+
+
+def _listened_runs(cache: str, n: int = 2) -> list[tuple[float, float, dict]]:
+    """Wall seconds, CPU seconds and compile report of ``n`` runs of the command on the numba cache ``cache``."""
+    env = {**os.environ, "TQDM_DISABLE": "1", "NUMBA_CACHE_DIR": cache}
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(n):
+            report = Path(tmp) / f"compile{k}.json"
+            cmd = [sys.executable, "-c", _LISTENED_RUN, str(report), "plan", "--area", "demo", "--quiet",
+                   "--out", str(Path(tmp) / f"demo{k}")]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT, env=env)
+            wall = time.perf_counter() - t0
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            runs.append((wall, cpu, json.loads(report.read_text())))
+    return runs
+
+
+def _cold(repeat: int, top: int = 12) -> None:
+    """Print the command's first run on an empty numba cache against the next, ``repeat`` times."""
+    for r in range(repeat):
+        with tempfile.TemporaryDirectory() as cache:
+            (cold, cold_cpu, rep), (warm, warm_cpu, _) = _listened_runs(cache)
+        print(f"\nfirst run on an empty numba cache (a fresh clone), load average {os.getloadavg()[0]:.2f}: "
+              f"{cold:.2f} s wall ({cold_cpu:.2f} s CPU), the next {warm:.2f} s ({warm_cpu:.2f} s CPU): "
+              f"{cold - warm:.1f} s wall, {cold_cpu - warm_cpu:.1f} s CPU of compilation "
+              f"(goal <= {COMPILE_GOAL_S:.0f} s: {'met' if cold - warm <= COMPILE_GOAL_S else 'NOT met'})")
+        if r == 0:
+            sec, sigs = rep["seconds"], rep["signatures"]
+            impl = {k for k in sigs if "<locals>" in k}  # implementations of overloads (numpy's, ...)
+            again = sorted(k for k, v in sigs.items() if len(v) > 1 and k not in impl)
+            lib = sorted((k for k in impl if len(sigs[k]) > 1), key=lambda k: -len(sigs[k]))
+            print(f"numba compile CPU (listener, each dispatcher without the callees it compiles): "
+                  f"{sum(sec.values()):.1f} s in {len(sec)} dispatchers, {sum(map(len, sigs.values()))} "
+                  f"compilations; kernels compiled more than once: {', '.join(again) or 'none'}; overload "
+                  "implementations compiled per argument types and caller flags: "
+                  + ", ".join(f"{k.split('.<locals>')[0].rsplit('.', 1)[-1]} {len(sigs[k])}x" for k in lib))
+            for name in sorted(sec, key=sec.get, reverse=True)[:top]:
+                print(f"  {sec[name]:5.2f} s  {len(sigs[name])}x  {name}")
 
 
 def _in_process() -> tuple[dict[str, float], dict[str, float], float, planner.Plan]:
@@ -98,7 +170,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-command", action="store_true", help="only the in-process breakdown")
     ap.add_argument("--cold", action="store_true", help="also the command's first run on an empty numba cache")
+    ap.add_argument("--cold-only", action="store_true", help="only the first run on an empty numba cache")
+    ap.add_argument("--cold-repeat", type=int, default=1, help="first/next run pairs of --cold")
     args = ap.parse_args()
+    if args.cold_only:
+        print(f"machine: {os.cpu_count()} CPUs")
+        _cold(args.cold_repeat)
+        return
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     stages, outputs, t_load, p = _in_process()
     print(f"\nload_area('demo'): {t_load:.2f} s")
@@ -118,11 +196,7 @@ def main() -> None:
         print(f"\n`planner plan --area demo`, warm, {len(times)} runs: best {best:.2f} s, median {med:.2f} s "
               f"(goal <= {GOAL_S:.0f} s: {'met' if best <= GOAL_S else 'NOT met'})")
     if args.cold:
-        with tempfile.TemporaryDirectory() as cache:
-            cold, warm = _command_times(1, numba_cache=cache)
-        print(f"first run on an empty numba cache (a fresh clone): {cold:.2f} s, the next {warm:.2f} s: "
-              f"{cold - warm:.1f} s of compilation (goal <= {COMPILE_GOAL_S:.0f} s: "
-              f"{'met' if cold - warm <= COMPILE_GOAL_S else 'NOT met'})")
+        _cold(args.cold_repeat)
 
 
 if __name__ == "__main__":

@@ -284,3 +284,27 @@ def test_factorize_grows_its_table_and_gives_up_beyond_the_limit():
     assert codes.tolist() == want_codes and values.take(pa.array(first)).to_pylist() == want_dict
     assert factorize(values, limit=2048) is None
     assert factorize(values, limit=4096) is not None
+
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.one_of(st.text(max_size=30), _texts, st.none()), min_size=1, max_size=60),
+       offset=st.integers(0, 3), seed=st.integers(0, 2**32 - 1))
+def test_short_inputs_take_numpy_paths_with_the_kernels_results(values, offset, seed):
+    """Below MIN_COMPILED_ROWS the raw hashes, their chaining and the join run in numpy (nothing to compile on
+    a small area's first run): the same hashes and the same pairs in the same order as the kernels."""
+    arr = pa.array(values + ["x"] * offset, type=pa.string()).slice(offset)
+    rng = np.random.default_rng(seed)
+    other = pa.array(rng.choice(np.array(values, dtype=object), 2 * len(values)).tolist(), type=pa.string())
+    ok_a, ok_o = rng.random(len(arr)) < 0.9, rng.random(len(other)) < 0.9
+    results = []
+    for min_rows in (0, 10**9):  # the kernels, numpy
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(planner.kernels, "MIN_COMPILED_ROWS", min_rows)
+            h, g, empty = hash_column(arr, RAW)
+            ka = combine((h, g), hash_column(arr, RAW)[:2])
+            ko = combine(hash_column(other, RAW)[:2], hash_column(other, RAW)[:2])
+            pairs = [join(ka, ok_a, ko, ok_o, ordered=o) for o in (True, False)]
+            results.append((h, g, empty, *ka, *row_hashes([arr, np.arange(len(arr), dtype=float)], len(arr)),
+                            *(x for p in pairs for x in p)))
+    for a, b in zip(*results):
+        assert a.dtype == b.dtype and np.array_equal(a, b)

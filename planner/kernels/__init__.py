@@ -29,8 +29,9 @@ from __future__ import annotations
 
 __all__ = ["MIN_COMPILED_ROWS"]
 
-#: Inputs shorter than this go to the library paths (Arrow compute, GEOS' STRtree) instead of the
-#: kernels, which pay off only on large inputs: a run on one commune (~10k address points) then
-#: compiles only the kernels it cannot do without, saving seconds on a fresh clone's first run
-#: (compiled kernels are cached on disk afterwards).  Both paths give the same results (tested).
+#: Inputs shorter than this go to the library paths (Arrow compute, GEOS' STRtree; numpy for the
+#: raw hashes, their chaining and the join) instead of the kernels, which pay off only on large
+#: inputs: a run on one commune (~10k address points) then compiles only the kernels it cannot do
+#: without, saving seconds on a fresh clone's first run (compiled kernels are cached on disk
+#: afterwards).  Both paths give the same results (tested).
 MIN_COMPILED_ROWS = 50_000

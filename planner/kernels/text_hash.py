@@ -232,9 +232,31 @@ def _hash_normalised(kind: int, width: int, data: np.ndarray, words: np.ndarray,
     return hi
 
 
+def _hash_raw_numpy(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_hash_raw` of every row in numpy, word ``k`` of all rows at a time (short columns, no compiling)."""
+    start = offsets[:-1]
+    length = np.where(missing, 0, offsets[1:] - start)
+    padded = np.concatenate([data, np.zeros(8, np.uint8)])
+    lane = np.arange(8)
+    hh, gg = np.full(length.size, SEED_H), np.full(length.size, SEED_G)
+    for k in range(int(-(-length.max() // 8))):
+        rows = np.flatnonzero(length > 8 * k)
+        left = length[rows] - 8 * k  # bytes of the value from word k on
+        b = padded[(start[rows] + 8 * k)[:, None] + lane]
+        b[lane >= left[:, None]] = 0  # zero-padded, as `word` reads the last word
+        w = np.ascontiguousarray(b).view("<u8")[:, 0]
+        hh[rows] = (hh[rows] ^ w) * MULT_H
+        gg[rows] = (gg[rows] + w) * MULT_G
+    n_bytes = length.astype(np.uint64)
+    return _mix_array(hh ^ n_bytes), _mix_array(gg + n_bytes), length == 0
+
+
 def hash_strings(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, kind: int,
                  width: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Hashes of the values in :func:`string_buffers`, normalised by the kernel only.
+
+    Raw hashes (``kind`` ``RAW``) of fewer than :data:`planner.kernels.MIN_COMPILED_ROWS` rows
+    are computed in numpy (the same hashes, without compiling the kernel).
 
     Parameters
     ----------
@@ -258,6 +280,9 @@ def hash_strings(data: np.ndarray, offsets: np.ndarray, missing: np.ndarray, kin
     if not n:
         return h, g, empty, bad
     data, offsets, missing = readonly(data, np.uint8), readonly(offsets, np.int64), readonly(missing, np.bool_)
+    if kind == RAW and n < planner.kernels.MIN_COMPILED_ROWS:
+        h, g, empty = _hash_raw_numpy(data, offsets, missing)
+        return h, g, empty, bad
     words = aligned_words(data)
     if kind == RAW:
         run_chunks(lambda lo, hi: _hash_raw(data, words, offsets, missing, h, g, empty, lo, hi), n)
@@ -345,8 +370,11 @@ def _chain(h: np.ndarray, g: np.ndarray, h1: np.ndarray, g1: np.ndarray, h2: np.
 def _chained(columns: list[_Hashes], n: int) -> _Hashes:
     """The hashes of ``n`` rows chained from the seeds through the columns' hashes, two at a time."""
     h, g = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
-    if not columns:
+    if not columns or n < planner.kernels.MIN_COMPILED_ROWS:  # numpy: the same chain without compiling _chain
         h[:], g[:] = SEED_H, SEED_G
+        for hc, gc in columns:
+            h, g = _mix_array(h ^ np.asarray(hc, np.uint64)), _mix_array((g + np.asarray(gc, np.uint64)) * MULT_G)
+        return h, g
     for k in range(0, len(columns), 2):
         h1, g1 = (readonly(a, np.uint64) for a in columns[k])
         two = k + 1 < len(columns)

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
+import planner.kernels
 from planner._radix import bin_starts, sort_rows_u64
 from planner.kernels.text_hash import hash_strings, mix, string_buffers
 from planner.kernels.text_normalise import RAW
@@ -119,6 +120,26 @@ def _merge(kl: np.ndarray, kr: np.ndarray, bits: int, hl: np.ndarray, gl: np.nda
     return n
 
 
+def _join_numpy(hl: np.ndarray, gl: np.ndarray, ok_left: np.ndarray, hr: np.ndarray, gr: np.ndarray,
+                ok_right: np.ndarray, bits: int, ordered: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`join` in numpy (short inputs: nothing to compile), the pairs in the same order.
+
+    Unordered, the merge of :func:`_merge` gives the pairs by (top ``64 - bits`` bits of the hash,
+    left row, right row); ordered, by (left row, right row).
+    """
+    pl, pr = np.flatnonzero(ok_left), np.flatnonzero(ok_right)
+    rs = pr[np.lexsort((gr[pr], hr[pr]))]  # the right rows by hash
+    lo = np.searchsorted(hr[rs], hl[pl], "left")
+    cnt = np.searchsorted(hr[rs], hl[pl], "right") - lo
+    first = np.cumsum(cnt) - cnt
+    li = np.repeat(pl, cnt)
+    rj = rs[np.repeat(lo - first, cnt) + np.arange(li.size)]
+    same = gl[li] == gr[rj]
+    li, rj = li[same], rj[same]
+    order = np.lexsort((rj, li)) if ordered else np.lexsort((rj, li, hl[li] >> np.uint64(bits)))
+    return li[order].astype(np.int64), rj[order].astype(np.int64)
+
+
 def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[np.ndarray, np.ndarray],
          ok_right: np.ndarray, *, ordered: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(i, j)`` of left row ``i`` and right row ``j`` with equal keys.
@@ -167,6 +188,8 @@ def join(left: tuple[np.ndarray, np.ndarray], ok_left: np.ndarray, right: tuple[
         raise ValueError(f"join of {n} rows: at most 2**32 - 1 rows per side")
     hl, gl = (readonly(a, np.uint64) for a in left)
     hr, gr = (readonly(a, np.uint64) for a in right)
+    if n < planner.kernels.MIN_COMPILED_ROWS:
+        return _join_numpy(hl, gl, ok_left, hr, gr, ok_right, bits, ordered)
     kl, kr = _packed_keys(hl, ok_left, bits), _packed_keys(hr, ok_right, bits)
     none = np.empty(0, np.int64)
     n_cand = _merge(kl, kr, bits, hl, gl, hr, gr, none, none)

@@ -1,319 +1,31 @@
-"""Numba kernels of the cabinet partition: part costs, the greedy start, the local search.
+"""Numba kernels of the cabinet partition: the greedy start, the local search, the parts.
 
 Private to :mod:`planner.network.partition` (which documents the problem and
-the method).  A *part* is given as its nodes in preorder (``idx[:m]``) with
-local parent indices (``lpar``, ``-1`` at its top); the partition as a cut
-flag per node (the edge to its parent is cut; roots always count as cut).
-Kernels raise plain ``ValueError``.
+the method); the cost of one part and its re-cuts are in
+:mod:`planner.network._partcost`.  Kernels raise plain ``ValueError``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from planner.network._partcost import (
+    SMALL_SET,
+    _best_split,
+    _best_split3,
+    _block,
+    _child_tops,
+    _collect,
+    _cost_of,
+    _eval_part,
+    _subtree_sums,
+    _without_block,
+)
+from planner.routing._jit import kernel
+
+__all__ = ["SMALL_SET", "_greedy", "_improve", "_parts"]
 
 _INF = np.inf
-
-
-# ---------------------------------------------------------------------------
-# cost of one part
-# ---------------------------------------------------------------------------
-
-
-@njit(cache=True, nogil=True)
-def _eval_part(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, plen: np.ndarray, depth: np.ndarray,
-               load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
-               reach: float) -> tuple[float, int]:
-    """Cost and best cabinet (local index) of the part ``idx[:m]`` (preorder, ``lpar`` local parents)."""
-    total = 0
-    wtot = 0.0
-    for i in range(m):
-        total += load[idx[i]]
-        wtot += weight[idx[i]]
-    if total == 0:
-        return 0.0, -1
-    if total >= phi.size:
-        return _INF, -1
-    wsub = np.empty(m)
-    dsub = np.zeros(m)
-    for i in range(m):
-        wsub[i] = weight[idx[i]]
-    for i in range(m - 1, 0, -1):
-        p = lpar[i]
-        ln = plen[idx[i]]
-        wsub[p] += wsub[i]
-        dsub[p] += dsub[i] + wsub[i] * ln
-    s = np.empty(m)
-    s[0] = dsub[0]
-    for i in range(1, m):
-        s[i] = s[lpar[i]] + plen[idx[i]] * (wtot - 2.0 * wsub[i])
-    use_reach = reach < _INF
-    ecc = np.zeros(m)
-    if use_reach:
-        h = np.empty(m)
-        b1 = np.full(m, -_INF)
-        b1c = np.full(m, -1)
-        b2 = np.full(m, -_INF)
-        for i in range(m):
-            h[i] = 0.0 if load[idx[i]] > 0 else -_INF
-        for i in range(m - 1, 0, -1):  # children come after parents: h[i] is final here
-            if b1[i] > h[i]:
-                h[i] = b1[i]
-            p = lpar[i]
-            c = h[i] + plen[idx[i]]
-            if c > b1[p]:
-                b2[p] = b1[p]
-                b1[p] = c
-                b1c[p] = i
-            elif c > b2[p]:
-                b2[p] = c
-        if b1[0] > h[0]:
-            h[0] = b1[0]
-        up = np.empty(m)
-        up[0] = -_INF
-        for i in range(1, m):
-            p = lpar[i]
-            via = up[p]
-            if load[idx[p]] > 0 and via < 0.0:
-                via = 0.0
-            sib = b2[p] if b1c[p] == i else b1[p]
-            if sib > via:
-                via = sib
-            up[i] = via + plen[idx[i]]
-        for i in range(m):
-            ecc[i] = h[i] if h[i] > up[i] else up[i]
-    f = phi[total]
-    best = _INF
-    bi = -1
-    for i in range(m):
-        if not allowed[idx[i]]:
-            continue
-        if use_reach and ecc[i] > reach:
-            continue
-        c = s[i] + f * depth[idx[i]]
-        if c < best:
-            best = c
-            bi = i
-    if bi < 0:
-        return _INF, -1
-    return best + lam, bi
-
-
-@njit(cache=True, nogil=True)
-def _collect(t: int, include: int | np.int64, pre: np.ndarray, pos: np.ndarray, size: np.ndarray,
-             parent: np.ndarray, cut: np.ndarray, loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray,
-             flag: np.ndarray, include2: int | np.int64 = -1) -> tuple[int, bool]:
-    """Nodes of the part topped by ``t`` plus the parts topped by ``include``/``include2``, in preorder.
-
-    Fills ``idx[:m]`` and the local parents ``lpar[:m]``; returns ``m`` and
-    whether any of the nodes is flagged.
-    """
-    m = 0
-    i = pos[t]
-    end = pos[t] + size[t]
-    anyflag = False
-    while i < end:
-        v = pre[i]
-        if i != pos[t] and cut[v] and v != include and v != include2:
-            i += size[v]
-            continue
-        loc[v] = m
-        idx[m] = v
-        lpar[m] = -1 if i == pos[t] else loc[parent[v]]
-        if flag[v]:
-            anyflag = True
-        m += 1
-        i += 1
-    return m, anyflag
-
-
-@njit(cache=True, nogil=True)
-def _child_tops(t: int, include: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray,
-                out: np.ndarray) -> int:
-    """Tops of the parts hanging directly below the part of ``t`` (with ``include``'s part); count."""
-    k = 0
-    i = pos[t] + 1
-    end = pos[t] + size[t]
-    while i < end:
-        v = pre[i]
-        if cut[v] and v != include:
-            out[k] = v
-            k += 1
-            i += size[v]
-            continue
-        i += 1
-    return k
-
-
-@njit(cache=True, nogil=True)
-def _cost_of(t: int, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, parent: np.ndarray, cut: np.ndarray,
-             loc: np.ndarray, idx: np.ndarray, lpar: np.ndarray, flag: np.ndarray, plen: np.ndarray,
-             depth: np.ndarray, load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray,
-             lam: float, reach: float) -> float:
-    m, _ = _collect(t, np.int64(-1), pre, pos, size, parent, cut, loc, idx, lpar, flag, np.int64(-1))
-    c, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
-    return c
-
-
-@njit(cache=True, nogil=True)
-def _diameter(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, load: np.ndarray) -> float:
-    """Longest distance between two loaded nodes of ``idx[:m]`` (``-inf`` for fewer than one)."""
-    h = np.empty(m)
-    for i in range(m):
-        h[i] = 0.0 if load[idx[i]] > 0 else -_INF
-    best = -_INF
-    for i in range(m):
-        if h[i] > best:
-            best = h[i]
-    for i in range(m - 1, 0, -1):  # children first: h[i] is the farthest loaded node below i
-        p = lpar[i]
-        c = h[i] + plen[idx[i]]
-        if h[p] + c > best:
-            best = h[p] + c
-        if c > h[p]:
-            h[p] = c
-    return best
-
-
-@njit(cache=True, nogil=True)
-def _subtree_sums(idx: np.ndarray, lpar: np.ndarray, m: int | np.int64, load: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Size (nodes) and load (homes) of the subtree of each local node of ``idx[:m]`` (preorder)."""
-    lsize = np.ones(m, dtype=np.int64)
-    lload = np.empty(m, dtype=np.int64)
-    for i in range(m):
-        lload[i] = load[idx[i]]
-    for i in range(m - 1, 0, -1):
-        lsize[lpar[i]] += lsize[i]
-        lload[lpar[i]] += lload[i]
-    return lsize, lload
-
-
-@njit(cache=True, nogil=True)
-def _block(idx: np.ndarray, lpar: np.ndarray, k: int | np.int64, s: int | np.int64, out_idx: np.ndarray,
-           out_par: np.ndarray) -> None:
-    """Copy the subtree block ``[k, k + s)`` of a part as a part of its own (local parents re-numbered)."""
-    for j in range(s):
-        out_idx[j] = idx[k + j]
-        out_par[j] = -1 if j == 0 else lpar[k + j] - k
-
-
-@njit(cache=True, nogil=True)
-def _without_block(idx: np.ndarray, lpar: np.ndarray, m: int, k: int, s: int, out_idx: np.ndarray,
-                   out_par: np.ndarray) -> int:
-    """Copy the part ``idx[:m]`` (parents ``lpar``, local) without the subtree block ``[k, k + s)``.
-
-    Writes the remaining nodes and their re-numbered local parents to ``out_idx``/``out_par``
-    and returns how many there are.
-    """
-    q = 0
-    for j in range(m):
-        if k <= j < k + s:
-            continue
-        out_idx[q] = idx[j]
-        p = lpar[j]
-        out_par[q] = p if p < k else p - s
-        q += 1
-    return q
-
-
-@njit(cache=True, nogil=True)
-def _best_split(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
-                weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float, reach: float,
-                allow_whole: bool | np.bool_) -> tuple[float, int]:
-    """Best way to cover ``idx[:m]`` by one part (if ``allow_whole``) or two (one cut).
-
-    Returns ``(cost, k)``: ``k == 0`` keeps it whole, ``k > 0`` cuts above local node ``k``.
-    """
-    cap = phi.size - 1
-    lsize, lload = _subtree_sums(idx, lpar, m, load)
-    total = lload[0]
-    best = _INF
-    bk = -1
-    if reach < _INF and _diameter(idx, lpar, m, plen, load) <= reach:
-        reach = _INF  # no part of this set can break the reach: skip the eccentricities
-    if allow_whole and total <= cap:
-        best, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
-        bk = 0
-    sub_idx = np.empty(m, dtype=np.int64)
-    sub_par = np.empty(m, dtype=np.int64)
-    for k in range(1, m):
-        lo = lload[k]
-        if lo > cap or total - lo > cap:
-            continue
-        s = lsize[k]
-        _block(idx, lpar, k, s, sub_idx, sub_par)
-        c1, _ = _eval_part(sub_idx, sub_par, s, plen, depth, load, weight, allowed, phi, lam, reach)
-        if c1 >= best:
-            continue
-        q = _without_block(idx, lpar, m, k, s, sub_idx, sub_par)
-        c2, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
-        if c1 + c2 < best:
-            best = c1 + c2
-            bk = k
-    return best, bk
-
-
-#: Sets of up to this many nodes are also tried re-cut into three parts (two cuts, O(m^3)). [A]
-SMALL_SET = 64
-
-
-@njit(cache=True, nogil=True)
-def _eval_labeled(idx: np.ndarray, lpar: np.ndarray, m: int, label: np.ndarray, which: int, sub_idx: np.ndarray,
-                  sub_par: np.ndarray, where: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray,
-                  weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
-                  reach: float) -> float:
-    """Cost of the nodes of ``idx[:m]`` labelled ``which`` (a connected subset, in preorder)."""
-    q = np.int64(0)  # not a literal 0: numba would compile _eval_part once more for it
-    for j in range(m):
-        if label[j] != which:
-            continue
-        where[j] = q
-        sub_idx[q] = idx[j]
-        p = lpar[j]
-        sub_par[q] = where[p] if p >= 0 and label[p] == which else -1
-        q += 1
-    if q == 0:
-        return 0.0
-    c, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach)
-    return c
-
-
-@njit(cache=True, nogil=True)
-def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, depth: np.ndarray,
-                 load: np.ndarray, weight: np.ndarray, allowed: np.ndarray, phi: np.ndarray, lam: float,
-                 reach: float) -> tuple[float, int, int]:
-    """Best cover of ``idx[:m]`` by three connected parts (cuts above local nodes ``k1 < k2``)."""
-    cap = phi.size - 1
-    lsize, lload = _subtree_sums(idx, lpar, m, load)
-    label = np.zeros(m, dtype=np.int64)
-    sub_idx = np.empty(m, dtype=np.int64)
-    sub_par = np.empty(m, dtype=np.int64)
-    where = np.empty(m, dtype=np.int64)
-    best = _INF
-    b1 = -1
-    b2 = -1
-    for k1 in range(1, m):
-        for k2 in range(k1 + 1, m):
-            nested = k2 < k1 + lsize[k1]
-            l2 = lload[k2]
-            l1 = lload[k1] - l2 if nested else lload[k1]
-            l0 = lload[0] - lload[k1] - (0 if nested else l2)
-            if l0 > cap or l1 > cap or l2 > cap:
-                continue
-            for j in range(m):
-                label[j] = 2 if k2 <= j < k2 + lsize[k2] else (1 if k1 <= j < k1 + lsize[k1] else 0)
-            c = 0.0
-            for w in range(3):
-                c += _eval_labeled(idx, lpar, m, label, w, sub_idx, sub_par, where, plen, depth, load, weight,
-                                   allowed, phi, lam, reach)
-                if c >= best:
-                    break
-            if c < best:
-                best = c
-                b1 = k1
-                b2 = k2
-    return best, b1, b2
 
 
 # ---------------------------------------------------------------------------
@@ -321,25 +33,29 @@ def _best_split3(idx: np.ndarray, lpar: np.ndarray, m: int, plen: np.ndarray, de
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndarray, cap: int,
             reach: float) -> np.ndarray:
     """Fewest connected parts within ``cap`` (and diameter ``reach``): cut flags per node."""
     n = parent.size
-    cut = np.zeros(n, dtype=np.bool_)
+    cut = np.zeros(n, np.bool_)
     ol = load.copy()
     h = np.full(n, -_INF)
     for v in range(n):
         if load[v] > 0:
             h[v] = 0.0
     # children lists
-    nchild = np.zeros(n + 1, dtype=np.int64)
+    nchild = np.zeros(n + 1, np.int64)
     for v in range(n):
         if parent[v] >= 0:
             nchild[parent[v] + 1] += 1
-    start = np.cumsum(nchild)
+    start = np.empty(n + 1, np.int64)  # a running sum (np.cumsum would compile one more kernel)
+    acc = 0
+    for v in range(n + 1):
+        acc += nchild[v]
+        start[v] = acc
     fill = start[:-1].copy()
-    kids = np.empty(max(1, start[-1]), dtype=np.int64)
+    kids = np.empty(start[-1] if start[-1] > 0 else 1, np.int64)
     for v in range(n):
         p = parent[v]
         if p >= 0:
@@ -392,17 +108,7 @@ def _greedy(parent: np.ndarray, plen: np.ndarray, load: np.ndarray, pre: np.ndar
     return cut
 
 
-@njit(cache=True, nogil=True)
-def _depth(pre: np.ndarray, parent: np.ndarray, plen: np.ndarray) -> np.ndarray:
-    depth = np.zeros(pre.size)
-    for i in range(pre.size):
-        v = pre[i]
-        if parent[v] >= 0:
-            depth[v] = depth[parent[v]] + plen[v]
-    return depth
-
-
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _better(new: float, now: float) -> bool:
     """``new`` improves on ``now`` by more than rounding (any finite cost improves on an infeasible one)."""
     if now == _INF:
@@ -410,31 +116,37 @@ def _better(new: float, now: float) -> bool:
     return new < now - 1e-9 * (1.0 + abs(now))
 
 
-@njit(cache=True, nogil=True)
+@kernel(helper=True)
 def _top_of(v: int, parent: np.ndarray, cut: np.ndarray) -> int:
     while parent[v] >= 0 and not cut[v]:
         v = parent[v]
     return v
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
              allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
-             lam: float, reach: float, max_passes: int, deep: bool) -> int:
+             lam: float, reach: float, fw: np.ndarray, iw: np.ndarray, max_passes: int,
+             small_set: int | None) -> int:
     """Local search over adjacent parts; updates ``cut``.
 
-    ``deep`` adds the re-cuts of small pairs and triples into three parts
-    (O(m^3) each) once the pair passes converge.
+    ``small_set`` (an int) adds the re-cuts of pairs and triples of up to that
+    many nodes into three parts (O(m^3) each) once the pair passes converge;
+    with ``None`` numba prunes that code before typing, so the three-part
+    search is compiled only for the runs that use it.  ``fw``, ``iw``: the
+    scratch space (:func:`_eval_part`).
     """
     n = parent.size
-    loc = np.zeros(n, dtype=np.int64)
-    idx = np.empty(n, dtype=np.int64)
-    lpar = np.empty(n, dtype=np.int64)
-    prev = np.ones(n, dtype=np.bool_)   # nodes whose part changed in the last pass
-    flag0 = np.zeros(n, dtype=np.bool_)
-    since3 = np.ones(n, dtype=np.bool_)  # nodes whose part changed since the last pass over triples
-    tops = np.empty(n, dtype=np.int64)
-    cur = np.zeros(n, dtype=np.bool_)
+    loc = np.zeros(n, np.int64)
+    idx = np.empty(n, np.int64)
+    lpar = np.empty(n, np.int64)
+    prev = np.empty(n, np.bool_)   # nodes whose part changed in the last pass
+    flag0 = np.zeros(n, np.bool_)
+    since3 = np.empty(n, np.bool_)  # nodes whose part changed since the last pass over triples
+    for i in range(n):
+        prev[i] = since3[i] = True
+    tops = np.empty(n, np.int64)
+    cur = np.zeros(n, np.bool_)
     passes = 0
     while passes < max_passes:
         passes += 1
@@ -449,18 +161,16 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 continue
             kx = loc[x]
             # current cost: part A (U without x's block) + part B (x's block)
-            lsize, _ = _subtree_sums(idx, lpar, m, load)
+            lsize, lload, sub_idx, sub_par = iw[1], iw[2], iw[3], iw[4]
+            _subtree_sums(idx, lpar, m, load, lsize, lload)
             sb = lsize[kx]
-            bidx = np.empty(sb, dtype=np.int64)
-            bpar = np.empty(sb, dtype=np.int64)
-            _block(idx, lpar, kx, sb, bidx, bpar)
-            cb, _ = _eval_part(bidx, bpar, sb, plen, depth, load, weight, allowed, phi, lam, reach)
-            aidx = np.empty(m - sb, dtype=np.int64)
-            apar = np.empty(m - sb, dtype=np.int64)
-            q = _without_block(idx, lpar, m, kx, sb, aidx, apar)
-            ca, _ = _eval_part(aidx, apar, q, plen, depth, load, weight, allowed, phi, lam, reach)
+            _block(idx, lpar, kx, sb, sub_idx, sub_par)
+            cb, _ = _eval_part(sub_idx, sub_par, sb, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
+            q = _without_block(idx, lpar, m, kx, sb, sub_idx, sub_par)
+            ca, _ = _eval_part(sub_idx, sub_par, q, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
             now = ca + cb
-            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(True))
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw,
+                                  np.bool_(True))
             if k >= 0 and _better(best, now) and idx[k] != x:
                 cut[x] = False
                 if k > 0:
@@ -475,8 +185,9 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
             m, dirty = _collect(t, np.int64(-1), pre, pos, size, parent, cut, loc, idx, lpar, prev, np.int64(-1))
             if not dirty or m < 2:
                 continue
-            now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
-            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, np.bool_(False))
+            now, _ = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
+            best, k = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw,
+                                  np.bool_(False))
             if k > 0 and _better(best, now):
                 cut[idx[k]] = True
                 for j in range(m):
@@ -489,27 +200,29 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                 cur[i] = False
             continue
         # converged on pairs: small pairs re-cut into three parts (two cuts) ...
-        for i in range(n):
-            x = pre[i]
-            if parent[x] < 0 or not cut[x]:
-                continue
-            ta = _top_of(parent[x], parent, cut)
-            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
-            if not deep or not dirty or m > SMALL_SET:
-                continue
-            now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                            allowed, phi, lam, reach)
-                   + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                              allowed, phi, lam, reach))
-            m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
-            best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
-            if k1 > 0 and _better(best, now):
-                cut[x] = False
-                cut[idx[k1]] = True
-                cut[idx[k2]] = True
-                for j in range(m):
-                    cur[idx[j]] = True
-                moved = True
+        if small_set is not None:  # (`is None` tests on an argument: pruned by numba before typing)
+            for i in range(n):
+                x = pre[i]
+                if parent[x] < 0 or not cut[x]:
+                    continue
+                ta = _top_of(parent[x], parent, cut)
+                m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
+                if not dirty or m > small_set:
+                    continue
+                now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                                allowed, phi, lam, reach, fw, iw)
+                       + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
+                                  allowed, phi, lam, reach, fw, iw))
+                m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, np.int64(-1))
+                best, k1, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach,
+                                            fw, iw)
+                if k1 > 0 and _better(best, now):
+                    cut[x] = False
+                    cut[idx[k1]] = True
+                    cut[idx[k2]] = True
+                    for j in range(m):
+                        cur[idx[j]] = True
+                    moved = True
         # ... and three adjacent parts re-covered by at most two (one cut), or by three small ones --
         # fewer cabinets where a chain of pair moves would first have to pay for one more
         for i in range(n):
@@ -528,22 +241,24 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
                                                     or parent[y] >= 0 and _top_of(parent[y], parent, cut) == ta)):
                     continue
                 now = (_cost_of(ta, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                                allowed, phi, lam, reach)
+                                allowed, phi, lam, reach, fw, iw)
                        + _cost_of(x, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load, weight,
-                                  allowed, phi, lam, reach)
+                                  allowed, phi, lam, reach, fw, iw)
                        + _cost_of(third, pre, pos, size, parent, cut, loc, idx, lpar, flag0, plen, depth, load,
-                                  weight, allowed, phi, lam, reach))
+                                  weight, allowed, phi, lam, reach, fw, iw))
                 if y == -2:
                     m, dirty = _collect(third, ta, pre, pos, size, parent, cut, loc, idx, lpar, since3, x)
                 else:
                     m, dirty = _collect(ta, x, pre, pos, size, parent, cut, loc, idx, lpar, since3, y)
                 if not dirty:
                     continue
-                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach,
+                best, kk = _best_split(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw,
                                        np.bool_(True))
                 k2 = -1
-                if deep and not (kk >= 0 and _better(best, now)) and m <= SMALL_SET:
-                    best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+                if small_set is not None:
+                    if not (kk >= 0 and _better(best, now)) and m <= small_set:
+                        best, kk, k2 = _best_split3(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam,
+                                                    reach, fw, iw)
                 if kk >= 0 and _better(best, now):
                     cut[x] = False
                     cut[ta if y == -2 else y] = False
@@ -565,21 +280,27 @@ def _improve(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.n
     return passes
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.ndarray, weight: np.ndarray,
            allowed: np.ndarray, pre: np.ndarray, pos: np.ndarray, size: np.ndarray, cut: np.ndarray, phi: np.ndarray,
-           lam: float, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Part index per node (-1: no load), and per part its top, cabinet, load and cost."""
+           lam: float, reach: float, fw: np.ndarray, iw: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Part index per node (-1: no load), and per part its top, cabinet, load and cost.
+
+    ``fw``, ``iw``: the scratch space (:func:`_eval_part`).
+    """
     n = parent.size
-    loc = np.zeros(n, dtype=np.int64)
-    idx = np.empty(n, dtype=np.int64)
-    lpar = np.empty(n, dtype=np.int64)
-    flag = np.zeros(n, dtype=np.bool_)
-    part = np.full(n, -1, dtype=np.int64)
-    tops = np.empty(n, dtype=np.int64)
-    cabs = np.empty(n, dtype=np.int64)
-    loads = np.empty(n, dtype=np.int64)
-    costs = np.empty(n)
+    loc = np.zeros(n, np.int64)
+    idx = np.empty(n, np.int64)
+    lpar = np.empty(n, np.int64)
+    flag = np.zeros(n, np.bool_)
+    part = np.empty(n, np.int64)
+    for i in range(n):
+        part[i] = -1
+    tops = np.empty(n, np.int64)
+    cabs = np.empty(n, np.int64)
+    loads = np.empty(n, np.int64)
+    costs = np.empty(n, np.float64)
     k = 0
     for i in range(n):
         t = pre[i]
@@ -591,7 +312,7 @@ def _parts(parent: np.ndarray, plen: np.ndarray, depth: np.ndarray, load: np.nda
             tot += load[idx[j]]
         if tot == 0:
             continue
-        c, b = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach)
+        c, b = _eval_part(idx, lpar, m, plen, depth, load, weight, allowed, phi, lam, reach, fw, iw)
         for j in range(m):
             part[idx[j]] = k
         tops[k] = t

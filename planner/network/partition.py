@@ -52,9 +52,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-from planner.network._search import _depth, _greedy, _improve, _parts
+from planner.network._search import SMALL_SET, _greedy, _improve, _parts
+from planner.routing._jit import kernel
 
 __all__ = ["Partition", "partition_tree", "preorder", "feeder_table"]
 
@@ -69,27 +69,27 @@ MULTI_START_MAX_NODES = 3_000
 # ---------------------------------------------------------------------------
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = parent.size
-    nchild = np.zeros(n + 1, dtype=np.int64)
+    nchild = np.zeros(n + 1, np.int64)
     for v in range(n):
         p = parent[v]
         if p >= n:
             raise ValueError("parent index out of range")
         nchild[(p if p >= 0 else n)] += 1
-    start = np.zeros(n + 2, dtype=np.int64)
+    start = np.zeros(n + 2, np.int64)
     for i in range(n + 1):
         start[i + 1] = start[i] + nchild[i]
     fill = start[:-1].copy()
-    kids = np.empty(n, dtype=np.int64)
+    kids = np.empty(n, np.int64)
     for v in range(n):  # children in increasing id order
         p = parent[v]
         k = p if p >= 0 else n
         kids[fill[k]] = v
         fill[k] += 1
-    pre = np.empty(n, dtype=np.int64)
-    stack = np.empty(n, dtype=np.int64)
+    pre = np.empty(n, np.int64)
+    stack = np.empty(n, np.int64)
     m = 0
     for r in range(start[n + 1] - 1, start[n] - 1, -1):
         stack[m] = kids[r]
@@ -105,15 +105,40 @@ def _preorder_kernel(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
             m += 1
     if k != n:
         raise ValueError("parent array is not a forest (cycle)")
-    pos = np.empty(n, dtype=np.int64)
+    pos = np.empty(n, np.int64)
+    size = np.empty(n, np.int64)
     for i in range(n):
         pos[pre[i]] = i
-    size = np.ones(n, dtype=np.int64)
+        size[i] = 1
     for i in range(n - 1, -1, -1):
         v = pre[i]
         if parent[v] >= 0:
             size[parent[v]] += size[v]
     return pre, pos, size
+
+
+@kernel()
+def _levels(pre: np.ndarray, parent: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance from the root (``length`` summed), edges from the root and the root of every node.
+
+    ``pre``: the nodes in preorder (:func:`preorder`), ``length``: of the edge to the parent.
+    """
+    n = pre.size
+    depth = np.empty(n, np.float64)  # np.empty/np.zeros in the dtypes the other kernels use: fewer compiled
+    hops = np.empty(n, np.int64)     # allocation functions (numba compiles one per argument types)
+    root = np.empty(n, np.int64)
+    for i in range(n):
+        v = pre[i]
+        p = parent[v]
+        if p < 0:
+            depth[v] = 0.0
+            hops[v] = 0
+            root[v] = v
+        else:
+            depth[v] = depth[p] + length[v]
+            hops[v] = hops[p] + 1
+            root[v] = root[p]
+    return depth, hops, root
 
 
 def preorder(parent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -272,7 +297,7 @@ def partition_tree(
         raise ValueError("loads, weights and lengths must be non-negative")
     allow = np.ones(n, dtype=bool) if allowed is None else np.ascontiguousarray(allowed, dtype=bool)
     pre, pos, size = preorder(parent)
-    depth = _depth(pre, parent, plen)
+    depth, _, _ = _levels(pre, parent, plen)
     # nodes above capacity: full parts of their own, the remainder (1..capacity) stays
     over = load0 > capacity
     extra_node = np.flatnonzero(over)
@@ -282,12 +307,13 @@ def partition_tree(
     w = w0.copy()
     w[over] = w0[over] * lo[over] / load0[over]
     cut = _greedy(parent, plen, lo, pre, capacity, reach)
+    fw, iw = np.empty((9, n)), np.empty((5, n), dtype=np.int64)  # scratch space of the search
     passes = 0
     small = n <= MULTI_START_MAX_NODES
     if improve:
         passes = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty),
-                              float(reach), int(max_passes), small))
-        a = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty), float(reach))
+                              float(reach), fw, iw, int(max_passes), SMALL_SET if small else None))
+        a = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi, float(penalty), float(reach), fw, iw)
         infeasible = bool((a[2] < 0).any())
         if multi_start or infeasible or (multi_start is None and small):
             # second start: every loaded node and branch point on its own, then merge (also the way
@@ -296,13 +322,14 @@ def partition_tree(
             fine = (lo > 0) | (nkid >= 2)
             fine[parent < 0] = False
             p2 = int(_improve(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty),
-                              float(reach), int(max_passes), small))
-            b = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty), float(reach))
+                              float(reach), fw, iw, int(max_passes), SMALL_SET if small else None))
+            b = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, fine, phi, float(penalty), float(reach),
+                       fw, iw)
             ca, cb = float(a[4].sum()), float(b[4].sum())
             if cb < ca and (not np.isfinite(ca) or cb < ca - 1e-9 * (1.0 + abs(ca))):
                 cut, passes = fine, p2
     part, tops, cabs, loads, costs = _parts(parent, plen, depth, lo, w, allow, pre, pos, size, cut, phi,
-                                            float(penalty), float(reach))
+                                            float(penalty), float(reach), fw, iw)
     if (cabs < 0).any():
         bad = tops[cabs < 0]
         raise ValueError(f"no allowed cabinet node within reach for {bad.size} part(s), first topped by node "

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import shapely
-from numba import njit
 
-from planner.network.partition import preorder
+from planner.network.partition import _levels, preorder
+from planner.routing._jit import kernel
 
 __all__ = ["RouteTree", "route_tree", "segments_tree", "contract", "walk_paths", "tree_distance",
            "marked_ancestor"]
@@ -79,24 +79,6 @@ class RouteTree:
         ok = srt.size > 0
         hit = (srt[at] == q) if ok else np.zeros(q.size, dtype=bool)
         return np.where(hit, order[at] if ok else -1, -1).astype(np.int64)
-
-
-@njit(cache=True, nogil=True)
-def _levels(pre: np.ndarray, parent: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = pre.size
-    depth = np.zeros(n)
-    hops = np.zeros(n, dtype=np.int64)
-    root = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        v = pre[i]
-        p = parent[v]
-        if p < 0:
-            root[v] = v
-        else:
-            depth[v] = depth[p] + length[v]
-            hops[v] = hops[p] + 1
-            root[v] = root[p]
-    return depth, hops, root
 
 
 def route_tree(u: np.ndarray, v: np.ndarray, length: np.ndarray, geometry: np.ndarray | None = None) -> RouteTree:
@@ -193,24 +175,23 @@ def marked_ancestor(tree: RouteTree, mark: np.ndarray, self_included: bool = Tru
     return np.where(mark, np.arange(tree.n), anc) if self_included else anc
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _kept_ancestor(pre: np.ndarray, parent: np.ndarray, keep: np.ndarray) -> np.ndarray:
     n = pre.size
-    anc = np.full(n, -1, dtype=np.int64)   # nearest kept proper ancestor
+    anc = np.empty(n, np.int64)   # nearest kept proper ancestor
     for i in range(n):
         v = pre[i]
         p = parent[v]
-        if p >= 0:
-            anc[v] = p if keep[p] else anc[p]
+        anc[v] = -1 if p < 0 else p if keep[p] else anc[p]
     return anc
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _walk(parent: np.ndarray, hops: np.ndarray, a: np.ndarray, b: np.ndarray, mult: np.ndarray, flag: np.ndarray,
           counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = a.size
-    trans = np.zeros(k, dtype=np.int64)
-    meet = np.empty(k, dtype=np.int64)
+    trans = np.zeros(k, np.int64)
+    meet = np.empty(k, np.int64)
     for i in range(k):
         x = a[i]
         y = b[i]

@@ -20,6 +20,7 @@ import pandas as pd
 from numba import njit
 
 from planner.kernels.threads import readonly, run_chunks
+from planner.routing._jit import Int, kernel
 from planner.whitespots.codes import combine_codes, first_positions
 from planner.whitespots.coverage import CAT_NGA_NOW, CAT_NGA_PLANNED, CAT_NOT_FIXED, CAT_PLANNED_SLOW
 from planner.whitespots.matching import NO_MATCH
@@ -35,8 +36,8 @@ _N_ANY, _N_NOW, _N_PLANNED, _OPS_CODE, _REASON, _D1, _C1, _D2, _COUNT = range(9)
 CODE_LIMIT = 2**62
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _before(rows: np.ndarray, i: int, j: int, k1: int, k2: int, k3: int, k4: int) -> bool:
+@kernel(helper=True, forceinline=True)
+def _before(rows: np.ndarray, i: Int, j: Int, k1: Int, k2: Int, k3: Int, k4: Int) -> bool:
     """Whether row ``i`` sorts strictly before row ``j`` by the columns ``k1``, ``k2``, ... (first decides)."""
     for k in (k1, k2, k3, k4):
         if rows[i, k] != rows[j, k]:
@@ -45,8 +46,8 @@ def _before(rows: np.ndarray, i: int, j: int, k1: int, k2: int, k3: int, k4: int
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: int, k1: int, k2: int, k3: int, k4: int) -> None:
+@kernel(helper=True, forceinline=True)
+def _insertion_sort(rows: np.ndarray, run: np.ndarray, k: Int, k1: Int, k2: Int, k3: Int, k4: Int) -> None:
     """Stable sort of the row positions ``run[:k]`` by the columns (a few rows per address)."""
     for t in range(1, k):
         p = run[t]
@@ -71,7 +72,8 @@ def _by_address(paddr: np.ndarray, start: np.ndarray, order: np.ndarray, at: np.
         start[paddr[t] + 1] += 1
     longest = 0
     for a in range(n):
-        longest = max(longest, start[a + 1])
+        if start[a + 1] > longest:  # not the builtin max: one compiled implementation fewer
+            longest = start[a + 1]
         start[a + 1] += start[a]
         at[a] = start[a]
     for t in range(paddr.shape[0]):
@@ -138,7 +140,8 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
         n_op = 0
         for t in range(k):
             r = s + t
-            m_best = min(m_best, pair_method[r])
+            if pair_method[r] < m_best:  # not the builtin min: one compiled implementation fewer
+                m_best = pair_method[r]
             run[t] = r
             cat = pairs[r, _CAT]
             if cat <= CAT_NGA_PLANNED:  # distinct NGA operators, kept ascending
@@ -163,13 +166,13 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
             code = code * base + ops[u] + 1
         n_now[a], n_planned[a] = n_with_now, n_with_planned
         ops_code[a] = (code if n_op <= fits else -2) if n_op else -1
-        kk = 0
+        kk = np.int64(0)  # not a literal 0: _insertion_sort would compile once more for it
         for t in range(k):  # the rows that count
             if (pairs[run[t], _CAT] <= CAT_NGA_PLANNED) == (n_op > 0):
                 run[kk] = run[t]
                 kk += 1
-        _insertion_sort(pairs, run, kk, _CAT, _SLOWER, _OP, _DESC)
-        kept = 0
+        _insertion_sort(pairs, run, kk, np.int64(_CAT), np.int64(_SLOWER), np.int64(_OP), np.int64(_DESC))
+        kept = np.int64(0)
         for t in range(kk):  # one fragment per operator: its first
             seen = False
             for u in range(kept):
@@ -179,7 +182,7 @@ def _summaries(prow: np.ndarray, method: np.ndarray, rows: np.ndarray, no_match:
             if not seen:
                 run[kept] = run[t]
                 kept += 1
-        _insertion_sort(pairs, run, kept, _CAT, _DESC, _DESC, _DESC)
+        _insertion_sort(pairs, run, kept, np.int64(_CAT), np.int64(_DESC), np.int64(_DESC), np.int64(_DESC))
         c1[a], d1[a], count[a] = pairs[run[0], _CAT], pairs[run[0], _DESC], kept
         d2[a] = pairs[run[1], _DESC] if kept >= 2 else -1
         reason[a] = (((c1[a] * n_desc + d1[a]) * (n_desc + 1) + d2[a] + 1) * base + kept) if reason_fits else -2
