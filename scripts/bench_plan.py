@@ -184,7 +184,8 @@ def main() -> None:
     for k, v in stages.items():
         print(f"  {k:<28} {v:6.2f}")
     print(f"  {'TOTAL':<28} {sum(stages.values()):6.2f}")
-    print("outputs of write_plan (s; the map screenshot and the jobs marked (process) run in other processes):")
+    print("outputs of write_plan (s; map.png, schedule.xlsx + gantt, bom.xlsx, uke/ and report are written "
+          "in other processes, in parallel with the rest):")
     for k, v in outputs.items():
         print(f"  {k:<28} {v:6.2f}")
     val = _validators(p)
