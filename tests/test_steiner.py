@@ -339,9 +339,8 @@ def _grid_instance(seed: int):
     return k * k, u, v, w, terms
 
 
-def test_same_seed_same_tree_on_any_number_of_threads():
-    n, u, v, w, terms = _grid_instance(1)
-    opt = routing.SteinerOptions(starts=12, seed=7, gap_tol=0.0)
+def assert_same_on_any_number_of_threads(n, u, v, w, terms, opt) -> list:
+    """Solve twice on 1 and on all numba threads: the same edges, cost, bound and starts each time."""
     results = []
     saved = numba.get_num_threads()
     try:
@@ -355,6 +354,12 @@ def test_same_seed_same_tree_on_any_number_of_threads():
         np.testing.assert_array_equal(r.edges, results[0].edges)
         assert r.cost == results[0].cost and r.lower_bound == results[0].lower_bound
         assert r.stats["starts"] == results[0].stats["starts"]
+    return results
+
+
+def test_same_seed_same_tree_on_any_number_of_threads():
+    n, u, v, w, terms = _grid_instance(1)
+    assert_same_on_any_number_of_threads(n, u, v, w, terms, routing.SteinerOptions(starts=12, seed=7, gap_tol=0.0))
 
 
 def test_the_multistart_improves_on_one_start_and_seeds_vary_the_search():

@@ -7,11 +7,18 @@ Oracles as in ``test_steiner.py``: brute force over the Steiner-node subsets
 from __future__ import annotations
 
 import networkx as nx
-import numba
 import numpy as np
 import pytest
 from hypothesis import given
-from test_steiner import SETTINGS, _assert_tree, _random_instance, brute_force, instances, milp_optimum
+from test_steiner import (
+    SETTINGS,
+    _assert_tree,
+    _random_instance,
+    assert_same_on_any_number_of_threads,
+    brute_force,
+    instances,
+    milp_optimum,
+)
 
 from planner import routing
 from planner.routing.steiner.exact import dreyfus_wagner, dreyfus_wagner_work
@@ -189,18 +196,7 @@ def test_heuristic_search_on_dense_incidence_graphs_against_brute_force(seed):
 def test_node_swaps_are_the_same_on_any_number_of_threads():
     n, u, v, w, terms = _dense_instance(np.random.default_rng(9), 120, 25, p=0.3)
     opt = routing.SteinerOptions(starts=6, seed=3, exact_work=0, gap_tol=0.0)
-    saved = numba.get_num_threads()
-    results = []
-    try:
-        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
-            numba.set_num_threads(threads)
-            for _ in range(2):
-                results.append(routing.steiner_tree_solve(n, u, v, w, terms, options=opt))
-    finally:
-        numba.set_num_threads(saved)
-    for r in results[1:]:
-        np.testing.assert_array_equal(r.edges, results[0].edges)
-        assert r.cost == results[0].cost and r.lower_bound == results[0].lower_bound
+    assert_same_on_any_number_of_threads(n, u, v, w, terms, opt)
 
 
 # ---------------------------------------------------------------------------

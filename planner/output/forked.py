@@ -28,7 +28,7 @@ from typing import Any
 
 from planner._timing import Clock
 
-__all__ = ["Job", "ForkedJobs", "can_fork", "forked_jobs"]
+__all__ = ["Job", "ForkedJobs", "can_fork", "fork", "forked_jobs"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,32 @@ Job = tuple[str, Callable[[], object]]
 def can_fork() -> bool:
     """Whether writers may run in forked processes here (Linux with ``os.fork``)."""
     return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def fork(child: Callable[[], int]) -> int:
+    """Fork; the child runs ``child()`` and exits with its code (without the parent's exit handlers).
+
+    Output buffered so far is flushed first, so that neither process writes it twice.
+
+    Returns
+    -------
+    int
+        The child's pid (in the parent; the child never returns).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = child()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(code)
+    return pid
 
 
 class ForkedJobs:
@@ -61,21 +87,13 @@ class ForkedJobs:
 
     def start(self) -> ForkedJobs:
         """Fork the child and start the jobs there; returns ``self``."""
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: run the jobs, report, and leave without running the parent's exit handlers
+
+        def child() -> int:
             os.close(read_fd)
-            code = 1
-            try:
-                code = _child(self.jobs, write_fd)
-            finally:
-                for stream in (sys.stdout, sys.stderr):
-                    with contextlib.suppress(Exception):
-                        stream.flush()
-                os._exit(code)
+            return _child(self.jobs, write_fd)
+
+        pid = fork(child)
         os.close(write_fd)
         self.pid, self._read_fd = pid, read_fd
         return self

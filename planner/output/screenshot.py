@@ -18,12 +18,11 @@ import json
 import logging
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from planner.output.forked import can_fork
+from planner.output.forked import can_fork, fork
 
 __all__ = ["Screenshotter"]
 
@@ -51,23 +50,15 @@ class Screenshotter:
         """Fork the browser process (or do nothing where forking is not possible); returns ``self``."""
         if self.pid or not can_fork():
             return self
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
+
+        def child() -> int:
             os.close(req_w)
             os.close(rep_r)
-            code = 1
-            try:
-                code = _serve(req_r, rep_w)
-            finally:
-                for stream in (sys.stdout, sys.stderr):
-                    with contextlib.suppress(Exception):
-                        stream.flush()
-                os._exit(code)
+            return _serve(req_r, rep_w)
+
+        pid = fork(child)
         os.close(req_r)
         os.close(rep_w)
         self.pid, self._request, self._reply = pid, req_w, rep_r
