@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
 
 __all__ = ["Clock"]
-
-T = TypeVar("T")
 
 
 class Clock:
@@ -36,8 +33,3 @@ class Clock:
         finally:
             if self.timings is not None:
                 self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
-
-    def run(self, name: str, fn: Callable[..., T], *args: Any) -> T:
-        """Call ``fn(*args)`` and time it as ``name``."""
-        with self(name):
-            return fn(*args)

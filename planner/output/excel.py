@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["XLSX_TIMESTAMP", "column_format", "number_format", "sheet_name", "workbook_bytes"]
+__all__ = ["XLSX_TIMESTAMP", "number_format", "sheet_name", "workbook_bytes"]
 
 #: Timestamp written into every workbook so that the same tables give the same bytes.
 XLSX_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
@@ -72,7 +72,7 @@ def _is_date_column(s: pd.Series) -> bool:
     return bool(len(first)) and isinstance(first.iloc[0], dt.date)
 
 
-def column_format(s: pd.Series) -> str | None:
+def _column_format(s: pd.Series) -> str | None:
     """Excel number format of a column: dates, then :func:`number_format` by name, then integers (``0``)."""
     if _is_date_column(s):
         return _DATE_FMT
@@ -89,7 +89,7 @@ def _write_sheet(wb: Any, ws: Any, df: pd.DataFrame, formats: dict[str | None, A
     widths = [len(c) for c in cols]
     for j, col in enumerate(df.columns):
         s = df[col]
-        fmt_name = column_format(s)
+        fmt_name = _column_format(s)
         if fmt_name not in formats:
             formats[fmt_name] = wb.add_format({"num_format": fmt_name})
         fmt = formats[fmt_name]

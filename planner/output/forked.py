@@ -17,7 +17,6 @@ jobs run one after the other in the calling process.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import pickle
 import signal
@@ -29,8 +28,6 @@ from typing import Any
 from planner._timing import Clock
 
 __all__ = ["Job", "ForkedJobs", "can_fork", "fork", "forked_jobs"]
-
-logger = logging.getLogger(__name__)
 
 #: A named job: ``(name, callable)``; its wall time is reported under ``name``.
 Job = tuple[str, Callable[[], object]]

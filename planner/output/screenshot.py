@@ -134,7 +134,6 @@ def _serve(request_fd: int, reply_fd: int) -> int:
     """The browser process: launch Chromium, read one request, render it, reply; exit code."""
     from planner.maps.browser import CHROMIUM_ARGS, find_chromium
 
-    t0 = time.perf_counter()
     seconds = 0.0
     with os.fdopen(request_fd, "rb") as requests, os.fdopen(reply_fd, "wb") as reply:
         exe = find_chromium()
