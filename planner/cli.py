@@ -111,7 +111,7 @@ def _run(area: str, config: Path | None, out: str | None, assume_crs: str | None
          write_map: bool = True, formats: tuple[str, ...] = ("gpkg",),
          layer_specs: list[str] | None = None, verbose: bool = False) -> None:
     from planner.io.postgis import is_url, redact
-    from planner.output import write_plan
+    from planner.output import PlanWriter
     from planner.output.screenshot import Screenshotter
     from planner.pipeline import plan
     from planner.report import format_summary
@@ -137,10 +137,12 @@ def _run(area: str, config: Path | None, out: str | None, assume_crs: str | None
             from planner import datasets
 
             official_list = datasets.get_path("demo_official_list")
-        p = plan(a, cfg, official_list=official_list, until=until)
         out_dir: str | Path = out if db_out and out is not None else Path(out or Path("out") / a.name)
-        write_plan(p, out_dir, write_map=write_map and until == "schedule", formats=formats,
-                   inputs=_inputs(area, config, official_list, *layers.values()), shooter=shooter)
+        # Outputs are written as soon as the stages they need have run (area.gpkg, uke/ in other processes).
+        with PlanWriter(out_dir, write_map=write_map and until == "schedule", formats=formats,
+                        inputs=_inputs(area, config, official_list, *layers.values()), shooter=shooter) as writer:
+            p = plan(a, cfg, official_list=official_list, until=until, on_stage=writer.stage_done)
+            writer.write(p)
     except PlannerError as exc:
         raise _fail(exc) from None
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,6 +195,7 @@ def plan(
     until: str = "schedule",
     progress: bool | None = None,
     timings: dict[str, float] | None = None,
+    on_stage: Callable[[str, Plan], None] | None = None,
 ) -> Plan:
     """Plan the rollout of one study area.
 
@@ -215,6 +217,12 @@ def plan(
     timings
         When given, filled with the wall time in seconds of each stage
         (``scripts/bench_plan.py``).
+    on_stage
+        Called as ``on_stage(stage, plan_so_far)`` after the white-spot stage
+        (``"whitespots"``: the area is final) and after the design stage
+        (``"design"``: route, optical network, re-ranked reallocation); the stages themselves
+        never write a file, but a caller can start writing the outputs a stage
+        completes (:class:`planner.output.PlanWriter.stage_done`).
 
     Returns
     -------
@@ -248,6 +256,8 @@ def plan(
         area = network_mod.with_proposed_pop(area, ws.addresses[ws.addresses["is_target"].astype(bool)], config)
     p = Plan(area=area, config=config, addresses=ws.addresses, localities=gpd.GeoDataFrame(), whitespots=ws,
              stages=("whitespots",))
+    done = on_stage or (lambda stage, plan_so_far: None)
+    done("whitespots", p)
     if until != "whitespots":
         logger.info("design: routing %d target points", int(ws.addresses["is_target"].sum()))
         with clock("design"):
@@ -263,6 +273,7 @@ def plan(
                 p.addresses, new_buildings, network=d.segments,
                 contracted_total=config.whitespots.contracted_total,
             )
+        done("design", p)
     if until == "schedule":
         built = as_built if as_built is not None else area.layers["as_built"]
         segments, drops = d.segments, d.drops

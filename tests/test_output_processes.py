@@ -10,7 +10,7 @@ import pytest
 from _report_fixtures import make_fixture_plan
 
 from planner._errors import InputDataError, Problem
-from planner.output import files, plan_dir, write_plan
+from planner.output import PlanWriter, files, plan_dir, write_plan
 from planner.output.forked import ForkedJobs, can_fork, forked_jobs
 from planner.output.screenshot import Screenshotter
 
@@ -149,3 +149,67 @@ def test_a_screenshotter_started_early_renders_the_written_map(fixture_plan, tmp
     assert img.shape[:2] == (900, 1400)
     assert len(np.unique(img.reshape(-1, img.shape[2]), axis=0)) > 20  # drawn, not a blank page
     assert timings["map.png (process)"] > 0
+
+
+@pytest.mark.xdist_group("demo")
+def test_plan_writer_writes_during_planning_the_same_bytes(demo_area, demo_plan_dir, tmp_path, monkeypatch):
+    """`planner plan`'s way: area.gpkg and uke/ forked at the end of their stages, then the rest; same files."""
+    from planner import datasets
+    from planner.config import load_config
+    from planner.pipeline import plan
+
+    events: list[tuple[str, ...]] = []
+    real_start = ForkedJobs.start
+
+    def start(self):
+        events.append(("fork", *(name for name, _ in self.jobs)))
+        return real_start(self)
+
+    monkeypatch.setattr(ForkedJobs, "start", start)
+    timings: dict[str, float] = {}
+    with PlanWriter(tmp_path / "demo", screenshot=False, timings=timings) as writer:
+        p = plan(demo_area, load_config("demo", progress=False), on_stage=writer.stage_done,
+                 official_list=datasets.get_path("demo_official_list"))
+        events.append(("planned",))
+        writer.write(p)
+    assert events[:3] == [("fork", "area.gpkg"), ("fork", "uke/"), ("planned",)]
+    assert events[3][:2] == ("fork", "schedule.xlsx, gantt")
+    assert {"area.gpkg", "uke/", "map.html", "report"} <= timings.keys()
+    assert _tree(tmp_path / "demo") == _tree(demo_plan_dir)
+
+
+def test_an_error_while_planning_stops_the_early_writers_and_keeps_the_old_output(fixture_plan, tmp_path,
+                                                                                  monkeypatch):
+    p = fixture_plan
+    out = write_plan(p, tmp_path / "out", write_map=False)
+    before = _tree(out)
+    pids: list[int] = []
+    real_start = ForkedJobs.start
+
+    def start(self):
+        real_start(self)
+        pids.append(self.pid)
+        return self
+
+    monkeypatch.setattr(ForkedJobs, "start", start)
+    with pytest.raises(RuntimeError, match="the schedule stage failed"), PlanWriter(out, write_map=False) as w:
+        w.stage_done("whitespots", p)
+        w.stage_done("design", p)
+        raise RuntimeError("the schedule stage failed")
+    assert len(pids) == 2 and all(pids)
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # killed and reaped
+    assert _tree(out) == before
+    assert _siblings(tmp_path) == ["out"]
+
+
+def test_a_plan_writer_left_without_write_leaves_nothing(fixture_plan, tmp_path):
+    with PlanWriter(tmp_path / "new", write_map=False) as w:
+        w.stage_done("whitespots", fixture_plan)
+    assert _siblings(tmp_path) == []
+    with PlanWriter(tmp_path / "serial", write_map=False, processes=1) as w:  # serial: nothing starts early
+        w.stage_done("whitespots", fixture_plan)
+        assert _siblings(tmp_path)[0].startswith(".serial.staging-")
+        assert not list((tmp_path / _siblings(tmp_path)[0]).iterdir())
+    assert _siblings(tmp_path) == []

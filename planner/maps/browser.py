@@ -1,8 +1,10 @@
 """Headless Chromium: find the browser, render a map to PNG.
 
-The report embeds a screenshot of the councillor map; the tests and
-``scripts/bench_map.py`` drive the same Debian Chromium (``/usr/bin/chromium``,
-``make browser``) through playwright, with :data:`CHROMIUM_ARGS`.
+``map.png`` is a screenshot of the councillor map in the Debian Chromium
+(``/usr/bin/chromium``, ``make browser``), driven directly over its DevTools
+pipe (:mod:`planner.maps.cdp`, no Node.js driver); the tests and
+``scripts/bench_map.py`` inspect pages in the same Chromium through
+playwright.  Both use :data:`CHROMIUM_ARGS`.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any
 
 from planner._errors import InputFileNotFoundError, Problem
+from planner.maps.cdp import Browser
 from planner.output.files import write_bytes
 
 logger = logging.getLogger(__name__)
@@ -53,7 +55,8 @@ def screenshot(
     height: int = 900,
     *,
     executable_path: str | None = None,
-    browser: Any = None,
+    browser: Browser | None = None,
+    session: str | None = None,
     timeout_s: float = 60.0,
 ) -> Path:
     """Render a map HTML in headless Chromium and save a PNG screenshot.
@@ -69,8 +72,9 @@ def screenshot(
     executable_path
         Chromium binary; default :func:`find_chromium`.
     browser
-        An already launched playwright ``Browser`` to use instead of starting
-        Chromium (the sync API cannot be nested).
+        A running :class:`planner.maps.cdp.Browser` to use instead of starting Chromium.
+    session
+        A page of ``browser`` opened with the same viewport (:meth:`~planner.maps.cdp.Browser.new_page`).
     timeout_s
         Maximum wait for the map to draw.
 
@@ -82,47 +86,23 @@ def screenshot(
     Raises
     ------
     InputFileNotFoundError
-        Chromium or the Python ``playwright`` package is not available
-        (``make browser`` installs Chromium).
+        Chromium is not available (``make browser`` installs it).
+    planner.maps.cdp.CDPError
+        Chromium failed, or the map did not draw within ``timeout_s``.
     """
-    src = Path(html_path).resolve()
+    url = Path(html_path).resolve().as_uri()
     out = Path(png_path)
     if browser is not None:
-        png = _screenshot_png(browser, src, width, height, timeout_s)
+        png = browser.screenshot(url, width, height, session=session)
     else:
         exe = executable_path or find_chromium()
         if exe is None:
             raise InputFileNotFoundError("Chromium not found", [Problem(
                 file="chromium", message="no Chromium executable",
                 fix="run `make browser` (Debian package chromium)")])
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            raise InputFileNotFoundError("the playwright package is not installed", [Problem(
-                file="playwright", message="cannot import playwright.sync_api",
-                fix="install the python package playwright (Debian chromium is used; no `playwright install`)",
-            )]) from None
-        with sync_playwright() as p:
-            launched = p.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
-            try:
-                png = _screenshot_png(launched, src, width, height, timeout_s)
-            finally:
-                launched.close()
+        with Browser(exe, CHROMIUM_ARGS, timeout_s=timeout_s) as launched:
+            png = launched.screenshot(url, width, height)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(png, out)
     logger.info("wrote %s", out)
     return out
-
-
-def _screenshot_png(browser: Any, src: Path, width: int, height: int, timeout_s: float) -> bytes:
-    page = browser.new_page(viewport={"width": width, "height": height})
-    try:
-        page.goto(src.as_uri(), wait_until="load", timeout=timeout_s * 1000)
-        page.wait_for_function("window.plannerMapReady === true", timeout=timeout_s * 1000)
-        try:
-            page.wait_for_load_state("networkidle", timeout=min(timeout_s, 15.0) * 1000)
-        except Exception:  # base tiles of an online map still loading: take what is there
-            logger.warning("screenshot: network not idle; base tiles may be missing")
-        return bytes(page.screenshot(full_page=False))
-    finally:
-        page.close()

@@ -17,6 +17,7 @@ jobs run one after the other in the calling process.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -53,6 +54,9 @@ def fork(child: Callable[[], int]) -> int:
             stream.flush()
     pid = os.fork()
     if pid == 0:
+        # The parent's objects stay out of the child's garbage collections, which would otherwise
+        # touch (and so copy) every page of them.
+        gc.freeze()
         code = 1
         try:
             code = child()

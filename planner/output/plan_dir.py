@@ -21,13 +21,14 @@ import logging
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from planner._errors import InputDataError, InputFileNotFoundError, UsageError
 from planner._timing import Clock
 from planner.io.postgis import is_url
 from planner.output import charts, excel, files, gpkg_styles, schedule_files
-from planner.output.forked import Job, forked_jobs
+from planner.output.forked import Job, can_fork, forked_jobs
 from planner.output.screenshot import Screenshotter
 from planner.output.tables import plan_layers, plan_tables
 from planner.report.document import report_html, report_markdown
@@ -39,7 +40,7 @@ from planner.schema import WORKING_CRS
 if TYPE_CHECKING:
     from planner.pipeline import Plan
 
-__all__ = ["write_plan", "write_report"]
+__all__ = ["PlanWriter", "write_plan", "write_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def write_plan(
         (``scripts/bench_plan.py``).
     processes
         With 2 or more (and on Linux), the workbooks, the Gantt chart, the UKE
-        export and the report are written in a forked process, and the map
+        export and the report are written in forked processes, and the map
         screenshot in another, while this one writes the map, the GeoPackages
         and the CSVs (:mod:`planner.output.forked`); 1 writes everything here,
         one file after the other (e.g. inside a Dask worker).
@@ -102,57 +103,147 @@ def write_plan(
     -------
     Path or str
         ``out_dir`` (the URL for a database).
-    """
-    unknown = sorted(set(formats) - {"gpkg", "parquet"})
-    if unknown:
-        raise UsageError(f"unknown output format(s) {', '.join(unknown)}; choose gpkg and/or parquet")
-    if is_url(out_dir):  # layers + tables into a PostGIS schema; other URL schemes are a UsageError
-        from planner.output import postgis
 
-        layers = plan_layers(p)
-        postgis.write_plan(str(out_dir), layers, plan_tables(p), summary=p.summary(),
-                           styles=gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)),
-                           inputs=[*p.area.sources.values(), *(inputs or [])])
-        return str(out_dir)
-    out_dir = Path(out_dir)
-    clock = Clock(timings)
-    shot = shooter if shooter is not None else Screenshotter()
-    with files.staged_output_dir(out_dir, inputs=inputs) as tmp, contextlib.ExitStack() as processes_:
-        processes_.callback(shot.close)
-        if not (write_map and screenshot):
+    See Also
+    --------
+    PlanWriter : the same, started before the plan is made so that outputs are
+        written while later stages run.
+    """
+    with PlanWriter(out_dir, write_map=write_map, screenshot=screenshot, inputs=inputs, formats=formats, uke=uke,
+                    timings=timings, processes=processes, shooter=shooter) as writer:
+        return writer.write(p)
+
+
+class PlanWriter:
+    """A plan directory written while the plan is made: each output once the stages it needs have run.
+
+    ``planner plan`` opens one before planning and passes :meth:`stage_done`
+    to :func:`planner.pipeline.plan` as its ``on_stage`` hook: with forking
+    (``processes >= 2`` on Linux) ``area.gpkg`` is written in a child process
+    from the end of the white-spot stage and the UKE export from the end of
+    the design stage, while this process goes on planning; :meth:`write` then
+    writes the rest (as :func:`write_plan`, which is ``PlanWriter(...).write(p)``).
+    The stages themselves never see a file.  Leaving the ``with`` block
+    without :meth:`write`, or with an error, stops the children and leaves
+    ``out_dir`` untouched.  Parameters as :func:`write_plan`.
+
+    Examples
+    --------
+    >>> with PlanWriter("out/demo") as writer:                      # doctest: +SKIP
+    ...     writer.write(plan(area, config, on_stage=writer.stage_done))
+    """
+
+    def __init__(
+        self,
+        out_dir: str | Path,
+        *,
+        write_map: bool = True,
+        screenshot: bool = True,
+        inputs: Sequence[str | Path] | None = None,
+        formats: tuple[str, ...] | list[str] = ("gpkg",),
+        uke: bool = True,
+        timings: dict[str, float] | None = None,
+        processes: int = 2,
+        shooter: Screenshotter | None = None,
+    ) -> None:
+        unknown = sorted(set(formats) - {"gpkg", "parquet"})
+        if unknown:
+            raise UsageError(f"unknown output format(s) {', '.join(unknown)}; choose gpkg and/or parquet")
+        self.out_dir = out_dir
+        self.write_map, self.screenshot, self.formats, self.uke = write_map, screenshot, tuple(formats), uke
+        self.inputs = list(inputs or [])
+        self.timings, self.processes = timings, processes
+        self._shot = shooter if shooter is not None else Screenshotter()
+        self._stack = contextlib.ExitStack()
+        self._tmp: Path | None = None
+        self._started: set[str] = set()
+        self._written = False
+
+    def __enter__(self) -> PlanWriter:
+        try:
+            self._stack.callback(self._shot.close)
+            if not is_url(self.out_dir):
+                self._tmp = self._stack.enter_context(files.staged_output_dir(self.out_dir, inputs=self.inputs))
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is None and not self._written:  # nothing complete to put in place: discard, as on an error
+            exc = RuntimeError("PlanWriter closed before write()")
+            exc_type = RuntimeError
+            with contextlib.suppress(RuntimeError):
+                self._stack.__exit__(exc_type, exc, None)
+            return
+        self._stack.__exit__(exc_type, exc, tb)
+
+    @property
+    def _forking(self) -> bool:
+        return self._tmp is not None and self.processes >= 2 and can_fork()
+
+    def stage_done(self, stage: str, p: Plan) -> None:
+        """Start writing the outputs that ``stage`` completes (the ``on_stage`` hook of :func:`planner.pipeline.plan`).
+
+        Parameters
+        ----------
+        stage
+            ``"whitespots"`` (the area is final: ``area.gpkg``) or ``"design"``
+            (route and optical network: ``uke/``); other stages start nothing.
+        p
+            The plan so far; a forked child writes from its state at this moment.
+        """
+        if not self._forking:
+            return
+        if stage == "whitespots":
+            self._start([self._area_job(p)])
+        elif stage == "design":
+            self._start(self._uke_jobs(p))
+
+    def write(self, p: Plan) -> Path | str:
+        """Write every output of ``p`` not started yet, wait for all, and put the directory in place on exit.
+
+        Returns
+        -------
+        Path or str
+            The output directory (the URL for a database).
+        """
+        self._written = True
+        if self._tmp is None:  # layers + tables into a PostGIS schema; other URL schemes are a UsageError
+            return self._write_postgis(p)
+        tmp, clock = self._tmp, Clock(self.timings)
+        write_map, shot = self.write_map, self._shot
+        if not (write_map and self.screenshot):
             shot.close()
-        elif processes >= 2:
+        elif self.processes >= 2:
             shot.start()  # Chromium starts now (unless the caller started it) and renders map.html once written
-        html = tmp / "map.html"
         with clock("layers"):
             layers = plan_layers(p)
-        # Workbooks, Gantt chart, UKE export and report in a second process (forked: nothing is copied).
+        # Workbooks, Gantt chart and report in a second process (forked: nothing is copied).
         gantt_png: list[bytes] = []
         second: list[Job] = []
         if p.schedule is not None:
             second.append(("schedule.xlsx, gantt", lambda: gantt_png.append(_write_schedule_files(p, tmp))))
         if p.design is not None:
             second.append(("bom.xlsx", partial(_write_bom, p, tmp / "bom.xlsx")))
-            if uke:
-                second.append(("uke/", partial(_write_uke, p, tmp / "uke")))
         second.append(("report", lambda: write_report(p, tmp, gantt_png=gantt_png[0] if gantt_png else None)))
-        processes_.enter_context(forked_jobs(second, processes=processes, timings=timings))
+        self._start([*self._uke_jobs(p), *second])
         if write_map:
             from planner import maps
 
             with clock("map.html"):
                 roads = {"roads": p.area.layers["roads"]} if len(p.area.layers.get("roads", ())) else {}
-                maps.write_map({**layers, **roads}, html, config=p.config.map,
+                maps.write_map({**layers, **roads}, tmp / "map.html", config=p.config.map,
                                drop_limit_m=p.config.design.drop_contract_max_m)
-            if screenshot:
-                shot.shoot(html, tmp / "map.png")
-        with clock("area.gpkg"):
-            files.write_gpkg({k: v for k, v in p.area.layers.items() if len(v)}, tmp / "area.gpkg")
+            if self.screenshot:
+                shot.shoot(tmp / "map.html", tmp / "map.png")
+        self._start([self._area_job(p)], here=True)
         with clock("plan.gpkg"):
             files.write_gpkg(layers, tmp / "plan.gpkg")
             gpkg_styles.write_layer_styles(tmp / "plan.gpkg",
                                            gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)))
-        if "parquet" in formats:
+        if "parquet" in self.formats:
             with clock("parquet/"):
                 for name, layer in layers.items():
                     files.write_parquet(layer, tmp / "parquet" / f"{name}.parquet")
@@ -163,11 +254,45 @@ def write_plan(
             files.write_text(json.dumps(p.summary(), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
                              tmp / "summary.json")
             files.write_text(format_summary(p) + "\n", tmp / "summary.txt")
-        if write_map and screenshot:
+        if write_map and self.screenshot:
             seconds = shot.wait()
-            if timings is not None:
-                timings["map.png (process)"] = seconds
-    return out_dir
+            if self.timings is not None:
+                self.timings["map.png (process)"] = seconds
+        return self.out_dir if isinstance(self.out_dir, Path) else Path(self.out_dir)
+
+    def _start(self, jobs: Sequence[Job], *, here: bool = False) -> None:
+        """Run the jobs not started yet: in a forked child (or at the end of the block), or ``here`` and now."""
+        jobs = [(name, fn) for name, fn in jobs if name not in self._started]
+        self._started.update(name for name, _ in jobs)
+        if not jobs:
+            return
+        if here:
+            clock = Clock(self.timings)
+            for name, fn in jobs:
+                with clock(name):
+                    fn()
+            return
+        self._stack.enter_context(forked_jobs(jobs, processes=self.processes, timings=self.timings))
+
+    def _area_job(self, p: Plan) -> Job:
+        assert self._tmp is not None
+        return ("area.gpkg", partial(files.write_gpkg, {k: v for k, v in p.area.layers.items() if len(v)},
+                                     self._tmp / "area.gpkg"))
+
+    def _uke_jobs(self, p: Plan) -> list[Job]:
+        if not (self.uke and p.design is not None):
+            return []
+        assert self._tmp is not None
+        return [("uke/", partial(_write_uke, p, self._tmp / "uke"))]
+
+    def _write_postgis(self, p: Plan) -> str:
+        from planner.output import postgis
+
+        layers = plan_layers(p)
+        postgis.write_plan(str(self.out_dir), layers, plan_tables(p), summary=p.summary(),
+                           styles=gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p)),
+                           inputs=[*p.area.sources.values(), *self.inputs])
+        return str(self.out_dir)
 
 
 def _write_uke(p: Plan, out: Path) -> None:

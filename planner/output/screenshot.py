@@ -1,6 +1,6 @@
 """``map.png``: headless Chromium in a process of its own, started before it is needed.
 
-Starting playwright's driver and Chromium takes about a second; a
+Starting Chromium and opening a page takes about half a second; a
 :class:`Screenshotter` does it in a forked process while the caller goes on
 (``planner plan`` starts one before it loads the area, so the browser is ready
 when the map is written).  :meth:`Screenshotter.shoot` sends it the map's path;
@@ -20,13 +20,19 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from planner.output.forked import can_fork, fork
+
+if TYPE_CHECKING:
+    from planner.maps.cdp import Browser
 
 __all__ = ["Screenshotter"]
 
 logger = logging.getLogger(__name__)
+
+#: Viewport of ``map.png`` in CSS pixels (:func:`planner.maps.browser.screenshot`'s default).
+WIDTH, HEIGHT = 1400, 900
 
 
 class Screenshotter:
@@ -120,46 +126,44 @@ class Screenshotter:
         self.close()
 
 
-def _take(html: Path, png: Path, browser: Any) -> None:
+def _take(html: Path, png: Path, browser: Browser | None, session: str | None = None) -> None:
     """Screenshot ``html`` into ``png``; a failing or missing browser is a warning."""
     from planner.maps.browser import screenshot
 
     try:
-        screenshot(html, png, browser=browser)
+        screenshot(html, png, browser=browser, session=session)
     except Exception as exc:  # the map itself is written
         logger.warning("map screenshot skipped: %s", exc)
 
 
 def _serve(request_fd: int, reply_fd: int) -> int:
-    """The browser process: launch Chromium, read one request, render it, reply; exit code."""
+    """The browser process: launch Chromium, open a page, read one request, render it, reply; exit code."""
     from planner.maps.browser import CHROMIUM_ARGS, find_chromium
+    from planner.maps.cdp import Browser, CDPError
 
     seconds = 0.0
     with os.fdopen(request_fd, "rb") as requests, os.fdopen(reply_fd, "wb") as reply:
         exe = find_chromium()
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError:
-            exe = None
         if exe is None:
             line = requests.readline()
             if line:
-                logger.warning("map screenshot skipped: Chromium or playwright not available (`make browser`)")
+                logger.warning("map screenshot skipped: Chromium not available (`make browser`)")
             reply.write(b"{}")
             return 0
+        browser: Browser | None = None
         try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=exe, args=list(CHROMIUM_ARGS))
-                try:
-                    line = requests.readline()
-                    if line:
-                        t0 = time.perf_counter()
-                        req = json.loads(line)
-                        _take(Path(req["html"]), Path(req["png"]), browser)
-                        seconds = time.perf_counter() - t0
-                finally:
-                    browser.close()
-        except Exception as exc:  # launching the browser failed: the map itself is written
+            browser = Browser(exe, CHROMIUM_ARGS)
+            session = browser.new_page(WIDTH, HEIGHT)  # ready before the map is written
+            line = requests.readline()
+            if line:
+                t0 = time.perf_counter()
+                req = json.loads(line)
+                _take(Path(req["html"]), Path(req["png"]), browser, session)
+                seconds = time.perf_counter() - t0
+        except (CDPError, OSError) as exc:  # launching the browser failed: the map itself is written
             logger.warning("map screenshot skipped: %s", exc)
+        finally:
+            if browser is not None:
+                browser.close()
         reply.write(json.dumps({"seconds": seconds}).encode("utf-8"))
     return 0
