@@ -40,11 +40,24 @@ the same bytes.
 
 from __future__ import annotations
 
-from planner.io.plan_dir import read_plan_layers
-from planner.maps.browser import CHROMIUM_ARGS, find_chromium, screenshot
-from planner.maps.communes import communes_map, write_communes_map
-from planner.maps.councillor import build_map, layer_names, write_map
-from planner.schema import PLAN_LAYERS, PLAN_STATUSES
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Imported lazily: the browser process of ``planner plan`` needs only :mod:`planner.maps.browser`
+# and :mod:`planner.maps.cdp`, not folium and the map builders.
+_LAZY = {
+    "CHROMIUM_ARGS": "planner.maps.browser",
+    "PLAN_LAYERS": "planner.schema",
+    "PLAN_STATUSES": "planner.schema",
+    "build_map": "planner.maps.councillor",
+    "communes_map": "planner.maps.communes",
+    "find_chromium": "planner.maps.browser",
+    "layer_names": "planner.maps.councillor",
+    "read_plan_layers": "planner.io.plan_dir",
+    "screenshot": "planner.maps.browser",
+    "write_communes_map": "planner.maps.communes",
+    "write_map": "planner.maps.councillor",
+}
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -59,3 +72,22 @@ __all__ = [
     "write_communes_map",
     "write_map",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from planner.io.plan_dir import read_plan_layers
+    from planner.maps.browser import CHROMIUM_ARGS, find_chromium, screenshot
+    from planner.maps.communes import communes_map, write_communes_map
+    from planner.maps.councillor import build_map, layer_names, write_map
+    from planner.schema import PLAN_LAYERS, PLAN_STATUSES
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'planner.maps' has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module_name), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
