@@ -6,7 +6,11 @@ Measures
   numba cache (best and median of ``--runs``; goal <= 6 s on the 2-core machine), every
   output written and the UKE export validated against the official XSDs;
 * in this process: loading the area, each stage of ``planner.plan`` and each output of
-  ``planner.output.write_plan`` (wall seconds);
+  ``planner.output.write_plan`` written alone, one after the other in one process (wall
+  seconds: what each costs), map.png included (Chromium's wall and the CPU seconds of its
+  whole process group); then the plan made and written the way ``planner plan`` does it
+  (:class:`planner.output.PlanWriter`: area.gpkg and uke/ forked while later stages run, the
+  browser started first), with the wall seconds of each stage and output and the total;
 * with ``--cold``, the command's first run on an empty numba cache against the next run
   (the compilation a fresh clone pays once; goal <= 15 s), wall and CPU seconds, and where the
   compile time goes: a numba compile-event listener in the command's process sums each
@@ -132,21 +136,61 @@ def _cold(repeat: int, top: int = 12) -> None:
                 print(f"  {sec[name]:5.2f} s  {len(sigs[name])}x  {name}")
 
 
-def _in_process() -> tuple[dict[str, float], dict[str, float], float, planner.Plan]:
+def _group_cpu(pgid: int) -> float:
+    """CPU seconds of the processes in group ``pgid`` (Chromium's browser, zygotes, renderer, GPU), from /proc."""
+    total = 0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = Path(f"/proc/{d}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) == pgid:
+                total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _screenshot_alone(html: Path, png: Path) -> tuple[float, float]:
+    """Wall seconds of map.png with a browser started for it, and the CPU seconds of Chromium's processes."""
+    from planner.maps.browser import CHROMIUM_ARGS, find_chromium, screenshot
+    from planner.maps.cdp import Browser
+
+    exe = find_chromium()
+    if exe is None:
+        return float("nan"), float("nan")
+    t0 = time.perf_counter()
+    with Browser(exe, CHROMIUM_ARGS) as b:
+        screenshot(html, png, browser=b)
+        cpu = _group_cpu(b._pid)
+    return time.perf_counter() - t0, cpu
+
+
+def _in_process() -> tuple[dict[str, float], dict[str, float], dict[str, float], float, planner.Plan]:
+    from planner.output import PlanWriter
+    from planner.output.screenshot import Screenshotter
+
     t0 = time.perf_counter()
     area = planner.load_area("demo")
     t_load = time.perf_counter() - t0
     cfg = planner.load_config("demo").updated(progress=False)
-    planner.plan(area, cfg)  # warm (numba cache, imports)
+    official = planner.datasets.get_path("demo_official_list")
+    p = planner.plan(area, cfg, official_list=official)  # warm (numba cache, imports)
+    alone: dict[str, float] = {}
     stages: dict[str, float] = {}
-    p = planner.plan(area, cfg, official_list=planner.datasets.get_path("demo_official_list"), timings=stages)
     outputs: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         write_plan(p, Path(tmp) / "warm")
+        write_plan(p, Path(tmp) / "alone", processes=1, screenshot=False, timings=alone)
+        alone["map.png"], alone["map.png: Chromium CPU"] = _screenshot_alone(Path(tmp) / "alone" / "map.html",
+                                                                             Path(tmp) / "map.png")
+        shooter = Screenshotter().start()
         t0 = time.perf_counter()
-        write_plan(p, Path(tmp) / "demo", timings=outputs)
-        outputs["TOTAL (wall)"] = time.perf_counter() - t0
-    return stages, outputs, t_load, p
+        with PlanWriter(Path(tmp) / "demo", timings=outputs, shooter=shooter) as writer:
+            p = planner.plan(area, cfg, official_list=official, timings=stages, on_stage=writer.stage_done)
+            writer.write(p)
+        outputs["TOTAL (wall, plan and outputs)"] = time.perf_counter() - t0
+    return stages, alone, outputs, t_load, p
 
 
 def _validators(p: planner.Plan) -> dict[str, float]:
@@ -178,16 +222,20 @@ def main() -> None:
         _cold(args.cold_repeat)
         return
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
-    stages, outputs, t_load, p = _in_process()
+    stages, alone, outputs, t_load, p = _in_process()
     print(f"\nload_area('demo'): {t_load:.2f} s")
-    print("stages of planner.plan (s):")
+    print("each output written alone, one after the other in one process (s):")
+    for k, v in alone.items():
+        print(f"  {k:<32} {v:6.2f}")
+    print(f"  {'TOTAL (without Chromium CPU)':<32} {sum(v for k, v in alone.items() if 'CPU' not in k):6.2f}")
+    print("planned and written as `planner plan` does (PlanWriter), stages (s):")
     for k, v in stages.items():
-        print(f"  {k:<28} {v:6.2f}")
-    print(f"  {'TOTAL':<28} {sum(stages.values()):6.2f}")
-    print("outputs of write_plan (s; map.png, schedule.xlsx + gantt, bom.xlsx, uke/ and report are written "
-          "in other processes, in parallel with the rest):")
+        print(f"  {k:<32} {v:6.2f}")
+    print(f"  {'TOTAL':<32} {sum(stages.values()):6.2f}")
+    print("  outputs (s; area.gpkg from the white-spot stage and uke/ from the design stage on, and the "
+          "workbooks, Gantt chart and report, in forked processes; map.png in the browser process):")
     for k, v in outputs.items():
-        print(f"  {k:<28} {v:6.2f}")
+        print(f"  {k:<32} {v:6.2f}")
     val = _validators(p)
     print(f"\nUKE XSD validation of {val['features']:.0f} features: libxml2 (lxml) {val['lxml']:.3f} s, "
           f"xmlschema {val['xmlschema']:.2f} s = {val['xmlschema'] / val['lxml']:.0f}x slower")
