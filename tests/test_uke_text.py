@@ -96,6 +96,8 @@ def test_concat_rows():
     a = np.array(["1", "2", "3"], dtype=object)
     assert concat_rows(["<", a, "|", "", a, ">\n"], 3) == "<1|1>\n<2|2>\n<3|3>\n"
     assert concat_rows(["x", a], 0) == ""
+    assert concat_rows(["(", a, "),"], 3, head="[", tail="]", cut=1) == "[(1),(2),(3)]"
+    assert concat_rows(["(", a, "),"], 0, head="[", tail="]", cut=1) == "[]"
 
 
 @pytest.mark.parametrize("opts", [{}, {"operator_id": "ACME & <Co>", "project_number": 'FERC "01"',

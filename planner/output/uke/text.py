@@ -24,8 +24,8 @@ import shapely
 
 from planner._errors import InputDataError, Problem
 
-__all__ = ["LayerText", "concat_rows", "row_pieces", "csv_text", "fixed", "geojson_text", "join_vertices", "layer_text",
-           "map_distinct", "text_columns", "text_of"]
+__all__ = ["LayerText", "concat_rows", "csv_text", "fixed", "geojson_text", "join_vertices", "layer_text",
+           "map_distinct", "row_pieces", "text_columns", "text_of"]
 
 #: The WKT column: in the CSV only (the GeoJSON and the GML carry the geometry itself).
 WKT_COLUMN = "lk03_punkty_zalamania"
@@ -165,15 +165,23 @@ def row_pieces(parts: Sequence[str | np.ndarray], n: int) -> tuple[list[str], in
     return pieces, len(merged)
 
 
-def concat_rows(parts: Sequence[str | np.ndarray], n: int) -> str:
-    """Row after row, the pieces of each row: a ``str`` is the same in every row, an array has one per row.
+def concat_rows(parts: Sequence[str | np.ndarray], n: int, head: str = "", tail: str = "", cut: int = 0) -> str:
+    """``head``, row after row the pieces of each row, then ``tail``, in one join.
+
+    A ``str`` of ``parts`` is the same in every row, an array has one value per row; the last ``cut``
+    characters of the last row are left out (e.g. a separator).
 
     Examples
     --------
-    >>> concat_rows(["<", np.array(["a", "b"], dtype=object), ">"], 2)
-    '<a><b>'
+    >>> concat_rows(["<", np.array(["a", "b"], dtype=object), ">,"], 2, head="[", tail="]", cut=1)
+    '[<a>,<b>]'
     """
-    return "".join(row_pieces(parts, n)[0])
+    pieces, _ = row_pieces(parts, n)
+    if pieces and cut:
+        pieces[-1] = pieces[-1][:-cut]
+    pieces.insert(0, head)
+    pieces.append(tail)
+    return "".join(pieces)
 
 
 def map_distinct(values: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
@@ -210,7 +218,7 @@ def csv_text(lt: LayerText) -> str:
             v = map_distinct(v, _csv_field)
         parts += ['"' if j == 0 else '","', v]
     parts.append('"\n')
-    return ",".join(lt.columns) + "\n" + concat_rows(parts, lt.n)
+    return concat_rows(parts, lt.n, head=",".join(lt.columns) + "\n")
 
 
 def _json_value(v: str) -> str:
@@ -254,11 +262,11 @@ def geojson_text(lt: LayerText, name: str) -> str:
         else:
             parts += [key + '"', v, '"']
     parts += ['}, "geometry": ', *_geojson_geometry(lt), "},\n"]
-    body = concat_rows(parts, lt.n)[:-2]  # no comma after the last feature
     head = json.dumps({"type": "FeatureCollection", "name": name,
                        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}},
                       ensure_ascii=False)
-    return head[:-1] + ', "features": [\n' + body + "\n]}\n"
+    # no comma after the last feature
+    return concat_rows(parts, lt.n, head=head[:-1] + ', "features": [\n', tail="\n]}\n", cut=2)
 
 
 def fixed(a: np.ndarray, decimals: int) -> np.ndarray:
