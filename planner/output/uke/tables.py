@@ -155,6 +155,22 @@ class _NodeXY:
         return out
 
 
+def _as_str(s: pd.Series) -> np.ndarray:
+    """``s.astype(str)`` as an object array (missing values stay NaN); no conversion when all are ``str``."""
+    arr = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=False) in ("string", "empty"):
+        return arr
+    out: np.ndarray = s.astype(str).to_numpy(dtype=object)
+    return out
+
+
+def _ulic(s: pd.Series) -> np.ndarray:
+    """TERYT ULIC codes as text, ``99999`` (no street) where missing or empty."""
+    arr = _as_str(s.fillna(""))
+    out: np.ndarray = np.where(arr == "", "99999", arr).astype(object)
+    return out
+
+
 def _nearest_address(points: np.ndarray, addresses: gpd.GeoDataFrame) -> np.ndarray:
     """Row position of the nearest address point for each point (ties: lowest position)."""
     if len(points) == 0:
@@ -334,18 +350,18 @@ def uke_layers(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
 
     # --- flexibility points ------------------------------------------------
     pole_root: dict[str, int] = {}
-    for ids, rt in zip(seg["pole_ids"].fillna("").astype(str).to_numpy(dtype=object).tolist(),
+    for ids, rt in zip(_as_str(seg["pole_ids"].fillna("")).tolist(),
                        seg["_root"].tolist()):
         for pid in filter(None, ids.split(";")):
             pole_root.setdefault(pid, rt)
     poles = None
     if L.poles is not None:  # only the poles the cable hangs on (None if there are none)
-        ids = L.poles["id"].astype(str).to_numpy(dtype=object).tolist()
+        ids = _as_str(L.poles["id"]).tolist()
         used = L.poles[np.fromiter((i in pole_root for i in ids), dtype=bool, count=len(ids))]
         used = used.sort_values("id", kind="stable")
         poles = used if len(used) > 0 else None
     drop_start = shapely.get_point(L.drops.geometry.values, 0) if len(L.drops) else np.zeros(0, dtype=object)
-    pole_ids = poles["id"].astype(str).to_numpy(dtype=object) if poles is not None else np.zeros(0, dtype=object)
+    pole_ids = _as_str(poles["id"]) if poles is not None else np.zeros(0, dtype=object)
     default_root = root_nodes[0] if root_nodes else -1
     closure_nodes = np.array(sorted(n for n in breaks if n not in pop_of_root), dtype=np.int64)
     v_root = dict(zip(seg["v"].astype(int).tolist(), seg["_root"].tolist()))
@@ -379,10 +395,10 @@ def uke_layers(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
         "pe01_id_pe": pe_ids, "pe02_typ_pe": pe_types,
         "pe03_id_wezla": np.array([f"W_{pop_of_root.get(int(r), r)}" for r in pe_root], dtype=object),
         "pe04_pdu": pe_pdu,
-        "pe05_terc": a["terc"].astype(str).to_numpy(dtype=object),
-        "pe06_simc": a["simc"].astype(str).to_numpy(dtype=object),
-        "pe07_ulic": a["ulic"].fillna("").astype(str).replace("", "99999").to_numpy(dtype=object),
-        "pe08_nr_porzadkowy": a["house_number"].astype(str).to_numpy(dtype=object),
+        "pe05_terc": _as_str(a["terc"]),
+        "pe06_simc": _as_str(a["simc"]),
+        "pe07_ulic": _ulic(a["ulic"]),
+        "pe08_nr_porzadkowy": _as_str(a["house_number"]),
         "pe09_szerokosc": fixed(lat, 6), "pe10_dlugosc": fixed(lon, 6),
         "pe11_medium_transmisyjne": MEDIUM, "pe12_technologia_dostepowa": TECHNOLOGY,
         "pe13_mozliwosc_swiadczenia_uslug": SERVICE_END_USERS, "pe14_finansowanie_publ": "Tak",
@@ -390,7 +406,7 @@ def uke_layers(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
     }, lon, lat)
 
     # --- services at address points ---------------------------------------
-    pe_of_addr = dict(zip(L.drops["address_id"].astype(str).to_numpy(dtype=object).tolist(), ua_pe.tolist()))
+    pe_of_addr = dict(zip(_as_str(L.drops["address_id"]).tolist(), ua_pe.tolist()))
     status = addr["plan_status"].astype(str)
     served_a = addr.loc[status.isin(["connect", "connected"]).to_numpy(),
                         ["id", "terc", "simc", "ulic", "house_number", addr.geometry.name]]
@@ -398,13 +414,13 @@ def uke_layers(plan_or_layers: Any, *, operator_id: str = "OP", project_number: 
     xy = shapely.get_coordinates(served_a.geometry.values) if len(served_a) else np.zeros((0, 2))
     lon, lat = tf.transform(xy[:, 0], xy[:, 1]) if len(xy) else (np.zeros(0), np.zeros(0))
     ua = UkeLayer.of_points({
-        "ua01_id_punktu_adresowego": served_a["id"].astype(str).to_numpy(dtype=object),
+        "ua01_id_punktu_adresowego": _as_str(served_a["id"]),
         "ua02_id_pe": [pe_of_addr.get(str(i), "") for i in served_a["id"].to_numpy(dtype=object).tolist()],
         "ua03_id_po": "",
-        "ua04_terc": served_a["terc"].astype(str).to_numpy(dtype=object),
-        "ua05_simc": served_a["simc"].astype(str).to_numpy(dtype=object),
-        "ua06_ulic": served_a["ulic"].fillna("").astype(str).replace("", "99999").to_numpy(dtype=object),
-        "ua07_nr_porzadkowy": served_a["house_number"].astype(str).to_numpy(dtype=object),
+        "ua04_terc": _as_str(served_a["terc"]),
+        "ua05_simc": _as_str(served_a["simc"]),
+        "ua06_ulic": _ulic(served_a["ulic"]),
+        "ua07_nr_porzadkowy": _as_str(served_a["house_number"]),
         "ua08_szerokosc": fixed(lat, 6), "ua09_dlugosc": fixed(lon, 6),
         "ua10_medium_dochodzace_do_pa": MEDIUM, "ua11_technologia_dostepowa": TECHNOLOGY,
         "ua12_instalacja_telekom": INSTALLATION, "ua13_medium_instalacji_budynku": MEDIUM,
