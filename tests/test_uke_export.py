@@ -168,7 +168,7 @@ def test_xsd_validation_can_fail(engine):
         assert uke_validate.document_errors(edit(doc), xsd, engine)
 
 
-def _bad_pe(n_copies: int, bad_rows: list[int], value: str | None = None) -> dict:
+def _bad_pe(n_copies: int, bad_rows: list[int], value: str | None = None) -> dict[str, gpd.GeoDataFrame]:
     """The fixture's layers with ``pe`` repeated, and at ``bad_rows`` a NaN coordinate (or ``value`` in pe05)."""
     tables = ue.uke_tables(make_fixture_plan())
     pe = pd.concat([tables["pe"]] * n_copies, ignore_index=True)
@@ -203,8 +203,9 @@ def test_every_feature_is_validated_and_the_row_named():
 
 
 def test_xml_illegal_character_is_a_problem_not_a_crash():
-    pr = _xsd_problem(_bad_pe(1, [2], value="14\x0108"))
-    assert "not well-formed" in pr.message
+    for r in (2, ROWS_PER_DOCUMENT + 7):
+        pr = _xsd_problem(_bad_pe(60, [r], value="14\x0108"))
+        assert "not well-formed" in pr.message and pr.row == r + 1 and f"row {r + 1}: " in pr.message
 
 
 def test_export_rejects_an_invalid_layer_and_writes_nothing(tmp_path, monkeypatch):

@@ -1,11 +1,15 @@
 """Check UKE layers against the template columns, the official XSDs and the code lists.
 
-The XSD check runs in libxml2 (:mod:`lxml`), which validates the ~15,000
-features of the demo export in a fraction of a second; ``engine="xmlschema"``
-runs the pure-Python validator the planner used before (kept to measure the
-two against each other in ``scripts/bench_plan.py``; same schema, same
-documents).  The template XSDs import GML 3.2 from schemas.opengis.net, which
-is unreachable offline: both engines resolve that import to the local subset
+The XSD check runs in libxml2 (:mod:`lxml`) on every feature of every layer:
+the layer's text (:class:`~planner.output.uke.text.LayerText`, the same text
+the CSV and GeoJSON are written from) is turned into GML documents of
+:data:`~planner.output.uke.gml.ROWS_PER_DOCUMENT` features, and each is parsed
+and validated against the layer's compiled schema (compiled once per process,
+on first use).  ``engine="xmlschema"`` runs the pure-Python validator the
+planner used before (kept to measure the two against each other in
+``scripts/bench_plan.py``; same schema, same documents).  The template XSDs
+import GML 3.2 from schemas.opengis.net, which is unreachable offline: both
+engines resolve that import to the local subset
 :data:`planner.output.uke.gml.GML32_SUBSET`.
 """
 
@@ -90,6 +94,14 @@ def _lxml_message(e: Any, first_row: int) -> tuple[int | None, str]:
     return row, f"row {row}: {e.message}"
 
 
+def _syntax_error_row(doc: str, position: tuple[int, int], first_row: int) -> int | None:
+    """The row (1-based) of the feature a libxml2 syntax error is in (``position``: line, column in characters)."""
+    line, column = position
+    offset = sum(len(text) + 1 for text in doc.split("\n")[:line - 1]) + column - 1
+    k = doc[:offset].count("<ogr:featureMember>")
+    return first_row + k if k else None
+
+
 def document_errors(doc: str, xsd_path: str | Path, engine: Literal["lxml", "xmlschema"] = "lxml",
                     first_row: int = 0) -> list[tuple[int | None, str]]:
     """Every XSD violation of one GML document of a layer (empty list: valid).
@@ -119,7 +131,8 @@ def document_errors(doc: str, xsd_path: str | Path, engine: Literal["lxml", "xml
         try:
             tree = etree.fromstring(doc.encode("utf-8"), etree.XMLParser(no_network=True, huge_tree=True))
         except etree.XMLSyntaxError as exc:
-            return [(None, f"not well-formed XML (rows {first_row + 1}-): {exc}")]
+            row = _syntax_error_row(doc, exc.position, first_row)
+            return [(row, f"row {row}: not well-formed XML: {exc}" if row else f"not well-formed XML: {exc}")]
         if schema.validate(tree):
             return []
         return [_lxml_message(e, first_row) for e in schema.error_log]
