@@ -157,7 +157,7 @@ class _NodeXY:
 
 def _as_str(s: pd.Series) -> np.ndarray:
     """``s.astype(str)`` as an object array (missing values stay NaN); no conversion when all are ``str``."""
-    arr = s.to_numpy(dtype=object)
+    arr: np.ndarray = s.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(arr, skipna=False) in ("string", "empty"):
         return arr
     out: np.ndarray = s.astype(str).to_numpy(dtype=object)
