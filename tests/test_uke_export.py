@@ -7,16 +7,20 @@ import json
 import re
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 from _report_fixtures import NODES, make_fixture_plan
 from pyproj import Transformer
+from shapely.geometry import Point
 
-from planner._errors import InputDataError
+from planner._errors import InputDataError, Problem
 from planner.datasets import DATA_DIR
 from planner.output import uke as ue
 from planner.output.uke import gml
 from planner.output.uke import validate as uke_validate
+from planner.output.uke.gml import ROWS_PER_DOCUMENT
 from planner.output.uke.validate import xsd_errors
 
 UKE = DATA_DIR / "uke"
@@ -150,19 +154,74 @@ def test_rows_validate_against_xsd(engine):
 
 
 @pytest.mark.parametrize("engine", ["lxml", "xmlschema"])
-def test_xsd_validation_can_fail(engine, monkeypatch):
+def test_xsd_validation_can_fail(engine):
     """Both validators reject an element the schema does not have, and an element out of order."""
     tables = ue.uke_tables(make_fixture_plan())
     xsd = UKE / "zestaw7_xsd" / f"{ue.UKE_LAYERS['pe']}.xsd"
-    real = gml.to_gml
+    element = uke_validate._xsd_element(xsd, engine)
+    doc = gml.to_gml(tables["pe"], element, ue.template_columns("pe"))
+    assert uke_validate.document_errors(doc, xsd, engine) == []
     for edit in (lambda d: d.replace("<ogr:pe01_id_pe>", "<ogr:pe99_foo>x</ogr:pe99_foo><ogr:pe01_id_pe>", 1),
                  lambda d: re.sub(r"(<ogr:pe01_id_pe>[^<]*</ogr:pe01_id_pe>)(<ogr:pe02_typ_pe>[^<]*</ogr:pe02_typ_pe>)",
                                   r"\2\1", d, count=1)):
-        monkeypatch.setattr(uke_validate, "to_gml", lambda *a, edit=edit: edit(real(*a)))
-        errors = xsd_errors(tables["pe"], xsd, ue.template_columns("pe"), engine)
-        assert errors and len(errors) >= 1
-    monkeypatch.setattr(uke_validate, "to_gml", real)
-    assert xsd_errors(tables["pe"], xsd, ue.template_columns("pe"), engine) == []
+        assert edit(doc) != doc
+        assert uke_validate.document_errors(edit(doc), xsd, engine)
+
+
+def _bad_pe(n_copies: int, bad_rows: list[int], value: str | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """The fixture's layers with ``pe`` repeated, and at ``bad_rows`` a NaN coordinate (or ``value`` in pe05)."""
+    tables = ue.uke_tables(make_fixture_plan())
+    pe = pd.concat([tables["pe"]] * n_copies, ignore_index=True)
+    for r in bad_rows:
+        if value is None:
+            pe.loc[r, "geometry"] = Point(float("nan"), 52.5)  # "nan" is no xs:double
+        else:
+            pe.loc[r, "pe05_terc"] = value
+    return {**tables, "pe": gpd.GeoDataFrame(pe, geometry="geometry", crs="EPSG:4326")}
+
+
+def _xsd_problem(tables: dict) -> Problem:
+    with pytest.raises(InputDataError, match="does not validate") as ei:
+        ue.validate_uke(tables)
+    xsd = [pr for pr in ei.value.problems if "XSD error" in pr.message]
+    assert len(xsd) == 1 and xsd[0].file == ue.UKE_LAYERS["pe"]
+    return xsd[0]
+
+
+def test_every_feature_is_validated_and_the_row_named():
+    """A bad value in any feature fails the XSD check (first, middle, last document), its row named."""
+    n = len(ue.uke_tables(make_fixture_plan())["pe"]) * 60
+    assert n > 2 * ROWS_PER_DOCUMENT  # several documents
+    counts = []
+    for r in (0, ROWS_PER_DOCUMENT, n - 1):
+        pr = _xsd_problem(_bad_pe(60, [r]))
+        assert pr.row == r + 1 and f"row {r + 1}: " in pr.message and "'nan'" in pr.message
+        counts.append(int(pr.message.split(" XSD error(s)")[0]))
+    assert counts[0] >= 1 and counts.count(counts[0]) == 3  # libxml2 reports each bad row the same way
+    pr = _xsd_problem(_bad_pe(60, [3, n - 2]))
+    assert pr.row == 4 and pr.message.startswith(f"{2 * counts[0]} XSD error(s)")  # both rows
+
+
+def test_xml_illegal_character_is_a_problem_not_a_crash():
+    for r in (2, ROWS_PER_DOCUMENT + 7):
+        pr = _xsd_problem(_bad_pe(60, [r], value="14\x0108"))
+        assert "not well-formed" in pr.message and pr.row == r + 1 and f"row {r + 1}: " in pr.message
+
+
+def test_export_rejects_an_invalid_layer_and_writes_nothing(tmp_path, monkeypatch):
+    """export_uke validates what it writes: a NaN coordinate gives the XSD problem, and no file."""
+    real = ue.uke_layers
+
+    def with_bad_point(*args, **kwargs):
+        layers = real(*args, **kwargs)
+        layers["ua"].xy[1, 1] = float("nan")
+        return layers
+
+    monkeypatch.setattr(ue, "uke_layers", with_bad_point)
+    with pytest.raises(InputDataError, match="does not validate") as ei:
+        ue.export_uke(make_fixture_plan(), tmp_path / "uke")
+    assert any(pr.file == ue.UKE_LAYERS["ua"] and pr.row == 2 and "XSD" in pr.message for pr in ei.value.problems)
+    assert not (tmp_path / "uke").exists()
 
 
 def test_gml_has_one_feature_member_per_row():

@@ -46,60 +46,26 @@ The POP is referenced as the node (węzeł) ``W_<pop id>``; the węzły layer
 itself is not exported.
 
 Modules: :mod:`~planner.output.uke.templates` (templates, code lists),
-:mod:`~planner.output.uke.tables` (the rows), :mod:`~planner.output.uke.gml`
-(GML for the XSD check), :mod:`~planner.output.uke.validate`.
+:mod:`~planner.output.uke.tables` (the rows), :mod:`~planner.output.uke.text`
+(the CSV and GeoJSON text, built column-wise), :mod:`~planner.output.uke.gml` (GML for the XSD
+check), :mod:`~planner.output.uke.validate`.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-import shapely
-
 from planner.output import files
-from planner.output.uke.gml import text_columns
-from planner.output.uke.tables import uke_tables
+from planner.output.uke.tables import uke_layers, uke_tables
 from planner.output.uke.templates import LK06, UKE_LAYERS, code_lists, template_columns
-from planner.output.uke.validate import validate_uke
+from planner.output.uke.text import csv_text, geojson_text
+from planner.output.uke.validate import validate_layers, validate_uke
 
 __all__ = ["LK06", "UKE_LAYERS", "code_lists", "export_uke", "template_columns", "uke_tables", "validate_uke"]
 
 logger = logging.getLogger(__name__)
-
-
-def _csv_text(df: pd.DataFrame, columns: list[str]) -> str:
-    """The template CSV: plain header, every value quoted, ``""`` for empty."""
-    body: str = pd.DataFrame(text_columns(df, columns)).to_csv(header=False, index=False, quoting=csv.QUOTE_ALL,
-                                                          lineterminator="\n")
-    return ",".join(columns) + "\n" + body
-
-
-def _geojson_text(gdf: gpd.GeoDataFrame, name: str, columns: list[str]) -> str:
-    """The template GeoJSON (CRS84, ``fid`` first, empty values as null), one feature per line."""
-    props_cols = [c for c in columns if c != "lk03_punkty_zalamania"]
-    # numpy's stubs reject None, a valid scalar of an object array
-    values = [np.where(a == "", None, a) for a in text_columns(gdf, props_cols).values()]  # type: ignore[call-overload]
-    xy, part = shapely.get_coordinates(gdf.geometry.values, return_index=True)
-    coords = np.split(np.round(xy, 7), np.flatnonzero(np.diff(part)) + 1) if len(xy) else []
-    points = shapely.get_type_id(gdf.geometry.values) == 0
-    keys = ["fid", *props_cols]
-    lines = []
-    for i, (row, c, is_point) in enumerate(zip(zip(*values), coords, points), start=1):
-        geometry = ({"type": "Point", "coordinates": c[0].tolist()} if is_point
-                    else {"type": "LineString", "coordinates": c.tolist()})
-        lines.append(json.dumps({"type": "Feature", "properties": dict(zip(keys, (i, *row))),
-                                 "geometry": geometry}, ensure_ascii=False))
-    head = json.dumps({"type": "FeatureCollection", "name": name,
-                       "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}},
-                      ensure_ascii=False)
-    return head[:-1] + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
 
 
 def export_uke(plan_or_layers: Any, out_dir: str | Path, *, operator_id: str = "OP",
@@ -129,18 +95,19 @@ def export_uke(plan_or_layers: Any, out_dir: str | Path, *, operator_id: str = "
     InputDataError
         A row fails the XSD or a code list.
     """
-    tables = uke_tables(plan_or_layers, operator_id=operator_id, project_number=project_number,
-                        trench_in_microduct=trench_in_microduct, uke_dir=uke_dir)
+    layers = uke_layers(plan_or_layers, operator_id=operator_id, project_number=project_number,
+                        trench_in_microduct=trench_in_microduct)
+    # each layer is turned into text once (no table), for the XSD check, the CSV and the GeoJSON
+    texts = {key: layer.text(template_columns(key, uke_dir)) for key, layer in layers.items()}
     if validate:
-        validate_uke(tables, uke_dir=uke_dir)
+        validate_layers(texts, uke_dir=uke_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for key, gdf in tables.items():
+    for key, lt in texts.items():
         stem = UKE_LAYERS[key].replace("_szablon_20230131", "")
-        cols = template_columns(key, uke_dir)
-        paths[f"{key}_csv"] = files.write_text(_csv_text(gdf, cols), out / f"{stem}.csv")
-        paths[f"{key}_geojson"] = files.write_text(_geojson_text(gdf, stem, cols), out / f"{stem}.geojson")
+        paths[f"{key}_csv"] = files.write_text(csv_text(lt), out / f"{stem}.csv")
+        paths[f"{key}_geojson"] = files.write_text(geojson_text(lt, stem), out / f"{stem}.geojson")
     logger.info("UKE export: %d cable lines, %d flexibility points, %d address points",
-                len(tables["lk"]), len(tables["pe"]), len(tables["ua"]))
+                texts["lk"].n, texts["pe"].n, texts["ua"].n)
     return paths

@@ -8,20 +8,19 @@ properties), :data:`GML32_SUBSET`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
-import shapely
 
-__all__ = ["GML32_SUBSET", "GMLSF_SUBSET", "text_columns", "to_gml"]
+from planner.output.uke.text import WKT_COLUMN, LayerText, fixed, join_vertices, layer_text, map_distinct, row_pieces
 
-_GML = "http://www.opengis.net/gml/3.2"
-_OGR = "http://ogr.maptools.org/"
+__all__ = ["GML32_SUBSET", "GMLSF_SUBSET", "ROWS_PER_DOCUMENT", "gml_documents", "gml_text", "to_gml"]
 
 _GML = "http://www.opengis.net/gml/3.2"
 _OGR = "http://ogr.maptools.org/"
+_SRS = 'srsName="urn:ogc:def:crs:EPSG::4326"'
 
 #: The part of GML 3.2 the OGR-generated templates use (offline stand-in for gml.xsd).
 GML32_SUBSET = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -87,42 +86,94 @@ GMLSF_SUBSET = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def text_columns(df: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
-    """The columns as object arrays of ``str`` (``""`` for missing values)."""
-    return {c: df[c].astype(object).where(df[c].notna(), "").astype(str).to_numpy(dtype=object) for c in columns}
+#: Features per document validated at once: libxml2 parses and validates small documents faster (their
+#: trees stay in the CPU caches, and no fresh memory is mapped for them) [measured on the demo export].
+ROWS_PER_DOCUMENT = 256
+_XML_SPECIAL = frozenset("&<>")
 
 
-def _escaped(values: np.ndarray) -> np.ndarray:
-    if any(("&" in v or "<" in v or ">" in v) for v in values):
-        return np.array([escape(v) for v in values], dtype=object)
-    return values
+def _xml_text(v: str) -> str:
+    return escape(v)
 
 
-def _geometries(geoms: np.ndarray, gids: np.ndarray) -> np.ndarray:
-    """``gml:Point`` / ``gml:LineString`` elements (EPSG:4326 in GML: latitude first)."""
-    xy, part = shapely.get_coordinates(geoms, return_index=True)
-    pos = np.char.add(np.char.add(np.char.mod("%.7f", xy[:, 1]), " "), np.char.mod("%.7f", xy[:, 0])).astype(object)
-    per = np.split(pos, np.flatnonzero(np.diff(part)) + 1) if len(pos) else []
-    points = shapely.get_type_id(geoms) == 0
-    srs = 'srsName="urn:ogc:def:crs:EPSG::4326"'
-    return np.array([
-        f'<gml:Point gml:id="{gid}" {srs}><gml:pos>{p[0]}</gml:pos></gml:Point>' if is_point else
-        f'<gml:LineString gml:id="{gid}" {srs}><gml:posList>{" ".join(p)}</gml:posList></gml:LineString>'
-        for gid, p, is_point in zip(gids, per, points)], dtype=object)
+def _geometries(lt: LayerText) -> list[str | np.ndarray]:
+    """The pieces of each ``gml:Point`` / ``gml:LineString`` (EPSG:4326 in GML: latitude first)."""
+    gid = "g" + _ids(lt.n)
+    lat, lon = fixed(lt.xy[:, 1], 7), fixed(lt.xy[:, 0], 7)
+    if lt.simple_points:
+        return ['<gml:Point gml:id="', gid, f'" {_SRS}><gml:pos>', lat, " ", lon, "</gml:pos></gml:Point>"]
+    pos = join_vertices(lat + " " + lon, lt.counts, " ")
+    return [np.where(lt.is_point, '<gml:Point gml:id="', '<gml:LineString gml:id="').astype(object), gid,
+            np.where(lt.is_point, f'" {_SRS}><gml:pos>', f'" {_SRS}><gml:posList>').astype(object), pos,
+            np.where(lt.is_point, "</gml:pos></gml:Point>", "</gml:posList></gml:LineString>").astype(object)]
+
+
+def _ids(n: int) -> np.ndarray:
+    out: np.ndarray = np.arange(n).astype(str).astype(object)
+    return out
+
+
+def _head() -> str:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<ogr:FeatureCollection xmlns:ogr="{_OGR}" '
+            f'xmlns:gml="{_GML}" gml:id="fc">')
+
+
+_TAIL = "</ogr:FeatureCollection>\n"
+
+
+def _feature_pieces(lt: LayerText, element: str) -> tuple[list[str], int]:
+    """The pieces of every ``ogr:featureMember``, row after row, and their number per row."""
+    parts: list[str | np.ndarray] = [f'<ogr:featureMember><ogr:{element} gml:id="f', _ids(lt.n),
+                                     '"><ogr:geometryProperty>', *_geometries(lt), "</ogr:geometryProperty>"]
+    for c in lt.columns:
+        if c == WKT_COLUMN:
+            continue
+        v = lt.values[c]
+        if lt.specials(c) & _XML_SPECIAL:
+            v = map_distinct(v, _xml_text)
+        parts += [f"<ogr:{c}>", v, f"</ogr:{c}>"]
+    parts.append(f"</ogr:{element}></ogr:featureMember>")
+    return row_pieces(parts, lt.n)
+
+
+def gml_text(lt: LayerText, element: str) -> str:
+    """A GML 3.2 feature collection of a layer's rows, as the OGR-generated template XSD describes.
+
+    Parameters
+    ----------
+    lt
+        The layer as text (:func:`planner.output.uke.text.layer_text`).
+    element
+        The feature element of the template XSD (e.g. ``z7_liniekablowe_2_szablon_20230107``).
+
+    Returns
+    -------
+    str
+        The document: feature ``f<i>`` with geometry ``g<i>`` for row ``i`` (0-based), then the template
+        columns except ``lk03`` in order, as elements of the ``ogr`` namespace (``&``, ``<``, ``>`` escaped).
+    """
+    return _head() + "".join(_feature_pieces(lt, element)[0]) + _TAIL
+
+
+def gml_documents(lt: LayerText, element: str, rows: int = ROWS_PER_DOCUMENT) -> Iterator[tuple[int, str]]:
+    """The layer's rows as GML documents of ``rows`` features each (the last one shorter).
+
+    Each document is :func:`gml_text` of a run of rows, with the feature and geometry ids of the whole
+    layer (so together they hold exactly the features of :func:`gml_text`); a layer without rows gives
+    one empty feature collection.
+
+    Yields
+    ------
+    (int, str)
+        The first row (0-based) of the document, and the document.
+    """
+    pieces, k = _feature_pieces(lt, element)
+    if lt.n == 0:
+        yield 0, _head() + _TAIL
+    for first in range(0, lt.n, rows):
+        yield first, _head() + "".join(pieces[first * k:min(first + rows, lt.n) * k]) + _TAIL
 
 
 def to_gml(gdf: gpd.GeoDataFrame, element: str, columns: list[str]) -> str:
-    """A GML 3.2 feature collection of the rows, as the OGR-generated template XSD describes."""
-    props = [c for c in columns if c != "lk03_punkty_zalamania"]
-    n = len(gdf)
-    head = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ogr:FeatureCollection xmlns:ogr="{_OGR}" '
-            f'xmlns:gml="{_GML}" gml:id="fc">')
-    if n == 0:
-        return head + "</ogr:FeatureCollection>\n"
-    idx = np.arange(n).astype(str).astype(object)
-    rows = (f'<ogr:featureMember><ogr:{element} gml:id="f' + idx + '"><ogr:geometryProperty>'
-            + _geometries(gdf.geometry.values, "g" + idx) + "</ogr:geometryProperty>")
-    for c, values in text_columns(gdf, props).items():
-        rows = rows + f"<ogr:{c}>" + _escaped(values) + f"</ogr:{c}>"
-    rows = rows + f"</ogr:{element}></ogr:featureMember>"
-    return head + "".join(rows) + "</ogr:FeatureCollection>\n"
+    """A GML 3.2 feature collection of the rows of a layer (see :func:`gml_text`)."""
+    return gml_text(layer_text(gdf, columns), element)
