@@ -99,6 +99,7 @@ def _mixed_frame() -> pd.DataFrame:
         "pct_passed": [99.5, 100.0, np.nan, 0.0, 12.25],
         "ok": [True, False, True, True, False],
         "locality": pd.array(["Dębe", None, "<&>\"'", "", "Zegrze"], dtype="str"),
+        "wp_id": pd.array(["WP1", pd.NA, "=1+1", "http://x", "0012"], dtype="string"),
         "day": [dt.date(2025, 1, 2), None, dt.date(2024, 2, 29), dt.date(1900, 1, 1), dt.date(2030, 12, 31)],
         "slack_days": pd.array([20, pd.NA, -3, 0, 7], dtype="Int64"),
         "as_of": pd.to_datetime(["2025-03-28"] * 5).tz_localize("Europe/Warsaw"),

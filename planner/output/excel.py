@@ -101,10 +101,13 @@ def _excel_days(s: pd.Series) -> tuple[list[float], np.ndarray]:
 def _column_cells(s: pd.Series) -> tuple[str, list[Any], np.ndarray | None]:
     """How a column is written: ``(kind, values, missing)``.
 
-    ``kind`` is ``"date"`` (Excel serials), ``"number"``, ``"boolean"`` or
-    ``"any"`` (each value typed by :func:`_cell`); ``missing`` marks the empty
-    cells of typed columns (``None``: none missing).
+    ``kind`` is ``"date"`` (Excel serials), ``"number"``, ``"boolean"``,
+    ``"string"`` or ``"any"`` (each value typed by :func:`_cell`); ``missing``
+    marks the empty cells of typed columns (``None``: none missing).
     """
+    if isinstance(s.dtype, pd.StringDtype):
+        missing = s.isna().to_numpy()
+        return "string", s.tolist(), missing if missing.any() else None
     kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else ""  # numpy dtypes only
     if kind == "M":
         days, missing = _excel_days(s)
@@ -121,9 +124,9 @@ def _column_cells(s: pd.Series) -> tuple[str, list[Any], np.ndarray | None]:
 def _write_sheet(wb: Any, ws: Any, df: pd.DataFrame, formats: dict[str | None, Any]) -> None:
     """Write ``df`` into an empty XlsxWriter worksheet: bold frozen header, typed cells, formats, filter, widths.
 
-    Columns of one numpy dtype are converted as a whole (dates to Excel serials
-    directly: the cells hold what ``write_datetime`` would store); other
-    columns cell by cell (:func:`_cell`).
+    Columns of one numpy dtype or of strings are converted as a whole (dates
+    to Excel serials directly: the cells hold what ``write_datetime`` would
+    store); other columns cell by cell (:func:`_cell`).
     """
     cols = [str(c) for c in df.columns]
     ws.write_row(0, 0, cols, formats["header"])
@@ -138,7 +141,7 @@ def _write_sheet(wb: Any, ws: Any, df: pd.DataFrame, formats: dict[str | None, A
         if kind == "any":
             width = max(width, _write_mixed(ws, j, values, fmt))
         else:
-            write = ws.write_boolean if kind == "boolean" else ws.write_number
+            write = {"boolean": ws.write_boolean, "string": ws.write_string}.get(kind, ws.write_number)
             present = range(len(values)) if missing is None else np.flatnonzero(~missing).tolist()
             for i in present:
                 write(i + 1, j, values[i], fmt)
