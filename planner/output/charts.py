@@ -1,6 +1,11 @@
 """Static pictures of a plan drawn with matplotlib's Agg canvas (no pyplot state), PNG bytes.
 
-Deterministic: no ``Software`` metadata, fixed sizes.
+Deterministic: no ``Software`` metadata, fixed sizes.  Built for speed in the
+writer process: figures are laid out at the resolution they are saved at and
+drawn once (:func:`figure_png`), the Gantt bars are one collection, the map's
+polygons are drawn without ``geopandas.plotting`` (which imports pyplot and
+draws the figure an extra time).  matplotlib is imported inside the functions:
+importing this module does not import it.
 """
 
 from __future__ import annotations
@@ -34,10 +39,10 @@ _PNG_COMPRESS_LEVEL = 3
 def figure_png(fig: Any, *, dpi: float = DPI) -> bytes:
     """A matplotlib figure as PNG bytes, deterministic (no metadata but the resolution).
 
-    The figure is drawn once on an Agg canvas at ``dpi`` (as ``savefig``
-    without ``bbox_inches``, which with a layout engine on the figure draws it
-    twice); an opaque picture is stored as RGB (no alpha channel: the same
-    pixels in three quarters of the data).
+    The figure is drawn once, on an Agg canvas at ``dpi`` (``savefig`` draws
+    a figure twice when it has a layout engine, which ``Figure.tight_layout``
+    leaves on it); the pixels are those ``savefig`` gives.  An opaque picture
+    is stored as RGB: the same pixels in three quarters of the data.
 
     Parameters
     ----------
@@ -72,10 +77,11 @@ def figure_png(fig: Any, *, dpi: float = DPI) -> bytes:
 
 
 def _figure(size: tuple[float, float], *, dpi: float = DPI) -> Any:
-    """A figure on its own Agg canvas at :data:`DPI` (no pyplot state).
+    """A figure on its own Agg canvas (no pyplot state), at the resolution it will be saved at.
 
-    Laid out and saved at the same resolution, the text measured for the layout
-    is measured once (matplotlib caches text extents per renderer).
+    Laid out and saved at the same resolution, its text is measured once
+    (matplotlib caches text extents per renderer) and the layout fits the
+    saved picture.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -97,7 +103,7 @@ def _tight_layout(fig: Any) -> None:
     TightLayoutEngine(rect=whole_figure).execute(fig)
 
 
-def static_map_png(p: Plan, *, dpi: int = 110) -> bytes:
+def static_map_png(p: Plan, *, dpi: float = DPI) -> bytes:
     """A static map of the plan (localities by milestone, segments by type, addresses by status), PNG bytes.
 
     Drawn with matplotlib's Agg canvas (no pyplot state); deterministic (no
