@@ -25,12 +25,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _report_fixtures import make_fixture_plan
 from PIL import Image
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from planner.output import charts, excel, schedule_files
 from planner.styles import milestone_colours
-from tests._report_fixtures import make_fixture_plan
 
 # --- imports ------------------------------------------------------------------
 
@@ -45,11 +45,11 @@ def test_planning_and_the_plan_writer_import_no_drawing_or_workbook_library():
 
 def test_static_map_does_not_import_pyplot():
     """The static map draws its polygons itself: ``geopandas.plotting`` would import pyplot and draw twice."""
-    code = ("import sys\nfrom tests._report_fixtures import make_fixture_plan\nfrom planner.output import charts\n"
+    code = ("import sys\nfrom _report_fixtures import make_fixture_plan\nfrom planner.output import charts\n"
             "png = charts.static_map_png(make_fixture_plan())\n"
             "print(png[:4] == b'\\x89PNG', 'matplotlib.pyplot' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).parents[1]).stdout
+                         cwd=Path(__file__).parent).stdout
     assert out.split() == ["True", "False", "True"]
 
 
