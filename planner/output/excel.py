@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Mapping
 from typing import Any
@@ -29,6 +30,8 @@ XLSX_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
 
 _KM_FMT, _PLN_FMT, _DATE_FMT, _PCT_FMT, _INT_FMT, _M_FMT = "0.00", "#,##0", "yyyy-mm-dd", "0.0", "0", "0.0"
 _MAX_WIDTH = 60
+#: Days from 1899-12-31 (Excel's day 0) to 1970-01-01.
+_EXCEL_EPOCH_DAYS = 25568
 
 
 def number_format(column: str) -> str | None:
@@ -82,36 +85,96 @@ def _column_format(s: pd.Series) -> str | None:
     return fmt
 
 
+def _excel_days(s: pd.Series) -> tuple[list[float], np.ndarray]:
+    """Excel date serials of a datetime column (the day; time of day dropped) and its missing mask.
+
+    What XlsxWriter's ``write_datetime`` stores for a ``datetime.date``: days
+    since 1899-12-31, plus one from 1900-03-01 on (Excel's 1900 leap-year bug).
+    """
+    values = s.to_numpy()  # datetime64 of the column's own unit
+    missing = np.isnat(values)
+    days = values.astype("datetime64[D]").astype(np.int64) + _EXCEL_EPOCH_DAYS
+    days = np.where(days > 59, days + 1, days)
+    return days.astype(float).tolist(), missing
+
+
+def _column_cells(s: pd.Series) -> tuple[str, list[Any], np.ndarray | None]:
+    """How a column is written: ``(kind, values, missing)``.
+
+    ``kind`` is ``"date"`` (Excel serials), ``"number"``, ``"boolean"``,
+    ``"string"`` or ``"any"`` (each value typed by :func:`_cell`); ``missing``
+    marks the empty cells of typed columns (``None``: none missing).
+    """
+    if isinstance(s.dtype, pd.StringDtype):
+        missing = s.isna().to_numpy()
+        return "string", s.tolist(), missing if missing.any() else None
+    kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else ""  # numpy dtypes only
+    if kind == "M":
+        days, missing = _excel_days(s)
+        return "date", days, missing if missing.any() else None
+    if kind == "b":
+        return "boolean", s.tolist(), None
+    if kind in ("i", "u", "f"):
+        values = s.to_numpy()
+        nan = np.isnan(values) if kind == "f" else np.zeros(len(values), dtype=bool)
+        return "number", values.tolist(), nan if nan.any() else None
+    return "any", [_cell(v) for v in s.tolist()], None
+
+
 def _write_sheet(wb: Any, ws: Any, df: pd.DataFrame, formats: dict[str | None, Any]) -> None:
-    """Write ``df`` into an empty XlsxWriter worksheet: bold frozen header, typed cells, formats, filter, widths."""
+    """Write ``df`` into an empty XlsxWriter worksheet: bold frozen header, typed cells, formats, filter, widths.
+
+    Columns of one numpy dtype or of strings are converted as a whole (dates
+    to Excel serials directly: the cells hold what ``write_datetime`` would
+    store); other columns cell by cell (:func:`_cell`).
+    """
     cols = [str(c) for c in df.columns]
     ws.write_row(0, 0, cols, formats["header"])
-    widths = [len(c) for c in cols]
     for j, col in enumerate(df.columns):
         s = df[col]
         fmt_name = _column_format(s)
         if fmt_name not in formats:
             formats[fmt_name] = wb.add_format({"num_format": fmt_name})
         fmt = formats[fmt_name]
-        width = widths[j]
-        for i, v in enumerate(map(_cell, s.tolist()), start=1):
-            if v is None:
-                if fmt is not None:
-                    ws.write_blank(i, j, None, fmt)
-                continue
-            if isinstance(v, str):
-                ws.write_string(i, j, v, fmt)
-            elif isinstance(v, bool):
-                ws.write_boolean(i, j, v, fmt)
-            elif isinstance(v, (int, float)):
-                ws.write_number(i, j, v, fmt)
-            else:  # dates
-                ws.write_datetime(i, j, v, fmt)
-            width = max(width, len(str(v)))
+        kind, values, missing = _column_cells(s)
+        width = len(cols[j])
+        if kind == "any":
+            width = max(width, _write_mixed(ws, j, values, fmt))
+        else:
+            write = {"boolean": ws.write_boolean, "string": ws.write_string}.get(kind, ws.write_number)
+            present = range(len(values)) if missing is None else np.flatnonzero(~missing).tolist()
+            for i in present:
+                write(i + 1, j, values[i], fmt)
+            if missing is not None and fmt is not None:
+                for i in np.flatnonzero(missing).tolist():
+                    ws.write_blank(i + 1, j, None, fmt)
+            if present:
+                # as wide as the longest value written: a date is shown as yyyy-mm-dd
+                width = max(width, 10 if kind == "date" else max(len(str(values[i])) for i in present))
         ws.set_column(j, j, min(_MAX_WIDTH, max(8, width + 2)))
     ws.freeze_panes(1, 0)
     if cols:
         ws.autofilter(0, 0, len(df), len(cols) - 1)
+
+
+def _write_mixed(ws: Any, j: int, values: list[Any], fmt: Any) -> int:
+    """Write column ``j`` of cells typed one by one (:func:`_cell` values); the longest value's length."""
+    width = 0
+    for i, v in enumerate(values, start=1):
+        if v is None:
+            if fmt is not None:
+                ws.write_blank(i, j, None, fmt)
+            continue
+        if isinstance(v, str):
+            ws.write_string(i, j, v, fmt)
+        elif isinstance(v, bool):
+            ws.write_boolean(i, j, v, fmt)
+        elif isinstance(v, (int, float)):
+            ws.write_number(i, j, v, fmt)
+        else:  # dates
+            ws.write_datetime(i, j, v, fmt)
+        width = max(width, len(str(v)))
+    return width
 
 
 def sheet_name(name: str, used: set[str]) -> str:
@@ -155,7 +218,51 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
         _write_sheet(wb, wb.add_worksheet(sheet_name(name, used)), df, formats)
     wb.set_properties({"author": "planner", "created": dt.datetime(*XLSX_TIMESTAMP)})
     wb.close()
-    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    return _restamp(raw.getvalue())
+
+
+#: Layouts of the zip records :func:`_restamp` rewrites (little-endian, no zip64).
+_EOCD = struct.Struct("<IHHHHIIH")  # end of central directory, 22 bytes
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")  # central directory entry, 46 bytes + name/extra/comment
+_LOCAL_SIG, _CENTRAL_SIG, _EOCD_SIG = 0x04034B50, 0x02014B50, 0x06054B50
+
+
+def _dos_time(t: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    """A zip entry's (time, date) fields for ``t`` = (year, month, day, hour, minute, second)."""
+    return t[3] << 11 | t[4] << 5 | t[5] // 2, (t[0] - 1980) << 9 | t[1] << 5 | t[2]
+
+
+def _restamp(data: bytes) -> bytes:
+    """The zip ``data`` with every entry's time :data:`XLSX_TIMESTAMP` and Unix mode 0644.
+
+    The time and mode fields are patched where they stand, so the compressed
+    entries are not compressed a second time; an archive of another layout
+    (a comment, zip64) is rewritten entry by entry instead.
+    """
+    buf = bytearray(data)
+    tail = len(buf) - _EOCD.size
+    eocd = _EOCD.unpack_from(buf, tail) if tail >= 0 else None
+    if eocd is None or eocd[0] != _EOCD_SIG or eocd[7] != 0 or eocd[5] + eocd[6] != tail:
+        return _rewritten(data)
+    time, date = _dos_time(XLSX_TIMESTAMP)
+    pos = eocd[6]
+    for _ in range(eocd[4]):
+        entry = _CENTRAL.unpack_from(buf, pos)
+        local = entry[16]
+        if entry[0] != _CENTRAL_SIG or struct.unpack_from("<I", buf, local)[0] != _LOCAL_SIG:
+            return _rewritten(data)
+        struct.pack_into("<HH", buf, pos + 12, time, date)
+        struct.pack_into("<I", buf, pos + 38, 0o644 << 16)
+        struct.pack_into("<HH", buf, local + 10, time, date)
+        pos += _CENTRAL.size + entry[10] + entry[11] + entry[12]
+    if pos != tail:
+        return _rewritten(data)
+    return bytes(buf)
+
+
+def _rewritten(data: bytes) -> bytes:
+    """The zip ``data`` rewritten entry by entry with :data:`XLSX_TIMESTAMP` and mode 0644 (deflated)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():

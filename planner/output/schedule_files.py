@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import pandas as pd
 
-from planner.output.charts import gantt_rows
+from planner.output.charts import gantt_groups
 from planner.output.excel import workbook_bytes
 from planner.schedule.results import ScheduleResult
 from planner.styles import milestone_colours
@@ -40,22 +41,38 @@ def schedule_xlsx_bytes(result: ScheduleResult) -> bytes:
 
 
 def sortable_table(df: pd.DataFrame, table_id: str) -> str:
-    """An HTML table whose columns sort on a click on their header (with :data:`SORT_JS` on the page)."""
+    """An HTML table whose columns sort on a click on their header (with :data:`SORT_JS` on the page).
+
+    Cells: empty for missing values, dates as ``yyyy-mm-dd``, anything else as
+    ``str(value)``, HTML-escaped.
+    """
     head = "".join(f"<th onclick=\"sortTable('{table_id}',{j})\">{html.escape(str(c))}</th>"
                    for j, c in enumerate(df.columns))
-    body = []
-    for row in df.itertuples(index=False, name=None):
-        cells = []
-        for v in row:
-            if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
-                s = ""
-            elif isinstance(v, pd.Timestamp):
-                s = v.date().isoformat()
-            else:
-                s = str(v)
-            cells.append(f"<td>{html.escape(s)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    columns = [[f"<td>{t}</td>" for t in _cell_texts(df.iloc[:, j])] for j in range(df.shape[1])]
+    rows = ["<tr>" + "".join(r) + "</tr>" for r in zip(*columns)] if columns else ["<tr></tr>"] * len(df)
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _cell_texts(s: pd.Series) -> list[str]:
+    """The HTML-escaped text of each cell of a column (see :func:`sortable_table`), a column at a time."""
+    dtype = s.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        values = s.to_numpy()
+        days = np.datetime_as_string(values.astype("datetime64[D]"), unit="D")
+        texts: list[str] = np.where(np.isnat(values), "", days).tolist()
+        return texts
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":  # no character to escape
+        return ["" if v != v else str(v) for v in s.tolist()]
+    return [html.escape(_cell_text(v)) for v in s]
+
+
+def _cell_text(v: object) -> str:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, pd.Timestamp):
+        day: str = v.date().isoformat()
+        return day
+    return str(v)
 
 
 #: The sorting function the tables of :func:`sortable_table` call.
@@ -67,15 +84,39 @@ var v=(!isNaN(na)&&!isNaN(nc)&&/^[-0-9.]+$/.test(a)&&/^[-0-9.]+$/.test(c))?na-nc
 return asc?v:-v;});r.forEach(function(x){b.appendChild(x);});t.dataset.col=col;t.dataset.dir=asc?'asc':'desc';}"""
 
 
+def _bar_parts(wp: pd.DataFrame, t0: pd.Timestamp, left: int, width: int, span: int
+               ) -> list[tuple[float, float, str]]:
+    """``(x, width, escaped tooltip)`` of each work package's bar in the SVG of :func:`gantt_html`.
+
+    ``x`` of a day is ``round(left + width * days since t0 / span, 2)`` (whole
+    days, as ``Timedelta.days``); a bar ends after its last day and is at least
+    0.5 wide.
+    """
+    day = np.timedelta64(1, "D")
+    start, end = wp["start"].to_numpy(), wp["end"].to_numpy()
+    origin = np.datetime64(t0.to_datetime64(), "ns")
+    d0 = ((start - origin) // day).tolist()
+    d1 = ((end + day - origin) // day).tolist()
+    first = np.datetime_as_string(start.astype("datetime64[D]"), unit="D").tolist()
+    last = np.datetime_as_string(end.astype("datetime64[D]"), unit="D").tolist()
+    out = []
+    for a, b, wp_id, kind, quantity, unit, crew, f, t, ms in zip(
+            d0, d1, wp["wp_id"], wp["kind"], wp["quantity"], wp["unit"], wp["crew"], first, last, wp["milestone"]):
+        x0, x1 = round(left + width * a / span, 2), round(left + width * b / span, 2)
+        tip = html.escape(f"{wp_id}: {kind} {quantity:g} {unit}, {crew}, {f} – {t} ({ms})")
+        out.append((x0, max(round(x1 - x0, 2), 0.5), tip))
+    return out
+
+
 def gantt_html(result: ScheduleResult) -> str:
     """Self-contained HTML Gantt chart (inline SVG, no network) with sortable tables."""
-    rows = gantt_rows(result)
+    wp, rows = gantt_groups(result)
     colours = milestone_colours(list(result.milestones["milestone"]))
-    wp = result.work_packages
-    dates = [d for d in list(wp["start"].dropna()) + list(wp["end"].dropna()) + list(result.milestones["deadline"])]
-    if dates:
-        t0 = min(dates).normalize() - pd.Timedelta(days=7)
-        t1 = max(dates).normalize() + pd.Timedelta(days=21)
+    dates = pd.concat([result.work_packages["start"].dropna(), result.work_packages["end"].dropna(),
+                       pd.to_datetime(result.milestones["deadline"])], ignore_index=True)
+    if len(dates):
+        t0 = dates.min().normalize() - pd.Timedelta(days=7)
+        t1 = dates.max().normalize() + pd.Timedelta(days=21)
     else:
         t0 = pd.Timestamp(result.config.start_date)
         t1 = t0 + pd.Timedelta(days=365)
@@ -96,15 +137,13 @@ def gantt_html(result: ScheduleResult) -> str:
             if m.month in (1, 4, 7, 10):
                 parts.append(f'<text x="{x(m) + 2}" y="{top - 8}" fill="#555">{m.strftime("%Y-%m")}</text>')
         m = m + pd.offsets.MonthBegin(1)
-    for y, (label, ms, g) in enumerate(rows):
+    bars = _bar_parts(wp, t0, left, width, span)
+    for y, (label, ms, pos) in enumerate(rows):
         yy = top + y * rh
         parts.append(f'<text x="{left - 4}" y="{yy + rh - 4}" text-anchor="end">{html.escape(label)}</text>')
-        for r in g.itertuples(index=False):
-            x0, x1 = x(r.start), x(r.end + pd.Timedelta(days=1))
-            tip = (f"{r.wp_id}: {r.kind} {r.quantity:g} {r.unit}, {r.crew}, {r.start.date()} – {r.end.date()}"
-                   f" ({r.milestone})")
-            parts.append(f'<rect x="{x0}" y="{yy + 2}" width="{max(round(x1 - x0, 2), 0.5)}" height="{rh - 4}" '
-                         f'fill="{colours.get(ms, "#999")}"><title>{html.escape(tip)}</title></rect>')
+        fill = colours.get(ms, "#999")
+        parts += [f'<rect x="{x0}" y="{yy + 2}" width="{w}" height="{rh - 4}" fill="{fill}"><title>{tip}</title></rect>'
+                  for x0, w, tip in (bars[i] for i in pos.tolist())]
     for mname, d in zip(result.milestones["milestone"], result.milestones["deadline"]):
         xd = x(pd.Timestamp(d))
         parts.append(f'<line x1="{xd}" y1="{top - 5}" x2="{xd}" y2="{height - 15}" stroke="{colours[mname]}" '

@@ -16,9 +16,8 @@ __all__ = ["LABELS", "REPORT_COLUMNS", "display_table", "format_cell", "format_f
 _COMMUNE_NAMES_FALLBACK = {"140804": "Serock", "140805": "Wieliszew"}
 
 
-def _indicators(loc: pd.DataFrame, bom: pd.DataFrame | None, comp: pd.DataFrame | None,
-                keys: list[str]) -> pd.DataFrame:
-    """Key figures of the localities grouped by ``keys`` (empty list: one total row)."""
+def _locality_figures(loc: pd.DataFrame, bom: pd.DataFrame | None, comp: pd.DataFrame | None) -> pd.DataFrame:
+    """The localities with their BOM cost, homes passed and milestone result (``ok``), ready to group."""
     df = loc.copy()
     if bom is not None:
         b = bom[bom["simc"] != "TOTAL"][["simc", "cost_total_pln", "homes_passed"]]
@@ -33,6 +32,11 @@ def _indicators(loc: pd.DataFrame, bom: pd.DataFrame | None, comp: pd.DataFrame 
     else:
         df["ok"] = float("nan")
     df["_has_ms"] = df["ok"].notna().astype(int)
+    return df
+
+
+def _indicators(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Key figures of the localities (:func:`_locality_figures`) grouped by ``keys`` (empty list: one total row)."""
     sums = ["points", "businesses", "white", "barriers", "targets", "connected", "unconnected",
             "km_aerial", "km_duct", "km_trench", "cost_total_pln", "homes_passed", "ok", "_has_ms"]
     g = (df.groupby(keys, sort=False)[sums].sum(min_count=1).reset_index() if keys
@@ -66,12 +70,13 @@ def report_figures(p: Plan) -> dict[str, pd.DataFrame]:
     if "milestone" not in loc:
         loc["milestone"] = ""
     loc["milestone"] = loc["milestone"].fillna("").astype(str)
+    df = _locality_figures(loc, bom, comp)
     out = {
-        "communes": _indicators(loc, bom, comp, ["terc6", "commune"]).rename(columns={"terc6": "terc"}),
-        "localities": _indicators(loc, bom, comp, ["commune", "locality", "simc", "milestone"]),
-        "total": _indicators(loc, bom, comp, []),
+        "communes": _indicators(df, ["terc6", "commune"]).rename(columns={"terc6": "terc"}),
+        "localities": _indicators(df, ["commune", "locality", "simc", "milestone"]),
+        "total": _indicators(df, []),
     }
-    ms = _indicators(loc[loc["milestone"] != ""], bom, comp, ["milestone"])
+    ms = _indicators(df[df["milestone"] != ""], ["milestone"])
     if p.schedule is not None:
         m = p.schedule.milestones[["milestone", "deadline", "ok", "worst_pct"]]
         ms = m.merge(ms, on="milestone", how="left")

@@ -33,6 +33,12 @@ def address_text(a: pd.DataFrame) -> pd.Series:
     loc = a["locality"].fillna("").astype(str)
     return pd.Series((street + " " + num + ", " + loc).where(street != "", loc + " " + num), index=a.index)
 
+def _address_texts(addresses: pd.DataFrame, ids: set[str]) -> dict[str, str]:
+    """:func:`address_text` of the addresses with these ids (as text), by id."""
+    key = addresses["id"].astype(str)
+    wanted = key.isin(ids)
+    return dict(zip(key[wanted], address_text(addresses[wanted])))
+
 def _milestone_of_simc(p: Plan) -> pd.Series:
     loc = p.localities
     if loc is None or "milestone" not in loc:
@@ -80,13 +86,14 @@ def consent_worklist(p: Plan) -> pd.DataFrame:
         seg_of_v = dict(zip(seg["v"].astype(int), seg["segment_id"].astype(int)))
         sid = sid.copy()
         sid[at_node] = [seg_of_v.get(int(n), -1) for n in d["access_node"].to_numpy()[at_node]]
-    pairs = [(parcel, aid) for aid, s in zip(d["address_id"].astype(str), sid) for parcel in on_path.get(int(s), ())]
-    dep = pd.DataFrame(pairs, columns=["parcel_id", "address_id"])
-    a = p.addresses.set_index(p.addresses["id"].astype(str))
-    text = address_text(a)
+    ids_of: dict[str, set[str]] = {}  # parcel -> the addresses behind it
+    for aid, s in zip(d["address_id"].astype(str).tolist(), sid.tolist()):
+        for parcel in on_path.get(s, ()):
+            ids_of.setdefault(parcel, set()).add(aid)
+    text = _address_texts(p.addresses, set().union(*ids_of.values()))
     rows = []
     for parcel, g in pend.groupby("parcel_id", sort=True):
-        ids = sorted(dep.loc[dep["parcel_id"] == parcel, "address_id"].unique())
+        ids = sorted(ids_of.get(parcel, ()))
         rows.append({
             "parcel_id": parcel,
             "segments": ";".join(str(x) for x in sorted(g["segment_id"].astype(int))),
@@ -137,9 +144,9 @@ def bom_sheets(p: Plan) -> dict[str, pd.DataFrame]:
                      "oszczędność % (saving %)": (100.0 * (naive - tree) / naive) if naive else 0.0})
     cost = pd.DataFrame(rows)
 
-    a = p.addresses.set_index(p.addresses["id"].astype(str))
-    text = address_text(a)
     dr = d.drops[d.drops["over_limit_m"] > 0].sort_values(["locality", "address_id"], kind="stable")
+    un = d.unconnected.sort_values(["locality", "address_id"], kind="stable")
+    text = _address_texts(p.addresses, {*dr["address_id"].astype(str), *un["address_id"].astype(str)})
     fees = pd.DataFrame({
         "address_id": dr["address_id"].astype(str).to_numpy(),
         "address": [text.get(i, "") for i in dr["address_id"].astype(str)],
@@ -152,7 +159,6 @@ def bom_sheets(p: Plan) -> dict[str, pd.DataFrame]:
     bar = p.addresses[p.addresses["is_barrier"].astype(bool)].sort_values(["locality", "id"], kind="stable")
     barriers = pd.DataFrame({"address_id": bar["id"].astype(str).to_numpy(), "address": address_text(bar).to_numpy(),
                              "locality": bar["locality"].to_numpy(), "reason": bar["barrier_reason"].to_numpy()})
-    un = d.unconnected.sort_values(["locality", "address_id"], kind="stable")
     unconnected = pd.DataFrame({"address_id": un["address_id"].astype(str).to_numpy(),
                                 "address": [text.get(i, "") for i in un["address_id"].astype(str)],
                                 "locality": un["locality"].to_numpy(), "reason": un["reason"].to_numpy(),
