@@ -90,17 +90,35 @@
     css(".pm-below-" + z + " .pm-minzoom-" + z + "{display:none}");
   }
 
+  /* The labels are bound here, with their class, to each feature's layer;
+   * not before the map first reaches zoom z: below it they are hidden anyway,
+   * and each permanent label costs a DOM element and a layout when opened. */
   function labelFromZoom(group, spec) {
-    var col = spec.tooltip, z = spec.labelMinZoom, area = spec.kind === "polygon";
+    var col = spec.tooltip, z = spec.labelMinZoom, area = spec.kind === "polygon", waiting = [], map = null;
     minZoomRule(z);
-    spec.tooltip = -1;  /* the labels are bound here, with their class, to each feature's layer */
+    spec.tooltip = -1;
     spec.perFeature = true;
+    function bind() {
+      if (!map || map.getZoom() < z || !map.hasLayer(group)) { return; }
+      waiting.forEach(function (layer) {
+        var tip = cell(spec, layer._pmK, col);
+        if (tip !== "") {
+          layer.bindTooltip(P.esc(tip), {permanent: true, direction: "center", offset: area ? [0, 0] : [0, -8],
+                                         className: "pm-label pm-area-label pm-minzoom-" + z});
+        }
+      });
+      waiting = [];
+    }
     group.on("layeradd", function (e) {
-      var layer = e.layer, tip = layer._pmSpec === spec ? cell(spec, layer._pmK, col) : "";
-      if (tip !== "") {
-        layer.bindTooltip(P.esc(tip), {permanent: true, direction: "center", offset: area ? [0, 0] : [0, -8],
-                                       className: "pm-label pm-area-label pm-minzoom-" + z});
+      if (e.layer._pmSpec === spec) { waiting.push(e.layer); }
+      bind();
+    });
+    group.on("add", function () {
+      if (!map) {
+        map = group._map;
+        map.on("zoomend", bind);
       }
+      bind();
     });
   }
 
