@@ -45,6 +45,8 @@
   var P = global.plannerMap = global.plannerMap || {};
   P.sorted = false;
   P.shared = {};  /* geometries shared between layers: name -> [GeoJSON coordinates] */
+  P.layerControls = [];  /* folium's layer controls, made after this file runs */
+  L.Control.Layers.addInitHook(function () { P.layerControls.push(this); });
 
   var ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"};
   function esc(s) {
@@ -387,23 +389,21 @@
     /* The lines' coordinates as flat arrays: feature k has the lines
      * FR[k] .. FR[k+1]-1, line r the vertices VR[r] .. VR[r+1]-1. */
     _flatten: function () {
-      var spec = this._pmSpec, n = this._n, nv = 0, nr = 0, k, r, i, g, rings, most = 0;
+      var spec = this._pmSpec, n = this._n, all = new Array(n), nv = 0, nr = 0, most = 0, k, r, i, rings;
       for (k = 0; k < n; k++) {
-        g = geometry(spec, k);
-        rings = depth(g) > 2 ? g : [g];
-        var fv = 0;
+        var g = geometry(spec, k), fv = 0;
+        rings = all[k] = g.length && Array.isArray(g[0][0]) ? g : [g];  /* a multi-line, or a line */
         for (r = 0; r < rings.length; r++) { fv += rings[r].length; }
         nr += rings.length;
         nv += fv;
-        most = Math.max(most, fv);
+        if (fv > most) { most = fv; }
       }
       var lat = new Float64Array(nv), lon = new Float64Array(nv);
       var FR = new Int32Array(n + 1), VR = new Int32Array(nr + 1);
       nv = nr = 0;
       for (k = 0; k < n; k++) {
         FR[k] = nr;
-        g = geometry(spec, k);
-        rings = depth(g) > 2 ? g : [g];
+        rings = all[k];
         for (r = 0; r < rings.length; r++) {
           VR[nr++] = nv;
           var ring = rings[r];
@@ -430,13 +430,14 @@
         if (!this._lat) { this._flatten(); }
         var X = this._x, Y = this._y, FR = this._FR, VR = this._VR, bb = this._bb;
         project(this._map, this._lat, this._lon, this._nv, X, Y);
-        for (k = 0; k < n; k++) {
-          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-          for (i = VR[FR[k]]; i < VR[FR[k + 1]]; i++) {
-            if (X[i] < x0) { x0 = X[i]; }
-            if (X[i] > x1) { x1 = X[i]; }
-            if (Y[i] < y0) { y0 = Y[i]; }
-            if (Y[i] > y1) { y1 = Y[i]; }
+        for (k = 0, i = 0; k < n; k++) {
+          var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, end = VR[FR[k + 1]];
+          for (; i < end; i++) {
+            var x = X[i], y = Y[i];
+            if (x < x0) { x0 = x; }
+            if (x > x1) { x1 = x; }
+            if (y < y0) { y0 = y; }
+            if (y > y1) { y1 = y; }
           }
           bb[4 * k] = x0; bb[4 * k + 1] = y0; bb[4 * k + 2] = x1; bb[4 * k + 3] = y1;
         }
@@ -456,14 +457,20 @@
       if (!n || !this._x) { return; }
       for (s = 0; s < this._st.length; s++) { e = Math.max(e, this._tol(s) + (this._isPoint ? this._rad[s] : 0)); }
       if (this._isPoint) {
+        var X = this._x, Y = this._y;
         for (k = 0; k < n; k++) {
-          x0 = Math.min(x0, this._x[k]); x1 = Math.max(x1, this._x[k]);
-          y0 = Math.min(y0, this._y[k]); y1 = Math.max(y1, this._y[k]);
+          if (X[k] < x0) { x0 = X[k]; }
+          if (X[k] > x1) { x1 = X[k]; }
+          if (Y[k] < y0) { y0 = Y[k]; }
+          if (Y[k] > y1) { y1 = Y[k]; }
         }
       } else {
-        for (k = 0; k < n; k++) {
-          x0 = Math.min(x0, this._bb[4 * k]); y0 = Math.min(y0, this._bb[4 * k + 1]);
-          x1 = Math.max(x1, this._bb[4 * k + 2]); y1 = Math.max(y1, this._bb[4 * k + 3]);
+        var bb = this._bb;
+        for (k = 0; k < 4 * n; k += 4) {
+          if (bb[k] < x0) { x0 = bb[k]; }
+          if (bb[k + 1] < y0) { y0 = bb[k + 1]; }
+          if (bb[k + 2] > x1) { x1 = bb[k + 2]; }
+          if (bb[k + 3] > y1) { y1 = bb[k + 3]; }
         }
       }
       this._pxBounds = L.bounds([x0 - e, y0 - e], [x1 + e, y1 + e]);
@@ -565,6 +572,18 @@
         }
       }
       return -1;
+    },
+
+    /* The geographical bounds of every feature (as FeatureGroup.getBounds takes them). */
+    getBounds: function () {
+      var spec = this._pmSpec, b = new L.LatLngBounds(), i;
+      if (this._isPoint) {
+        for (i = 0; i < this._n; i++) { b.extend([spec.lat[i], spec.lon[i]]); }
+      } else {
+        if (!this._lat) { this._flatten(); }
+        for (i = 0; i < this._nv; i++) { b.extend([this._lat[i], this._lon[i]]); }
+      }
+      return b;
     },
 
     /* Radii of the styles that have one scaled by f (at least 1.5 px), as P.scaleGroup does per layer. */
@@ -849,10 +868,14 @@
     if (cfg.bounds) { fit(map, cfg.bounds); }
     scalePoints(map, groups);
     map.on("zoomend", function () { scalePoints(map, groups); });
-    /* Put the layers on the map in drawing order (bottom first), at the final view. */
+    /* Put the layers on the map in drawing order (bottom first), at the final view.
+     * A layer control rebuilds its list on every layer added, unless it is
+     * adding the layer itself (_handlingClick): its list is built once, after. */
+    P.layerControls.forEach(function (c) { c._handlingClick = true; });
     for (var i = 0; i < groups.length; i++) {
       if (groups[i]._pmShow) { map.addLayer(groups[i]); }
     }
+    P.layerControls.forEach(function (c) { c._handlingClick = false; c._update(); });
     themeLegend(map, groups);
     keepOrder(map, groups);
     map.on("overlayremove", function () {
