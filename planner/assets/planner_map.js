@@ -235,9 +235,13 @@
       while (ca | cb) {
         if (ca & cb) { out = true; break; }
         var co = ca || cb, dx = bx - ax, dy = by - ay, x, y;
-        if (co & 8) { x = ax + dx * (B[3] - ay) / dy; y = B[3]; } else if (co & 4) {
+        if (co & 8) {         /* beyond max y */
+          x = ax + dx * (B[3] - ay) / dy; y = B[3];
+        } else if (co & 4) {  /* beyond min y */
           x = ax + dx * (B[1] - ay) / dy; y = B[1];
-        } else if (co & 2) { x = B[2]; y = ay + dy * (B[2] - ax) / dx; } else {
+        } else if (co & 2) {  /* beyond max x */
+          x = B[2]; y = ay + dy * (B[2] - ax) / dx;
+        } else {              /* beyond min x */
           x = B[0]; y = ay + dy * (B[0] - ax) / dx;
         }
         x = Math.round(x);
@@ -292,7 +296,7 @@
   function simplifyPart(s, e, tol) {
     var i, m = 0;
     SS[sp++] = sn;
-    if (!tol) {
+    if (!tol || e - s < 3) {  /* up to two points: nothing to simplify */
       for (i = s; i < e; i++) { SX[sn] = CX[i]; SY[sn++] = CY[i]; }
       return;
     }
@@ -512,10 +516,17 @@
       var FR = this._FR, VR = this._VR, o = this._st[this._si ? this._si[k] : 0];
       scratch(this._most);
       cn = cp = 0;
-      for (var r = FR[k]; r < FR[k + 1]; r++) { clipRing(this._x, this._y, VR[r], VR[r + 1], B); }
+      for (var r = FR[k]; r < FR[k + 1]; r++) {
+        if (o.noClip) {  /* the whole line, as Leaflet's option noClip */
+          CS[cp++] = cn;
+          for (var i = VR[r]; i < VR[r + 1]; i++) { CX[cn] = this._x[i]; CY[cn++] = this._y[i]; }
+        } else {
+          clipRing(this._x, this._y, VR[r], VR[r + 1], B);
+        }
+      }
       CS[cp] = cn;
       sn = sp = 0;
-      for (var i = 0; i < cp; i++) { simplifyPart(CS[i], CS[i + 1], o.smoothFactor); }
+      for (var j = 0; j < cp; j++) { simplifyPart(CS[j], CS[j + 1], o.smoothFactor); }
       SS[sp] = sn;
     },
 
