@@ -15,15 +15,30 @@ Each page is opened in Debian Chromium (network blocked); times are medians of `
 * time until ``window.plannerMapReady`` (every layer added and the canvas drawn; for the folium
   reference: the load event plus two animation frames).
 
-Goals: councillor map < 3 s to ready and <= 10 MB.  Usage::
+Goals: councillor map < 3 s to ready and <= 10 MB.
 
-    python scripts/bench_map.py [--plan DIR] [--runs 3] [--communes 2500] [--out DIR]
+4. The renderer's cost of ``map.png`` (:mod:`planner.maps.cdp`, the way the pipeline takes it): the
+   councillor map opened with the map runtime of this checkout (``planner/assets/planner_map*.js``, ``.css``)
+   and, in the same browser, with the runtime of ``--base-rev`` swapped into the same page (a git
+   revision; the data and the rest of the page are the same bytes).  Per page, best of ``--cdp-runs``
+   loads in one Chromium: ``Performance.getMetrics``' ``ScriptDuration`` and ``TaskDuration`` of the
+   page, and the CPU time of Chromium's whole process group (``/proc``: browser, renderers, GPU and
+   utility processes) from navigation to the PNG; then the same CPU from launching Chromium to the PNG,
+   one browser per load, as the pipeline pays it.  Ratios old/new; the two screenshots are compared
+   pixel by pixel.  Other processes on the machine inflate every figure: ``uptime`` is printed.
+
+Usage::
+
+    python scripts/bench_map.py [--plan DIR] [--runs 3] [--communes 2500] [--out DIR] [--base-rev REV]
+    python scripts/bench_map.py --renderer out/demo/map.html [--base-rev REV] [--cdp-runs 5] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -40,6 +55,10 @@ from planner.config import MapConfig  # noqa: E402
 
 GOAL_S = 3.0
 GOAL_MB = 10.0
+#: Revision whose map runtime the renderer comparison swaps in: the commit before the bulk drawing.
+BASE_REV = "d70e884"
+#: The runtime files inlined into a map page, by the first line of their text.
+_RUNTIME = ("planner_map.js", "planner_map_network.js", "planner_map.css")
 _FOLIUM_READY = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 
@@ -137,6 +156,127 @@ def _load_times(pages: list[tuple[Path, str]], runs: int) -> list[tuple[float, f
     return [(statistics.median(t for t, _ in ts), statistics.median(r for _, r in ts)) for ts in times]
 
 
+# --- 4. the renderer's cost of map.png ---------------------------------------------------------------
+
+
+def _with_runtime(html: str, assets: dict[str, str]) -> str:
+    """``html`` with each inlined runtime file (found by its first line, ``/* name - ...``) replaced by ``assets``."""
+    for name, text in assets.items():
+        tag = "style" if name.endswith(".css") else "script"
+        found = list(re.finditer(rf"<{tag}>\n(/\* {re.escape(name)} - .*?)\n</{tag}>", html, re.S))
+        if len(found) != 1:
+            if name == "planner_map_network.js" and not found:  # only in maps of an optical network
+                continue
+            raise SystemExit(f"the page does not inline {name} once")
+        html = html[:found[0].start(1)] + text + html[found[0].end(1):]
+    return html
+
+
+def _runtime_at(rev: str | None) -> dict[str, str]:
+    """The runtime files of a git revision (``None``: of this checkout)."""
+    if rev is None:
+        return {n: (ROOT / "planner" / "assets" / n).read_text(encoding="utf-8") for n in _RUNTIME}
+    out = {}
+    for n in _RUNTIME:
+        done = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:planner/assets/{n}"],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"cannot read planner/assets/{n} at {rev}: {done.stderr.strip()}")
+        out[n] = done.stdout
+    return out
+
+
+def _group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system, reaped children included) of every process in process group ``pgid``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if int(fields[2]) == pgid:
+            total += sum(int(x) for x in fields[11:15])
+    return total / tick
+
+
+def _renderer_costs(pages: list[Path], runs: int) -> tuple[list[dict[str, float]], list[float], list[bytes]]:
+    """Best-of-``runs`` renderer metrics per page (one warm browser), cold launch-to-PNG CPU, a screenshot each."""
+    from planner.maps.cdp import Browser
+
+    exe = maps.find_chromium()
+    if exe is None:
+        raise SystemExit("Chromium not found: run `make browser`")
+    keys = ("ScriptDuration", "TaskDuration", "cpu", "wall")
+    best = [dict.fromkeys(keys, float("inf")) for _ in pages]
+    shots: list[bytes] = [b"" for _ in pages]
+    with Browser(exe, maps.CHROMIUM_ARGS) as b:
+        for _ in range(runs):
+            for k, html in enumerate(pages):
+                session = b.new_page(1400, 900)
+                target = b.send("Target.getTargetInfo", session=session)["targetInfo"]["targetId"]
+                b.send("Performance.enable", session=session)
+                cpu0, t0 = _group_cpu(b._pid), time.perf_counter()
+                shots[k] = b.screenshot(html.resolve().as_uri(), 1400, 900, session=session)
+                wall, cpu = time.perf_counter() - t0, _group_cpu(b._pid) - cpu0
+                got = {m["name"]: m["value"] for m in b.send("Performance.getMetrics", session=session)["metrics"]}
+                got.update(cpu=cpu, wall=wall)
+                best[k] = {m: min(best[k][m], got[m]) for m in keys}
+                b.send("Target.closeTarget", {"targetId": target})
+    cold = [float("inf")] * len(pages)
+    for _ in range(runs):
+        for k, html in enumerate(pages):
+            with Browser(exe, maps.CHROMIUM_ARGS) as b:
+                b.screenshot(html.resolve().as_uri(), 1400, 900)
+                cold[k] = min(cold[k], _group_cpu(b._pid))
+    return best, cold, shots
+
+
+def _pixels_differing(a: bytes, b: bytes) -> tuple[int, int]:
+    """Pixels whose colour differs between two PNGs of one size, and the largest difference (0..255)."""
+    import matplotlib.image
+    import numpy as np
+
+    x, y = (np.round(matplotlib.image.imread(io.BytesIO(p), format="png")[..., :3] * 255).astype(int) for p in (a, b))
+    if x.shape != y.shape:
+        return x.shape[0] * x.shape[1], 255
+    d = np.abs(x - y).max(axis=-1)
+    return int((d > 0).sum()), int(d.max())
+
+
+def renderer_benchmark(html: Path, base_rev: str, runs: int, out: Path | None) -> None:
+    """Print the renderer's cost of ``map.png`` for ``html`` with this checkout's runtime and ``base_rev``'s."""
+    text = html.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = out or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        new = folder / "map_runtime_new.html"
+        old = folder / "map_runtime_old.html"
+        new.write_text(_with_runtime(text, _runtime_at(None)), encoding="utf-8")
+        old.write_text(_with_runtime(text, _runtime_at(base_rev)), encoding="utf-8")
+        (m_old, m_new), (c_old, c_new), (s_old, s_new) = (list(t) for t in _renderer_costs([old, new], runs))
+        if out is not None:
+            (folder / "map_runtime_old.png").write_bytes(s_old)
+            (folder / "map_runtime_new.png").write_bytes(s_new)
+    n_diff, worst = _pixels_differing(s_old, s_new)
+    print(f"map.png in Chromium over the DevTools pipe: {html} ({html.stat().st_size / 1e6:.2f} MB), 1400x900, "
+          f"best of {runs}; old = map runtime of {base_rev}, new = this checkout")
+    print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(f"  {'':40s} {'old':>8s} {'new':>8s} {'old/new':>8s}")
+    rows = [("page ScriptDuration, s", m_old["ScriptDuration"], m_new["ScriptDuration"]),
+            ("page TaskDuration, s", m_old["TaskDuration"], m_new["TaskDuration"]),
+            ("process-group CPU, navigation to PNG, s", m_old["cpu"], m_new["cpu"]),
+            ("wall, navigation to PNG, s", m_old["wall"], m_new["wall"]),
+            ("process-group CPU, launch to PNG, s", c_old, c_new)]
+    for label, a, b in rows:
+        print(f"  {label:40s} {a:8.3f} {b:8.3f} {a / b:8.2f}")
+    same = "the same picture" if n_diff == 0 else f"{n_diff} pixels differ, by at most {worst}/255"
+    print(f"  screenshots old vs new: {same}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--plan", type=Path, default=ROOT / "out" / "demo")
@@ -144,7 +284,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--communes", type=int, default=2_500, help="communes of the synthetic national map (0: skip)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None, help="keep the maps in this directory (default: temporary)")
+    ap.add_argument("--renderer", type=Path, default=None, metavar="MAP_HTML",
+                    help="only the renderer comparison (4.), on this written map")
+    ap.add_argument("--base-rev", default=BASE_REV, help=f"git revision of the old map runtime (default {BASE_REV})")
+    ap.add_argument("--cdp-runs", type=int, default=5, help="loads per page of the renderer comparison")
     args = ap.parse_args(argv)
+    if args.renderer is not None:
+        renderer_benchmark(args.renderer, args.base_rev, args.cdp_runs, args.out)
+        return 0
 
     print(f"uptime: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
     print(f"cores: {os.cpu_count()}")
@@ -171,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
             pages.append((comm, "window.plannerMapReady === true"))
         times = _load_times(pages, args.runs)
         sizes = [p.stat().st_size / 1e6 for p, _ in pages]
+        print()
+        renderer_benchmark(html, args.base_rev, args.cdp_runs, args.out)
+        print()
 
     (load, ready), (load_b, ready_b), (load_r, ready_r) = times[:3]
     print(f"map benchmark: {what} ({n_addr} address points, {len(layers.get('roads', []))} road pieces)")

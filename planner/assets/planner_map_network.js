@@ -25,13 +25,18 @@
   P.pools = {};
   P.minZooms = {};
 
-  /* Squares: circle markers with the option shape: "square" (canvas and SVG renderers). */
+  /* Squares: points with the option shape: "square", in bulk layers (P.shapes)
+   * and as circle markers (canvas and SVG renderers). */
+  P.shapes.square = {
+    path: function (ctx, x, y, r) { ctx.rect(x - r, y - r, 2 * r, 2 * r); },
+    hit: function (dx, dy, r) { return Math.abs(dx) <= r && Math.abs(dy) <= r; }
+  };
   L.Canvas.include({
     _updateSquare: function (layer) {
       if (!this._drawing || layer._empty()) { return; }
-      var p = layer._point, ctx = this._ctx, r = Math.max(Math.round(layer._radius), 1);
+      var p = layer._point, ctx = this._ctx;
       ctx.beginPath();
-      ctx.rect(p.x - r, p.y - r, 2 * r, 2 * r);
+      P.shapes.square.path(ctx, p.x, p.y, Math.max(Math.round(layer._radius), 1));
       this._fillStroke(ctx, layer);
     }
   });
@@ -50,8 +55,7 @@
     },
     _containsPoint: function (p) {
       if (this.options.shape !== "square") { return containsPoint.call(this, p); }
-      var r = this._radius + this._clickTolerance();
-      return Math.abs(p.x - this._point.x) <= r && Math.abs(p.y - this._point.y) <= r;
+      return P.shapes.square.hit(p.x - this._point.x, p.y - this._point.y, this._radius + this._clickTolerance());
     }
   });
 
@@ -86,16 +90,35 @@
     css(".pm-below-" + z + " .pm-minzoom-" + z + "{display:none}");
   }
 
+  /* The labels are bound here, with their class, to each feature's layer;
+   * not before the map first reaches zoom z: below it they are hidden anyway,
+   * and each permanent label costs a DOM element and a layout when opened. */
   function labelFromZoom(group, spec) {
-    var col = spec.tooltip, z = spec.labelMinZoom, area = spec.kind === "polygon";
+    var col = spec.tooltip, z = spec.labelMinZoom, area = spec.kind === "polygon", waiting = [], map = null;
     minZoomRule(z);
-    spec.tooltip = -1;  /* the labels are bound here, with their class */
+    spec.tooltip = -1;
+    spec.perFeature = true;
+    function bind() {
+      if (!map || map.getZoom() < z || !map.hasLayer(group)) { return; }
+      waiting.forEach(function (layer) {
+        var tip = cell(spec, layer._pmK, col);
+        if (tip !== "") {
+          layer.bindTooltip(P.esc(tip), {permanent: true, direction: "center", offset: area ? [0, 0] : [0, -8],
+                                         className: "pm-label pm-area-label pm-minzoom-" + z});
+        }
+      });
+      waiting = [];
+    }
     group.on("layeradd", function (e) {
-      var layer = e.layer, tip = layer._pmSpec === spec ? cell(spec, layer._pmK, col) : "";
-      if (tip !== "") {
-        layer.bindTooltip(P.esc(tip), {permanent: true, direction: "center", offset: area ? [0, 0] : [0, -8],
-                                       className: "pm-label pm-area-label pm-minzoom-" + z});
+      if (e.layer._pmSpec === spec) { waiting.push(e.layer); }
+      bind();
+    });
+    group.on("add", function () {
+      if (!map) {
+        map = group._map;
+        map.on("zoomend", bind);
       }
+      bind();
     });
   }
 
@@ -113,7 +136,7 @@
     }
     if (spec.pool) { P.pools[spec.pool] = (P.pools[spec.pool] || []).concat(spec.geom); }
     if (spec.labelMinZoom !== undefined && spec.tooltip >= 0) { labelFromZoom(group, spec); }
-    if (spec.fixedRadius) {
+    if (spec.fixedRadius) {  /* a circle marker's radius to scale by zoom, or a bulk layer's flag */
       group.on("layeradd", function (e) { delete e.layer._pmR0; });
     }
     return addLayer(group, spec);
