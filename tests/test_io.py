@@ -374,11 +374,12 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
     target = tmp_path / "t.csv"
     write_text("old\n", target)
 
-    def boom(self, path, **kw):
-        Path(path).write_text("partial", encoding="utf-8")
+    def boom(self, data):  # the temporary file gets part of the bytes, then the disk is full
+        with open(self, "wb") as fh:
+            fh.write(data[:3])
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    monkeypatch.setattr(Path, "write_bytes", boom)
     with pytest.raises(OSError, match="disk full"):
         write_csv(pd.DataFrame({"a": [1]}), target)
     assert target.read_text(encoding="utf-8") == "old\n"

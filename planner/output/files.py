@@ -26,6 +26,7 @@ import pyogrio
 import shapely
 
 from planner._errors import Problem, UsageError
+from planner.output.csv_text import csv_text
 
 __all__ = [
     "OUTPUT_MARKER",
@@ -112,7 +113,7 @@ def write_csv(
     sort_by: str | list[str] | None = None,
     float_format: str = "%.3f",
 ) -> Path:
-    """Write a table as CSV atomically and deterministically.
+    r"""Write a table as CSV atomically and deterministically.
 
     Parameters
     ----------
@@ -126,6 +127,12 @@ def write_csv(
     float_format
         printf format of floats (default 3 decimals: millimetres, grosze + 1).
 
+    Notes
+    -----
+    The bytes are those of ``DataFrame.to_csv(index=False, float_format=...,
+    lineterminator='\n')`` in UTF-8, built column by column
+    (:func:`planner.output.csv_text.csv_text`, several times faster).
+
     Returns
     -------
     Path
@@ -134,10 +141,7 @@ def write_csv(
     out = _csv_frame(df)
     if sort_by is not None:
         out = out.sort_values(sort_by, kind="mergesort")
-    path = Path(path)
-    with _atomic_target(path) as tmp:
-        out.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
-    return path
+    return write_bytes(csv_text(out, float_format).encode("utf-8"), path)
 
 
 def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
