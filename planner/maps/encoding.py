@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["Col", "dumps", "encode_col", "layer_spec"]
+__all__ = ["Col", "Group", "dumps", "encode_col", "layer_spec"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,32 @@ class Col:
     values: pd.Series
     unit: str | None = None
     decimals: int = 0
+
+
+@dataclass
+class Group:
+    """One layer of a map, as listed in its layer control.
+
+    Parameters
+    ----------
+    key
+        Stable key (drawing order, tests), e.g. ``'status.connect'``.
+    name
+        Name in the layer control.
+    spec
+        The layer's features (:func:`layer_spec`).
+    show
+        Whether the layer is switched on when the page opens.
+    base
+        A base layer: one of a set of mutually exclusive layers (radio buttons
+        in the layer control, e.g. the themes of a choropleth).
+    """
+
+    key: str
+    name: str
+    spec: dict[str, Any]
+    show: bool = True
+    base: bool = False
 
 
 def encode_col(c: Col, lang: str) -> dict[str, Any]:

@@ -36,8 +36,7 @@ import shapely
 
 from planner import styles
 from planner.maps.columns import col, fmt, num, truthy
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.plan_layers import Ctx, simplified
 from planner.maps.texts import vocab
 from planner.network.styles import CABLE_WIDTHS_MM

@@ -21,8 +21,7 @@ import pandas as pd
 
 from planner import styles
 from planner.maps.columns import col, fmt, num, truthy
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.plan_layers import Ctx
 
 __all__ = ["OVER_BUDGET_STYLE", "address_network_cols", "budget_by_address", "over_budget_groups"]

@@ -18,8 +18,7 @@ import pandas as pd
 
 from planner import styles
 from planner.maps.columns import col, dates, fmt, milestone_labels, num, truthy
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.texts import TEXT, vocab
 from planner.schema import PLAN_STATUSES, POLE_OWNERS, WORKING_CRS
 from planner.whitespots import localize_reasons
