@@ -183,6 +183,6 @@ def over_budget_groups(a: gpd.GeoDataFrame, label: pd.Series, budget: pd.DataFra
     if n == 0:
         return []
     fields = [Col("", label[over])] + [Col(c.label, c.values[over], c.unit, c.decimals) for c in cols]
-    spec = layer_spec(a[over], "point", cols=fields, styles=[OVER_BUDGET_STYLE], precision=ctx.precision,
+    spec = layer_spec(a.geometry[over], "point", cols=fields, styles=[OVER_BUDGET_STYLE], precision=ctx.precision,
                       lang=lang, heading=t["over_budget"], title=0)
     return [Group("over_budget", f"{t['layer.over_budget']} ({fmt(n, 0, lang)})", spec)]
