@@ -12,7 +12,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.maps.encoding import Col, RawJSON, dumps, encode_col, layer_spec
+from planner.maps.encoding import Col, RawJSON, dumps, encode_col, layer_spec, wgs84_bounds
 
 _E = st.floats(600_000, 700_000)  # EPSG:2180 around Serock
 _N = st.floats(470_000, 560_000)
@@ -100,3 +100,14 @@ def test_number_fields_as_pandas_rounds_them(values, decimals):
     expected = (v.astype("Int64").astype(object) if decimals == 0 else v.astype(object)).where(v.notna(), None)
     assert got == expected.tolist()
     assert json.dumps(got) == json.dumps(expected.tolist())
+
+
+@settings(max_examples=60, deadline=None)
+@given(points=st.lists(st.tuples(_E, _N), min_size=3, max_size=12), empty=st.booleans(), missing=st.booleans())
+def test_bounds_as_to_crs_total_bounds(points, empty, missing):
+    geoms = [shapely.Point(points[0]), shapely.LineString(points[:3]), shapely.Polygon(points[:3]).buffer(5),
+             shapely.MultiPoint(points[3:] or points[:1])]
+    geoms += [shapely.LineString()] if empty else []
+    geoms += [None] if missing else []
+    geo = gpd.GeoSeries(geoms, crs="EPSG:2180")
+    assert wgs84_bounds(geo).tolist() == geo.to_crs("EPSG:4326").total_bounds.tolist()

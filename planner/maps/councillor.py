@@ -40,7 +40,7 @@ from planner.maps.areas import has_village_states, locality_groups, milestone_fi
 from planner.maps.base_layer import place_groups, road_groups
 from planner.maps.checks import check_layers, check_loss_budget
 from planner.maps.columns import col
-from planner.maps.encoding import Group
+from planner.maps.encoding import Group, wgs84_bounds
 from planner.maps.html import page_html
 from planner.maps.legend import default_title, info_html, legend_html
 from planner.maps.optical import OPTICAL_LAYERS, RUNTIME, has_optical_layers, optical_groups
@@ -233,7 +233,7 @@ def _page(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig, title: str | N
     groups, summary = _build_groups(layers, cfg, drop_limit_m, loss_budget)
 
     bounds_src = [layers["addresses"]] + [layers[k] for k in ("localities",) if k in layers and len(layers[k])]
-    b = np.array([g.geometry.to_crs("EPSG:4326").total_bounds for g in bounds_src])
+    b = np.array([wgs84_bounds(g.geometry) for g in bounds_src])
     south, west, north, east = (float(b[:, 1].min()), float(b[:, 0].min()), float(b[:, 3].max()),
                                 float(b[:, 2].max()))
     t = TEXT[cfg.lang]

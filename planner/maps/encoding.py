@@ -22,7 +22,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-__all__ = ["Col", "Group", "RawJSON", "dumps", "encode_col", "layer_spec"]
+__all__ = ["Col", "Group", "RawJSON", "dumps", "encode_col", "layer_spec", "wgs84_bounds"]
 
 
 @dataclass(frozen=True)
@@ -213,6 +213,36 @@ def _wgs84_vertices(geo: gpd.GeoSeries, type_id: int) -> tuple[np.ndarray, np.nd
         x, y = _to_wgs84(geo.crs).transform(xy[:, 0], xy[:, 1])
         xy = np.column_stack([x, y])
     return xy, index
+
+
+def wgs84_bounds(geo: gpd.GeoSeries) -> np.ndarray:
+    """``geo.to_crs('EPSG:4326').total_bounds``, from the transformed vertices.
+
+    The bounds of a geometry are those of its vertices, so the extremes of
+    the vertices transformed as ``to_crs`` transforms them are the same
+    numbers (2D geometries; with Z coordinates, or without a CRS, ``to_crs``
+    itself is used).
+
+    Parameters
+    ----------
+    geo
+        Geometries with a CRS.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[west, south, east, north]`` in degrees.
+    """
+    data = np.asarray(geo.to_numpy(), dtype=object)
+    if geo.crs is None or bool(shapely.has_z(data).any()):
+        return np.asarray(geo.to_crs("EPSG:4326").total_bounds)
+    xy = shapely.get_coordinates(data)
+    if not len(xy):
+        return np.full(4, np.nan)
+    if not geo.crs.is_exact_same(_wgs84()):
+        x, y = _to_wgs84(geo.crs).transform(xy[:, 0], xy[:, 1])
+        xy = np.column_stack([x, y])
+    return np.array([np.nanmin(xy[:, 0]), np.nanmin(xy[:, 1]), np.nanmax(xy[:, 0]), np.nanmax(xy[:, 1])])
 
 
 def _geometry_json(geo: gpd.GeoSeries, precision: int) -> RawJSON | list[Any]:

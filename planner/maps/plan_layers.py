@@ -297,6 +297,7 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
     surface = col(seg, "surface").map(vocab(lang, "surface")).fillna("")
     consent = col(seg, "consent").map(vocab(lang, "consent")).fillna("")
     built = truthy(col(seg, "built", False)).to_numpy()
+    duct, locality = col(seg, "duct_id"), col(seg, "locality")
     pool = np.full(len(seg), -1, dtype=np.int64)
     n_pooled = 0
     groups = []
@@ -311,11 +312,11 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
         cols = [
             Col(t["col.length"], length[mask], unit=" m"),
             Col(t["col.poles"], n_poles[mask].where(n_poles[mask] > 0), unit=""),
-            Col(t["col.duct"], col(seg, "duct_id")[mask]),
+            Col(t["col.duct"], duct[mask]),
             Col(t["col.surface"], surface[mask]),
             Col(t["col.crossings"], crossings[mask].where(crossings[mask] > 0), unit=""),
             Col(t["col.consent"], consent[mask]),
-            Col(t["col.locality"], col(seg, "locality")[mask]),
+            Col(t["col.locality"], locality[mask]),
         ]
         spec = layer_spec(seg.geometry[mask], "line", cols=cols, styles=[NETWORK_STYLE[c]], precision=ctx.precision,
                           lang=lang, heading=t[f"net.{c}"])
@@ -332,8 +333,8 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
             Col(t["col.kind"], kind[built]),
             Col(t["col.length"], length[built], unit=" m"),
             Col(t["col.poles"], n_poles[built].where(n_poles[built] > 0), unit=""),
-            Col(t["col.duct"], col(seg, "duct_id")[built]),
-            Col(t["col.locality"], col(seg, "locality")[built]),
+            Col(t["col.duct"], duct[built]),
+            Col(t["col.locality"], locality[built]),
         ]
         spec = layer_spec(seg.geometry[built], "line", cols=cols,
                           styles=[BUILT_STYLE["aerial"], BUILT_STYLE["underground"]],
