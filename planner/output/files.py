@@ -27,6 +27,7 @@ import shapely
 
 from planner._errors import Problem, UsageError
 from planner.output.csv_text import csv_text
+from planner.output.gpkg_layers import write_layer
 
 __all__ = [
     "OUTPUT_MARKER",
@@ -195,8 +196,10 @@ def _gpkg_ready(df: pd.DataFrame) -> pd.DataFrame:
 def write_gpkg(layers: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """Write layers into one GeoPackage atomically and byte-reproducibly.
 
-    GDAL receives each layer as an Arrow stream (``use_arrow=True``: half the
-    time of feature-by-feature writing on the demo; same layers read back).
+    GDAL receives each layer as an Arrow stream (half the time of
+    feature-by-feature writing on the demo; same layers read back), built
+    as ``pyogrio.write_dataframe(..., use_arrow=True)`` builds it
+    (:func:`planner.output.gpkg_layers.write_layer`, with less Python).
 
     Parameters
     ----------
@@ -218,14 +221,10 @@ def write_gpkg(layers: dict[str, pd.DataFrame], path: str | Path) -> Path:
             for name, df in layers.items():
                 df = _gpkg_ready(df)
                 if isinstance(df, gpd.GeoDataFrame) and df.active_geometry_name is not None:
-                    geo = df.geometry
-                    geometry_type = None
-                    if geo.isna().all():
-                        geometry_type = "Unknown"
-                    pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG", geometry_type=geometry_type,
-                                            use_arrow=True)
+                    geometry_type = "Unknown" if df.geometry.isna().all() else None
+                    write_layer(df, tmp, name, geometry_type=geometry_type)
                 else:
-                    pyogrio.write_dataframe(pd.DataFrame(df), tmp, layer=name, driver="GPKG", use_arrow=True)
+                    write_layer(pd.DataFrame(df), tmp, name)
     return path
 
 
