@@ -155,14 +155,17 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
 
 @contextlib.contextmanager
 def _gpkg_write_options() -> Iterator[None]:
-    """GDAL settings while a GeoPackage is written: a fixed timestamp, and no fsync per layer.
+    """GDAL settings while a GeoPackage is written: a fixed timestamp, no fsync per layer, no SpatiaLite.
 
     SQLite's ``synchronous`` mode makes every layer wait for the disk (a tenth of a
     second per layer on a busy machine); the file is a temporary one that only
     replaces its target once complete (:func:`_atomic_target`), so an interrupted
-    write never leaves a damaged GeoPackage either way.
+    write never leaves a damaged GeoPackage either way.  GDAL opens the file
+    again for every layer and would register SpatiaLite's SQL functions each
+    time (5 % of the writing on the demo); writing a GeoPackage uses none of
+    them (the files are the same bytes with or without).
     """
-    options = {"OGR_CURRENT_DATE": _GPKG_TIMESTAMP, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    options = {"OGR_CURRENT_DATE": _GPKG_TIMESTAMP, "OGR_SQLITE_SYNCHRONOUS": "OFF", "SPATIALITE_LOAD": "NO"}
     old = {k: pyogrio.get_gdal_config_option(k) for k in options}
     pyogrio.set_gdal_config_options(options)
     try:
