@@ -13,7 +13,7 @@ columns as text, WKB as ``binary``) and calls ``pyogrio.write_arrow`` with the
 arguments ``write_dataframe`` would; ``tests/test_output_gpkg.py`` reads both
 files back and compares them.  Layers it does not cover (several geometry
 columns, single and multi types that GDAL wants promoted to multi) go
-through ``pyogrio.write_dataframe`` itself.
+through ``pyogrio.write_dataframe`` itself, as do repeated column names.
 """
 
 from __future__ import annotations
@@ -96,8 +96,8 @@ def write_layer(df: pd.DataFrame, path: Path, layer: str, geometry_type: str | N
     geo_name = df.active_geometry_name if isinstance(df, gpd.GeoDataFrame) else None
     geoms = np.asarray(df.geometry.to_numpy(), dtype=object) if geo_name is not None and geo_cols else None
     inferred = _geometry_type(geoms) if geoms is not None else "Unknown"
-    if geo_cols != ([geo_name] if geoms is not None else []) or inferred is None:
-        # several geometry columns, one that is not the active geometry, or types to promote: pyogrio
+    if geo_cols != ([geo_name] if geoms is not None else []) or inferred is None or not df.columns.is_unique:
+        # several geometry columns, one that is not the active geometry, types to promote, repeated names: pyogrio
         pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG", geometry_type=geometry_type, use_arrow=True)
         return
     if geoms is None:
