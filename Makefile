@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser postgis bench bench-network bench-replan bench-scale clean demo-data
+.PHONY: demo test browser postgis bench bench-network bench-replan bench-scale bench-writers clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_routing.py
 	$(BIN)/python scripts/bench_whitespots.py
 	$(BIN)/python scripts/bench_map.py
+
+## Writers of the main process (map.html, GeoPackages, CSVs): CPU against folium, pyogrio and pandas, byte checks.
+bench-writers: $(STAMP)
+	$(BIN)/python scripts/bench_writers.py
 
 ## Re-planning benchmark (issue #18): replan of the demo, crew search, ratios to references.
 bench-replan: $(STAMP)
