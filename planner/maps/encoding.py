@@ -7,6 +7,13 @@ rounded to a fixed number of decimals, one array per popup field, repeated
 strings dictionary-encoded, numbers formatted in the browser.  ~12 k address
 points stay a few MB and load in well under a second.  The format is described
 at the top of ``planner_map.js``.
+
+Writing is cheap too: vertices are transformed to WGS 84 as arrays (the
+numbers ``GeoSeries.to_crs`` gives, without building the transformed
+geometries), and line coordinates become JSON text straight from the vertex
+array (:class:`RawJSON`, the text ``json.dumps`` writes for the nested lists),
+so no Python list is made per vertex.  ``tests/test_maps_encoding.py`` checks
+both against their plain definitions.
 """
 
 from __future__ import annotations

@@ -28,16 +28,37 @@ from typing import Any
 
 from planner.maps.encoding import Group, dumps
 
-__all__ = ["asset", "inline", "inline_css", "page_html"]
+__all__ = ["asset", "head_assets", "inline", "inline_css", "page_html"]
 
 
 def asset(name: str) -> bytes:
-    """A file of :mod:`planner.assets` (``name`` relative to ``planner/assets``)."""
+    """A file of :mod:`planner.assets`.
+
+    Parameters
+    ----------
+    name
+        Path relative to ``planner/assets``, e.g. ``'leaflet/leaflet.js'``.
+
+    Returns
+    -------
+    bytes
+    """
     return resources.files("planner").joinpath("assets", name).read_bytes()
 
 
 def inline_css(name: str) -> str:
-    """CSS of :mod:`planner.assets` with its ``url(images/...)`` references replaced by data URIs."""
+    """CSS of :mod:`planner.assets` with its ``url(images/...)`` references replaced by data URIs.
+
+    Parameters
+    ----------
+    name
+        Path of the stylesheet relative to ``planner/assets``; its images are
+        looked up next to it.
+
+    Returns
+    -------
+    str
+    """
     css = asset(name).decode("utf-8")
     folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
 
@@ -51,6 +72,17 @@ def inline_css(name: str) -> str:
 def inline(tag: str, text: str) -> str:
     """``text`` in a ``<style>`` or ``<script>`` element.
 
+    Parameters
+    ----------
+    tag
+        ``'style'`` or ``'script'``.
+    text
+        The stylesheet or script.
+
+    Returns
+    -------
+    str
+
     Raises
     ------
     ValueError
@@ -62,7 +94,19 @@ def inline(tag: str, text: str) -> str:
 
 
 def head_assets(runtime: Sequence[str] = ()) -> list[str]:
-    """The ``<head>`` elements of every map page: Leaflet, its CSS, the map runtime (and ``runtime`` additions)."""
+    """The ``<head>`` elements of every map page, in page order.
+
+    Parameters
+    ----------
+    runtime
+        Runtime additions of :mod:`planner.assets` inlined after the map runtime.
+
+    Returns
+    -------
+    list of str
+        Leaflet's CSS (images inlined), the planner's CSS, Leaflet, the map
+        runtime and the additions.
+    """
     return [inline("style", inline_css("leaflet/leaflet.css")), inline("style", asset("planner_map.css").decode()),
             inline("script", asset("leaflet/leaflet.js").decode()), inline("script", asset("planner_map.js").decode()),
             *(inline("script", asset(name).decode("utf-8")) for name in runtime)]
