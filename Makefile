@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test browser postgis bench bench-network bench-replan bench-scale clean demo-data
+.PHONY: demo test browser postgis bench bench-network bench-replan bench-scale bench-writers clean demo-data
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_routing.py
 	$(BIN)/python scripts/bench_whitespots.py
 	$(BIN)/python scripts/bench_map.py
+
+## Writers of a plan directory, CPU against their reference libraries: map.html, GeoPackages, CSVs (folium,
+## pyogrio, pandas; byte checks) and the workbooks, Gantt chart and report (pandas, matplotlib).
+bench-writers: $(STAMP)
+	$(BIN)/python scripts/bench_writers.py
+	$(BIN)/python scripts/bench_workbooks.py
 
 ## Re-planning benchmark (issue #18): replan of the demo, crew search, ratios to references.
 bench-replan: $(STAMP)

@@ -1,170 +1,166 @@
-"""Benchmark of the schedule, Gantt, workbook and report writers of the demo plan (CPU seconds).
+"""Benchmark of the writers of a plan directory that run in the main process: map.html, GeoPackages, CSVs.
 
-Measures, on the demo plan (``planner.plan`` of ``load_area('demo')``):
+For the demo plan (planned once in this process), each writer as ``write_plan`` calls it, CPU
+seconds (``time.process_time``: robust to other load on the machine; best of ``--repeat``),
+against the reference library doing the same job in the same process, with a byte check:
 
-* **cold**: each output written in a process forked from this one, in the order of the
-  writer process of :func:`planner.output.write_plan` (``schedule.xlsx``, ``gantt.html``,
-  ``gantt.png``, ``bom.xlsx``, the report): first calls, with matplotlib imported on the
-  way (``import matplotlib`` on a line of its own), as in a real run; the median of
-  ``--runs`` forks;
-* **warm**: the best of ``--repeat`` calls of each in this process;
-* **references** run on the same tables and figure in this process, printed as ratios
-  (writer / reference): ``DataFrame.to_excel`` (pandas with XlsxWriter) for the
-  workbooks, ``DataFrame.to_html`` for the HTML tables, matplotlib's ``Figure.savefig``
-  for the PNGs (the Gantt chart as ``savefig`` draws it after ``Figure.tight_layout``).
+* ``map.html``: :func:`planner.maps.write_map` (offline page written directly,
+  :mod:`planner.maps.html`) against ``build_map(...).get_root().render()`` (folium, as before);
+  plus ``import folium`` in a fresh interpreter that has pandas and geopandas loaded, the cost a
+  ``planner plan`` process no longer pays;
+* ``area.gpkg`` + ``plan.gpkg``: :func:`planner.output.files.write_gpkg` against
+  ``pyogrio.write_dataframe(..., use_arrow=True)`` per layer with the same GDAL settings except
+  SpatiaLite loading (as before);
+* ``*.csv``: :func:`planner.output.files.write_csv` against ``DataFrame.to_csv``.
 
-CPU seconds (``time.process_time``) rather than wall seconds, so that the figures hold on a
-machine shared with other work; run it on a quiet machine for wall-clock goals.
+The ratio ``reference / planner`` is printed for each (> 1: the planner is faster).  With
+``--gc-freeze`` the map is also timed after ``gc.freeze()`` (the objects of the plan no longer
+scanned by the garbage collector, what a caller can do before writing).  Usage::
 
-Usage::
-
-    python scripts/bench_writers.py [--runs 5] [--repeat 5]
+    python scripts/bench_writers.py [--repeat 5] [--out DIR] [--gc-freeze]
 """
 
 from __future__ import annotations
 
 import argparse
-import io
+import gc
 import os
-import pickle
-import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import planner  # noqa: E402
-from planner.output import charts, excel, schedule_files  # noqa: E402
-from planner.report.document import report_html, report_markdown  # noqa: E402
-from planner.report.figures import report_figures  # noqa: E402
-from planner.report.worklists import bom_sheets  # noqa: E402
+import geopandas as gpd  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyogrio  # noqa: E402
+
+from planner import datasets, maps  # noqa: E402
+from planner.config import load_config  # noqa: E402
+from planner.io import load_area  # noqa: E402
+from planner.output import files, gpkg_styles  # noqa: E402
+from planner.output.tables import plan_layers, plan_tables  # noqa: E402
+from planner.pipeline import plan  # noqa: E402
+from planner.report.worklists import milestone_names  # noqa: E402
+
+_FOLIUM_IMPORT = ("import time, geopandas, pandas, numpy, shapely, pyproj; t = time.process_time(); import folium; "
+                  "print(time.process_time() - t)")
 
 
-def _steps(p: planner.Plan) -> list[tuple[str, Callable[[], Any]]]:
-    """The writers, in the order of the writer process; each step gets the previous one's results."""
-    state: dict[str, Any] = {}
-
-    def report() -> None:
-        fig = report_figures(p)
-        map_png = charts.static_map_png(p)
-        report_markdown(p, fig)
-        report_html(p, fig, gantt_png=state["gantt"], map_png=map_png)
-
-    def matplotlib() -> None:
-        import matplotlib.backends.backend_agg  # noqa: F401
-        import matplotlib.figure  # noqa: F401
-
-    return [
-        ("schedule.xlsx", lambda: schedule_files.schedule_xlsx_bytes(p.schedule)),
-        ("gantt.html", lambda: schedule_files.gantt_html(p.schedule)),
-        ("import matplotlib", matplotlib),
-        ("gantt.png", lambda: state.__setitem__("gantt", charts.figure_png(charts.gantt_figure(p.schedule)))),
-        ("bom.xlsx", lambda: excel.workbook_bytes(bom_sheets(p))),
-        ("report (figures, map, md, html)", report),
-    ]
-
-
-def _cold(p: planner.Plan) -> dict[str, float]:
-    """CPU seconds of each step in a forked child (first calls)."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: run the steps, send the times, leave without the parent's exit handlers
-        os.close(read_fd)
-        times = {}
-        for name, step in _steps(p):
-            t0 = time.process_time()
-            step()
-            times[name] = time.process_time() - t0
-        with os.fdopen(write_fd, "wb") as f:
-            f.write(pickle.dumps(times))
-        os._exit(0)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as f:
-        data = f.read()
-    os.waitpid(pid, 0)
-    times: dict[str, float] = pickle.loads(data)
-    return times
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> float:
+def _best(fn: Callable[[Path], None], out: Path, repeat: int) -> float:
+    """Best CPU seconds of ``fn`` over ``repeat`` runs, each into a fresh directory (as in a staging directory)."""
     best = float("inf")
-    for _ in range(repeat):
+    for k in range(repeat):
+        d = out / f"run{k}"
+        d.mkdir(parents=True)
         t0 = time.process_time()
-        fn()
+        fn(d)
         best = min(best, time.process_time() - t0)
     return best
 
 
-def _savefig_png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=charts.DPI, metadata={"Software": None})
-    return buf.getvalue()
+def _reference_gpkg(layers: dict[str, pd.DataFrame], path: Path) -> None:
+    """The GeoPackage written layer by layer by pyogrio (GDAL settings of write_gpkg, SpatiaLite loaded)."""
+    opts = {"OGR_CURRENT_DATE": files._GPKG_TIMESTAMP, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    old = {k: pyogrio.get_gdal_config_option(k) for k in opts}
+    pyogrio.set_gdal_config_options(opts)
+    try:
+        for name, df in layers.items():
+            df = files._gpkg_ready(df)
+            if isinstance(df, gpd.GeoDataFrame) and df.active_geometry_name is not None:
+                geometry_type = "Unknown" if df.geometry.isna().all() else None
+                pyogrio.write_dataframe(df, path, layer=name, driver="GPKG", geometry_type=geometry_type,
+                                        use_arrow=True)
+            else:
+                pyogrio.write_dataframe(pd.DataFrame(df), path, layer=name, driver="GPKG", use_arrow=True)
+    finally:
+        pyogrio.set_gdal_config_options(old)
 
 
-def _references(p: planner.Plan, repeat: int) -> list[tuple[str, float, float]]:
-    """(what, planner's CPU s, reference's CPU s) on the same tables and figure."""
-    import pandas as pd
-    from matplotlib.figure import Figure
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print one line per writer."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=5, help="runs per writer (best taken)")
+    ap.add_argument("--out", type=Path, default=None, help="directory for the files (default: a temp dir)")
+    ap.add_argument("--gc-freeze", action="store_true", help="also time the map after gc.freeze()")
+    args = ap.parse_args(argv)
 
-    sch = p.schedule
-    assert sch is not None
-    sheets = {"Summary": sch.milestones, "Compliance": sch.compliance, "Work packages": sch.work_packages}
+    cfg = load_config("demo").updated(progress=False)
+    p = plan(load_area("demo", cfg, progress=False), cfg, official_list=datasets.get_path("demo_official_list"))
+    layers = plan_layers(p)
+    area = {k: v for k, v in p.area.layers.items() if len(v)}
+    roads = {"roads": p.area.layers["roads"]} if len(p.area.layers.get("roads", ())) else {}
+    map_kw = {"config": p.config.map, "drop_limit_m": p.config.design.drop_contract_max_m}
+    styles = gpkg_styles.plan_styles(list(layers), milestones=milestone_names(p))
 
-    def pandas_xlsx() -> None:
-        with pd.ExcelWriter(io.BytesIO(), engine="xlsxwriter") as w:
-            for name, df in sheets.items():
-                df.to_excel(w, sheet_name=name, index=False)
+    def planner_map(d: Path) -> None:
+        maps.write_map({**layers, **roads}, d / "map.html", **map_kw)
 
-    def tight_gantt() -> Any:  # the chart laid out as Figure.tight_layout leaves it: savefig draws it twice
-        fig = charts.gantt_figure(sch)
-        fig.tight_layout()
-        return fig
+    def folium_map(d: Path) -> None:
+        text = maps.build_map({**layers, **roads}, **map_kw).get_root().render()
+        files.write_bytes(text.encode("utf-8"), d / "map.html")
 
-    ax = Figure(figsize=(12, 8)).add_subplot(1, 1, 1)
-    ax.plot(range(100), [i * i for i in range(100)])
-    line = ax.figure
-    return [
-        ("workbook of 3 schedule tables vs DataFrame.to_excel", _best(lambda: excel.workbook_bytes(sheets), repeat),
-         _best(pandas_xlsx, repeat)),
-        ("HTML table of the work packages vs DataFrame.to_html",
-         _best(lambda: schedule_files.sortable_table(sch.work_packages, "t"), repeat),
-         _best(lambda: sch.work_packages.to_html(index=False), repeat)),
-        ("Gantt PNG (figure_png) vs savefig after tight_layout",
-         _best(lambda: charts.figure_png(charts.gantt_figure(sch)), repeat),
-         _best(lambda: _savefig_png(tight_gantt()), repeat)),
-        ("PNG of one figure (figure_png) vs savefig", _best(lambda: charts.figure_png(line), repeat),
-         _best(lambda: _savefig_png(line), repeat)),
-    ]
+    def planner_gpkg(d: Path) -> None:
+        files.write_gpkg(area, d / "area.gpkg")
+        files.write_gpkg(layers, d / "plan.gpkg")
+        gpkg_styles.write_layer_styles(d / "plan.gpkg", styles)
 
+    def reference_gpkg(d: Path) -> None:
+        _reference_gpkg(area, d / "area.gpkg")
+        _reference_gpkg(layers, d / "plan.gpkg")
+        gpkg_styles.write_layer_styles(d / "plan.gpkg", styles)
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5, help="forked cold runs (median)")
-    ap.add_argument("--repeat", type=int, default=5, help="warm calls per writer (best)")
-    args = ap.parse_args()
-    cfg = planner.load_config("demo").updated(progress=False)
-    area = planner.load_area("demo", cfg, progress=False)
-    p = planner.plan(area, cfg, official_list=planner.datasets.get_path("demo_official_list"))
-    cold = [_cold(p) for _ in range(args.runs)]
-    warm = {name: _best(step, args.repeat) for name, step in _steps(p) if name != "import matplotlib"}
-    print(f"Writers of the demo plan, CPU seconds (cold: median of {args.runs} forked runs; "
-          f"warm: best of {args.repeat})")
-    print(f"  {'output':34s} {'cold':>7s} {'warm':>7s}")
-    for name, _ in _steps(p):
-        c = statistics.median(run[name] for run in cold)
-        w = warm.get(name)
-        print(f"  {name:34s} {c:7.3f} {'' if w is None else f'{w:7.3f}':>7s}")
-    total = statistics.median(sum(run.values()) for run in cold)
-    print(f"  {'total':34s} {total:7.3f}")
-    print("\nAgainst references in this process (CPU s, ratio writer / reference):")
-    for what, ours, ref in _references(p, args.repeat):
-        print(f"  {what:55s} {ours:6.3f} / {ref:6.3f} = {ours / ref:5.2f}")
-    print(f"\nload average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    def planner_csv(d: Path) -> None:
+        for name, table in plan_tables(p).items():
+            files.write_csv(table, d / f"{name}.csv")
+
+    def pandas_csv(d: Path) -> None:
+        for name, table in plan_tables(p).items():
+            files._csv_frame(table).to_csv(d / f"{name}.csv", index=False, float_format="%.3f", lineterminator="\n",
+                                           encoding="utf-8")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp)
+        rows = []
+        for slug, label, mine, ref, names in (
+            ("map", "map.html", planner_map, folium_map, ["map.html"]),
+            ("gpkg", "area.gpkg + plan.gpkg", planner_gpkg, reference_gpkg, ["area.gpkg", "plan.gpkg"]),
+            ("csv", "*.csv (22 tables)", planner_csv, pandas_csv, [f"{n}.csv" for n in plan_tables(p)]),
+        ):
+            check_mine, check_ref = out / slug / "check_planner", out / slug / "check_reference"
+            check_mine.mkdir(parents=True)
+            check_ref.mkdir(parents=True)
+            mine(check_mine)
+            ref(check_ref)
+            same = all((check_mine / n).read_bytes() == (check_ref / n).read_bytes() for n in names)
+            rows.append((label, _best(mine, out / slug / "planner", args.repeat),
+                         _best(ref, out / slug / "reference", args.repeat), same))
+        folium_import = float(subprocess.run([sys.executable, "-c", _FOLIUM_IMPORT], capture_output=True, text=True,
+                                             check=True).stdout)
+        frozen = None
+        if args.gc_freeze:
+            gc.freeze()
+            frozen = _best(planner_map, out / "map_frozen", args.repeat)
+            gc.unfreeze()
+
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f}; CPU seconds, best of {args.repeat}")
+    print(f"{'output':24s} {'planner':>8s} {'reference':>10s} {'ratio':>6s}  same bytes")
+    for label, mine_s, ref_s, same in rows:
+        print(f"{label:24s} {mine_s:8.3f} {ref_s:10.3f} {ref_s / mine_s:6.2f}  {same}")
+    print(f"{'import folium':24s} {0.0:8.3f} {folium_import:10.3f}      -  (fresh interpreter; not imported to write "
+          "an offline map)")
+    if frozen is not None:
+        print(f"{'map.html after gc.freeze':24s} {frozen:8.3f}")
+    total_mine = sum(r[1] for r in rows)
+    total_ref = sum(r[2] for r in rows) + folium_import
+    print(f"{'total':24s} {total_mine:8.3f} {total_ref:10.3f} {total_ref / total_mine:6.2f}")
+    return 0 if all(r[3] for r in rows) else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

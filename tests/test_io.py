@@ -374,11 +374,12 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path, monkeypatch):
     target = tmp_path / "t.csv"
     write_text("old\n", target)
 
-    def boom(self, path, **kw):
-        Path(path).write_text("partial", encoding="utf-8")
+    def boom(self, data):  # the temporary file gets part of the bytes, then the disk is full
+        with open(self, "wb") as fh:
+            fh.write(data[:3])
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    monkeypatch.setattr(Path, "write_bytes", boom)
     with pytest.raises(OSError, match="disk full"):
         write_csv(pd.DataFrame({"a": [1]}), target)
     assert target.read_text(encoding="utf-8") == "old\n"
@@ -389,16 +390,16 @@ def test_failed_gpkg_write_leaves_old_file(tmp_path, monkeypatch):
     layers = {k: v for k, v in mini_layers().items() if k in ("addresses", "roads")}
     target = write_gpkg(layers, tmp_path / "a.gpkg")
     before = target.read_bytes()
-    real = io_files.pyogrio.write_dataframe
+    real = io_files.write_layer
     calls = []
 
-    def second_fails(df, path, **kw):
-        calls.append(kw["layer"])
+    def second_fails(df, path, layer, **kw):
+        calls.append(layer)
         if len(calls) == 2:
             raise RuntimeError("GDAL error")
-        return real(df, path, **kw)
+        return real(df, path, layer, **kw)
 
-    monkeypatch.setattr(io_files.pyogrio, "write_dataframe", second_fails)
+    monkeypatch.setattr(io_files, "write_layer", second_fails)
     with pytest.raises(RuntimeError):
         write_gpkg(layers, target)
     assert target.read_bytes() == before

@@ -17,6 +17,8 @@ Modules, one concept each:
 * :mod:`~planner.maps.encoding` -- column-oriented JSON of a layer;
 * :mod:`~planner.maps.page` -- the self-contained page (inlined Leaflet and
   runtime, layer control, deterministic element ids) every map is built on;
+* :mod:`~planner.maps.html` -- the page's text without folium (inlined assets;
+  offline pages written directly, byte for byte what folium renders);
 * :func:`read_plan_layers` (:mod:`planner.io.plan_dir`, the one reader of a plan directory);
 * :mod:`~planner.maps.checks` -- input checks (one clear error);
 * :mod:`~planner.maps.plan_layers`, :mod:`~planner.maps.areas` -- the layer
@@ -43,21 +45,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-# Imported lazily: the browser process of ``planner plan`` needs only :mod:`planner.maps.browser`
-# and :mod:`planner.maps.cdp`, not folium and the map builders.
-_LAZY = {
-    "CHROMIUM_ARGS": "planner.maps.browser",
-    "PLAN_LAYERS": "planner.schema",
-    "PLAN_STATUSES": "planner.schema",
-    "build_map": "planner.maps.councillor",
-    "communes_map": "planner.maps.communes",
-    "find_chromium": "planner.maps.browser",
-    "layer_names": "planner.maps.councillor",
-    "read_plan_layers": "planner.io.plan_dir",
-    "screenshot": "planner.maps.browser",
-    "write_communes_map": "planner.maps.communes",
-    "write_map": "planner.maps.councillor",
-}
+from planner.schema import PLAN_LAYERS, PLAN_STATUSES
+
+if TYPE_CHECKING:
+    from planner.io.plan_dir import read_plan_layers
+    from planner.maps.browser import CHROMIUM_ARGS, find_chromium, screenshot
+    from planner.maps.communes import communes_map, write_communes_map
+    from planner.maps.councillor import build_map, layer_names, write_map
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -73,21 +67,31 @@ __all__ = [
     "write_map",
 ]
 
-if TYPE_CHECKING:  # pragma: no cover
-    from planner.io.plan_dir import read_plan_layers
-    from planner.maps.browser import CHROMIUM_ARGS, find_chromium, screenshot
-    from planner.maps.communes import communes_map, write_communes_map
-    from planner.maps.councillor import build_map, layer_names, write_map
-    from planner.schema import PLAN_LAYERS, PLAN_STATUSES
+#: Where each name of the API lives: imported on first use, so that ``import planner.maps.browser``
+#: (the screenshot process) or writing the councillor map does not import folium (see
+#: :mod:`planner.maps.html`); only :func:`build_map` and the communes map need it.
+_LAZY: dict[str, str] = {
+    "read_plan_layers": "planner.io.plan_dir",
+    "CHROMIUM_ARGS": "planner.maps.browser",
+    "find_chromium": "planner.maps.browser",
+    "screenshot": "planner.maps.browser",
+    "communes_map": "planner.maps.communes",
+    "write_communes_map": "planner.maps.communes",
+    "build_map": "planner.maps.councillor",
+    "layer_names": "planner.maps.councillor",
+    "write_map": "planner.maps.councillor",
+}
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module_name = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'planner.maps' has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module_name), name)
+    """The API's functions, imported from their modules on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return sorted({*globals(), *__all__})

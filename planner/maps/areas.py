@@ -18,8 +18,7 @@ import pandas as pd
 
 from planner import styles
 from planner.maps.columns import col, dates, milestone_labels, num, truthy
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.plan_layers import Ctx, simplified
 from planner.schema import VILLAGE_STATES
 

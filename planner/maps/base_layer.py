@@ -18,8 +18,7 @@ import shapely
 
 from planner import styles
 from planner.maps.columns import col, num
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.plan_layers import Ctx
 from planner.schema import WORKING_CRS
 

@@ -163,7 +163,7 @@ def check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
             problems.append(Problem(file=source, layer=name, row=row_ids(gdf, wrong),
                                     message=f"geometry is not {' or '.join(_GEOM_TYPES[name])}",
                                     fix="check that the right layer was written"))
-        b = gdf.to_crs(ref_crs).total_bounds
+        b = geom.to_crs(ref_crs).total_bounds  # the geometry alone: to_crs of the frame copies every column
         if in_poland and not _inside(b, POLAND_BOUNDS_2180):
             problems.append(Problem(
                 file=source, layer=name,
@@ -203,7 +203,10 @@ def check_layers(layers: Mapping[str, gpd.GeoDataFrame], source: str) -> None:
 def _bad_numbers(s: pd.Series, minimum: float, whole: bool) -> np.ndarray:
     """Rows of ``s`` that hold something other than a number >= ``minimum`` (whole where asked); NaN is fine."""
     v = pd.to_numeric(s, errors="coerce")
-    given = s.notna() & (s.astype(str).str.strip() != "")
+    if pd.api.types.is_numeric_dtype(s.dtype):  # a number is never blank text
+        given = s.notna()
+    else:
+        given = s.notna() & (s.astype(str).str.strip() != "")
     bad = (given & v.isna()) | (v < minimum)
     if whole:
         bad |= v.notna() & (v != v.round())

@@ -106,10 +106,16 @@ def dates(values: pd.Series, lang: str) -> pd.Series:
     pandas.Series
         Of ``str``.
     """
-    d = pd.to_datetime(values.astype(object).where(values.notna() & (values.astype(str) != ""), None),
-                       errors="coerce")
-    out = d.dt.strftime("%d.%m.%Y" if lang == "pl" else "%Y-%m-%d")
-    return out.astype(object).where(d.notna(), "").astype(str)
+    if values.dtype.kind == "M":  # datetime64, with or without a time zone: already dates
+        d = values
+    else:
+        d = pd.to_datetime(values.astype(object).where(values.notna() & (values.astype(str) != ""), None),
+                           errors="coerce")
+    # Few distinct dates (milestones, build days): each formatted once.
+    codes, uniques = pd.factorize(d)
+    text = np.asarray(pd.DatetimeIndex(uniques).strftime("%d.%m.%Y" if lang == "pl" else "%Y-%m-%d"), dtype=object)
+    out = np.where(codes >= 0, text[codes] if len(text) else "", "")
+    return pd.Series(out, index=values.index, dtype=object).astype(str)
 
 
 def milestone_labels(name: pd.Series, date: pd.Series, t: dict[str, str]) -> pd.Series:

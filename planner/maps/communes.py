@@ -30,9 +30,9 @@ from planner import styles
 from planner._errors import Problem, UsageError
 from planner.maps.checks import check_communes
 from planner.maps.columns import col, fmt, num, truthy
-from planner.maps.encoding import Col, layer_spec
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.legend import svg_area
-from planner.maps.page import Group, finish_map, new_map
+from planner.maps.page import finish_map, new_map
 from planner.maps.texts import TEXT
 from planner.output.files import write_bytes
 from planner.schema import WORKING_CRS

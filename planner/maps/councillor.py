@@ -25,10 +25,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -40,10 +40,11 @@ from planner.maps.areas import has_village_states, locality_groups, milestone_fi
 from planner.maps.base_layer import place_groups, road_groups
 from planner.maps.checks import check_layers, check_loss_budget
 from planner.maps.columns import col
+from planner.maps.encoding import Group, wgs84_bounds
+from planner.maps.html import page_html
 from planner.maps.legend import default_title, info_html, legend_html
 from planner.maps.optical import OPTICAL_LAYERS, RUNTIME, has_optical_layers, optical_groups
 from planner.maps.optical_budget import address_network_cols, budget_by_address, over_budget_groups
-from planner.maps.page import Group, add_runtime, finish_map, new_map
 from planner.maps.plan_layers import (
     Ctx,
     address_groups,
@@ -57,6 +58,9 @@ from planner.maps.plan_layers import (
 from planner.maps.texts import TEXT
 from planner.output.files import write_bytes
 from planner.schema import PLAN_STATUSES
+
+if TYPE_CHECKING:
+    import folium
 
 logger = logging.getLogger(__name__)
 
@@ -205,30 +209,64 @@ def build_map(
     UsageError
         ``lang`` is not supported or ``precision`` is not 4..8.
     """
-    cfg = _settings(config, lang, offline, precision)
+    return _folium_map(_page(layers, _settings(config, lang, offline, precision), title, drop_limit_m, loss_budget))
+
+
+@dataclass
+class _Page:
+    """Everything on the page: title, bounds ``(south, west, north, east)``, layers and the runtime's init options."""
+
+    title: str
+    bounds: tuple[float, float, float, float]
+    offline: bool
+    runtime: tuple[str, ...]
+    groups: list[Group]
+    init: dict[str, Any]
+
+
+def _page(layers: Mapping[str, gpd.GeoDataFrame], cfg: MapConfig, title: str | None, drop_limit_m: float | None,
+          loss_budget: pd.DataFrame | None) -> _Page:
+    """Check the layers and build every part of the page (see :func:`build_map`)."""
     check_layers(layers, "<layers>")
     check_loss_budget(loss_budget, layers["addresses"], "<loss_budget>")
     title = title or default_title(layers, cfg.lang)
     groups, summary = _build_groups(layers, cfg, drop_limit_m, loss_budget)
 
     bounds_src = [layers["addresses"]] + [layers[k] for k in ("localities",) if k in layers and len(layers[k])]
-    b = np.array([g.to_crs("EPSG:4326").total_bounds for g in bounds_src])
-    south, west, north, east = b[:, 1].min(), b[:, 0].min(), b[:, 3].max(), b[:, 2].max()
-
-    m = new_map((south, west, north, east), title=title, offline=cfg.offline)
-    if any(g.key in OPTICAL_LAYERS for g in groups):
-        add_runtime(m, RUNTIME)
+    b = np.array([wgs84_bounds(g.geometry) for g in bounds_src])
+    south, west, north, east = (float(b[:, 1].min()), float(b[:, 0].min()), float(b[:, 3].max()),
+                                float(b[:, 2].max()))
     t = TEXT[cfg.lang]
     init = {
         "legend": legend_html(groups, summary, cfg.lang),
         "info": info_html(title, summary, cfg.lang, cfg.offline, {g.key for g in groups}),
         "attribution": t["attribution"].format(osm=_OSM_COPYRIGHT),
-        "bounds": [[float(south), float(west)], [float(north), float(east)]],
+        "bounds": [[south, west], [north, east]],
         "search": {"placeholder": t["search"], "none": t["search.none"], "max": 12, "zoom": 18, "lang": cfg.lang},
     }
-    finish_map(m, groups, init, _draw_rank)
+    runtime = (RUNTIME,) if any(g.key in OPTICAL_LAYERS for g in groups) else ()
     logger.info("map: %d layers, %d address points", len(groups), len(layers["addresses"]))
+    return _Page(title, (south, west, north, east), cfg.offline, runtime, groups, init)
+
+
+def _folium_map(page: _Page) -> folium.Map:
+    """The page as a folium map (folium is imported here, only when a map object is asked for)."""
+    from planner.maps.page import add_runtime, finish_map, new_map
+
+    m = new_map(page.bounds, title=page.title, offline=page.offline)
+    for name in page.runtime:
+        add_runtime(m, name)
+    finish_map(m, page.groups, page.init, _draw_rank)
     return m
+
+
+def _page_text(page: _Page) -> str:
+    """The page's HTML: written directly when offline (the bytes folium renders), else rendered by folium."""
+    if not page.offline:
+        return str(_folium_map(page).get_root().render())
+    south, west, north, east = page.bounds
+    return page_html(title=page.title, center=((south + north) / 2, (west + east) / 2), groups=page.groups,
+                     init=page.init, draw_rank=_draw_rank, runtime=page.runtime)
 
 
 def layer_names(
@@ -312,9 +350,8 @@ def write_map(
             loss_budget = read_table(plan_dir, "loss_budget", columns=_BUDGET_COLUMNS)
     else:
         layers = layers_or_plan_dir
-    m = build_map(layers, config=config, lang=lang, offline=offline, title=title, precision=precision,
-                  drop_limit_m=drop_limit_m, loss_budget=loss_budget)
-    text = m.get_root().render()
+    page = _page(layers, _settings(config, lang, offline, precision), title, drop_limit_m, loss_budget)
+    text = _page_text(page)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(text.encode("utf-8"), out)
     logger.info("wrote %s (%.1f MB)", out, out.stat().st_size / 1e6)

@@ -17,6 +17,7 @@ from planner import styles
 from planner.maps.areas import LOCALITY_STYLE, VILLAGE_STYLE
 from planner.maps.base_layer import ROAD_STYLE
 from planner.maps.columns import col, fmt
+from planner.maps.encoding import Group
 from planner.maps.optical import (
     CABINET_AREA_STYLE,
     CABINET_STYLE,
@@ -26,7 +27,6 @@ from planner.maps.optical import (
     fibres_label,
 )
 from planner.maps.optical_budget import OVER_BUDGET_STYLE
-from planner.maps.page import Group
 from planner.maps.plan_layers import (
     BUILT_STYLE,
     DROP_STYLE,

@@ -36,8 +36,7 @@ import shapely
 
 from planner import styles
 from planner.maps.columns import col, fmt, num, truthy
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.plan_layers import Ctx, simplified
 from planner.maps.texts import vocab
 from planner.network.styles import CABLE_WIDTHS_MM
@@ -230,8 +229,8 @@ def route_parts(cables: gpd.GeoDataFrame, seg: gpd.GeoDataFrame | None, pool: np
     """
     if seg is None or pool is None or not len(seg) or not len(cables):
         return None
-    cg = cables.to_crs(WORKING_CRS).geometry.to_numpy()
-    sg = seg.to_crs(WORKING_CRS).geometry.to_numpy()
+    cg = cables.geometry.to_crs(WORKING_CRS).to_numpy()
+    sg = seg.geometry.to_crs(WORKING_CRS).to_numpy()
     probes = [shapely.line_interpolate_point(sg, f, normalized=True) for f in (0.0, 0.5, 1.0)]
     si, ci = shapely.STRtree(cg).query(probes[1], predicate="dwithin", distance=_MATCH_M)
     ok = (pool[si] >= 0) & shapely.dwithin(probes[0][si], cg[ci], _MATCH_M) & shapely.dwithin(
@@ -255,9 +254,12 @@ def route_parts(cables: gpd.GeoDataFrame, seg: gpd.GeoDataFrame | None, pool: np
         return None
     rows: list[list[int] | None] = [None] * len(cg)
     on = np.flatnonzero(owner >= 0)
-    for c, idx in pd.Series(pool[on]).groupby(owner[on], sort=True):
-        if whole[int(c)]:
-            rows[int(c)] = sorted(int(i) for i in idx)
+    order = np.lexsort((pool[on], owner[on]))  # by cable, then by pool index
+    by_cable, lines = owner[on][order], pool[on][order]
+    starts = np.flatnonzero(np.r_[True, by_cable[1:] != by_cable[:-1]]) if len(on) else np.zeros(0, dtype=int)
+    for c, part in zip(by_cable[starts].tolist(), np.split(lines, starts[1:])):
+        if whole[c]:
+            rows[c] = part.tolist()
     return rows
 
 

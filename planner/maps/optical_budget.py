@@ -21,8 +21,7 @@ import pandas as pd
 
 from planner import styles
 from planner.maps.columns import col, fmt, num, truthy
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.plan_layers import Ctx
 
 __all__ = ["OVER_BUDGET_STYLE", "address_network_cols", "budget_by_address", "over_budget_groups"]
@@ -184,6 +183,6 @@ def over_budget_groups(a: gpd.GeoDataFrame, label: pd.Series, budget: pd.DataFra
     if n == 0:
         return []
     fields = [Col("", label[over])] + [Col(c.label, c.values[over], c.unit, c.decimals) for c in cols]
-    spec = layer_spec(a[over], "point", cols=fields, styles=[OVER_BUDGET_STYLE], precision=ctx.precision,
+    spec = layer_spec(a.geometry[over], "point", cols=fields, styles=[OVER_BUDGET_STYLE], precision=ctx.precision,
                       lang=lang, heading=t["over_budget"], title=0)
     return [Group("over_budget", f"{t['layer.over_budget']} ({fmt(n, 0, lang)})", spec)]

@@ -10,57 +10,32 @@ network.  This module is their common core:
   ``assets/README.md``); folium's default jQuery/Bootstrap/Font Awesome links
   are dropped.  Offline, no base tiles are added, so the page makes no network
   request at all; online, OpenStreetMap tiles.
-* :func:`finish_map` adds the layers (:class:`Group`: one
+* :func:`finish_map` adds the layers (:class:`~planner.maps.encoding.Group`: one
   ``folium.FeatureGroup`` each, listed in the layer control, its features as
   one JSON data block, see :mod:`planner.maps.encoding`), the layer control,
   the runtime's ``plannerMap.init`` call (legend, title box, search,
   attribution, drawing order), and renumbers folium's random element ids from
   a counter, so the same input gives the same bytes.
+
+Writing an offline page needs none of this: :func:`planner.maps.html.page_html`
+gives the same bytes without folium (the assets are inlined by the same
+helpers of :mod:`planner.maps.html`).
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import folium
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
-from planner.maps.encoding import dumps
+from planner.maps.encoding import Group, dumps
+from planner.maps.html import asset, head_assets, inline
 
 __all__ = ["Group", "add_runtime", "finish_map", "new_map"]
-
-
-@dataclass
-class Group:
-    """One layer of a map, as listed in its layer control.
-
-    Parameters
-    ----------
-    key
-        Stable key (drawing order, tests), e.g. ``'status.connect'``.
-    name
-        Name in the layer control.
-    spec
-        The layer's features (:func:`planner.maps.encoding.layer_spec`).
-    show
-        Whether the layer is switched on when the page opens.
-    base
-        A base layer: one of a set of mutually exclusive layers (radio buttons
-        in the layer control, e.g. the themes of a choropleth).
-    """
-
-    key: str
-    name: str
-    spec: dict[str, Any]
-    show: bool = True
-    base: bool = False
 
 
 class _Macro(MacroElement):
@@ -142,28 +117,6 @@ class _Raw(Element):
         return self.text
 
 
-def _asset(name: str) -> bytes:
-    return resources.files("planner").joinpath("assets", name).read_bytes()
-
-
-def _inline_css(name: str) -> str:
-    """CSS with its ``url(images/...)`` references replaced by data URIs."""
-    css = _asset(name).decode("utf-8")
-    folder = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
-
-    def _data_uri(m: re.Match[str]) -> str:
-        data = base64.b64encode(_asset(folder + m.group(1))).decode("ascii")
-        return f"url(data:image/png;base64,{data})"
-
-    return re.sub(r"url\((images/[\w\-.]+\.png)\)", _data_uri, css)
-
-
-def _inline(tag: str, text: str) -> _Raw:
-    if f"</{tag}" in text.lower():
-        raise ValueError(f"asset cannot be inlined: it contains '</{tag}'")
-    return _Raw(f"<{tag}>\n{text}\n</{tag}>")
-
-
 def _renumber(root: Element) -> None:
     """Replace folium's random element ids with a counter (deterministic HTML)."""
     counter = 0
@@ -213,14 +166,12 @@ def new_map(
     fig = m.get_root()
     assert isinstance(fig, Figure)
     fig.title = html.escape(title)
-    fig.header.add_child(_inline("style", _inline_css("leaflet/leaflet.css")), name="leaflet_css")
-    fig.header.add_child(_inline("style", _asset("planner_map.css").decode("utf-8")), name="planner_css")
-    fig.header.add_child(_inline("script", _asset("leaflet/leaflet.js").decode("utf-8")), name="leaflet_js")
-    fig.header.add_child(_inline("script", _asset("planner_map.js").decode("utf-8")), name="planner_js")
+    for name, text in zip(("leaflet_css", "planner_css", "leaflet_js", "planner_js"), head_assets()):
+        fig.header.add_child(_Raw(text), name=name)
     return m
 
 
-def add_runtime(m: folium.Map, asset: str) -> folium.Map:
+def add_runtime(m: folium.Map, name: str) -> folium.Map:
     """Inline one more script of :mod:`planner.assets` after the map runtime.
 
     Used for runtime parts only some maps need (the optical network's
@@ -230,7 +181,7 @@ def add_runtime(m: folium.Map, asset: str) -> folium.Map:
     ----------
     m
         A map from :func:`new_map`, before :func:`finish_map`.
-    asset
+    name
         File name in ``planner/assets``.
 
     Returns
@@ -240,7 +191,7 @@ def add_runtime(m: folium.Map, asset: str) -> folium.Map:
     """
     fig = m.get_root()
     assert isinstance(fig, Figure)
-    fig.header.add_child(_inline("script", _asset(asset).decode("utf-8")), name=asset.replace(".", "_"))
+    fig.header.add_child(_Raw(inline("script", asset(name).decode("utf-8"))), name=name.replace(".", "_"))
     return m
 
 

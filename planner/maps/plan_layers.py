@@ -18,8 +18,7 @@ import pandas as pd
 
 from planner import styles
 from planner.maps.columns import col, dates, fmt, milestone_labels, num, truthy
-from planner.maps.encoding import Col, layer_spec
-from planner.maps.page import Group
+from planner.maps.encoding import Col, Group, layer_spec
 from planner.maps.texts import TEXT, vocab
 from planner.schema import PLAN_STATUSES, POLE_OWNERS, WORKING_CRS
 from planner.whitespots import localize_reasons
@@ -174,6 +173,13 @@ def _address_reason(a: gpd.GeoDataFrame, t: dict[str, str], lang: str) -> pd.Ser
     return out.where(status != "unconnected", ur_text.where(ur_text != "", ws))
 
 
+def _has_values(v: pd.Series) -> bool:
+    """Whether some value is given (not missing, not ``''``)."""
+    if pd.api.types.is_numeric_dtype(v.dtype) or v.dtype.kind in "bM":
+        return bool(v.notna().any())
+    return bool((v.notna() & (v.astype(str) != "")).any())
+
+
 def address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: Ctx, extra: list[Col] | None = None) -> list[Group]:
     """One point layer per plan status; ``a`` and ``label`` sorted by label.
 
@@ -221,9 +227,9 @@ def address_groups(a: gpd.GeoDataFrame, label: pd.Series, ctx: Ctx, extra: list[
         ]
         for c in extra or ():
             v = c.values[mask]
-            if (v.notna() & (v.astype(str) != "")).any():
+            if _has_values(v):
                 cols.append(Col(c.label, v, c.unit, c.decimals))
-        spec = layer_spec(a[mask], "point", cols=cols, styles=[STATUS_STYLE[st]], precision=ctx.precision,
+        spec = layer_spec(a.geometry[mask], "point", cols=cols, styles=[STATUS_STYLE[st]], precision=ctx.precision,
                           lang=lang, heading=t[f"status.{st}"], title=0, search=True)
         groups.append(Group(f"status.{st}", f"{t[f'status.{st}']} ({fmt(n, 0, lang)})", spec))
     return groups
@@ -291,6 +297,7 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
     surface = col(seg, "surface").map(vocab(lang, "surface")).fillna("")
     consent = col(seg, "consent").map(vocab(lang, "consent")).fillna("")
     built = truthy(col(seg, "built", False)).to_numpy()
+    duct, locality = col(seg, "duct_id"), col(seg, "locality")
     pool = np.full(len(seg), -1, dtype=np.int64)
     n_pooled = 0
     groups = []
@@ -305,13 +312,13 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
         cols = [
             Col(t["col.length"], length[mask], unit=" m"),
             Col(t["col.poles"], n_poles[mask].where(n_poles[mask] > 0), unit=""),
-            Col(t["col.duct"], col(seg, "duct_id")[mask]),
+            Col(t["col.duct"], duct[mask]),
             Col(t["col.surface"], surface[mask]),
             Col(t["col.crossings"], crossings[mask].where(crossings[mask] > 0), unit=""),
             Col(t["col.consent"], consent[mask]),
-            Col(t["col.locality"], col(seg, "locality")[mask]),
+            Col(t["col.locality"], locality[mask]),
         ]
-        spec = layer_spec(seg[mask], "line", cols=cols, styles=[NETWORK_STYLE[c]], precision=ctx.precision,
+        spec = layer_spec(seg.geometry[mask], "line", cols=cols, styles=[NETWORK_STYLE[c]], precision=ctx.precision,
                           lang=lang, heading=t[f"net.{c}"])
         if ctx.share_route:
             spec["pool"] = "route"
@@ -326,10 +333,11 @@ def network_groups(seg: gpd.GeoDataFrame, ctx: Ctx) -> list[Group]:
             Col(t["col.kind"], kind[built]),
             Col(t["col.length"], length[built], unit=" m"),
             Col(t["col.poles"], n_poles[built].where(n_poles[built] > 0), unit=""),
-            Col(t["col.duct"], col(seg, "duct_id")[built]),
-            Col(t["col.locality"], col(seg, "locality")[built]),
+            Col(t["col.duct"], duct[built]),
+            Col(t["col.locality"], locality[built]),
         ]
-        spec = layer_spec(seg[built], "line", cols=cols, styles=[BUILT_STYLE["aerial"], BUILT_STYLE["underground"]],
+        spec = layer_spec(seg.geometry[built], "line", cols=cols,
+                          styles=[BUILT_STYLE["aerial"], BUILT_STYLE["underground"]],
                           style_index=(~aerial[built]).astype(int), precision=ctx.precision, lang=lang,
                           heading=t["net.built"])
         pool[built] = n_pooled + np.arange(int(built.sum()))
@@ -400,7 +408,7 @@ def drop_groups(drops: gpd.GeoDataFrame, by_id: pd.Series, ctx: Ctx) -> list[Gro
             Col(t["col.fee"], fee[mask].where(fee[mask] > 0), unit=t["unit.pln"]),
         ]
         label_fees = key == "long_drops" and int(mask.sum()) <= _MAX_FEE_LABELS
-        spec = layer_spec(drops[mask], "line", cols=cols, styles=[style], precision=ctx.precision, lang=lang,
+        spec = layer_spec(drops.geometry[mask], "line", cols=cols, styles=[style], precision=ctx.precision, lang=lang,
                           heading=heading, title=0, tooltip=3 if label_fees else -1)
         groups.append(Group(key, f"{name} ({fmt(int(mask.sum()), 0, lang)})", spec))
     return groups
