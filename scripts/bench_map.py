@@ -186,23 +186,6 @@ def _runtime_at(rev: str | None) -> dict[str, str]:
     return out
 
 
-def _group_cpu(pgid: int) -> float:
-    """CPU seconds (user + system, reaped children included) of every process in process group ``pgid``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[2]) == pgid:
-            total += sum(int(x) for x in fields[11:15])
-    return total / tick
-
-
 def _renderer_costs(pages: list[Path], runs: int) -> tuple[list[dict[str, float]], list[float], list[bytes]]:
     """Best-of-``runs`` renderer metrics per page (one warm browser), cold launch-to-PNG CPU, a screenshot each."""
     from planner.maps.cdp import Browser
@@ -219,9 +202,9 @@ def _renderer_costs(pages: list[Path], runs: int) -> tuple[list[dict[str, float]
                 session = b.new_page(1400, 900)
                 target = b.send("Target.getTargetInfo", session=session)["targetInfo"]["targetId"]
                 b.send("Performance.enable", session=session)
-                cpu0, t0 = _group_cpu(b._pid), time.perf_counter()
+                cpu0, t0 = b.cpu_seconds(), time.perf_counter()
                 shots[k] = b.screenshot(html.resolve().as_uri(), 1400, 900, session=session)
-                wall, cpu = time.perf_counter() - t0, _group_cpu(b._pid) - cpu0
+                wall, cpu = time.perf_counter() - t0, b.cpu_seconds() - cpu0
                 got = {m["name"]: m["value"] for m in b.send("Performance.getMetrics", session=session)["metrics"]}
                 got.update(cpu=cpu, wall=wall)
                 best[k] = {m: min(best[k][m], got[m]) for m in keys}
@@ -231,7 +214,7 @@ def _renderer_costs(pages: list[Path], runs: int) -> tuple[list[dict[str, float]
         for k, html in enumerate(pages):
             with Browser(exe, maps.CHROMIUM_ARGS) as b:
                 b.screenshot(html.resolve().as_uri(), 1400, 900)
-                cold[k] = min(cold[k], _group_cpu(b._pid))
+                cold[k] = min(cold[k], b.cpu_seconds())
     return best, cold, shots
 
 

@@ -139,21 +139,6 @@ def _cold(repeat: int, top: int = 12) -> None:
                 print(f"  {sec[name]:5.2f} s  {len(sigs[name])}x  {name}")
 
 
-def _group_cpu(pgid: int) -> float:
-    """CPU seconds of the processes in group ``pgid`` (Chromium's browser, zygotes, renderer, GPU), from /proc."""
-    total = 0
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                stat = Path(f"/proc/{d}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) == pgid:
-                total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _screenshot_alone(html: Path, png: Path) -> tuple[float, float]:
     """Wall seconds of map.png with a browser started for it, and the CPU seconds of Chromium's processes."""
     from planner.maps.browser import CHROMIUM_ARGS, find_chromium, screenshot
@@ -165,7 +150,7 @@ def _screenshot_alone(html: Path, png: Path) -> tuple[float, float]:
     t0 = time.perf_counter()
     with Browser(exe, CHROMIUM_ARGS) as b:
         screenshot(html, png, browser=b)
-        cpu = _group_cpu(b._pid)
+        cpu = b.cpu_seconds()
     return time.perf_counter() - t0, cpu
 
 

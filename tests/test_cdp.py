@@ -154,3 +154,17 @@ def test_close_ends_every_process_and_removes_the_profile(exe, tmp_path):
 def test_a_missing_executable_is_a_cdp_error(tmp_path):
     with pytest.raises(CDPError, match="cannot start"):
         Browser(str(tmp_path / "no-chromium"))
+
+
+def test_cpu_seconds_count_the_whole_process_group(exe, tmp_path):
+    """The benchmarks' CPU of Chromium: launching costs some, drawing a page more (renderer included)."""
+    url = _page(tmp_path, """<canvas id=c width=1000 height=1000></canvas><script>
+        const g = document.getElementById('c').getContext('2d');
+        for (let i = 0; i < 200000; i++) { g.fillRect(i % 997, i % 991, 3, 3); }
+        window.plannerMapReady = true;</script>""")
+    with Browser(exe, CHROMIUM_ARGS) as b:
+        b.send("Browser.getVersion")  # up and answering
+        launched = b.cpu_seconds()
+        b.screenshot(url, 400, 300)
+        drawn = b.cpu_seconds()
+    assert 0 < launched < drawn
