@@ -58,7 +58,9 @@ GOAL_MB = 10.0
 #: Revision whose map runtime the renderer comparison swaps in: the commit before the bulk drawing.
 BASE_REV = "d70e884"
 #: The runtime files inlined into a map page, by the first line of their text.
-_RUNTIME = ("planner_map.js", "planner_map_network.js", "planner_map.css")
+_RUNTIME = ("planner_map.js", "planner_map_bulk.js", "planner_map_network.js", "planner_map.css")
+#: Revisions before the bulk drawing had its own file have it inside ``planner_map.js``.
+_NO_BULK = "/* planner_map_bulk.js - not in this revision: the bulk drawing is inside planner_map.js */"
 _FOLIUM_READY = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 
@@ -167,6 +169,11 @@ def _with_runtime(html: str, assets: dict[str, str]) -> str:
         if len(found) != 1:
             if name == "planner_map_network.js" and not found:  # only in maps of an optical network
                 continue
+            if name == "planner_map_bulk.js" and not found:  # a page of a revision before the split
+                core = list(re.finditer(r"<script>\n/\* planner_map\.js - .*?\n</script>", html, re.S))
+                if len(core) == 1:
+                    html = html[:core[0].end()] + f"\n    <script>\n{text}\n</script>" + html[core[0].end():]
+                    continue
             raise SystemExit(f"the page does not inline {name} once")
         html = html[:found[0].start(1)] + text + html[found[0].end(1):]
     return html
@@ -180,6 +187,9 @@ def _runtime_at(rev: str | None) -> dict[str, str]:
     for n in _RUNTIME:
         done = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:planner/assets/{n}"],
                               capture_output=True, text=True)
+        if done.returncode != 0 and n == "planner_map_bulk.js":
+            out[n] = _NO_BULK
+            continue
         if done.returncode != 0:
             raise SystemExit(f"cannot read planner/assets/{n} at {rev}: {done.stderr.strip()}")
         out[n] = done.stdout

@@ -1,12 +1,13 @@
 """Column-oriented JSON of map layers.
 
 A layer is written as one compact object that the bundled runtime
-``assets/planner_map.js`` turns into canvas ``L.circleMarker`` /
-``L.polyline`` / ``L.polygon`` objects with lazily built popups: coordinates
-rounded to a fixed number of decimals, one array per popup field, repeated
-strings dictionary-encoded, numbers formatted in the browser.  ~12 k address
-points stay a few MB and load in well under a second.  The format is described
-at the top of ``planner_map.js``.
+``assets/planner_map.js`` draws on Leaflet's canvas with lazily built popups
+(points and lines as one bulk layer each, see ``assets/planner_map_bulk.js``;
+polygons, place names and labelled layers as one Leaflet layer per feature):
+coordinates rounded to a fixed number of decimals, one array per popup field,
+repeated strings dictionary-encoded, numbers formatted in the browser.  ~12 k
+address points stay a few MB and load in well under a second.  The format is
+described at the top of ``planner_map.js``.
 
 Writing is cheap too: vertices are transformed to WGS 84 as arrays (the
 numbers ``GeoSeries.to_crs`` gives, without building the transformed

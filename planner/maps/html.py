@@ -105,10 +105,12 @@ def head_assets(runtime: Sequence[str] = ()) -> list[str]:
     -------
     list of str
         Leaflet's CSS (images inlined), the planner's CSS, Leaflet, the map
-        runtime and the additions.
+        runtime (``planner_map.js``, then its bulk drawing
+        ``planner_map_bulk.js``) and the additions.
     """
     return [inline("style", inline_css("leaflet/leaflet.css")), inline("style", asset("planner_map.css").decode()),
             inline("script", asset("leaflet/leaflet.js").decode()), inline("script", asset("planner_map.js").decode()),
+            inline("script", asset("planner_map_bulk.js").decode()),
             *(inline("script", asset(name).decode("utf-8")) for name in runtime)]
 
 

@@ -5,11 +5,12 @@ region) is one HTML file that works from e-mail or a USB stick with no
 network.  This module is their common core:
 
 * :func:`new_map` makes the folium map with Leaflet, its CSS (images as data
-  URIs) and the map runtime ``assets/planner_map.js`` inlined from
-  :mod:`planner.assets` (vendored from the npm registry, see
-  ``assets/README.md``); folium's default jQuery/Bootstrap/Font Awesome links
-  are dropped.  Offline, no base tiles are added, so the page makes no network
-  request at all; online, OpenStreetMap tiles.
+  URIs) and the map runtime ``assets/planner_map.js`` (with its bulk drawing,
+  ``assets/planner_map_bulk.js``) inlined from :mod:`planner.assets`
+  (vendored from the npm registry, see ``assets/README.md``); folium's default
+  jQuery/Bootstrap/Font Awesome links are dropped.  Offline, no base tiles are
+  added, so the page makes no network request at all; online, OpenStreetMap
+  tiles.
 * :func:`finish_map` adds the layers (:class:`~planner.maps.encoding.Group`: one
   ``folium.FeatureGroup`` each, listed in the layer control, its features as
   one JSON data block, see :mod:`planner.maps.encoding`), the layer control,
@@ -166,7 +167,8 @@ def new_map(
     fig = m.get_root()
     assert isinstance(fig, Figure)
     fig.title = html.escape(title)
-    for name, text in zip(("leaflet_css", "planner_css", "leaflet_js", "planner_js"), head_assets()):
+    names = ("leaflet_css", "planner_css", "leaflet_js", "planner_js", "planner_bulk_js")
+    for name, text in zip(names, head_assets(), strict=True):
         fig.header.add_child(_Raw(text), name=name)
     return m
 
