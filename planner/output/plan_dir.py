@@ -171,11 +171,11 @@ class PlanWriter:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc is None and not self._written:  # nothing complete to put in place: discard, as on an error
-            exc = RuntimeError("PlanWriter closed before write()")
-            exc_type = RuntimeError
+        if exc is None and not self._written:
+            # Nothing complete to put in place: unwind as on an error (children killed, staging removed);
+            # the stand-in error comes back out of the contexts that re-raise it.
             with contextlib.suppress(RuntimeError):
-                self._stack.__exit__(exc_type, exc, None)
+                self._stack.__exit__(RuntimeError, RuntimeError("PlanWriter closed before write()"), None)
             return
         self._stack.__exit__(exc_type, exc, tb)
 
@@ -258,7 +258,7 @@ class PlanWriter:
             seconds = shot.wait()
             if self.timings is not None:
                 self.timings["map.png (process)"] = seconds
-        return self.out_dir if isinstance(self.out_dir, Path) else Path(self.out_dir)
+        return Path(self.out_dir)
 
     def _start(self, jobs: Sequence[Job], *, here: bool = False) -> None:
         """Run the jobs not started yet: in a forked child (or at the end of the block), or ``here`` and now."""

@@ -108,7 +108,7 @@ class Screenshotter:
                 os.close(self._request)
             self._request = -1
         if self.pid:
-            # not waiting for a browser still starting up; playwright's driver and Chromium end with their pipes
+            # not waiting for a browser still starting up: Chromium ends when its DevTools pipe closes
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
