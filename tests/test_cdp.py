@@ -15,7 +15,7 @@ import pytest
 from conftest import require_or_skip
 
 from planner.maps.browser import CHROMIUM_ARGS, find_chromium
-from planner.maps.cdp import Browser, CDPError, file_url
+from planner.maps.cdp import Browser, CDPError
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def _page(tmp_path: Path, body: str) -> str:
     path = tmp_path / "page.html"
     path.write_text(f"<!doctype html><html><body style='margin:0;background:#fff'>{body}</body></html>",
                     encoding="utf-8")
-    return file_url(path)
+    return path.resolve().as_uri()
 
 
 def _group_alive(pgid: int) -> list[int]:
@@ -119,6 +119,34 @@ def test_waits_for_pending_requests_like_an_online_map(exe, tmp_path):
         server.server_close()
     r, g, bl = _pixel(png, 50, 50)
     assert g > 0.9 and r < 0.1  # the slow image is in the picture
+
+
+class _StuckImage(_SlowImage):
+    """Never answers within the test (a tile server that hangs)."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        time.sleep(3.0)
+
+
+def test_a_network_that_never_falls_idle_is_a_warning_not_a_lost_picture(exe, tmp_path, monkeypatch, caplog):
+    import planner.maps.cdp as cdp
+
+    monkeypatch.setattr(cdp, "NETWORK_IDLE_MAX_S", 0.8)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StuckImage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = _page(tmp_path, f"""<div style='width:100vw;height:100vh;background:#00f'></div><script>
+            addEventListener('load', () => {{
+              new Image().src = 'http://127.0.0.1:{server.server_port}/tile.png';
+              window.plannerMapReady = true;
+            }});</script>""")
+        with Browser(exe, CHROMIUM_ARGS) as b, caplog.at_level("WARNING", logger="planner.maps.cdp"):
+            png = b.screenshot(url, 100, 100)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _pixel(png, 50, 50) == (0.0, 0.0, 1.0)
+    assert "network not idle" in caplog.text
 
 
 def test_a_page_that_never_gets_ready_times_out(exe, tmp_path):

@@ -132,26 +132,18 @@ def test_workbook_dates_are_excel_serials_of_the_day():
     assert '<c r="A5" s="' in sheet  # the missing date: a blank cell with the date format
 
 
-def test_workbook_zip_entries_are_restamped_in_place():
-    data = excel.workbook_bytes({"s": _mixed_frame()})
-    z = zipfile.ZipFile(io.BytesIO(data))
+def test_workbook_bytes_do_not_depend_on_the_time(monkeypatch):
+    """Same bytes a (pretended) year later: zip entries of a fixed date, document properties XLSX_TIMESTAMP."""
+    first = excel.workbook_bytes({"s": _mixed_frame()})
+    z = zipfile.ZipFile(io.BytesIO(first))
     assert z.testzip() is None
-    assert {(i.date_time, i.external_attr) for i in z.infolist()} == {(excel.XLSX_TIMESTAMP, 0o644 << 16)}
-    # patching the time fields gives the archive a rewrite would (xlsxwriter compresses as zipfile does)
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as out:
-        for name, body in _parts(data).items():
-            out.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), body, compress_type=zipfile.ZIP_DEFLATED)
-    assert excel._restamp(raw.getvalue()) == excel._rewritten(raw.getvalue())
-    # an archive the patcher does not handle (a comment after the directory) is rewritten
-    with zipfile.ZipFile(raw, "a") as out:
-        out.comment = b"not an xlsxwriter archive"
-    fixed = zipfile.ZipFile(io.BytesIO(excel._restamp(raw.getvalue())))
-    assert {i.date_time for i in fixed.infolist()} == {excel.XLSX_TIMESTAMP}
-    assert {n: fixed.read(n) for n in fixed.namelist()} == _parts(data)
+    assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert b"<dcterms:created xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z" in z.read("docProps/core.xml")
+    import time as time_mod
 
-
-# --- gantt.html -----------------------------------------------------------------
+    real = time_mod.time
+    monkeypatch.setattr(time_mod, "time", lambda: real() + 365 * 86400)
+    assert excel.workbook_bytes({"s": _mixed_frame()}) == first
 
 
 def _reference_table(df: pd.DataFrame, table_id: str) -> str:

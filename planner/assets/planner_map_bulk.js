@@ -58,10 +58,12 @@
     }
   }
 
-  /* Scratch buffers of the line clipping and simplification (grown on demand). */
-  var CX = new Float64Array(256), CY = new Float64Array(256), CS = new Int32Array(64), cn = 0, cp = 0;
+  /* Scratch buffers of the line clipping and simplification, all of one size (grown together on
+   * demand): a line of nv vertices clips into at most nv parts, so the part starts CS and SS need
+   * as many entries as the vertices. */
+  var CX = new Float64Array(256), CY = new Float64Array(256), CS = new Int32Array(256), cn = 0, cp = 0;
   var RX = new Float64Array(256), RY = new Float64Array(256), MARK = new Uint8Array(256);
-  var SX = new Float64Array(256), SY = new Float64Array(256), SS = new Int32Array(64), sn = 0, sp = 0;
+  var SX = new Float64Array(256), SY = new Float64Array(256), SS = new Int32Array(256), sn = 0, sp = 0;
 
   function scratch(nv) {
     var size = 2 * nv + 2;

@@ -30,9 +30,6 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    # Chromium 156 starts its address-bar popup as a web page in a process of its own, even headless:
-    # about half a second of CPU for nothing a screenshot shows.
-    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup",
 )
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import struct
-import zipfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -203,8 +201,9 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     Returns
     -------
     bytes
-        The workbook; its created/modified properties and every zip entry's time
-        are :data:`XLSX_TIMESTAMP`.
+        The workbook, the same bytes on every run: its created/modified
+        properties are :data:`XLSX_TIMESTAMP`, and XlsxWriter's in-memory
+        archive dates every entry 1980-01-01 (mode 0600).
     """
     import xlsxwriter
 
@@ -218,56 +217,4 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
         _write_sheet(wb, wb.add_worksheet(sheet_name(name, used)), df, formats)
     wb.set_properties({"author": "planner", "created": dt.datetime(*XLSX_TIMESTAMP)})
     wb.close()
-    return _restamp(raw.getvalue())
-
-
-#: Layouts of the zip records :func:`_restamp` rewrites (little-endian, no zip64).
-_EOCD = struct.Struct("<IHHHHIIH")  # end of central directory, 22 bytes
-_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")  # central directory entry, 46 bytes + name/extra/comment
-_LOCAL_SIG, _CENTRAL_SIG, _EOCD_SIG = 0x04034B50, 0x02014B50, 0x06054B50
-
-
-def _dos_time(t: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
-    """A zip entry's (time, date) fields for ``t`` = (year, month, day, hour, minute, second)."""
-    return t[3] << 11 | t[4] << 5 | t[5] // 2, (t[0] - 1980) << 9 | t[1] << 5 | t[2]
-
-
-def _restamp(data: bytes) -> bytes:
-    """The zip ``data`` with every entry's time :data:`XLSX_TIMESTAMP` and Unix mode 0644.
-
-    The time and mode fields are patched where they stand, so the compressed
-    entries are not compressed a second time; an archive of another layout
-    (a comment, zip64) is rewritten entry by entry instead.
-    """
-    buf = bytearray(data)
-    tail = len(buf) - _EOCD.size
-    eocd = _EOCD.unpack_from(buf, tail) if tail >= 0 else None
-    if eocd is None or eocd[0] != _EOCD_SIG or eocd[7] != 0 or eocd[5] + eocd[6] != tail:
-        return _rewritten(data)
-    time, date = _dos_time(XLSX_TIMESTAMP)
-    pos = eocd[6]
-    for _ in range(eocd[4]):
-        entry = _CENTRAL.unpack_from(buf, pos)
-        local = entry[16]
-        if entry[0] != _CENTRAL_SIG or struct.unpack_from("<I", buf, local)[0] != _LOCAL_SIG:
-            return _rewritten(data)
-        struct.pack_into("<HH", buf, pos + 12, time, date)
-        struct.pack_into("<I", buf, pos + 38, 0o644 << 16)
-        struct.pack_into("<HH", buf, local + 10, time, date)
-        pos += _CENTRAL.size + entry[10] + entry[11] + entry[12]
-    if pos != tail:
-        return _rewritten(data)
-    return bytes(buf)
-
-
-def _rewritten(data: bytes) -> bytes:
-    """The zip ``data`` rewritten entry by entry with :data:`XLSX_TIMESTAMP` and mode 0644 (deflated)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=XLSX_TIMESTAMP)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
+    return raw.getvalue()
