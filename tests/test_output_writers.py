@@ -218,10 +218,10 @@ def test_gantt_html_bars_where_the_dates_put_them():
     assert {t.split(":")[0]: (x, w, f, t) for x, w, f, t in rects} == expected
     # one row per locality, in milestone then start order
     labels = re.findall(r'text-anchor="end">([^<]+)</text>', page)
-    rows = charts.gantt_rows(r)
+    rows = charts.gantt_groups(r)[1]
     assert labels == [html.escape(label) for label, _, _ in rows]
     assert [ms for _, ms, _ in rows] == sorted(ms for _, ms, _ in rows)
-    assert sum(len(g) for _, _, g in rows) == len(started)
+    assert sum(len(pos) for _, _, pos in rows) == len(started)
 
 
 # --- PNGs -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from planner.pipeline import Plan
     from planner.schedule.results import ScheduleResult
 
-__all__ = ["DPI", "figure_png", "gantt_figure", "gantt_groups", "gantt_rows", "static_map_png"]
+__all__ = ["DPI", "figure_png", "gantt_figure", "gantt_groups", "static_map_png"]
 
 
 #: Resolution of every PNG the planner draws (dots per inch).
@@ -89,18 +89,6 @@ def _figure(size: tuple[float, float], *, dpi: float = DPI) -> Any:
     fig = Figure(figsize=size, dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
-
-
-def _tight_layout(fig: Any) -> None:
-    """``fig.tight_layout()`` without leaving a layout engine on the figure.
-
-    ``Figure.tight_layout`` leaves a placeholder engine, which makes ``savefig``
-    draw the whole figure once more before drawing it into the PNG.
-    """
-    from matplotlib.layout_engine import TightLayoutEngine
-
-    whole_figure: Any = None  # rect=None: one pass, as Figure.tight_layout (the default rect makes two)
-    TightLayoutEngine(rect=whole_figure).execute(fig)
 
 
 def static_map_png(p: Plan, *, dpi: float = DPI) -> bytes:
@@ -213,12 +201,6 @@ def _nan_joined(geoms: Any) -> tuple[np.ndarray, np.ndarray]:
     return xy[:, 0], xy[:, 1]
 
 
-def gantt_rows(result: ScheduleResult) -> list[tuple[str, str, pd.DataFrame]]:
-    """(label, milestone, packages) per locality, in milestone then start order."""
-    wp, groups = gantt_groups(result)
-    return [(label, ms, wp.iloc[pos]) for label, ms, pos in groups]
-
-
 def gantt_groups(result: ScheduleResult) -> tuple[pd.DataFrame, list[tuple[str, str, np.ndarray]]]:
     """The scheduled work packages and the rows of a Gantt chart: ``(label, milestone, positions)``.
 
@@ -296,5 +278,5 @@ def gantt_figure(result: ScheduleResult) -> Any:
                   title="kamień milowy")
     ax.set_title("Harmonogram budowy według miejscowości (Gantt)" + ("" if result.feasible else
                  f" — NIEWYKONALNY: {result.binding_constraint}"), fontsize=9)
-    _tight_layout(fig)
+    fig.tight_layout()
     return fig
