@@ -91,6 +91,18 @@ def _figure(size: tuple[float, float], *, dpi: float = DPI) -> Any:
     return fig
 
 
+def _tight_layout(fig: Any) -> None:
+    """``fig.tight_layout()`` without leaving a layout engine on the figure.
+
+    ``Figure.tight_layout`` leaves a placeholder engine, which makes ``savefig``
+    draw the whole figure once more before drawing it into the PNG.
+    """
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    whole_figure: Any = None  # rect=None: one pass, as Figure.tight_layout (the default rect makes two)
+    TightLayoutEngine(rect=whole_figure).execute(fig)
+
+
 def static_map_png(p: Plan, *, dpi: float = DPI) -> bytes:
     """A static map of the plan (localities by milestone, segments by type, addresses by status), PNG bytes.
 
@@ -278,5 +290,5 @@ def gantt_figure(result: ScheduleResult) -> Any:
                   title="kamień milowy")
     ax.set_title("Harmonogram budowy według miejscowości (Gantt)" + ("" if result.feasible else
                  f" — NIEWYKONALNY: {result.binding_constraint}"), fontsize=9)
-    fig.tight_layout()
+    _tight_layout(fig)
     return fig
