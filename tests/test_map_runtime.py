@@ -227,3 +227,35 @@ def test_labels_from_a_zoom_are_made_when_the_map_first_reaches_it(chromium, htm
         assert page.errors == []
     finally:
         page.close()
+
+
+_ZIGZAG = """() => {
+    const P = plannerMap, b = P.map.getBounds(), w = b.getEast() - b.getWest();
+    const geom = [];  // 100 vertices outside, left and right by turns: each segment crosses the view, 99 parts
+    for (let i = 0; i < 100; i++) {
+      geom.push([i % 2 ? b.getEast() + 0.6 * w : b.getWest() - 0.6 * w,
+                 b.getSouth() + (b.getNorth() - b.getSouth()) * (i + 0.5) / 100]);
+    }
+    const group = L.featureGroup();
+    P.addLayer(group, {kind: "line", heading: "", title: -1, geom: [geom], styles: [{color: "#d00", weight: 3}],
+                       si: null, cols: [], tooltip: -1});
+    P.map.addLayer(group);
+}"""
+
+
+def test_a_short_line_cut_into_many_parts_is_drawn_whole(chromium, tmp_path):
+    """On a map whose lines are all short (the scratch buffers never grew), a line of 100 vertices that
+    the view cuts into 99 parts is drawn as Leaflet draws it."""
+    from _map_fixtures import make_fixture_plan_dir
+
+    html = maps.write_map(make_fixture_plan_dir(tmp_path / "plan"), tmp_path / "map.html")
+    bulk, leaflet = _Page(chromium, html), _Page(chromium, html, per_feature=True)
+    try:
+        for p in (bulk, leaflet):
+            p.page.evaluate(_ZIGZAG)
+            p.page.evaluate(_FRAMES)
+        _same_pixels(bulk, leaflet, "a zigzag across the view")
+        assert bulk.errors == [] and leaflet.errors == []
+    finally:
+        bulk.close()
+        leaflet.close()
