@@ -92,10 +92,6 @@ ROWS_PER_DOCUMENT = 256
 _XML_SPECIAL = frozenset("&<>")
 
 
-def _xml_text(v: str) -> str:
-    return escape(v)
-
-
 def _geometries(lt: LayerText) -> list[str | np.ndarray]:
     """The pieces of each ``gml:Point`` / ``gml:LineString`` (EPSG:4326 in GML: latitude first)."""
     gid = "g" + _ids(lt.n)
@@ -130,7 +126,7 @@ def _feature_pieces(lt: LayerText, element: str) -> tuple[list[str], int]:
             continue
         v = lt.values[c]
         if lt.specials(c) & _XML_SPECIAL:
-            v = map_distinct(v, _xml_text)
+            v = map_distinct(v, escape)
         parts += [f"<ogr:{c}>", v, f"</ogr:{c}>"]
     parts.append(f"</ogr:{element}></ogr:featureMember>")
     return row_pieces(parts, lt.n)
