@@ -217,10 +217,15 @@ def _wgs84_vertices(geo: gpd.GeoSeries, type_id: int) -> tuple[np.ndarray, np.nd
     xy, index = shapely.get_coordinates(data, return_index=True)
     if len(np.unique(index)) != len(data):
         return None
-    if not geo.crs.is_exact_same(_wgs84()):
-        x, y = _to_wgs84(geo.crs).transform(xy[:, 0], xy[:, 1])
-        xy = np.column_stack([x, y])
-    return xy, index
+    return _in_wgs84(xy, geo.crs), index
+
+
+def _in_wgs84(xy: np.ndarray, crs: Any) -> np.ndarray:
+    """Vertices ``xy`` of ``crs`` in WGS 84, transformed as ``to_crs`` transforms them (as they are in WGS 84)."""
+    if crs.is_exact_same(_wgs84()):
+        return xy
+    x, y = _to_wgs84(crs).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
 
 
 def wgs84_bounds(geo: gpd.GeoSeries) -> np.ndarray:
@@ -247,9 +252,7 @@ def wgs84_bounds(geo: gpd.GeoSeries) -> np.ndarray:
     xy = shapely.get_coordinates(data)
     if not len(xy):
         return np.full(4, np.nan)
-    if not geo.crs.is_exact_same(_wgs84()):
-        x, y = _to_wgs84(geo.crs).transform(xy[:, 0], xy[:, 1])
-        xy = np.column_stack([x, y])
+    xy = _in_wgs84(xy, geo.crs)
     return np.array([np.nanmin(xy[:, 0]), np.nanmin(xy[:, 1]), np.nanmax(xy[:, 0]), np.nanmax(xy[:, 1])])
 
 
